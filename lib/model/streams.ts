@@ -1,0 +1,202 @@
+import { checkIdentifier, checkUnique } from './names';
+import { NodeRole } from './node-role';
+import { KafkaBackendKind, KafkaTopicSpec } from './spec';
+import { ColumnSpec, DataEngine, OffsetPolicy, ShuffleSinkSpec, StreamSpec } from './stream';
+import type { Cluster, IngestionTier, KafkaBackendModel, Topology } from './topology';
+import { Problems } from './validation';
+
+/** One resolved leg of a stream: Kafka table → MV → writable table, on some ingestion roles. */
+export interface StreamLeg {
+  readonly backend: KafkaBackendModel;
+  readonly topic: KafkaTopicSpec;
+  readonly consumerGroup: string;
+  readonly suffix: string;
+  readonly roles: readonly NodeRole[];
+  /** kafka_num_consumers per node, by role value. */
+  readonly consumersPerNode: Readonly<Record<string, number>>;
+  readonly format: string;
+  readonly offsets: OffsetPolicy;
+  readonly kafkaTable: string;
+  readonly materializedView: string;
+  readonly writableTable: string;
+}
+
+/** A resolved stream: every name and target decided, every rule checked. */
+export interface Stream {
+  readonly name: string;
+  readonly columns: readonly ColumnSpec[];
+  readonly orderBy: readonly string[];
+  readonly partitionBy?: string;
+  readonly engine: DataEngine;
+  readonly sharded: boolean;
+  readonly shardingKey?: string;
+  readonly transforms: Readonly<Record<string, string>>;
+  /** `sharded_<t>` or `<t>`. */
+  readonly dataTable: string;
+  /** Cluster the writable tables write to. */
+  readonly targetCluster: string;
+  readonly legs: readonly StreamLeg[];
+  readonly shuffle?: ShuffleSinkSpec & { readonly format: string; readonly producerTable: string };
+}
+
+/** Characters that would end a statement or open a comment are never accepted in an expression or type. */
+const UNSAFE_SQL = /;|--|\/\*|\*\/|\\|`|\0/;
+
+/** An SQL type or expression: no statement terminators or comments, balanced quotes and parentheses. */
+export function isSafeSqlFragment(text: unknown): boolean {
+  if (typeof text !== 'string' || text.trim() === '' || text.length > 1000 || UNSAFE_SQL.test(text)) return false;
+  let depth = 0;
+  let quoted = false;
+  for (const ch of text) {
+    if (ch === "'") quoted = !quoted;
+    else if (!quoted && ch === '(') depth++;
+    else if (!quoted && ch === ')') depth--;
+    if (depth < 0) return false;
+    if (/[\r\n]/.test(ch)) return false;
+  }
+  return depth === 0 && !quoted;
+}
+
+const SQL_FRAGMENT_EXPECTED = 'an SQL expression on one line without ;, comments or backslashes, with balanced quotes and parentheses';
+const FORMATS = ['JSONEachRow', 'JSONAsString', 'CSV', 'TSV', 'Avro', 'AvroConfluent', 'Protobuf', 'RawBLOB', 'JSONCompactEachRow'];
+
+type TopologyParts = Pick<Topology, 'database' | 'ingestionTiers' | 'kafkaBackends' | 'storage' | 'clusterNames'> & {
+  readonly clusters: readonly Cluster[];
+};
+
+/** Resolves and validates streams against the rest of the topology, adding every problem found. */
+export function resolveStreams(specs: readonly StreamSpec[], topo: TopologyParts, problems: Problems): Stream[] {
+  const streams: Stream[] = [];
+  specs.forEach((s, i) => {
+    const f = `streams[${i}]`;
+    if (!checkIdentifier(problems, `${f}.name`, s.name)) return;
+    const columns = Array.isArray(s.columns) ? s.columns : [];
+    problems.check(columns.length > 0, `${f}.columns`, s.columns, 'at least one column');
+    columns.forEach((c, j) => {
+      checkIdentifier(problems, `${f}.columns[${j}].name`, c.name);
+      problems.check(!['_timestamp', '_offset'].includes(c.name), `${f}.columns[${j}].name`, c.name,
+        'a column other than _timestamp and _offset (they are added from the Kafka virtual columns)');
+      problems.check(isSafeSqlFragment(c.type), `${f}.columns[${j}].type`, c.type, 'a ClickHouse type such as String or DateTime64(6, \'UTC\')');
+    });
+    checkUnique(problems, `${f}.columns[].name`, columns.map((c) => c.name), 'column names');
+    const orderBy = Array.isArray(s.orderBy) ? s.orderBy : [];
+    problems.check(orderBy.length > 0, `${f}.orderBy`, s.orderBy, 'at least one ORDER BY expression');
+    orderBy.forEach((e, j) => problems.check(isSafeSqlFragment(e), `${f}.orderBy[${j}]`, e, SQL_FRAGMENT_EXPECTED));
+    if (s.partitionBy !== undefined) problems.check(isSafeSqlFragment(s.partitionBy), `${f}.partitionBy`, s.partitionBy, SQL_FRAGMENT_EXPECTED);
+    const engine = s.engine ?? DataEngine.replicatedReplacingMergeTree('_timestamp');
+    problems.check(engine instanceof DataEngine, `${f}.engine`, s.engine, 'a DataEngine, e.g. DataEngine.replicatedMergeTree()');
+    const allColumns = new Set([...columns.map((c) => c.name), '_timestamp', '_offset']);
+    if (engine instanceof DataEngine) {
+      engine.columnArgs.forEach((c) => problems.check(allColumns.has(c), `${f}.engine`, c, `a column of the stream (${[...allColumns].join(', ')})`));
+    }
+    const sharded = s.sharded ?? false;
+    const shards = topo.storage.shards;
+    if (sharded && Number.isInteger(shards) && shards > 1) {
+      problems.check(s.shardingKey !== undefined, `${f}.shardingKey`, s.shardingKey,
+        `a sharding key expression: the sharded target has ${shards} shards`);
+    }
+    if (s.shardingKey !== undefined) {
+      problems.check(isSafeSqlFragment(s.shardingKey), `${f}.shardingKey`, s.shardingKey, SQL_FRAGMENT_EXPECTED);
+      problems.check(sharded, `${f}.shardingKey`, s.shardingKey, 'no sharding key on a single-shard stream (set sharded: true)');
+    }
+    const transforms = s.transforms ?? {};
+    for (const [col, expr] of Object.entries(transforms)) {
+      problems.check(columns.some((c) => c.name === col), `${f}.transforms.${col}`, col,
+        'a column of the stream: the materialized view\'s columns must match the writable table');
+      problems.check(isSafeSqlFragment(expr), `${f}.transforms.${col}`, expr, SQL_FRAGMENT_EXPECTED);
+    }
+
+    const legSpecs = Array.isArray(s.legs) ? s.legs : [];
+    problems.check(legSpecs.length > 0, `${f}.legs`, s.legs, 'at least one leg (a backend, topic and ingestion roles)');
+    const legs: StreamLeg[] = [];
+    legSpecs.forEach((l, j) => {
+      const lf = `${f}.legs[${j}]`;
+      const backend = topo.kafkaBackends.find((b) => b.name === l.backend);
+      if (!problems.check(backend !== undefined, `${lf}.backend`, l.backend,
+        `a declared Kafka backend (${topo.kafkaBackends.map((b) => b.name).join(', ') || 'none declared'})`)) return;
+      const topicName = l.topic ?? s.name;
+      const topic = backend!.topics.find((t) => t.name === topicName);
+      if (!problems.check(topic !== undefined, `${lf}.topic`, topicName,
+        `a topic declared on backend ${backend!.name} (${backend!.topics.map((t) => t.name).join(', ') || 'none'})`)) return;
+      const suffix = l.suffix ?? (backend!.kind === KafkaBackendKind.WARPSTREAM ? '_ws' : '');
+      problems.check(/^(_[a-z0-9]+)*$/.test(suffix), `${lf}.suffix`, suffix, 'empty or _ followed by lower-case letters and digits, e.g. _ws');
+      const consumerGroup = l.consumerGroup ?? `clickhouse_${s.name}${suffix}`;
+      problems.check(typeof consumerGroup === 'string' && /^[a-zA-Z0-9._-]{1,249}$/.test(consumerGroup), `${lf}.consumerGroup`, consumerGroup,
+        'a consumer group name: letters, digits, ., _ and -');
+      const format = l.format ?? 'JSONEachRow';
+      problems.check(FORMATS.includes(format), `${lf}.format`, format, `one of ${FORMATS.join(', ')}`);
+      const roleValues: string[] = ((Array.isArray(l.roles) ? l.roles : []) as readonly (NodeRole | string)[]).map((r) => (typeof r === 'string' ? r : r?.value));
+      problems.check(roleValues.length > 0, `${lf}.roles`, l.roles, 'at least one ingestion role');
+      const roles: NodeRole[] = [];
+      const consumersPerNode: Record<string, number> = {};
+      roleValues.forEach((rv, k) => {
+        const tier: IngestionTier | undefined = topo.ingestionTiers.find((t) => t.role.value === rv);
+        if (!problems.check(tier !== undefined && tier.nodes > 0, `${lf}.roles[${k}]`, rv,
+          `an ingestion role that has nodes (${topo.ingestionTiers.map((t) => t.role.value).join(', ') || 'no tiers declared'})`)) return;
+        roles.push(tier!.role);
+        const consumers = l.consumersPerNode ?? tier!.consumersPerNode;
+        if (!problems.count(`${lf}.consumersPerNode`, consumers, 1, 256)) return;
+        consumersPerNode[rv] = consumers;
+        problems.check(consumers <= topic!.partitions, `${lf}.consumersPerNode`, consumers,
+          `at most the partitions of topic ${topic!.name} (${topic!.partitions})`);
+        problems.check(consumers <= tier!.cores, `${lf}.consumersPerNode`, consumers,
+          `at most the cores of a ${rv} node (${tier!.cores})`);
+        problems.check(consumers * tier!.nodes <= topic!.partitions, `${lf}.consumersPerNode`, consumers,
+          `${tier!.nodes} ${rv} nodes × ${consumers} consumers = ${consumers * tier!.nodes} in group ${consumerGroup}, at most the ` +
+          `${topic!.partitions} partitions of topic ${topic!.name} (extra consumers sit idle)`);
+      });
+      checkUnique(problems, `${lf}.roles`, roleValues as string[], 'roles');
+      if (l.offsets !== undefined) {
+        const ok = ['earliest', 'latest', 'timestamp'].includes(l.offsets.startAt);
+        problems.check(ok, `${lf}.offsets.startAt`, l.offsets.startAt, 'earliest, latest or timestamp');
+        if (l.offsets.startAt === 'timestamp') {
+          problems.check(Number.isInteger(l.offsets.timestampMs) && (l.offsets.timestampMs ?? -1) >= 0, `${lf}.offsets.timestampMs`,
+            l.offsets.timestampMs, 'milliseconds since the epoch');
+        }
+      }
+      legs.push({
+        backend: backend!, topic: topic!, consumerGroup, suffix, roles, consumersPerNode, format,
+        offsets: l.offsets ?? { startAt: 'earliest' },
+        kafkaTable: `kafka_${s.name}${suffix}`, materializedView: `${s.name}${suffix}_mv`, writableTable: `writable_${s.name}${suffix}`,
+      });
+    });
+    checkUnique(problems, `${f}.legs[].suffix`, legs.map((l) => l.suffix), 'leg suffixes (legs are told apart by suffix)');
+
+    let shuffle: Stream['shuffle'];
+    if (s.shuffle !== undefined) {
+      const sh = s.shuffle;
+      const backend = topo.kafkaBackends.find((b) => b.name === sh.backend);
+      if (problems.check(backend !== undefined, `${f}.shuffle.backend`, sh.backend, 'a declared Kafka backend')) {
+        problems.check(backend!.topics.some((t) => t.name === sh.topic), `${f}.shuffle.topic`, sh.topic, `a topic declared on backend ${sh.backend}`);
+      }
+      problems.check(isSafeSqlFragment(sh.keyExpression), `${f}.shuffle.keyExpression`, sh.keyExpression, SQL_FRAGMENT_EXPECTED);
+      problems.check(legs.every((l) => l.topic.name !== sh.topic || l.backend.name !== sh.backend), `${f}.shuffle.topic`, sh.topic,
+        'a topic other than the one the stream consumes (a loop)');
+      shuffle = { ...sh, format: sh.format ?? 'JSONEachRow', producerTable: `kafka_${s.name}_shuffled` };
+    }
+    const dataTable = sharded ? `sharded_${s.name}` : s.name;
+    streams.push({
+      name: s.name, columns, orderBy, partitionBy: s.partitionBy, engine, sharded, shardingKey: s.shardingKey, transforms,
+      dataTable, targetCluster: sharded ? topo.clusterNames.sharded : topo.clusterNames.singleShard, legs, shuffle,
+    });
+  });
+  checkUnique(problems, 'streams[].name', streams.map((s) => s.name), 'stream names');
+  const tableNames = streams.flatMap((s) => [s.dataTable, ...s.legs.flatMap((l) => [l.kafkaTable, l.materializedView, l.writableTable])]);
+  checkUnique(problems, 'streams (table names)', tableNames, 'table names across streams');
+
+  // Disaster recovery: one cluster consumes a topic with a group at a time.
+  const consumers = new Map<string, Set<string>>();
+  for (const s of streams) {
+    for (const l of s.legs) {
+      const key = `${l.backend.name}/${l.topic.name}/${l.consumerGroup}`;
+      const set = consumers.get(key) ?? new Set<string>();
+      l.roles.forEach((r) => set.add(r.value));
+      consumers.set(key, set);
+    }
+  }
+  for (const [key, roles] of consumers) {
+    problems.check(roles.size <= 1, 'streams (consumer groups)', key,
+      `one cluster per topic and group in a region; roles ${[...roles].join(', ')} would share it (give each its own group)`);
+  }
+  return streams;
+}
