@@ -1,4 +1,5 @@
 import { KafkaBackendKind, NodeRole, TopologySpec } from '../lib/model';
+import type { RegionSpec } from '../lib/region-stack';
 import { EVENTS_STREAM, GROUPS_STREAM, HEATMAPS_STREAM } from './us';
 
 /** PostHog EU: 8 shards × 3 replicas = 24 data nodes, and 22 stateless ingestion nodes. */
@@ -32,4 +33,22 @@ export const EU_TOPOLOGY: TopologySpec = {
     HEATMAPS_STREAM([{ backend: 'msk_cluster', topic: 'clickhouse_heatmaps', roles: [NodeRole.MEDIUM] }]),
     EVENTS_STREAM([{ backend: 'warpstream_ingestion', topic: 'clickhouse_events_json', roles: [NodeRole.EVENTS] }]),
   ],
+};
+
+/**
+ * The `eu` stack: PostHog EU's topology in eu-central-1. The VPC, subnets, EKS cluster and state
+ * bucket are placeholders with the right shapes; replace them with your own before deploying.
+ */
+export const EU_REGION: RegionSpec = {
+  ...EU_TOPOLOGY,
+  region: 'eu-central-1',
+  vpcId: 'vpc-0e1d2c3b4a5968778',
+  subnetIds: {
+    'eu-central-1a': 'subnet-0e1d2c3b4a596a801',
+    'eu-central-1b': 'subnet-0e1d2c3b4a596b802',
+    'eu-central-1c': 'subnet-0e1d2c3b4a596c803',
+  },
+  eksClusterName: 'ingestion-eu-central-1',
+  stateBackend: { bucket: 'clickhouse-ingest-tfstate-eu-central-1' },
+  defaultTags: { team: 'data-platform', environment: 'production' },
 };

@@ -1,4 +1,5 @@
 import { DataEngine, KafkaBackendKind, NodeRole, StreamSpec, TopologySpec } from '../lib/model';
+import type { RegionSpec } from '../lib/region-stack';
 
 /** The groups stream from the talk: single-shard ReplicatedReplacingMergeTree, consumed by the small tier. */
 export const GROUPS_STREAM = (legs: StreamSpec['legs']): StreamSpec => ({
@@ -87,4 +88,22 @@ export const US_TOPOLOGY: TopologySpec = {
     HEATMAPS_STREAM([{ backend: 'msk_cluster', topic: 'clickhouse_heatmaps', roles: [NodeRole.MEDIUM] }]),
     EVENTS_STREAM([{ backend: 'warpstream_ingestion', topic: 'clickhouse_events_json', roles: [NodeRole.EVENTS] }]),
   ],
+};
+
+/**
+ * The `us` stack: PostHog US's topology in us-east-1. The VPC, subnets, EKS cluster and state
+ * bucket are placeholders with the right shapes; replace them with your own before deploying.
+ */
+export const US_REGION: RegionSpec = {
+  ...US_TOPOLOGY,
+  region: 'us-east-1',
+  vpcId: 'vpc-0a1b2c3d4e5f60718',
+  subnetIds: {
+    'us-east-1a': 'subnet-0a1b2c3d4e5f6a701',
+    'us-east-1b': 'subnet-0a1b2c3d4e5f6b702',
+    'us-east-1c': 'subnet-0a1b2c3d4e5f6c703',
+  },
+  eksClusterName: 'ingestion-us-east-1',
+  stateBackend: { bucket: 'clickhouse-ingest-tfstate-us-east-1' },
+  defaultTags: { team: 'data-platform', environment: 'production' },
 };

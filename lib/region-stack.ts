@@ -1,0 +1,256 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { Fn, S3Backend, TerraformStack } from 'cdktf';
+import type { ISynthesisSession, IStackSynthesizer } from 'cdktf/lib/synthesize/types';
+import { Construct } from 'constructs';
+import { DataAwsEksCluster } from '@cdktf/provider-aws/lib/data-aws-eks-cluster';
+import { DataAwsEksClusterAuth } from '@cdktf/provider-aws/lib/data-aws-eks-cluster-auth';
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import { HelmProvider } from '@cdktf/provider-helm/lib/provider';
+import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
+import {
+  buildTopology, Problems, Topology, TopologySpec, TopologyValidationError,
+} from './model';
+import { ARTIFACTS_DIR, assembleArtifacts, helmValuesArtifacts } from './render/artifacts';
+import { RenderedFile } from './render/file';
+import { renderTopologyJson } from './render/topology-json';
+import { renderTopologyMarkdown } from './render/topology-md';
+
+/** Where Terraform keeps this region's state: an S3 bucket with native locking (`use_lockfile`). */
+export interface StateBackendSpec {
+  /** Existing S3 bucket for Terraform state. */
+  readonly bucket: string;
+  /**
+   * Object key of this region's state.
+   * @default `clickhouse-ingest/<name>.tfstate`
+   */
+  readonly key?: string;
+  /**
+   * Region of the state bucket.
+   * @default the stack's `region`
+   */
+  readonly region?: string;
+  /**
+   * KMS key that encrypts the state object.
+   * @default - the bucket's default encryption (SSE-S3 or the bucket's KMS key)
+   */
+  readonly kmsKeyId?: string;
+}
+
+/**
+ * One region, described once: what ClickHouse sees (`TopologySpec`: storage, ZooKeeper, tiers,
+ * backends, streams) plus the AWS and Kubernetes it lands in. The library creates no VPC and no
+ * EKS cluster; it deploys into existing ones.
+ */
+export interface RegionSpec extends TopologySpec {
+  /** AWS region, e.g. `us-east-1`. */
+  readonly region: string;
+  /** Existing VPC the EC2 tiers (storage, ZooKeeper, MSK) run in. */
+  readonly vpcId: string;
+  /** One private subnet per availability zone, keyed by zone: every zone in `availabilityZones` needs one. */
+  readonly subnetIds: Readonly<Record<string, string>>;
+  /** Existing EKS cluster that runs the stateless ingestion tiers. */
+  readonly eksClusterName: string;
+  /** Terraform state: an S3 backend with locking and encryption. */
+  readonly stateBackend: StateBackendSpec;
+  /**
+   * Tags on every AWS resource (the aws provider's default_tags), added to the library's own.
+   * @default - only `clickhouse-ingest:region` and `managed-by`
+   */
+  readonly defaultTags?: Readonly<Record<string, string>>;
+  /**
+   * Development region: turns off the safety defaults that protect data (prevent_destroy,
+   * termination protection) so a throwaway region can be destroyed. Never for production.
+   * @default false
+   */
+  readonly development?: boolean;
+}
+
+const AWS_REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
+const VPC_ID = /^vpc-[0-9a-f]{8}([0-9a-f]{9})?$/;
+const SUBNET_ID = /^subnet-[0-9a-f]{8}([0-9a-f]{9})?$/;
+const EKS_NAME = /^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/;
+const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const TAG_KEY = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u;
+const TAG_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{0,256}$/u;
+
+/** Checks the AWS parts of a region description; the ClickHouse parts are checked by `buildTopology`. */
+function checkRegionParts(spec: RegionSpec, problems: Problems): void {
+  problems.check(typeof spec.region === 'string' && AWS_REGION.test(spec.region), 'region', spec.region, 'an AWS region such as us-east-1');
+  problems.check(typeof spec.vpcId === 'string' && VPC_ID.test(spec.vpcId), 'vpcId', spec.vpcId, 'a VPC id such as vpc-0a1b2c3d4e5f60718');
+  const subnets = spec.subnetIds !== null && typeof spec.subnetIds === 'object' ? spec.subnetIds : {};
+  problems.check(spec.subnetIds !== null && typeof spec.subnetIds === 'object', 'subnetIds', spec.subnetIds, 'subnet ids keyed by availability zone');
+  const zones = Array.isArray(spec.availabilityZones) ? spec.availabilityZones : [];
+  for (const az of zones) {
+    problems.check(typeof subnets[az] === 'string' && SUBNET_ID.test(subnets[az]), `subnetIds.${az}`, subnets[az],
+      `a subnet id such as subnet-0a1b2c3d4e5f60718 for zone ${az} (one subnet per availability zone)`);
+  }
+  for (const az of Object.keys(subnets)) {
+    problems.check(zones.includes(az), `subnetIds.${az}`, subnets[az], `a zone listed in availabilityZones (${zones.join(', ')})`);
+  }
+  const zonesInRegion = typeof spec.region === 'string' ? zones.every((az) => typeof az !== 'string' || az.startsWith(spec.region)) : true;
+  problems.check(zonesInRegion, 'availabilityZones', spec.availabilityZones, `zones of region ${spec.region}`);
+  problems.check(typeof spec.eksClusterName === 'string' && EKS_NAME.test(spec.eksClusterName), 'eksClusterName', spec.eksClusterName,
+    'an EKS cluster name: letters, digits, - and _ (at most 100)');
+  const state = spec.stateBackend ?? ({} as StateBackendSpec);
+  problems.check(spec.stateBackend !== undefined, 'stateBackend', spec.stateBackend, 'an S3 bucket for Terraform state');
+  problems.check(typeof state.bucket === 'string' && BUCKET.test(state.bucket), 'stateBackend.bucket', state.bucket, 'an S3 bucket name');
+  if (state.key !== undefined) {
+    problems.check(typeof state.key === 'string' && /^[A-Za-z0-9!_.*'()/-]{1,1024}$/.test(state.key) && !state.key.startsWith('/'),
+      'stateBackend.key', state.key, 'an S3 object key such as clickhouse-ingest/us.tfstate');
+  }
+  if (state.region !== undefined) {
+    problems.check(AWS_REGION.test(state.region), 'stateBackend.region', state.region, 'an AWS region such as us-east-1');
+  }
+  for (const [key, value] of Object.entries(spec.defaultTags ?? {})) {
+    problems.check(TAG_KEY.test(key) && !key.startsWith('aws:'), `defaultTags.${key}`, key, 'a tag key (at most 128 characters, not starting with aws:)');
+    problems.check(typeof value === 'string' && TAG_VALUE.test(value), `defaultTags.${key}`, value, 'a tag value (at most 256 characters)');
+  }
+  if (spec.development !== undefined) problems.check(typeof spec.development === 'boolean', 'development', spec.development, 'true or false');
+}
+
+/**
+ * Validates a whole region description, the AWS parts and the topology, and throws one
+ * `TopologyValidationError` listing every problem; returns the topology otherwise.
+ */
+export function buildRegionTopology(spec: RegionSpec): Topology {
+  const problems = new Problems();
+  if (spec === null || typeof spec !== 'object') {
+    problems.add('(region)', spec, 'a region description');
+    problems.throwIfAny();
+  }
+  checkRegionParts(spec, problems);
+  let topology: Topology | undefined;
+  try {
+    topology = buildTopology(spec);
+  } catch (e) {
+    if (!(e instanceof TopologyValidationError)) throw e;
+    e.problems.forEach((p) => problems.add(p.field, p.value, p.expected));
+  }
+  problems.throwIfAny();
+  return topology!;
+}
+
+/**
+ * A region's stack: storage cluster, ZooKeeper, Kafka backends, the ClickHouse operator and the
+ * stateless ingestion tiers, all wired from one topology model that is built (and validated)
+ * once, before any resource exists. Beside `cdk.tf.json` the synth writes `artifacts/`: the
+ * ClickHouse config and SQL each node loads, the Helm values, zoo.cfg, an Ansible inventory and
+ * `topology.md`/`topology.json`, for review in pull requests.
+ */
+export class RegionStack extends TerraformStack {
+  /** The resolved topology every construct of this stack was built from. */
+  public readonly topology: Topology;
+  /** The AWS provider, with this region's default tags. */
+  public readonly awsProvider: AwsProvider;
+  /** The Kubernetes provider, authenticated against the EKS cluster. */
+  public readonly kubernetesProvider: KubernetesProvider;
+  /** The Helm provider, authenticated against the EKS cluster. */
+  public readonly helmProvider: HelmProvider;
+  /** The existing EKS cluster, read at plan time. */
+  public readonly eksCluster: DataAwsEksCluster;
+  /** The S3 state backend. */
+  public readonly backend: S3Backend;
+
+  private readonly spec: RegionSpec;
+  private readonly extraArtifacts: RenderedFile[] = [];
+
+  constructor(scope: Construct, id: string, spec: RegionSpec) {
+    // Validate before the stack joins the tree: a bad description leaves no half-built app behind.
+    const topology = buildRegionTopology(spec);
+    super(scope, id);
+    this.spec = { ...spec };
+    this.topology = topology;
+
+    this.backend = new S3Backend(this, {
+      bucket: spec.stateBackend.bucket,
+      key: spec.stateBackend.key ?? `clickhouse-ingest/${topology.name}.tfstate`,
+      region: spec.stateBackend.region ?? spec.region,
+      encrypt: true,
+      ...(spec.stateBackend.kmsKeyId !== undefined ? { kmsKeyId: spec.stateBackend.kmsKeyId } : {}),
+    });
+    // cdktf 0.21's S3BackendConfig predates S3-native locking (Terraform ≥ 1.10).
+    this.addOverride('terraform.backend.s3.use_lockfile', true);
+
+    this.awsProvider = new AwsProvider(this, 'aws', {
+      region: spec.region,
+      defaultTags: [{
+        tags: {
+          'clickhouse-ingest:region': topology.name,
+          'managed-by': 'cdktf-clickhouse-ingest',
+          ...(spec.defaultTags ?? {}),
+        },
+      }],
+    });
+    this.eksCluster = new DataAwsEksCluster(this, 'eks', { name: spec.eksClusterName });
+    const eksAuth = new DataAwsEksClusterAuth(this, 'eks-auth', { name: spec.eksClusterName });
+    const kubernetes = {
+      host: this.eksCluster.endpoint,
+      clusterCaCertificate: Fn.base64decode(this.eksCluster.certificateAuthority.get(0).data),
+      token: eksAuth.token,
+    };
+    this.kubernetesProvider = new KubernetesProvider(this, 'kubernetes', kubernetes);
+    this.helmProvider = new HelmProvider(this, 'helm', { kubernetes });
+
+    this.synthesizer = new ArtifactSynthesizer(this.synthesizer, this);
+  }
+
+  /** Whether this is a development region (safety defaults off). */
+  public get development(): boolean {
+    return this.spec.development === true;
+  }
+
+  /**
+   * Adds a file to this stack's `artifacts/` folder, e.g. a team's own runbook.
+   * @param file path relative to `artifacts/`, and content
+   */
+  public addArtifact(file: RenderedFile): void {
+    this.extraArtifacts.push({ path: file.path, content: file.content });
+  }
+
+  /**
+   * The artifacts rendered from the model (everything except the Helm values, which are read
+   * back from the synthesized Terraform). Pure: no file is written.
+   */
+  public renderArtifacts(): RenderedFile[] {
+    return [
+      renderTopologyMarkdown(this.topology),
+      renderTopologyJson(this.topology),
+      ...this.extraArtifacts,
+    ];
+  }
+}
+
+/**
+ * Wraps a stack's synthesizer: after `cdk.tf.json` is written, writes `artifacts/` beside it. The
+ * folder is built in a temporary sibling and swapped in whole, so a failure never leaves a
+ * half-written or stale mix; `cdktf synth`, `app.synth()` and `Testing.fullSynth` all go through here.
+ */
+class ArtifactSynthesizer implements IStackSynthesizer {
+  constructor(private readonly inner: IStackSynthesizer, private readonly stack: RegionStack) {}
+
+  public synthesize(session: ISynthesisSession): void {
+    this.inner.synthesize(session);
+    const stackManifest = session.manifest.forStack(this.stack);
+    const config = JSON.parse(fs.readFileSync(path.join(session.outdir, stackManifest.synthesizedStackPath), 'utf8'));
+    const files = assembleArtifacts([...this.stack.renderArtifacts(), ...helmValuesArtifacts(config)]);
+    writeFolder(path.join(session.outdir, stackManifest.workingDirectory, ARTIFACTS_DIR), files);
+  }
+}
+
+function writeFolder(dir: string, files: readonly RenderedFile[]): void {
+  const staging = `${dir}.partial-${process.pid}`;
+  fs.rmSync(staging, { recursive: true, force: true });
+  try {
+    for (const f of files) {
+      const target = path.join(staging, ...f.path.split('/'));
+      fs.mkdirSync(path.dirname(target), { recursive: true });
+      fs.writeFileSync(target, f.content);
+    }
+    fs.mkdirSync(staging, { recursive: true });
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.renameSync(staging, dir);
+  } finally {
+    fs.rmSync(staging, { recursive: true, force: true });
+  }
+}
