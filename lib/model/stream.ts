@@ -101,7 +101,10 @@ export interface ShuffleSinkSpec {
   readonly backend: string;
   /** The re-partitioned topic. */
   readonly topic: string;
-  /** Key expression over the stream's columns, e.g. `concat(toString(team_id), ':', event)`. */
+  /**
+   * Key expression over the stream's columns, e.g. `concat(toString(team_id), ':', event)`.
+   * Kafka's partitioner hashes the key, so equal keys land on one partition.
+   */
   readonly keyExpression: string;
   /**
    * Message format of the produced topic.
@@ -114,10 +117,23 @@ export interface ShuffleSinkSpec {
 export interface StreamSpec {
   /** Table name `<t>`. */
   readonly name: string;
-  /** Columns, without `_timestamp` and `_offset` (added from the Kafka virtual columns). */
+  /**
+   * Columns of the data and writable tables, without `_timestamp` and `_offset` (added from the
+   * Kafka virtual columns). Names of Kafka virtual columns (`_key`, `_topic`, ...) are not allowed.
+   */
   readonly columns: readonly ColumnSpec[];
-  /** ORDER BY expressions of the data table. */
-  readonly orderBy: readonly string[];
+  /**
+   * Columns parsed from each Kafka message: the Kafka table's columns. Every stream column must
+   * either be one of them (same name) or have a transform.
+   * @default the stream's columns
+   */
+  readonly sourceColumns?: readonly ColumnSpec[];
+  /**
+   * ORDER BY expressions of the data table. Required unless the stream is a ShuffleHog stream
+   * (`shuffle`), which stores nothing.
+   * @default none
+   */
+  readonly orderBy?: readonly string[];
   /**
    * PARTITION BY expression of the data table.
    * @default none
@@ -136,14 +152,17 @@ export interface StreamSpec {
   /** Sharding key expression; required when the target has more than one shard. */
   readonly shardingKey?: string;
   /**
-   * Transform expressions in the materialized view, by column name.
+   * Transform expressions in the materialized view, by column name. An expression reads the
+   * source columns and the Kafka virtual columns (`_topic`, `_partition`, `_headers.name`, ...).
    * @default none (columns are passed through)
    */
   readonly transforms?: Readonly<Record<string, string>>;
   /** The Kafka legs feeding this stream. */
   readonly legs: readonly StreamLegSpec[];
   /**
-   * Produce re-keyed rows into another topic instead of storing them (ShuffleHog).
+   * Produce re-keyed rows into another topic instead of storing them (ShuffleHog). The stream then
+   * has no data or writable table: each leg's view writes into a Kafka producer table
+   * `kafka_<t>_shuffled`, whose `_key` column becomes the message key.
    * @default none: rows go to the data table
    */
   readonly shuffle?: ShuffleSinkSpec;

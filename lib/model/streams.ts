@@ -21,10 +21,21 @@ export interface StreamLeg {
   readonly writableTable: string;
 }
 
+/** The Kafka producer table of a ShuffleHog stream, every name decided. */
+export interface ShuffleSink extends ShuffleSinkSpec {
+  readonly format: string;
+  /** `kafka_<t>_shuffled`: a Kafka table used only for INSERTs (no view reads from it). */
+  readonly producerTable: string;
+  /** The group the Kafka engine requires on every table; nothing consumes with it. */
+  readonly producerGroup: string;
+}
+
 /** A resolved stream: every name and target decided, every rule checked. */
 export interface Stream {
   readonly name: string;
   readonly columns: readonly ColumnSpec[];
+  /** Columns of the Kafka table (the message's fields). */
+  readonly sourceColumns: readonly ColumnSpec[];
   readonly orderBy: readonly string[];
   readonly partitionBy?: string;
   readonly engine: DataEngine;
@@ -36,8 +47,17 @@ export interface Stream {
   /** Cluster the writable tables write to. */
   readonly targetCluster: string;
   readonly legs: readonly StreamLeg[];
-  readonly shuffle?: ShuffleSinkSpec & { readonly format: string; readonly producerTable: string };
+  /** Set for a ShuffleHog stream: rows go to this producer table instead of a data table. */
+  readonly shuffle?: ShuffleSink;
 }
+
+/**
+ * Virtual columns of the Kafka engine. A stream column with one of these names would shadow it in
+ * the Kafka table (and `_timestamp`/`_offset` are added to the data table from them).
+ */
+export const KAFKA_VIRTUAL_COLUMNS: readonly string[] = [
+  '_topic', '_key', '_offset', '_timestamp', '_timestamp_ms', '_partition', '_headers', '_raw_message', '_error',
+];
 
 /** Characters that would end a statement or open a comment are never accepted in an expression or type. */
 const UNSAFE_SQL = /;|--|\/\*|\*\/|\\|`|\0/;
@@ -70,17 +90,18 @@ export function resolveStreams(specs: readonly StreamSpec[], topo: TopologyParts
   specs.forEach((s, i) => {
     const f = `streams[${i}]`;
     if (!checkIdentifier(problems, `${f}.name`, s.name)) return;
-    const columns = Array.isArray(s.columns) ? s.columns : [];
-    problems.check(columns.length > 0, `${f}.columns`, s.columns, 'at least one column');
-    columns.forEach((c, j) => {
-      checkIdentifier(problems, `${f}.columns[${j}].name`, c.name);
-      problems.check(!['_timestamp', '_offset'].includes(c.name), `${f}.columns[${j}].name`, c.name,
-        'a column other than _timestamp and _offset (they are added from the Kafka virtual columns)');
-      problems.check(isSafeSqlFragment(c.type), `${f}.columns[${j}].type`, c.type, 'a ClickHouse type such as String or DateTime64(6, \'UTC\')');
-    });
-    checkUnique(problems, `${f}.columns[].name`, columns.map((c) => c.name), 'column names');
+    const isShuffle = s.shuffle !== undefined;
+    const columns = checkColumns(problems, `${f}.columns`, s.columns);
+    const sourceColumns = s.sourceColumns === undefined ? columns : checkColumns(problems, `${f}.sourceColumns`, s.sourceColumns);
     const orderBy = Array.isArray(s.orderBy) ? s.orderBy : [];
-    problems.check(orderBy.length > 0, `${f}.orderBy`, s.orderBy, 'at least one ORDER BY expression');
+    if (isShuffle) {
+      problems.check(orderBy.length === 0, `${f}.orderBy`, s.orderBy, 'no ORDER BY on a ShuffleHog stream (it stores nothing)');
+      for (const key of ['engine', 'partitionBy', 'sharded', 'shardingKey'] as const) {
+        problems.check(s[key] === undefined, `${f}.${key}`, s[key], `no ${key} on a ShuffleHog stream (it has no data table)`);
+      }
+    } else {
+      problems.check(orderBy.length > 0, `${f}.orderBy`, s.orderBy, 'at least one ORDER BY expression');
+    }
     orderBy.forEach((e, j) => problems.check(isSafeSqlFragment(e), `${f}.orderBy[${j}]`, e, SQL_FRAGMENT_EXPECTED));
     if (s.partitionBy !== undefined) problems.check(isSafeSqlFragment(s.partitionBy), `${f}.partitionBy`, s.partitionBy, SQL_FRAGMENT_EXPECTED);
     const engine = s.engine ?? DataEngine.replicatedReplacingMergeTree('_timestamp');
@@ -102,8 +123,15 @@ export function resolveStreams(specs: readonly StreamSpec[], topo: TopologyParts
     const transforms = s.transforms ?? {};
     for (const [col, expr] of Object.entries(transforms)) {
       problems.check(columns.some((c) => c.name === col), `${f}.transforms.${col}`, col,
-        'a column of the stream: the materialized view\'s columns must match the writable table');
+        `a column of the stream (${columns.map((c) => c.name).join(', ')}): the materialized view's columns must match the writable table`);
       problems.check(isSafeSqlFragment(expr), `${f}.transforms.${col}`, expr, SQL_FRAGMENT_EXPECTED);
+    }
+    // The view selects every writable column by name: each comes from the message or from a transform.
+    for (const c of columns) {
+      problems.check(sourceColumns.some((sc) => sc.name === c.name) || Object.prototype.hasOwnProperty.call(transforms, c.name),
+        `${f}.columns.${c.name}`, c.name,
+        `a column the materialized view can fill: a source column of the same name (${sourceColumns.map((sc) => sc.name).join(', ')}) ` +
+        'or a transform, so that the view\'s columns match the writable table');
     }
 
     const legSpecs = Array.isArray(s.legs) ? s.legs : [];
@@ -172,31 +200,55 @@ export function resolveStreams(specs: readonly StreamSpec[], topo: TopologyParts
       problems.check(isSafeSqlFragment(sh.keyExpression), `${f}.shuffle.keyExpression`, sh.keyExpression, SQL_FRAGMENT_EXPECTED);
       problems.check(legs.every((l) => l.topic.name !== sh.topic || l.backend.name !== sh.backend), `${f}.shuffle.topic`, sh.topic,
         'a topic other than the one the stream consumes (a loop)');
-      shuffle = { ...sh, format: sh.format ?? 'JSONEachRow', producerTable: `kafka_${s.name}_shuffled` };
+      const format = sh.format ?? 'JSONEachRow';
+      problems.check(FORMATS.includes(format), `${f}.shuffle.format`, format, `one of ${FORMATS.join(', ')}`);
+      shuffle = { ...sh, format, producerTable: `kafka_${s.name}_shuffled`, producerGroup: `clickhouse_${s.name}_shuffled` };
     }
     const dataTable = sharded ? `sharded_${s.name}` : s.name;
     streams.push({
-      name: s.name, columns, orderBy, partitionBy: s.partitionBy, engine, sharded, shardingKey: s.shardingKey, transforms,
+      name: s.name, columns, sourceColumns, orderBy, partitionBy: s.partitionBy, engine, sharded, shardingKey: s.shardingKey, transforms,
       dataTable, targetCluster: sharded ? topo.clusterNames.sharded : topo.clusterNames.singleShard, legs, shuffle,
     });
   });
   checkUnique(problems, 'streams[].name', streams.map((s) => s.name), 'stream names');
-  const tableNames = streams.flatMap((s) => [s.dataTable, ...s.legs.flatMap((l) => [l.kafkaTable, l.materializedView, l.writableTable])]);
-  checkUnique(problems, 'streams (table names)', tableNames, 'table names across streams');
+  checkUnique(problems, 'streams (table names)', streams.flatMap(objectNames), 'table names across streams');
 
-  // Disaster recovery: one cluster consumes a topic with a group at a time.
-  const consumers = new Map<string, Set<string>>();
+  // Disaster recovery: one cluster consumes a topic with a group at a time. And one Kafka table
+  // per group: two tables in one group would split the partitions, each seeing part of the topic.
+  const consumers = new Map<string, { roles: Set<string>; legs: string[] }>();
   for (const s of streams) {
     for (const l of s.legs) {
       const key = `${l.backend.name}/${l.topic.name}/${l.consumerGroup}`;
-      const set = consumers.get(key) ?? new Set<string>();
-      l.roles.forEach((r) => set.add(r.value));
-      consumers.set(key, set);
+      const entry = consumers.get(key) ?? { roles: new Set<string>(), legs: [] };
+      l.roles.forEach((r) => entry.roles.add(r.value));
+      entry.legs.push(l.kafkaTable);
+      consumers.set(key, entry);
     }
   }
-  for (const [key, roles] of consumers) {
+  for (const [key, { roles, legs }] of consumers) {
     problems.check(roles.size <= 1, 'streams (consumer groups)', key,
-      `one cluster per topic and group in a region; roles ${[...roles].join(', ')} would share it (give each its own group)`);
+      `one cluster per topic and group in a region; the clusters of roles ${[...roles].join(', ')} would share it (give each its own group)`);
+    problems.check(legs.length <= 1, 'streams (consumer groups)', key,
+      `one Kafka table per topic and group; ${legs.join(', ')} would split the topic's partitions between them`);
   }
   return streams;
+}
+
+/** Every table and view a stream creates, on any role. */
+export function objectNames(s: Stream): string[] {
+  if (s.shuffle !== undefined) return [s.shuffle.producerTable, ...s.legs.flatMap((l) => [l.kafkaTable, l.materializedView])];
+  return [s.dataTable, ...s.legs.flatMap((l) => [l.kafkaTable, l.materializedView, l.writableTable])];
+}
+
+function checkColumns(problems: Problems, field: string, value: unknown): ColumnSpec[] {
+  const columns: ColumnSpec[] = Array.isArray(value) ? value : [];
+  problems.check(columns.length > 0, field, value, 'at least one column');
+  columns.forEach((c, j) => {
+    if (!checkIdentifier(problems, `${field}[${j}].name`, c?.name)) return;
+    problems.check(!KAFKA_VIRTUAL_COLUMNS.includes(c.name), `${field}[${j}].name`, c.name,
+      `a name other than the Kafka virtual columns (${KAFKA_VIRTUAL_COLUMNS.join(', ')}); _timestamp and _offset are added from them`);
+    problems.check(isSafeSqlFragment(c.type), `${field}[${j}].type`, c.type, 'a ClickHouse type such as String or DateTime64(6, \'UTC\')');
+  });
+  checkUnique(problems, `${field}[].name`, columns.map((c) => c?.name), 'column names');
+  return columns;
 }

@@ -1,0 +1,71 @@
+/**
+ * Which statements each node role runs, in order, the way PostHog's run_sql_with_exceptions fans
+ * a migration out by `hostClusterRole` (never ON CLUSTER): data tables on DATA, each leg's
+ * writable table, Kafka table and view on the leg's ingestion roles.
+ */
+import { NodeRole } from '../model/node-role';
+import { Topology } from '../model/topology';
+import { Problems } from '../model/validation';
+import { RenderedFile } from '../render/file';
+import {
+  createDatabaseStatement, dataTableStatement, kafkaTableStatement, materializedViewStatement, producerTableStatement,
+  SchemaOptions, Statement, writableTableStatement,
+} from './statements';
+
+function roleValue(role: NodeRole | string): string {
+  return typeof role === 'string' ? role : role.value;
+}
+
+/** DATA first, then the ingestion tiers in declared order: the roles that can run statements. */
+export function schemaRoles(topology: Pick<Topology, 'ingestionTiers'>): NodeRole[] {
+  return [NodeRole.DATA, ...topology.ingestionTiers.map((t) => t.role)];
+}
+
+/**
+ * The statements a role runs, in dependency order: the database, then per stream (declared
+ * order) the data table on DATA; on an ingestion role, per leg, the writable table, the Kafka
+ * table and the view (a ShuffleHog stream: its producer table once, then per leg the Kafka table
+ * and the view). A role with nothing to run gets an empty list.
+ */
+export function statementsForRole(topology: Topology, role: NodeRole | string, options: SchemaOptions = {}): Statement[] {
+  const value = roleValue(role);
+  const problems = new Problems();
+  problems.check(schemaRoles(topology).some((r) => r.value === value), 'role', value,
+    `a role of this topology (${schemaRoles(topology).map((r) => r.value).join(', ')})`);
+  problems.throwIfAny('schema placement');
+
+  const statements: Statement[] = [];
+  for (const stream of topology.streams) {
+    if (value === NodeRole.DATA.value) {
+      if (stream.shuffle === undefined) statements.push(dataTableStatement(topology, stream, options));
+      continue;
+    }
+    const legs = stream.legs.filter((l) => l.roles.some((r) => r.value === value));
+    if (legs.length === 0) continue;
+    if (stream.shuffle !== undefined) statements.push(producerTableStatement(topology, stream));
+    for (const leg of legs) {
+      if (stream.shuffle === undefined) statements.push(writableTableStatement(topology, stream, leg));
+      statements.push(kafkaTableStatement(topology, stream, leg, value));
+      statements.push(materializedViewStatement(topology, stream, leg));
+    }
+  }
+  return statements.length === 0 ? [] : [createDatabaseStatement(topology), ...statements];
+}
+
+/** `0001_database_posthog.sql`: the position in run order, then the statement's id. */
+export function migrationFileName(index: number, statement: Pick<Statement, 'id'>): string {
+  return `${String(index + 1).padStart(4, '0')}_${statement.id}.sql`;
+}
+
+/**
+ * Every role's statements as migration files, `sql/<role>/NNNN_<id>.sql` in run order, for
+ * review in pull requests and for runners that fan out by role. Roles with nothing to run get no
+ * folder.
+ */
+export function migrationFiles(topology: Topology, options: SchemaOptions = {}): RenderedFile[] {
+  return schemaRoles(topology).flatMap((role) =>
+    statementsForRole(topology, role, options).map((s, i) => ({
+      path: `sql/${role.value}/${migrationFileName(i, s)}`,
+      content: `${s.sql};\n`,
+    })));
+}

@@ -1,0 +1,142 @@
+/**
+ * The one place where ClickHouse DDL text is assembled. Every identifier, string literal and
+ * expression passes through here, so quoting and validation happen once. No maintained SQL
+ * builder covers ClickHouse DDL (engines, SETTINGS, materialized views TO a table), hence this
+ * small module.
+ */
+import { isSafeSqlFragment } from '../model/streams';
+
+/** An identifier that needs no quoting: ClickHouse's bare-word shape. */
+const BARE_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Thrown when a caller hands the builder text it must not emit; the model validates first, so this is a bug guard. */
+export class UnsafeSqlError extends Error {
+  constructor(what: string, value: unknown) {
+    super(`Refusing to render ${what}: ${JSON.stringify(value)}`);
+    this.name = 'UnsafeSqlError';
+  }
+}
+
+/** A piece of SQL that has been quoted or validated (a branded string, so raw text cannot slip in). */
+export type Sql = string & { readonly __sql: true };
+
+function sql(text: string): Sql {
+  return text as Sql;
+}
+
+/** `groups` stays bare; anything else is back-quoted with escapes. */
+export function identifier(name: string): Sql {
+  if (typeof name !== 'string' || name === '' || name.includes('\0')) throw new UnsafeSqlError('identifier', name);
+  if (BARE_IDENTIFIER.test(name)) return sql(name);
+  return sql('`' + name.replace(/\\/g, '\\\\').replace(/`/g, '\\`') + '`');
+}
+
+/** `posthog.groups`. */
+export function qualified(database: string, name: string): Sql {
+  return sql(`${identifier(database)}.${identifier(name)}`);
+}
+
+/** `'it''s'` style literal, escaped the way ClickHouse reads it. */
+export function stringLiteral(value: string): Sql {
+  if (typeof value !== 'string' || value.includes('\0')) throw new UnsafeSqlError('string literal', value);
+  return sql("'" + value.replace(/\\/g, '\\\\').replace(/'/g, "\\'") + "'");
+}
+
+/** A type or expression written by the user, accepted only if it cannot end the statement or open a comment. */
+export function fragment(text: string): Sql {
+  if (!isSafeSqlFragment(text)) throw new UnsafeSqlError('expression', text);
+  return sql(text.trim());
+}
+
+/** An engine or setting argument: a number, a literal, or already-built SQL. */
+export type SqlValue = number | Sql;
+
+function value(v: SqlValue): Sql {
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) throw new UnsafeSqlError('number', v);
+    return sql(String(v));
+  }
+  return v;
+}
+
+/** `Name(arg, ...)`; named arguments render as `key = value` (the Kafka engine's form). */
+export function call(name: string, args: readonly SqlValue[] = [], named: readonly (readonly [string, SqlValue])[] = []): Sql {
+  const parts = [...args.map(value), ...named.map(([k, v]) => `${identifier(k)} = ${value(v)}`)];
+  return sql(`${identifier(name)}(${parts.join(', ')})`);
+}
+
+export interface ColumnDefinition {
+  readonly name: string;
+  /** Validated ClickHouse type. */
+  readonly type: Sql;
+}
+
+export interface CreateTableOptions {
+  readonly database: string;
+  readonly name: string;
+  readonly columns: readonly ColumnDefinition[];
+  /** Engine call, e.g. `call('Distributed', [...])`. */
+  readonly engine: Sql;
+  /** @default none */
+  readonly partitionBy?: Sql;
+  /** @default none (only MergeTree engines take ORDER BY) */
+  readonly orderBy?: readonly Sql[];
+  /** @default none */
+  readonly settings?: readonly (readonly [string, SqlValue])[];
+}
+
+const INDENT = '    ';
+
+/** `CREATE TABLE IF NOT EXISTS db.t (...) ENGINE = ...`: idempotent, never ON CLUSTER. */
+export function createTable(o: CreateTableOptions): Sql {
+  if (o.columns.length === 0) throw new UnsafeSqlError('a table without columns', o.name);
+  const width = Math.max(...o.columns.map((c) => identifier(c.name).length));
+  const lines = [
+    `CREATE TABLE IF NOT EXISTS ${qualified(o.database, o.name)}`,
+    '(',
+    o.columns.map((c) => `${INDENT}${identifier(c.name).padEnd(width)} ${c.type}`).join(',\n'),
+    ')',
+    `ENGINE = ${o.engine}`,
+  ];
+  if (o.partitionBy !== undefined) lines.push(`PARTITION BY ${o.partitionBy}`);
+  if (o.orderBy !== undefined) lines.push(`ORDER BY ${o.orderBy.length === 1 ? o.orderBy[0] : `(${o.orderBy.join(', ')})`}`);
+  if (o.settings !== undefined && o.settings.length > 0) {
+    lines.push('SETTINGS');
+    lines.push(o.settings.map(([k, v]) => `${INDENT}${identifier(k)} = ${value(v)}`).join(',\n'));
+  }
+  return sql(lines.join('\n'));
+}
+
+export interface SelectItem {
+  /** The expression; a bare column when there is no transform. */
+  readonly expression: Sql;
+  /** Output column name; omitted when the expression is that column itself. */
+  readonly alias?: string;
+}
+
+export interface CreateMaterializedViewOptions {
+  readonly database: string;
+  readonly name: string;
+  /** The table the view writes into (same database). */
+  readonly to: string;
+  readonly select: readonly SelectItem[];
+  /** The table the view reads from (same database). */
+  readonly from: string;
+}
+
+/** `CREATE MATERIALIZED VIEW IF NOT EXISTS db.v TO db.t AS SELECT ... FROM db.s`. */
+export function createMaterializedView(o: CreateMaterializedViewOptions): Sql {
+  const items = o.select.map((s) => (s.alias === undefined ? s.expression : `${s.expression} AS ${identifier(s.alias)}`));
+  return sql([
+    `CREATE MATERIALIZED VIEW IF NOT EXISTS ${qualified(o.database, o.name)}`,
+    `TO ${qualified(o.database, o.to)}`,
+    'AS SELECT',
+    items.map((i) => `${INDENT}${i}`).join(',\n'),
+    `FROM ${qualified(o.database, o.from)}`,
+  ].join('\n'));
+}
+
+/** `CREATE DATABASE IF NOT EXISTS db`. */
+export function createDatabase(database: string): Sql {
+  return sql(`CREATE DATABASE IF NOT EXISTS ${identifier(database)}`);
+}
