@@ -1,0 +1,74 @@
+import { MigrationPhase, migrationRegion } from '../../examples/backend-migration/region';
+import { DEV_REGION } from '../../examples/dev-region/region';
+import { SHUFFLEHOG_REGION } from '../../examples/shufflehog/region';
+import { cleanUp, SynthesizedStack, synthStacks, TerraformJson } from './support/synth';
+
+afterAll(cleanUp);
+
+/** Every resource as `type.id` → its JSON (without cdktf's metadata), to compare two plans. */
+function addresses(config: TerraformJson): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [type, byId] of Object.entries(config.resource ?? {})) {
+    for (const [id, body] of Object.entries(byId)) {
+      const { ['//']: _metadata, ...rest } = body;
+      out.set(`${type}.${id}`, JSON.stringify(rest));
+    }
+  }
+  return out;
+}
+
+interface TopologyJson {
+  streams: { name: string; dataTable: string; legs: { backend: string; consumerGroup: string; kafkaTable: string; writableTable: string }[];
+    shuffle: { topic: string; producerTable: string } | null }[];
+}
+
+describe('examples', () => {
+  test('dev region: small counts, safety defaults explicitly off', () => {
+    const { dev } = synthStacks({ dev: DEV_REGION });
+    const topology = JSON.parse(dev.artifacts.get('topology.json')!) as { storage: { hosts: unknown[] } };
+    expect(topology.storage.hosts).toHaveLength(2);
+    expect(DEV_REGION.development).toBe(true);
+    // prevent_destroy is the safety default that `development` turns off.
+    expect(JSON.stringify(dev.config)).not.toContain('prevent_destroy');
+  });
+
+  describe('MSK → WarpStream migration', () => {
+    let phases: Record<MigrationPhase, SynthesizedStack>;
+    beforeAll(() => {
+      phases = Object.fromEntries(Object.values(MigrationPhase).map((p) => [p, synthStacks({ migration: migrationRegion(p) }).migration])) as
+        Record<MigrationPhase, SynthesizedStack>;
+    });
+    const groupsOf = (p: MigrationPhase): TopologyJson['streams'][number] =>
+      (JSON.parse(phases[p].artifacts.get('topology.json')!) as TopologyJson).streams.find((s) => s.name === 'groups')!;
+
+    test('both legs live: two consumer groups, one data table', () => {
+      const groups = groupsOf(MigrationPhase.BOTH_LEGS);
+      expect(groups.legs.map((l) => [l.backend, l.consumerGroup, l.kafkaTable, l.writableTable])).toEqual([
+        ['msk_cluster', 'clickhouse_groups', 'kafka_groups', 'writable_groups'],
+        ['warpstream_ingestion', 'clickhouse_groups_ws', 'kafka_groups_ws', 'writable_groups_ws'],
+      ]);
+      expect(groups.dataTable).toBe('groups');
+    });
+
+    test('adding the WarpStream leg only adds resources; existing ones are unchanged', () => {
+      const before = addresses(phases[MigrationPhase.MSK_ONLY].config);
+      const during = addresses(phases[MigrationPhase.BOTH_LEGS].config);
+      for (const [address, body] of before) expect([address, during.get(address)]).toEqual([address, body]);
+    });
+
+    test('removing the MSK leg removes only MSK resources and keeps the WarpStream leg as it was', () => {
+      const during = addresses(phases[MigrationPhase.BOTH_LEGS].config);
+      const after = addresses(phases[MigrationPhase.WARPSTREAM_ONLY].config);
+      for (const address of after.keys()) expect(during.has(address)).toBe(true);
+      expect(groupsOf(MigrationPhase.WARPSTREAM_ONLY)).toEqual({ ...groupsOf(MigrationPhase.BOTH_LEGS), legs: [groupsOf(MigrationPhase.BOTH_LEGS).legs[1]] });
+    });
+  });
+
+  test('ShuffleHog: the shufflehog tier re-keys into a topic that the events tier consumes', () => {
+    const { shuffle } = synthStacks({ shuffle: SHUFFLEHOG_REGION });
+    const { streams } = JSON.parse(shuffle.artifacts.get('topology.json')!) as TopologyJson;
+    const shuffler = streams.find((s) => s.shuffle !== null)!;
+    expect(shuffler.shuffle).toMatchObject({ topic: 'events_json_by_team_event', producerTable: 'kafka_events_shufflehog_shuffled' });
+    expect(streams.find((s) => s.name === 'events')!.legs[0]).toMatchObject({ kafkaTable: 'kafka_events_ws' });
+  });
+});

@@ -1,0 +1,93 @@
+import { EU_REGION } from '../../stacks/eu';
+import { US_REGION } from '../../stacks/us';
+import { expectToMatchGolden } from './support/golden';
+import { cleanUp, SynthesizedStack, synthStacks } from './support/synth';
+
+interface TopologyJson {
+  storage: { shards: number; replicas: number; hosts: { name: string; availabilityZone: string }[] };
+  ingestionTiers: { role: string; nodes: number; cores: number; consumersPerNode: number }[];
+  consumers: { topic: string; consumerGroup: string; consumers: number; partitions: number }[];
+  streams: { name: string }[];
+}
+
+describe('the us and eu stacks', () => {
+  let stacks: Record<string, SynthesizedStack>;
+  beforeAll(() => {
+    // One app with both stacks, exactly as stacks/main.ts builds it.
+    stacks = synthStacks({ us: US_REGION, eu: EU_REGION });
+  });
+  afterAll(cleanUp);
+
+  const topologyOf = (id: string): TopologyJson => JSON.parse(stacks[id].artifacts.get('topology.json')!) as TopologyJson;
+
+  test.each([
+    ['us', 30, { small: 6, medium: 12, events: 20 }, 38],
+    ['eu', 24, { small: 4, medium: 6, events: 12 }, 22],
+  ])('%s: %i data nodes and the ingestion nodes per tier', (id, dataNodes, perTier, ingestionNodes) => {
+    const topology = topologyOf(id);
+    expect(topology.storage.hosts).toHaveLength(dataNodes);
+    expect(Object.fromEntries(topology.ingestionTiers.map((t) => [t.role, t.nodes]))).toEqual(perTier);
+    expect(topology.ingestionTiers.reduce((n, t) => n + t.nodes, 0)).toBe(ingestionNodes);
+  });
+
+  test.each(['us', 'eu'])('%s: replica i of every shard in zone i, an equal count per zone', (id) => {
+    const topology = topologyOf(id);
+    const perZone = new Map<string, number>();
+    for (const h of topology.storage.hosts) perZone.set(h.availabilityZone, (perZone.get(h.availabilityZone) ?? 0) + 1);
+    expect([...perZone.values()]).toEqual([topology.storage.shards, topology.storage.shards, topology.storage.shards]);
+    for (const h of topology.storage.hosts) {
+      const replica = Number(/-r(\d+)$/.exec(h.name)![1]);
+      expect(h.availabilityZone).toBe(US_REGION.availabilityZones.concat(EU_REGION.availabilityZones)
+        .filter((az) => az.startsWith(id === 'us' ? 'us' : 'eu'))[replica - 1]);
+    }
+  });
+
+  test.each(['us', 'eu'])('%s: consumers per topic and group never exceed the partitions', (id) => {
+    const { consumers } = topologyOf(id);
+    expect(consumers.length).toBeGreaterThan(0);
+    for (const c of consumers) expect(c.consumers).toBeLessThanOrEqual(c.partitions);
+  });
+
+  test.each(['us', 'eu'])('%s: carries the groups and events streams', (id) => {
+    expect(topologyOf(id).streams.map((s) => s.name)).toEqual(expect.arrayContaining(['groups', 'events']));
+  });
+
+  test.each(['us', 'eu'])('%s: S3 state backend with native locking and encryption', (id) => {
+    expect(stacks[id].config.terraform?.backend).toEqual({
+      s3: {
+        bucket: `clickhouse-ingest-tfstate-${id === 'us' ? 'us-east-1' : 'eu-central-1'}`,
+        key: `clickhouse-ingest/${id}.tfstate`,
+        region: id === 'us' ? 'us-east-1' : 'eu-central-1',
+        encrypt: true,
+        use_lockfile: true,
+      },
+    });
+  });
+
+  test('providers: aws with default tags; kubernetes and helm authenticated from the EKS data sources', () => {
+    const { config } = stacks.us;
+    const aws = config.provider!.aws[0] as { region: string; default_tags: { tags: Record<string, string> }[] };
+    expect(aws.region).toBe('us-east-1');
+    expect(aws.default_tags[0].tags).toMatchObject({ 'clickhouse-ingest:region': 'us', environment: 'production' });
+    expect(config.data?.aws_eks_cluster?.eks).toMatchObject({ name: 'ingestion-us-east-1' });
+    const kubernetes = config.provider!.kubernetes[0];
+    expect(kubernetes).toEqual({
+      host: '${data.aws_eks_cluster.eks.endpoint}',
+      cluster_ca_certificate: '${base64decode(data.aws_eks_cluster.eks.certificate_authority[0].data)}',
+      token: '${data.aws_eks_cluster_auth.eks-auth.token}',
+    });
+    expect(config.provider!.helm[0]).toEqual({ kubernetes });
+  });
+
+  test.each(['us', 'eu'])('%s: Terraform JSON and artifacts match the golden copy', (id) => {
+    expectToMatchGolden(stacks[id].dir, id);
+  });
+
+  test('two synths of the same input are byte-identical', () => {
+    const again = synthStacks({ us: US_REGION, eu: EU_REGION });
+    for (const id of ['us', 'eu']) {
+      expect(again[id].artifacts).toEqual(stacks[id].artifacts);
+      expect(JSON.stringify(again[id].config)).toBe(JSON.stringify(stacks[id].config));
+    }
+  });
+});

@@ -1,0 +1,80 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { App } from 'cdktf';
+import { TopologyValidationError } from '../../lib/model';
+import { buildRegionTopology, RegionSpec, RegionStack } from '../../lib/region-stack';
+import { US_REGION } from '../../stacks/us';
+import { cleanUp, readTree, tempOutdir } from './support/synth';
+
+afterAll(cleanUp);
+
+function problemsOf(spec: unknown): { field: string; expected: string }[] {
+  try {
+    buildRegionTopology(spec as RegionSpec);
+  } catch (e) {
+    expect(e).toBeInstanceOf(TopologyValidationError);
+    return [...(e as TopologyValidationError).problems];
+  }
+  throw new Error('expected the region to be rejected');
+}
+
+describe('region validation', () => {
+  test('fails with every AWS and topology problem in one error', () => {
+    const problems = problemsOf({
+      ...US_REGION,
+      region: 'us east 1',
+      vpcId: 'my-vpc',
+      subnetIds: { 'us-east-1a': 'subnet-0a1b2c3d4e5f6a701', 'us-east-1d': 'subnet-0a1b2c3d4e5f6d704' },
+      eksClusterName: '',
+      stateBackend: { bucket: 'Not_A_Bucket' },
+      storage: { shards: 0 },
+    });
+    const fields = problems.map((p) => p.field);
+    expect(fields).toEqual(expect.arrayContaining([
+      'region', 'vpcId', 'subnetIds.us-east-1b', 'subnetIds.us-east-1c', 'subnetIds.us-east-1d', 'eksClusterName',
+      'stateBackend.bucket', 'storage.shards',
+    ]));
+    expect(problems.find((p) => p.field === 'subnetIds.us-east-1b')!.expected).toMatch(/one subnet per availability zone/);
+  });
+
+  test('fails on zones of another region and on aws: tag keys', () => {
+    const fields = problemsOf({ ...US_REGION, region: 'eu-central-1', defaultTags: { 'aws:owner': 'x' } }).map((p) => p.field);
+    expect(fields).toEqual(expect.arrayContaining(['availabilityZones', 'defaultTags.aws:owner']));
+  });
+
+  test('fails without a state backend or with a bad key', () => {
+    expect(problemsOf({ ...US_REGION, stateBackend: undefined }).map((p) => p.field)).toContain('stateBackend');
+    expect(problemsOf({ ...US_REGION, stateBackend: { bucket: 'ok-bucket', key: '/abs' } }).map((p) => p.field)).toEqual(['stateBackend.key']);
+  });
+
+  test('fails before anything is written: no stack, no cdk.tf.json, no artifacts', () => {
+    const outdir = tempOutdir();
+    const app = new App({ outdir });
+    new RegionStack(app, 'us', US_REGION);
+    expect(() => new RegionStack(app, 'eu', { ...US_REGION, name: 'eu', storage: { shards: -1 } })).toThrow(TopologyValidationError);
+    // The invalid stack never joined the app.
+    expect(app.node.children.map((c) => c.node.id)).toEqual(['us']);
+    expect(readTree(outdir).size).toBe(0);
+  });
+
+  test('a re-synth replaces the artifacts folder whole: nothing stale is left behind', () => {
+    const outdir = tempOutdir();
+    const artifacts = path.join(outdir, 'stacks', 'us', 'artifacts');
+    const first = new App({ outdir });
+    new RegionStack(first, 'us', US_REGION);
+    first.synth();
+    fs.writeFileSync(path.join(artifacts, 'stale.txt'), 'left over');
+    const second = new App({ outdir });
+    new RegionStack(second, 'us', US_REGION);
+    second.synth();
+    expect(fs.existsSync(path.join(artifacts, 'stale.txt'))).toBe(false);
+    expect(fs.readdirSync(path.join(outdir, 'stacks', 'us')).filter((f) => f.includes('partial'))).toEqual([]);
+  });
+
+  test('the caller\'s spec is not changed', () => {
+    const spec = JSON.parse(JSON.stringify({ ...US_REGION, streams: [] })) as RegionSpec;
+    const copy = JSON.stringify(spec);
+    new RegionStack(new App({ outdir: tempOutdir() }), 'us', spec);
+    expect(JSON.stringify(spec)).toBe(copy);
+  });
+});

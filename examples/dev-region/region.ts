@@ -1,0 +1,33 @@
+import { KafkaBackendKind, NodeRole } from '../../lib/model';
+import { RegionSpec } from '../../lib/region-stack';
+import { GROUPS_STREAM } from '../../stacks/us';
+
+/**
+ * A minimal development region: one shard of two replicas, the smallest ZooKeeper ensemble, one
+ * small ingestion node and one WarpStream backend. It turns the safety defaults off explicitly
+ * (`development: true`), so `cdktf destroy dev` can remove everything, including data.
+ */
+export const DEV_REGION: RegionSpec = {
+  name: 'dev',
+  region: 'eu-west-1',
+  availabilityZones: ['eu-west-1a', 'eu-west-1b'],
+  vpcId: 'vpc-0d0e0f1a2b3c4d5e6',
+  subnetIds: {
+    'eu-west-1a': 'subnet-0d0e0f1a2b3c4d501',
+    'eu-west-1b': 'subnet-0d0e0f1a2b3c4d502',
+  },
+  eksClusterName: 'dev-ingestion',
+  stateBackend: { bucket: 'clickhouse-ingest-tfstate-dev', key: 'dev/clickhouse.tfstate' },
+  defaultTags: { environment: 'development' },
+  // Off on purpose: instances, volumes and buckets can be destroyed with the stack.
+  development: true,
+  storage: { shards: 1, replicas: 2 },
+  zookeeper: { nodes: 3 },
+  ingestionTiers: [{ role: NodeRole.SMALL, nodes: 1, cores: 2 }],
+  kafkaBackends: [{
+    name: 'warpstream_dev',
+    kind: KafkaBackendKind.WARPSTREAM,
+    topics: [{ name: 'clickhouse_groups', partitions: 4 }],
+  }],
+  streams: [GROUPS_STREAM([{ backend: 'warpstream_dev', topic: 'clickhouse_groups', roles: [NodeRole.SMALL] }])],
+};
