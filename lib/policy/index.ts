@@ -1,0 +1,4 @@
+export * from './policy-pack';
+export * from './rules';
+export * from './secrets';
+export * from './terraform-json';

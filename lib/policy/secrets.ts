@@ -1,0 +1,111 @@
+/**
+ * Finds secret-like literals in synthesized output: AWS access keys, private keys, credentials in
+ * URLs, and literal values next to secret-ish names (`password: ...`, `<password>...</password>`,
+ * `"api_token": "..."`). References (`${...}`, `from_env`, `{{ ... }}`, ARNs, environment variable
+ * names) are how secrets are meant to arrive, so they never count.
+ */
+
+export interface SecretFinding {
+  /** Where: a file path or a JSON path such as `resource.helm_release.x.values[0]`. */
+  readonly location: string;
+  /** What kind of secret it looks like. */
+  readonly kind: string;
+  /** A redacted hint (never the value itself: findings end up in logs). */
+  readonly hint: string;
+}
+
+const AWS_ACCESS_KEY_ID = /\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b/g;
+const PRIVATE_KEY = /-----BEGIN (?:[A-Z]+ )*PRIVATE KEY-----/g;
+const URL_CREDENTIALS = /\b[a-z][a-z0-9+.-]*:\/\/[^\s:@/'"]+:([^\s@/'"]+)@/gi;
+const XML_ELEMENT = /<([A-Za-z_][\w.-]*)(\s[^<>]*)?>([^<]*)<\/\1>/g;
+const ASSIGNMENT = /["']?([A-Za-z_][\w.-]*)["']?\s*[:=]\s*(["']?)([^\s"',;}<>&]+)\2/g;
+
+/** Names whose literal value is a secret. */
+const PASSWORD_NAME = /(password|passwd|passphrase|pwd)/;
+const SECRET_NAME = /(secret|token|apikey|accesskey|privatekey|credential|authkey|signingkey|encryptionkey)/;
+/** Names that point at a secret instead of holding one (`secretName`, `password_env`, `tokenRef`). */
+const POINTER_NAME = /(name|names|ref|arn|id|ids|env|var|path|file|files|version|policy|type|mechanism|enabled|length|count|mode|source|provider|namespace|template|selector|mount|volume|rotation|manager)$/;
+
+/** How a secret is supposed to arrive: references, placeholders resolved elsewhere, env variable names. */
+function isReference(value: string): boolean {
+  return value.includes('${') || value.includes('$(') || value.includes('{{') || value.startsWith('arn:')
+    || /from_env|from_zk|secretKeyRef|valueFrom/.test(value) || /^[A-Z][A-Z0-9_]*$/.test(value);
+}
+
+function normalize(name: string): string {
+  return name.toLowerCase().replace(/[^a-z0-9]/g, '');
+}
+
+/** Shannon entropy in bits per character. */
+export function entropy(value: string): number {
+  const counts = new Map<string, number>();
+  for (const ch of value) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+  let bits = 0;
+  for (const n of counts.values()) {
+    const p = n / value.length;
+    bits -= p * Math.log2(p);
+  }
+  return bits;
+}
+
+/** A random-looking token: long, high entropy, and not just lower-case words. */
+function looksRandom(value: string): boolean {
+  return value.length >= 16 && entropy(value) >= 3.5 && /[0-9A-Z+/=_]/.test(value) && !/^[a-z]+([._-][a-z]+)*$/.test(value);
+}
+
+/** Whether `name: value` hands a literal secret to the output. */
+export function isSecretAssignment(name: string, value: string): string | undefined {
+  const n = normalize(name);
+  const v = value.trim();
+  if (v === '' || isReference(v) || /^(true|false|null|none|~|\*+)$/i.test(v) || POINTER_NAME.test(n)) return undefined;
+  if (PASSWORD_NAME.test(n)) return `a literal value for ${name}`;
+  if (SECRET_NAME.test(n) && looksRandom(v)) return `a random-looking literal for ${name}`;
+  return undefined;
+}
+
+function redact(value: string): string {
+  return `${value.slice(0, 2)}… (${value.length} characters)`;
+}
+
+/** Scans free text (XML, YAML, SQL, HCL-ish strings). */
+export function findSecretsInText(text: string, location: string): SecretFinding[] {
+  const findings: SecretFinding[] = [];
+  const add = (kind: string, value: string): void => {
+    findings.push({ location, kind, hint: redact(value) });
+  };
+  for (const m of text.matchAll(AWS_ACCESS_KEY_ID)) add('an AWS access key id', m[0]);
+  for (const m of text.matchAll(PRIVATE_KEY)) add('a private key', m[0]);
+  for (const m of text.matchAll(URL_CREDENTIALS)) if (!isReference(m[1])) add('a password inside a URL', m[1]);
+  for (const m of text.matchAll(XML_ELEMENT)) {
+    const attributes = m[2] ?? '';
+    if (/from_env|from_zk/.test(attributes)) continue;
+    const kind = isSecretAssignment(m[1], m[3]);
+    if (kind) add(kind, m[3]);
+  }
+  for (const m of text.matchAll(ASSIGNMENT)) {
+    const kind = isSecretAssignment(m[1], m[3]);
+    if (kind) add(kind, m[3]);
+  }
+  return findings;
+}
+
+/** Scans a JSON value (e.g. a synthesized `cdk.tf.json`): keys name their values, and long strings are scanned as text. */
+export function findSecretsInJson(value: unknown, location = ''): SecretFinding[] {
+  const findings: SecretFinding[] = [];
+  const walk = (v: unknown, path: string, key: string | undefined): void => {
+    if (typeof v === 'string') {
+      const kind = key === undefined ? undefined : isSecretAssignment(key, v);
+      if (kind) findings.push({ location: path, kind, hint: redact(v) });
+      findings.push(...findSecretsInText(v, path));
+    } else if (Array.isArray(v)) {
+      v.forEach((item, i) => walk(item, `${path}[${i}]`, key));
+    } else if (v !== null && typeof v === 'object') {
+      for (const [k, child] of Object.entries(v)) {
+        if (k === '//') continue; // cdktf metadata: construct paths and stack traces
+        walk(child, path ? `${path}.${k}` : k, k);
+      }
+    }
+  };
+  walk(value, location, undefined);
+  return findings;
+}
