@@ -1,0 +1,60 @@
+/**
+ * ClickHouse server config for every node group of a region, rendered from the topology model:
+ * remote_servers, macros, ZooKeeper, named collections, the ingestion profile, Kafka consumer
+ * threads, system log retention and the storage tiers. Pure: no cdktf, XML built with xmlbuilder2.
+ */
+import { Host, Topology } from '../model';
+import { RenderedFile, sortFiles } from '../render/file';
+import { renderIngestionProfile } from './ingestion-profile';
+import { renderKafkaConsumers } from './kafka-consumers';
+import { renderHostMacros, renderRoleMacros } from './macros';
+import { namedCollectionEnvironment, renderNamedCollections } from './named-collections';
+import { NodeGroup, nodeGroups } from './node-groups';
+import { ClickHouseConfigOptions, resolveOptions } from './options';
+import { clustersForGroup, renderRemoteServers } from './remote-servers';
+import { renderStorageConfiguration, storageEnvironment } from './storage';
+import { renderSystemLogs } from './system-logs';
+import { renderZooKeeper } from './zookeeper';
+
+export * from './ingestion-profile';
+export * from './kafka-consumers';
+export * from './macros';
+export * from './named-collections';
+export * from './node-groups';
+export * from './options';
+export * from './remote-servers';
+export * from './storage';
+export * from './system-logs';
+export * from './zookeeper';
+
+/**
+ * Every config.d/ and users.d/ file shared by all hosts of a group (NOT per-host macros), sorted by path.
+ * Storage: remote_servers, ZooKeeper, storage tiers, system logs. Ingestion: remote_servers, role
+ * macros, ZooKeeper, named collections, Kafka consumer threads, system logs, the ingestion profile.
+ */
+export function renderNodeGroupConfig(topology: Topology, group: NodeGroup, options: ClickHouseConfigOptions = {}): RenderedFile[] {
+  resolveOptions(options);
+  const files: RenderedFile[] = [renderRemoteServers(topology, group), renderZooKeeper(topology), renderSystemLogs(group, options)];
+  if (group.kind === 'storage') {
+    files.push(renderStorageConfiguration(options));
+  } else {
+    files.push(renderRoleMacros(group, options), renderKafkaConsumers(topology, group), renderIngestionProfile());
+    const collections = renderNamedCollections(topology, group);
+    if (collections !== undefined) files.push(collections);
+  }
+  return sortFiles(files);
+}
+
+/** Every file of one storage host: the group's files plus its macros, sorted by path. */
+export function renderStorageHostConfig(topology: Topology, host: Host, options: ClickHouseConfigOptions = {}): RenderedFile[] {
+  const storage = nodeGroups(topology)[0];
+  return sortFiles([...renderNodeGroupConfig(topology, storage, options), renderHostMacros(topology, host, options)]);
+}
+
+/** Environment variables a node of the group needs at runtime (inter-server secret, broker lists, SCRAM creds...), sorted. */
+export function requiredEnvironment(topology: Topology, group: NodeGroup, options: ClickHouseConfigOptions = {}): string[] {
+  const names = new Set<string>(clustersForGroup(topology, group).map((c) => c.secretEnv));
+  if (group.kind === 'storage') storageEnvironment(options).forEach((n) => names.add(n));
+  else namedCollectionEnvironment(topology, group).forEach((n) => names.add(n));
+  return [...names].sort();
+}
