@@ -11,10 +11,13 @@ import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
 import {
   buildTopology, Problems, Topology, TopologySpec, TopologyValidationError,
 } from './model';
+import { PolicyPack, PolicyRuleId } from './policy';
 import { ARTIFACTS_DIR, assembleArtifacts, helmValuesArtifacts } from './render/artifacts';
 import { RenderedFile } from './render/file';
 import { renderTopologyJson } from './render/topology-json';
 import { renderTopologyMarkdown } from './render/topology-md';
+import { migrationFiles } from './schema';
+import { renderZooCfg } from './zookeeper';
 
 /** Where Terraform keeps this region's state: an S3 bucket with native locking (`use_lockfile`). */
 export interface StateBackendSpec {
@@ -64,6 +67,12 @@ export interface RegionSpec extends TopologySpec {
    * @default false
    */
   readonly development?: boolean;
+  /**
+   * Policy rules switched off for this region, each with the reason why. The policy pack runs on
+   * every RegionStack; a development region typically suppresses `stateful-prevent-destroy`.
+   * @default none: every rule applies
+   */
+  readonly policySuppressions?: Readonly<Partial<Record<PolicyRuleId, string>>>;
 }
 
 const AWS_REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
@@ -151,6 +160,8 @@ export class RegionStack extends TerraformStack {
   public readonly eksCluster: DataAwsEksCluster;
   /** The S3 state backend. */
   public readonly backend: S3Backend;
+  /** The policy pack checking this stack at synth; its `violations` fill in then. */
+  public readonly policyPack: PolicyPack;
 
   private readonly spec: RegionSpec;
   private readonly extraArtifacts: RenderedFile[] = [];
@@ -192,6 +203,11 @@ export class RegionStack extends TerraformStack {
     this.kubernetesProvider = new KubernetesProvider(this, 'kubernetes', kubernetes);
     this.helmProvider = new HelmProvider(this, 'helm', { kubernetes });
 
+    this.policyPack = PolicyPack.apply(this, {
+      topology,
+      artifacts: () => this.renderArtifacts(),
+      suppressions: spec.policySuppressions,
+    });
     this.synthesizer = new ArtifactSynthesizer(this.synthesizer, this);
   }
 
@@ -211,11 +227,20 @@ export class RegionStack extends TerraformStack {
   /**
    * The artifacts rendered from the model (everything except the Helm values, which are read
    * back from the synthesized Terraform). Pure: no file is written.
+   * @param helmReleases paths of the Helm values files, listed in `topology.json`
    */
-  public renderArtifacts(): RenderedFile[] {
+  public renderArtifacts(helmReleases: readonly string[] = []): RenderedFile[] {
+    const sql = migrationFiles(this.topology);
+    const sqlByRole: Record<string, string[]> = {};
+    for (const f of sql) {
+      const [, role, file] = f.path.split('/');
+      (sqlByRole[role] ??= []).push(file);
+    }
     return [
+      ...sql,
+      { path: 'zookeeper/zoo.cfg', content: renderZooCfg(this.topology.zookeeper) },
       renderTopologyMarkdown(this.topology),
-      renderTopologyJson(this.topology),
+      renderTopologyJson(this.topology, { sql: sqlByRole, helmValues: helmReleases }),
       ...this.extraArtifacts,
     ];
   }
@@ -233,7 +258,8 @@ class ArtifactSynthesizer implements IStackSynthesizer {
     this.inner.synthesize(session);
     const stackManifest = session.manifest.forStack(this.stack);
     const config = JSON.parse(fs.readFileSync(path.join(session.outdir, stackManifest.synthesizedStackPath), 'utf8'));
-    const files = assembleArtifacts([...this.stack.renderArtifacts(), ...helmValuesArtifacts(config)]);
+    const helm = helmValuesArtifacts(config);
+    const files = assembleArtifacts([...this.stack.renderArtifacts(helm.map((f) => f.path)), ...helm]);
     writeFolder(path.join(session.outdir, stackManifest.workingDirectory, ARTIFACTS_DIR), files);
   }
 }

@@ -21,6 +21,9 @@ export const DEV_REGION: RegionSpec = {
   defaultTags: { environment: 'development' },
   // Off on purpose: instances, volumes and buckets can be destroyed with the stack.
   development: true,
+  policySuppressions: {
+    'stateful-prevent-destroy': 'development region: destroyed and recreated at will, holds no data worth keeping',
+  },
   storage: { shards: 1, replicas: 2 },
   zookeeper: { nodes: 3 },
   ingestionTiers: [{ role: NodeRole.SMALL, nodes: 1, cores: 2 }],

@@ -1,0 +1,13 @@
+CREATE MATERIALIZED VIEW IF NOT EXISTS posthog.events_ws_mv
+TO posthog.writable_events_ws
+AS SELECT
+    uuid,
+    event,
+    properties,
+    timestamp,
+    team_id,
+    distinct_id,
+    created_at,
+    _timestamp,
+    _offset
+FROM posthog.kafka_events_ws;

@@ -1,0 +1,14 @@
+CREATE TABLE IF NOT EXISTS posthog.writable_heatmaps
+(
+    session_id  String,
+    team_id     Int64,
+    distinct_id String,
+    timestamp   DateTime64(6, 'UTC'),
+    x           Int16,
+    y           Int16,
+    current_url String,
+    type        LowCardinality(String),
+    _timestamp  DateTime,
+    _offset     UInt64
+)
+ENGINE = Distributed('posthog_single_shard', 'posthog', 'heatmaps');
