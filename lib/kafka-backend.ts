@@ -1,0 +1,670 @@
+import { Fn, Token } from 'cdktf';
+import { Construct } from 'constructs';
+import { AppautoscalingPolicy } from '@cdktf/provider-aws/lib/appautoscaling-policy';
+import { AppautoscalingTarget } from '@cdktf/provider-aws/lib/appautoscaling-target';
+import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
+import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
+import { DataAwsSecretsmanagerRandomPassword } from '@cdktf/provider-aws/lib/data-aws-secretsmanager-random-password';
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
+import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
+import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
+import { MskCluster } from '@cdktf/provider-aws/lib/msk-cluster';
+import { MskConfiguration } from '@cdktf/provider-aws/lib/msk-configuration';
+import { MskScramSecretAssociation } from '@cdktf/provider-aws/lib/msk-scram-secret-association';
+import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
+import { S3BucketLifecycleConfiguration } from '@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration';
+import { S3BucketOwnershipControls } from '@cdktf/provider-aws/lib/s3-bucket-ownership-controls';
+import { S3BucketPolicy } from '@cdktf/provider-aws/lib/s3-bucket-policy';
+import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-public-access-block';
+import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration';
+import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-secret';
+import { SecretsmanagerSecretVersion } from '@cdktf/provider-aws/lib/secretsmanager-secret-version';
+import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
+import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
+import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
+import { Release } from '@cdktf/provider-helm/lib/release';
+import { warpStreamAgentValues, warpStreamBootstrap, WARPSTREAM_CHART } from './kubernetes/warpstream';
+import { toHelmValuesYaml } from './kubernetes/yaml';
+import { kebab } from './model/names';
+import { KafkaAuth, KafkaBackendKind } from './model/spec';
+import type { KafkaBackendModel, Topology } from './model/topology';
+import { Problems } from './model/validation';
+
+/** Encryption between clients and MSK brokers. */
+export enum MskClientBrokerEncryption {
+  /** TLS only (the default, and what SASL needs). */
+  TLS = 'TLS',
+  /** Both TLS and plaintext listeners. */
+  TLS_PLAINTEXT = 'TLS_PLAINTEXT',
+  /** Plaintext only: no SASL possible; local experiments only. */
+  PLAINTEXT = 'PLAINTEXT',
+}
+
+/** The librdkafka settings a named collection carries for each way of authenticating. */
+const NAMED_COLLECTION_SETTINGS: Readonly<Record<KafkaAuth, Readonly<Record<string, string>>>> = {
+  [KafkaAuth.PLAINTEXT]: {},
+  [KafkaAuth.TLS]: { kafka_security_protocol: 'ssl' },
+  [KafkaAuth.SASL_IAM]: { kafka_security_protocol: 'sasl_ssl', kafka_sasl_mechanism: 'AWS_MSK_IAM' },
+  [KafkaAuth.SASL_SCRAM]: { kafka_security_protocol: 'sasl_ssl', kafka_sasl_mechanism: 'SCRAM-SHA-512' },
+};
+
+/** Props every backend shares: which backend of the topology it is. */
+export interface KafkaBackendBaseProps {
+  /** The region's topology (built once with `buildTopology`). */
+  readonly topology: Topology;
+  /** The backend's name in the topology: its named collection, e.g. `msk_cluster`. */
+  readonly name: string;
+}
+
+export interface MskBackendProps extends KafkaBackendBaseProps {
+  /** VPC of the brokers. */
+  readonly vpcId: string;
+  /** Two or three subnets in distinct availability zones. */
+  readonly clientSubnetIds: readonly string[];
+  /** Security groups of the ClickHouse nodes (and any other client); only they reach the brokers, on the auth mode's port. */
+  readonly clientSecurityGroupIds: readonly string[];
+  /**
+   * MSK cluster name.
+   * @default `<region>-<backend name>` in kebab case
+   */
+  readonly clusterName?: string;
+  /**
+   * Kafka version (`aws kafka list-kafka-versions`).
+   * @default '3.8.x'
+   */
+  readonly kafkaVersion?: string;
+  /**
+   * Broker instance type.
+   * @default 'kafka.m7g.large'
+   */
+  readonly instanceType?: string;
+  /**
+   * Number of brokers: a multiple of the client subnets.
+   * @default one per client subnet
+   */
+  readonly brokerCount?: number;
+  /**
+   * EBS storage per broker at creation, in GiB (1–16384). Autoscaling grows it afterwards.
+   * @default 1000
+   */
+  readonly volumeSizeGiB?: number;
+  /**
+   * Upper bound of storage autoscaling per broker, in GiB.
+   * @default 16384
+   */
+  readonly maxVolumeSizeGiB?: number;
+  /**
+   * Disk utilization that storage autoscaling keeps brokers under, in percent (10–80).
+   * @default 60
+   */
+  readonly storageTargetUtilizationPercent?: number;
+  /**
+   * Client-broker encryption. SASL needs TLS.
+   * @default MskClientBrokerEncryption.TLS
+   */
+  readonly clientBrokerEncryption?: MskClientBrokerEncryption;
+  /**
+   * Customer-managed KMS key for encryption at rest (and the SCRAM secret).
+   * @default - a new key with rotation on
+   */
+  readonly encryptionKeyArn?: string;
+  /**
+   * Existing SCRAM secrets (names starting with `AmazonMSK_`, encrypted with a customer key). Only for SASL/SCRAM.
+   * @default - one new secret with a generated password, never a literal
+   */
+  readonly scramSecretArns?: readonly string[];
+  /**
+   * Days broker logs are kept in CloudWatch.
+   * @default 30
+   */
+  readonly logRetentionDays?: number;
+  /**
+   * Broker settings added to (or overriding) the library's defaults.
+   * @default - replication factor 3 (or the broker count), min ISR one less, no topic auto-creation
+   */
+  readonly serverProperties?: Readonly<Record<string, string>>;
+  /**
+   * Protect the cluster and its key from `terraform destroy`.
+   * @default true
+   */
+  readonly preventDestroy?: boolean;
+}
+
+export interface WarpStreamBackendProps extends KafkaBackendBaseProps {
+  /** AWS region of the bucket, e.g. `us-east-1`. */
+  readonly region: string;
+  /** The WarpStream virtual cluster id, `vci_...`. */
+  readonly virtualClusterId: string;
+  /**
+   * WarpStream control-plane region.
+   * @default - the bucket's region
+   */
+  readonly controlPlaneRegion?: string;
+  /** ARN of the EKS cluster's IAM OIDC provider (IRSA). */
+  readonly oidcProviderArn: string;
+  /** The EKS cluster's OIDC issuer URL (with or without `https://`). */
+  readonly oidcIssuerUrl: string;
+  /**
+   * Kubernetes Secret (in the agents' namespace) holding the agent key; the library references it and never writes it.
+   * @default 'warpstream-agent-key'
+   */
+  readonly agentKeySecretName?: string;
+  /**
+   * Key of the agent key inside that Secret.
+   * @default 'agent-key'
+   */
+  readonly agentKeySecretKey?: string;
+  /**
+   * Namespace of the agents.
+   * @default 'warpstream'
+   */
+  readonly namespace?: string;
+  /**
+   * Create the namespace.
+   * @default true
+   */
+  readonly createNamespace?: boolean;
+  /**
+   * Helm release name; also the agents' Service and ServiceAccount name.
+   * @default the backend name in kebab case, prefixed with `warpstream-` unless it starts with it
+   */
+  readonly releaseName?: string;
+  /**
+   * Version of the warpstream-agent chart.
+   * @default '1.0.82'
+   */
+  readonly chartVersion?: string;
+  /**
+   * Bucket name.
+   * @default - generated from the prefix `warpstream-<region name>-`
+   */
+  readonly bucketName?: string;
+  /**
+   * CPUs requested per agent (whole numbers: GOMAXPROCS follows them).
+   * @default 4
+   */
+  readonly cpu?: number;
+  /**
+   * Memory per agent, in GiB: at least 4 per CPU.
+   * @default 16
+   */
+  readonly memoryGiB?: number;
+  /**
+   * Seconds an agent takes to shut down gracefully.
+   * @default 300
+   */
+  readonly gracefulShutdownSeconds?: number;
+  /**
+   * Seconds Kubernetes waits before killing an agent: at least gracefulShutdownSeconds + 60.
+   * @default 600
+   */
+  readonly terminationGracePeriodSeconds?: number;
+  /**
+   * Autoscaling bounds of the agents.
+   * @default 3
+   */
+  readonly minReplicas?: number;
+  /** @default 30 */
+  readonly maxReplicas?: number;
+  /**
+   * Kubernetes cluster domain, for the bootstrap address.
+   * @default 'cluster.local'
+   */
+  readonly clusterDomain?: string;
+  /**
+   * Protect the bucket from `terraform destroy` (deleting its `warpstream/` files bricks the cluster).
+   * @default true
+   */
+  readonly preventDestroy?: boolean;
+}
+
+/**
+ * A Kafka backend ClickHouse consumes from: AWS MSK or WarpStream. Choose with
+ * `KafkaBackend.msk(...)` or `KafkaBackend.warpStream(...)`. Each tells ClickHouse what it needs:
+ * the named collection's name and settings, and the environment that carries the broker list.
+ */
+export abstract class KafkaBackend extends Construct {
+  /** An MSK cluster with TLS, SASL/IAM (or SCRAM), KMS at rest, storage autoscaling and broker logs. */
+  public static msk(scope: Construct, id: string, props: MskBackendProps): MskBackend {
+    return new MskBackend(scope, id, props);
+  }
+
+  /** WarpStream agents on Kubernetes over an S3 bucket. */
+  public static warpStream(scope: Construct, id: string, props: WarpStreamBackendProps): WarpStreamBackend {
+    return new WarpStreamBackend(scope, id, props);
+  }
+
+  /** The backend's name: its named collection in ClickHouse. @attribute */
+  public readonly backendName: string;
+  public readonly kind: KafkaBackendKind;
+  /** How ClickHouse authenticates to it. */
+  public readonly auth: KafkaAuth;
+  /** Environment variable that carries the broker list on ClickHouse nodes. */
+  public readonly brokerListEnv: string;
+  /** The backend as the topology model sees it. */
+  public readonly model: KafkaBackendModel;
+
+  protected constructor(scope: Construct, id: string, props: KafkaBackendBaseProps, kind: KafkaBackendKind, problems: Problems) {
+    super(scope, id);
+    const model = props.topology?.kafkaBackends?.find((b) => b.name === props.name);
+    if (problems.check(model !== undefined, 'name', props.name,
+      `a Kafka backend of the topology (${props.topology?.kafkaBackends?.map((b) => b.name).join(', ') || 'none declared'})`)) {
+      problems.check(model!.kind === kind, 'name', props.name, `a backend of kind ${kind} (the topology declares ${model!.kind})`);
+    }
+    this.model = model ?? { name: props.name, kind, auth: KafkaAuth.PLAINTEXT, brokerListEnv: '', topics: [] };
+    this.backendName = this.model.name;
+    this.kind = kind;
+    this.auth = this.model.auth;
+    this.brokerListEnv = this.model.brokerListEnv;
+  }
+
+  /** Bootstrap brokers (`host:port,...`) for the backend's auth mode. @attribute */
+  public abstract get bootstrapBrokers(): string;
+
+  /** Settings of the backend's named collection besides the broker list (security protocol, SASL mechanism). */
+  public get namedCollectionSettings(): Readonly<Record<string, string>> {
+    return { ...NAMED_COLLECTION_SETTINGS[this.auth] };
+  }
+
+  /** Environment a ClickHouse node needs for this backend: the broker list variable and its value. */
+  public get clickHouseEnvironment(): Readonly<Record<string, string>> {
+    return { [this.brokerListEnv]: this.bootstrapBrokers };
+  }
+}
+
+/** Ports of the MSK listeners by auth mode (research/backends.md §1.2). */
+const MSK_PORTS: Readonly<Record<KafkaAuth, number>> = {
+  [KafkaAuth.PLAINTEXT]: 9092,
+  [KafkaAuth.TLS]: 9094,
+  [KafkaAuth.SASL_SCRAM]: 9096,
+  [KafkaAuth.SASL_IAM]: 9098,
+};
+
+/** AWS MSK (provisioned). Use `KafkaBackend.msk(...)`. */
+export class MskBackend extends KafkaBackend {
+  /** The MSK cluster (escape hatch). */
+  public readonly cluster: MskCluster;
+  public readonly configuration: MskConfiguration;
+  public readonly securityGroup: SecurityGroup;
+  public readonly logGroup: CloudwatchLogGroup;
+  /** KMS key for encryption at rest, when the library created it. */
+  public readonly encryptionKey?: KmsKey;
+  /** SCRAM secret, when the library created it. */
+  public readonly scramSecret?: SecretsmanagerSecret;
+  public readonly storageScalingTarget: AppautoscalingTarget;
+  /** The port clients connect to for the auth mode. */
+  public readonly clientPort: number;
+  /** @attribute */
+  public readonly clusterName: string;
+
+  constructor(scope: Construct, id: string, props: MskBackendProps) {
+    const problems = new Problems();
+    super(scope, id, props, KafkaBackendKind.MSK, problems);
+    const p = { ...props };
+    const subnets = [...(p.clientSubnetIds ?? [])];
+    const clientSgs = [...(p.clientSecurityGroupIds ?? [])];
+    const clusterName = p.clusterName ?? kebab(`${p.topology?.name ?? 'region'}-${p.name}`);
+    const kafkaVersion = p.kafkaVersion ?? '3.8.x';
+    const instanceType = p.instanceType ?? 'kafka.m7g.large';
+    const brokerCount = p.brokerCount ?? subnets.length;
+    const volumeSize = p.volumeSizeGiB ?? 1000;
+    const maxVolumeSize = p.maxVolumeSizeGiB ?? 16384;
+    const target = p.storageTargetUtilizationPercent ?? 60;
+    const encryption = p.clientBrokerEncryption ?? MskClientBrokerEncryption.TLS;
+    const preventDestroy = p.preventDestroy ?? true;
+
+    problems.check(/^[a-zA-Z0-9-]{1,64}$/.test(clusterName), 'clusterName', clusterName, 'letters, digits and - (at most 64)');
+    problems.check(/^\d+\.\d+\.(\d+|x)(\.[a-z]+)?$/.test(kafkaVersion), 'kafkaVersion', kafkaVersion, 'an MSK Kafka version such as 3.8.x');
+    problems.check(/^kafka\.[a-z0-9]+\.[a-z0-9]+$/.test(instanceType), 'instanceType', instanceType, 'an MSK broker type such as kafka.m7g.large');
+    const subnetsOk = problems.check(subnets.length >= 2 && subnets.length <= 3, 'clientSubnetIds', subnets,
+      'two or three subnets in distinct availability zones');
+    const literalSubnets = subnets.filter((s) => !Token.isUnresolved(s));
+    problems.check(new Set(literalSubnets).size === literalSubnets.length, 'clientSubnetIds', subnets, 'distinct subnets (one per availability zone)');
+    if (problems.count('brokerCount', brokerCount, 1, 60) && subnetsOk) {
+      problems.check(brokerCount % subnets.length === 0, 'brokerCount', brokerCount,
+        `a multiple of the ${subnets.length} client subnets: MSK places the same number of brokers in each zone`);
+    }
+    const volumeOk = problems.count('volumeSizeGiB', volumeSize, 1, 16384);
+    if (problems.count('maxVolumeSizeGiB', maxVolumeSize, 1, 16384) && volumeOk) {
+      problems.check(maxVolumeSize >= volumeSize, 'maxVolumeSizeGiB', maxVolumeSize, `at least volumeSizeGiB (${volumeSize})`);
+    }
+    problems.count('storageTargetUtilizationPercent', target, 10, 80);
+    problems.check(clientSgs.length >= 1, 'clientSecurityGroupIds', clientSgs,
+      'at least one security group of the ClickHouse nodes: no one else may reach the brokers');
+    problems.check(Object.values(MskClientBrokerEncryption).includes(encryption), 'clientBrokerEncryption', encryption,
+      `one of ${Object.values(MskClientBrokerEncryption).join(', ')}`);
+    const sasl = this.auth === KafkaAuth.SASL_IAM || this.auth === KafkaAuth.SASL_SCRAM;
+    if (sasl || this.auth === KafkaAuth.TLS) {
+      problems.check(encryption !== MskClientBrokerEncryption.PLAINTEXT, 'clientBrokerEncryption', encryption,
+        `TLS or TLS_PLAINTEXT: ${sasl ? 'SASL needs TLS in transit' : 'TLS auth needs a TLS listener'}`);
+    } else {
+      problems.check(encryption !== MskClientBrokerEncryption.TLS, 'clientBrokerEncryption', encryption,
+        'PLAINTEXT or TLS_PLAINTEXT for a plaintext backend (or choose TLS or SASL auth in the topology)');
+    }
+    if (p.scramSecretArns !== undefined) {
+      problems.check(this.auth === KafkaAuth.SASL_SCRAM, 'scramSecretArns', p.scramSecretArns, 'nothing unless the backend authenticates with SASL/SCRAM');
+      problems.check(p.scramSecretArns.length >= 1, 'scramSecretArns', p.scramSecretArns, 'at least one secret ARN');
+      p.scramSecretArns.filter((a) => !Token.isUnresolved(a)).forEach((arn) => problems.check(/:secret:AmazonMSK_/.test(arn),
+        'scramSecretArns', arn, 'a Secrets Manager ARN whose name starts with AmazonMSK_ (MSK accepts no other)'));
+    }
+    problems.count('logRetentionDays', p.logRetentionDays ?? 30, 1, 3653);
+    for (const key of Object.keys(p.serverProperties ?? {})) {
+      problems.check(/^[a-z0-9.]+$/.test(key), `serverProperties.${key}`, key, 'a Kafka broker property name');
+    }
+    problems.throwIfAny(`MSK backend ${props.name}`);
+
+    this.clusterName = clusterName;
+    this.clientPort = MSK_PORTS[this.auth];
+
+    let keyArn = p.encryptionKeyArn;
+    if (keyArn === undefined) {
+      this.encryptionKey = new KmsKey(this, 'Key', {
+        description: `MSK ${clusterName}: data at rest and SCRAM secrets`,
+        enableKeyRotation: true,
+        deletionWindowInDays: 30,
+        lifecycle: { preventDestroy },
+      });
+      keyArn = this.encryptionKey.arn;
+    }
+
+    this.securityGroup = new SecurityGroup(this, 'SecurityGroup', {
+      namePrefix: `${clusterName}-`,
+      description: `MSK ${clusterName}: Kafka clients on port ${this.clientPort} only`,
+      vpcId: p.vpcId,
+      lifecycle: { createBeforeDestroy: true },
+    });
+    clientSgs.forEach((sg, i) => new VpcSecurityGroupIngressRule(this, `ClientIngress${i}`, {
+      securityGroupId: this.securityGroup.id,
+      referencedSecurityGroupId: sg,
+      ipProtocol: 'tcp',
+      fromPort: this.clientPort,
+      toPort: this.clientPort,
+      description: `Kafka (${this.auth}) from ClickHouse nodes`,
+    }));
+
+    this.logGroup = new CloudwatchLogGroup(this, 'BrokerLogs', {
+      name: `/aws/msk/${clusterName}`,
+      retentionInDays: p.logRetentionDays ?? 30,
+    });
+
+    const replication = Math.min(3, brokerCount);
+    const properties: Record<string, string> = {
+      'auto.create.topics.enable': 'false',
+      'default.replication.factor': String(replication),
+      'min.insync.replicas': String(Math.max(1, replication - 1)),
+      'unclean.leader.election.enable': 'false',
+      ...(p.serverProperties ?? {}),
+    };
+    // The name carries the version: an upgrade creates a new configuration before the old one,
+    // still in use by the cluster, is destroyed (otherwise ConflictException).
+    this.configuration = new MskConfiguration(this, 'Configuration', {
+      name: `${clusterName}-${kafkaVersion.replace(/\./g, '-')}`,
+      kafkaVersions: [kafkaVersion],
+      serverProperties: Object.keys(properties).sort().map((k) => `${k}=${properties[k]}`).join('\n') + '\n',
+      lifecycle: { createBeforeDestroy: true },
+    });
+
+    this.cluster = new MskCluster(this, 'Cluster', {
+      clusterName,
+      kafkaVersion,
+      numberOfBrokerNodes: brokerCount,
+      brokerNodeGroupInfo: {
+        clientSubnets: subnets,
+        instanceType,
+        securityGroups: [this.securityGroup.id],
+        storageInfo: { ebsStorageInfo: { volumeSize } },
+      },
+      clientAuthentication: this.auth === KafkaAuth.SASL_IAM ? { sasl: { iam: true } }
+        : this.auth === KafkaAuth.SASL_SCRAM ? { sasl: { scram: true } }
+          : { unauthenticated: true },
+      encryptionInfo: {
+        encryptionAtRestKmsKeyArn: keyArn,
+        encryptionInTransit: { clientBroker: encryption, inCluster: true },
+      },
+      configurationInfo: { arn: this.configuration.arn, revision: this.configuration.latestRevision },
+      enhancedMonitoring: 'PER_BROKER',
+      loggingInfo: { brokerLogs: { cloudwatchLogs: { enabled: true, logGroup: this.logGroup.name } } },
+      lifecycle: {
+        preventDestroy,
+        // Storage autoscaling grows the volume; without this Terraform would try to shrink it back.
+        ignoreChanges: ['broker_node_group_info[0].storage_info[0].ebs_storage_info[0].volume_size'],
+      },
+    });
+
+    this.storageScalingTarget = new AppautoscalingTarget(this, 'StorageScalingTarget', {
+      serviceNamespace: 'kafka',
+      scalableDimension: 'kafka:broker-storage:VolumeSize',
+      resourceId: this.cluster.arn,
+      minCapacity: volumeSize,
+      maxCapacity: maxVolumeSize,
+    });
+    new AppautoscalingPolicy(this, 'StorageScalingPolicy', {
+      name: `${clusterName}-broker-storage`,
+      policyType: 'TargetTrackingScaling',
+      serviceNamespace: this.storageScalingTarget.serviceNamespace,
+      scalableDimension: this.storageScalingTarget.scalableDimension,
+      resourceId: this.storageScalingTarget.resourceId,
+      targetTrackingScalingPolicyConfiguration: {
+        targetValue: target,
+        // MSK storage only grows.
+        disableScaleIn: true,
+        predefinedMetricSpecification: { predefinedMetricType: 'KafkaBrokerStorageUtilization' },
+      },
+    });
+
+    if (this.auth === KafkaAuth.SASL_SCRAM) {
+      let secretArns = p.scramSecretArns !== undefined ? [...p.scramSecretArns] : undefined;
+      let dependsOn: SecretsmanagerSecretVersion[] = [];
+      if (secretArns === undefined) {
+        this.scramSecret = new SecretsmanagerSecret(this, 'ScramSecret', {
+          name: `AmazonMSK_${clusterName}_clickhouse`,
+          description: `SASL/SCRAM credentials ClickHouse uses for MSK ${clusterName}`,
+          kmsKeyId: keyArn,
+        });
+        const password = new DataAwsSecretsmanagerRandomPassword(this, 'ScramPassword', {
+          passwordLength: 40,
+          excludePunctuation: true,
+        });
+        // Write-only: the value reaches Secrets Manager but neither the plan nor the state, and a
+        // new random value on later plans changes nothing until the version is bumped.
+        const version = new SecretsmanagerSecretVersion(this, 'ScramSecretValue', {
+          secretId: this.scramSecret.id,
+          secretStringWo: Fn.jsonencode({ username: 'clickhouse', password: password.randomPassword }),
+          secretStringWoVersion: 1,
+        });
+        secretArns = [this.scramSecret.arn];
+        dependsOn = [version];
+      }
+      new MskScramSecretAssociation(this, 'ScramSecretAssociation', {
+        clusterArn: this.cluster.arn,
+        secretArnList: secretArns,
+        dependsOn,
+      });
+    }
+  }
+
+  public get bootstrapBrokers(): string {
+    switch (this.auth) {
+      case KafkaAuth.SASL_IAM: return this.cluster.bootstrapBrokersSaslIam;
+      case KafkaAuth.SASL_SCRAM: return this.cluster.bootstrapBrokersSaslScram;
+      case KafkaAuth.TLS: return this.cluster.bootstrapBrokersTls;
+      default: return this.cluster.bootstrapBrokers;
+    }
+  }
+
+  /**
+   * IAM policy (JSON) that lets a ClickHouse node consume every topic of this cluster through
+   * SASL/IAM, and produce when `produce` is set (ShuffleHog). Attach it to the nodes' IRSA role.
+   */
+  public clientPolicyJson(produce = false): string {
+    const id = produce ? 'ClientPolicyProduce' : 'ClientPolicy';
+    const existing = this.node.tryFindChild(id) as DataAwsIamPolicyDocument | undefined;
+    if (existing !== undefined) return existing.json;
+    const arn = this.cluster.arn;
+    const topicArn = Fn.join('', [Fn.replace(arn, ':cluster/', ':topic/'), '/*']);
+    const groupArn = Fn.join('', [Fn.replace(arn, ':cluster/', ':group/'), '/*']);
+    return new DataAwsIamPolicyDocument(this, id, {
+      statement: [
+        { sid: 'Cluster', actions: ['kafka-cluster:Connect', 'kafka-cluster:DescribeCluster'], resources: [arn] },
+        {
+          sid: 'Topics',
+          actions: ['kafka-cluster:DescribeTopic', 'kafka-cluster:ReadData', ...(produce ? ['kafka-cluster:WriteData'] : [])],
+          resources: [topicArn],
+        },
+        { sid: 'Groups', actions: ['kafka-cluster:AlterGroup', 'kafka-cluster:DescribeGroup'], resources: [groupArn] },
+      ],
+    }).json;
+  }
+}
+
+/** WarpStream agents on Kubernetes over S3. Use `KafkaBackend.warpStream(...)`. */
+export class WarpStreamBackend extends KafkaBackend {
+  /** The agents' Helm release (escape hatch). */
+  public readonly release: Release;
+  public readonly bucket: S3Bucket;
+  /** IRSA role of the agents, limited to the bucket. */
+  public readonly role: IamRole;
+  public readonly namespace: string;
+  public readonly releaseName: string;
+  /** The agents' Helm values as YAML (references to the bucket and role as Terraform expressions). */
+  public readonly valuesYaml: string;
+  private readonly bootstrap: string;
+
+  constructor(scope: Construct, id: string, props: WarpStreamBackendProps) {
+    const problems = new Problems();
+    super(scope, id, props, KafkaBackendKind.WARPSTREAM, problems);
+    const p = { ...props };
+    const namespace = p.namespace ?? 'warpstream';
+    const releaseName = p.releaseName ?? (kebab(p.name ?? '').startsWith('warpstream') ? kebab(p.name ?? '') : `warpstream-${kebab(p.name ?? '')}`);
+    const issuer = (p.oidcIssuerUrl ?? '').replace(/^https:\/\//, '');
+    problems.check(/^[a-z]{2}(-[a-z]+)+-\d$/.test(p.region ?? ''), 'region', p.region, 'an AWS region such as us-east-1');
+    problems.check(typeof p.oidcProviderArn === 'string' && p.oidcProviderArn !== '', 'oidcProviderArn', p.oidcProviderArn,
+      'the EKS cluster\'s IAM OIDC provider ARN (the agents reach S3 through IRSA, not keys)');
+    problems.check(issuer !== '', 'oidcIssuerUrl', p.oidcIssuerUrl, 'the EKS cluster\'s OIDC issuer URL');
+    problems.check(this.auth === KafkaAuth.PLAINTEXT || this.auth === KafkaAuth.TLS, 'auth', this.auth,
+      'plaintext or tls: the agents inside the cluster network take no SASL from this library');
+    if (p.bucketName !== undefined && !Token.isUnresolved(p.bucketName)) {
+      problems.check(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(p.bucketName), 'bucketName', p.bucketName, 'an S3 bucket name');
+    }
+    // Validates the Helm side before any resource exists; rebuilt below with the real references.
+    const agentInput = {
+      releaseName, namespace,
+      virtualClusterId: p.virtualClusterId,
+      controlPlaneRegion: p.controlPlaneRegion ?? p.region,
+      bucketUrl: 's3://bucket',
+      agentKeySecretName: p.agentKeySecretName ?? 'warpstream-agent-key',
+      agentKeySecretKey: p.agentKeySecretKey ?? 'agent-key',
+      roleArn: 'arn',
+      cpu: p.cpu ?? 4,
+      memoryGiB: p.memoryGiB ?? 16,
+      gracefulShutdownSeconds: p.gracefulShutdownSeconds ?? 300,
+      terminationGracePeriodSeconds: p.terminationGracePeriodSeconds ?? 600,
+      minReplicas: p.minReplicas ?? 3,
+      maxReplicas: p.maxReplicas ?? 30,
+      zoneTopologyKey: 'topology.kubernetes.io/zone',
+    };
+    try {
+      warpStreamAgentValues(agentInput);
+    } catch (e) {
+      const inner = (e as { problems?: readonly { field: string; value: unknown; expected: string }[] }).problems;
+      if (inner === undefined) throw e;
+      inner.forEach((x) => problems.add(x.field, x.value, x.expected));
+    }
+    problems.throwIfAny(`WarpStream backend ${props.name}`);
+
+    this.namespace = namespace;
+    this.releaseName = releaseName;
+    const preventDestroy = p.preventDestroy ?? true;
+    const ns = (p.createNamespace ?? true)
+      ? new NamespaceV1(this, 'Namespace', { metadata: { name: namespace, labels: { 'app.kubernetes.io/part-of': 'warpstream' } } }).metadata.name
+      : namespace;
+
+    this.bucket = new S3Bucket(this, 'Bucket', {
+      ...(p.bucketName !== undefined ? { bucket: p.bucketName } : { bucketPrefix: `warpstream-${kebab(p.topology.name)}-`.slice(0, 37) }),
+      forceDestroy: false,
+      lifecycle: { preventDestroy },
+    });
+    new S3BucketPublicAccessBlock(this, 'BucketPublicAccessBlock', {
+      bucket: this.bucket.id,
+      blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true,
+    });
+    new S3BucketOwnershipControls(this, 'BucketOwnership', {
+      bucket: this.bucket.id,
+      rule: { objectOwnership: 'BucketOwnerEnforced' },
+    });
+    new S3BucketServerSideEncryptionConfigurationA(this, 'BucketEncryption', {
+      bucket: this.bucket.id,
+      rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: 'AES256' } }],
+    });
+    // WarpStream manages the lifecycle of its files: no expiration, only abandoned uploads are cleaned.
+    new S3BucketLifecycleConfiguration(this, 'BucketLifecycle', {
+      bucket: this.bucket.id,
+      rule: [{
+        id: 'abort-incomplete-multipart-uploads',
+        status: 'Enabled',
+        filter: [{ prefix: '' }],
+        abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }],
+      }],
+    });
+    const tlsOnly = new DataAwsIamPolicyDocument(this, 'BucketTlsOnly', {
+      statement: [{
+        sid: 'DenyInsecureTransport',
+        effect: 'Deny',
+        actions: ['s3:*'],
+        principals: [{ type: '*', identifiers: ['*'] }],
+        resources: [this.bucket.arn, `${this.bucket.arn}/*`],
+        condition: [{ test: 'Bool', variable: 'aws:SecureTransport', values: ['false'] }],
+      }],
+    });
+    new S3BucketPolicy(this, 'BucketPolicy', { bucket: this.bucket.id, policy: tlsOnly.json });
+
+    const trust = new DataAwsIamPolicyDocument(this, 'AgentTrust', {
+      statement: [{
+        actions: ['sts:AssumeRoleWithWebIdentity'],
+        principals: [{ type: 'Federated', identifiers: [p.oidcProviderArn] }],
+        condition: [
+          { test: 'StringEquals', variable: `${issuer}:sub`, values: [`system:serviceaccount:${namespace}:${releaseName}`] },
+          { test: 'StringEquals', variable: `${issuer}:aud`, values: ['sts.amazonaws.com'] },
+        ],
+      }],
+    });
+    this.role = new IamRole(this, 'AgentRole', {
+      namePrefix: `${releaseName}-`.slice(0, 38),
+      description: `WarpStream agents ${releaseName}: their bucket only`,
+      assumeRolePolicy: trust.json,
+    });
+    const access = new DataAwsIamPolicyDocument(this, 'AgentBucketAccess', {
+      statement: [
+        { sid: 'List', actions: ['s3:ListBucket'], resources: [this.bucket.arn] },
+        { sid: 'Objects', actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], resources: [`${this.bucket.arn}/*`] },
+      ],
+    });
+    const rolePolicy = new IamRolePolicy(this, 'AgentRolePolicy', {
+      role: this.role.id,
+      name: 'warpstream-bucket',
+      policy: access.json,
+    });
+
+    const values = warpStreamAgentValues({
+      ...agentInput,
+      bucketUrl: `s3://${this.bucket.bucket}?region=${p.region}`,
+      roleArn: this.role.arn,
+    });
+    this.valuesYaml = toHelmValuesYaml(values);
+    this.release = new Release(this, 'Agents', {
+      name: releaseName,
+      namespace: ns,
+      repository: WARPSTREAM_CHART.repository,
+      chart: WARPSTREAM_CHART.chart,
+      version: p.chartVersion ?? WARPSTREAM_CHART.version,
+      values: [this.valuesYaml],
+      dependsOn: [rolePolicy],
+    });
+    this.bootstrap = warpStreamBootstrap(releaseName, namespace, p.clusterDomain ?? 'cluster.local');
+  }
+
+  /** The agents' Service on 9092. */
+  public get bootstrapBrokers(): string {
+    return this.bootstrap;
+  }
+}

@@ -1,0 +1,28 @@
+import { Document, isScalar, Scalar, visit } from 'yaml';
+
+/**
+ * Helm values as YAML for review and for `helm_release.values`. Multi-line strings (config files,
+ * SQL) become literal blocks so reviewers read them as files; strings that carry a Terraform
+ * reference (`${...}`, e.g. a cdktf token for a broker list or a role ARN) are double-quoted so the
+ * value Terraform substitutes in stays one YAML string whatever characters it holds.
+ */
+export function toHelmValuesYaml(values: unknown): string {
+  const doc = new Document(values, { keepUndefined: false });
+  visit(doc, {
+    Scalar(_key, node: Scalar) {
+      if (isScalar(node) && typeof node.value === 'string') {
+        if (node.value.includes('\n')) node.type = Scalar.BLOCK_LITERAL;
+        else if (node.value.includes('${')) node.type = Scalar.QUOTE_DOUBLE;
+      }
+    },
+  });
+  return doc.toString({ lineWidth: 0, blockQuote: 'literal' });
+}
+
+/**
+ * Escapes Terraform template sequences in text that must reach Helm verbatim: inside a Terraform
+ * string `${` and `%{` start an interpolation or directive, `$${` and `%%{` are their literals.
+ */
+export function escapeTerraformTemplate(text: string): string {
+  return text.replace(/\$\{/g, '$${').replace(/%\{/g, '%%{');
+}
