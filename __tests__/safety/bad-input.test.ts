@@ -6,7 +6,7 @@ import { TopologyValidationError } from '../../lib/model';
 import { RegionSpec, RegionStack } from '../../lib/region-stack';
 import { mutable, smallRegion } from './specs';
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- the battery writes values the types forbid, on purpose */
+// The battery writes values the types forbid, on purpose.
 type Breaker = (spec: any) => void;
 
 /**
@@ -156,7 +156,7 @@ describe('bad input: every hostile region description is rejected before anythin
   test('every problem is reported at once', () => {
     const spec = mutable(smallRegion());
     spec.storage.shards = 0;
-    spec.zookeeper!.nodes = 4;
+    spec.zookeeper = { nodes: 4 };
     spec.name = '<x>';
     delete spec.subnetIds['us-east-1b'];
     const fields = rejection(spec as RegionSpec, path.join(tmp, 'many')).problems.map((p) => p.field);
