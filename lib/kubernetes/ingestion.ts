@@ -130,14 +130,15 @@ export function ingestionInstallation(topology: Topology, role: NodeRole | strin
   }
   // The model enforces these when it is built; a topology assembled by hand gets the same checks here.
   for (const stream of topology.streams) {
-    for (const leg of stream.legs) {
+    stream.legs.forEach((leg, i) => {
       const consumers = leg.consumersPerNode[value];
-      if (consumers === undefined) continue;
-      problems.check(consumers <= tier!.cores, `streams.${stream.name}.legs${leg.suffix}.consumersPerNode`, consumers,
+      if (consumers === undefined) return;
+      const field = `streams.${stream.name}.legs[${i}].consumersPerNode`;
+      problems.check(consumers <= tier!.cores, field, consumers,
         `at most the cores requested by a ${value} node (${tier!.cores})`);
-      problems.check(consumers * tier!.nodes <= leg.topic.partitions, `streams.${stream.name}.legs${leg.suffix}.consumersPerNode`, consumers,
+      problems.check(consumers * tier!.nodes <= leg.topic.partitions, field, consumers,
         `${tier!.nodes} nodes × ${consumers} consumers at most the ${leg.topic.partitions} partitions of topic ${leg.topic.name}`);
-    }
+    });
   }
   const secretName = options.secretName ?? 'clickhouse-ingestion';
   const environment = {

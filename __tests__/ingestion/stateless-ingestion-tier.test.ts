@@ -1,0 +1,260 @@
+/**
+ * The synthesized Terraform of the Kubernetes side: one helm_release per tier whose values hold
+ * exactly one ClickHouseInstallation, read back from the JSON Terraform would apply.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { ClickHouseOperator } from '../../lib/clickhouse-operator';
+import { requiredEnvironment, nodeGroups } from '../../lib/clickhouse';
+import { EnvSource, ReclaimPolicy } from '../../lib/kubernetes/chi';
+import { buildTopology, NodeRole, TopologyValidationError } from '../../lib/model';
+import { chartDirectory, StatelessIngestionTier } from '../../lib/stateless-ingestion-tier';
+import { buildRegion, helmRelease, newStack, resources, SMALL_REGION, synthJson } from './support/region';
+
+interface Chi {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace: string };
+  spec: {
+    configuration: {
+      clusters: { name: string; layout: { shardsCount: number; replicasCount: number }; pdbMaxUnavailable: number }[];
+      files: Record<string, string>;
+    };
+    defaults: { templates: { podTemplate: string; dataVolumeClaimTemplate: string } };
+    templates: {
+      podTemplates: {
+        name: string;
+        podDistribution: { type: string; scope?: string }[];
+        spec: {
+          topologySpreadConstraints: { topologyKey: string }[];
+          containers: { name: string; env: { name: string; value?: string; valueFrom?: { secretKeyRef: { name: string; key: string } } }[];
+            resources: { requests: { cpu: string; memory: string } } }[];
+        };
+      }[];
+      volumeClaimTemplates: Record<string, unknown>[];
+    };
+  };
+}
+
+describe('StatelessIngestionTier: small (1 consumer), medium (4), events (8)', () => {
+  const region = buildRegion();
+  const json = synthJson(region.stack);
+  const chiOf = (role: string): { chi: Chi; config: Record<string, unknown> } => {
+    const { config, values } = helmRelease(json, `ingestion-${role}`);
+    expect(Object.keys(values)).toEqual(['installation']);
+    return { chi: values.installation as Chi, config };
+  };
+
+  test.each(['small', 'medium', 'events'])('%s: one CHI, shards only, replicasCount 1', (role) => {
+    const { chi } = chiOf(role);
+    const tier = region.topology.ingestionTiers.find((t) => t.role.value === role)!;
+    expect(chi.apiVersion).toBe('clickhouse.altinity.com/v1');
+    expect(chi.kind).toBe('ClickHouseInstallation');
+    expect(chi.metadata).toMatchObject({ name: `ingestion-${role}`, namespace: 'clickhouse-ingestion' });
+    expect(chi.spec.configuration.clusters).toHaveLength(1);
+    expect(chi.spec.configuration.clusters[0]).toMatchObject({
+      name: role, layout: { shardsCount: tier.nodes, replicasCount: 1 }, pdbMaxUnavailable: 1,
+    });
+  });
+
+  test.each(['small', 'medium', 'events'])('%s: the cache volume is Delete at the template root, 10Gi', (role) => {
+    const { chi } = chiOf(role);
+    const vcts = chi.spec.templates.volumeClaimTemplates;
+    expect(vcts).toHaveLength(1);
+    expect(vcts[0].reclaimPolicy).toBe('Delete');
+    // Inside spec the operator ignores it (altinity issues #1619, #1683): it must not be there.
+    expect(vcts[0].spec).not.toHaveProperty('reclaimPolicy');
+    expect(vcts[0].spec).toMatchObject({ accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '10Gi' } } });
+    expect(chi.spec.defaults.templates.dataVolumeClaimTemplate).toBe(vcts[0].name);
+  });
+
+  test.each(['small', 'medium', 'events'])('%s: CPU requests cover the consumers; pods spread across nodes and zones', (role) => {
+    const { chi } = chiOf(role);
+    const tier = region.topology.ingestionTiers.find((t) => t.role.value === role)!;
+    const pod = chi.spec.templates.podTemplates[0];
+    expect(chi.spec.defaults.templates.podTemplate).toBe(pod.name);
+    const cpu = Number(pod.spec.containers[0].resources.requests.cpu);
+    expect(cpu).toBe(tier.cores);
+    const consumers = region.topology.streams.flatMap((s) => s.legs).map((l) => l.consumersPerNode[role]).filter((c) => c !== undefined);
+    expect(consumers.length).toBeGreaterThan(0);
+    for (const c of consumers) expect(c).toBeLessThanOrEqual(cpu);
+    expect(pod.podDistribution).toContainEqual({ type: 'ClickHouseAntiAffinity', scope: 'ClickHouseInstallation' });
+    expect(pod.spec.topologySpreadConstraints[0].topologyKey).toBe('topology.kubernetes.io/zone');
+  });
+
+  test('consumers per node follow the tiers: small 1, medium 4, events 8', () => {
+    const perRole = (role: string) => region.topology.streams.flatMap((s) => s.legs).map((l) => l.consumersPerNode[role]).filter((c) => c !== undefined);
+    expect(perRole('small')).toEqual([1, 1]);
+    expect(perRole('medium')).toEqual([4]);
+    expect(perRole('events')).toEqual([8]);
+  });
+
+  test.each(['small', 'medium', 'events'])('%s: every variable the config reads is set; secrets only from the Secret', (role) => {
+    const { chi } = chiOf(role);
+    const env = chi.spec.templates.podTemplates[0].spec.containers[0].env;
+    const group = nodeGroups(region.topology).find((g) => g.kind === 'ingestion' && g.role.value === role)!;
+    expect(env.map((e) => e.name)).toEqual(requiredEnvironment(region.topology, group));
+    for (const e of env) {
+      const backend = region.topology.kafkaBackends.find((b) => b.brokerListEnv === e.name);
+      if (backend === undefined) {
+        expect(e.value).toBeUndefined();
+        expect(e.valueFrom!.secretKeyRef).toEqual({ name: 'clickhouse-ingestion', key: e.name });
+      } else {
+        expect(e.valueFrom).toBeUndefined();
+        expect(e.value).toMatch(/^\$\{aws_msk_cluster\.[A-Za-z0-9_]+\.bootstrap_brokers_sasl_iam\}$|^warpstream-ingestion\.warpstream\.svc\.cluster\.local:9092$/);
+      }
+    }
+  });
+
+  test('one stream consumes from MSK and WarpStream at once: two legs on the small tier', () => {
+    const { chi } = chiOf('small');
+    const env = chi.spec.templates.podTemplates[0].spec.containers[0].env;
+    const brokers = Object.fromEntries(env.filter((e) => e.value !== undefined).map((e) => [e.name, e.value]));
+    expect(brokers.KAFKA_HOSTS_MSK_CLUSTER).toMatch(/bootstrap_brokers_sasl_iam/);
+    expect(brokers.KAFKA_HOSTS_WARPSTREAM_INGESTION).toBe('warpstream-ingestion.warpstream.svc.cluster.local:9092');
+    const script = chi.spec.configuration.files['config.d/startup_scripts.xml'];
+    expect(script).toContain('kafka_groups');
+    expect(script).toContain('kafka_groups_ws');
+    const collections = chi.spec.configuration.files['config.d/named_collections.xml'];
+    expect(collections).toContain('<msk_cluster>');
+    expect(collections).toContain('<warpstream_ingestion>');
+  });
+
+  test('config files: remote_servers in a no-restart file, macros, named collections, profile, boot schema', () => {
+    for (const role of ['small', 'medium', 'events']) {
+      const files = Object.keys(chiOf(role).chi.spec.configuration.files);
+      expect(files).toEqual(expect.arrayContaining([
+        'config.d/remote_servers_no_restart.xml', 'config.d/role_macros.xml', 'config.d/named_collections.xml',
+        'users.d/ingestion_profile.xml', 'config.d/startup_scripts.xml',
+      ]));
+      for (const f of files) expect(f).toMatch(/^(config|users)\.d\/[A-Za-z0-9_.-]+\.xml$/);
+    }
+  });
+
+  test('each installation release depends on the operator release and uses the packaged chart', () => {
+    const operatorId = Object.entries(resources(json, 'helm_release')).find(([, r]) => r.name === 'clickhouse-operator')![0];
+    for (const role of ['small', 'medium', 'events']) {
+      const { config } = chiOf(role);
+      expect(config.depends_on).toEqual([`helm_release.${operatorId}`]);
+      expect(config.namespace).toBe('clickhouse-ingestion');
+      expect(config.chart).toMatch(/^assets\/StatelessChiChart\/[0-9A-F]+$/);
+      expect(config).not.toHaveProperty('repository');
+    }
+  });
+
+  test('the operator: pinned chart, CRD hook on, watches the ingestion namespace, lives in its own', () => {
+    const { config, values } = helmRelease(json, 'clickhouse-operator');
+    expect(config).toMatchObject({
+      chart: 'altinity-clickhouse-operator', repository: 'https://helm.altinity.com', version: '0.27.1',
+    });
+    expect(config.version).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(values).toMatchObject({
+      crdHook: { enabled: true },
+      secret: { create: false },
+      configs: { files: { 'config.yaml': { watch: { namespaces: ['clickhouse-ingestion'] } } } },
+    });
+    const namespaces = Object.values(resources(json, 'kubernetes_namespace_v1')).map((n) => (n.metadata as { name: string }).name).sort();
+    expect(namespaces).toEqual(['clickhouse-ingestion', 'clickhouse-operator', 'warpstream']);
+    expect(String(config.namespace)).toMatch(/^\$\{kubernetes_namespace_v1\.[A-Za-z0-9_]+\.metadata\[0\]\.name\}$|^\$\{kubernetes_namespace_v1\.[A-Za-z0-9_]+\.metadata\.name\}$/);
+  });
+
+  test('no literal secret anywhere in the synthesized Terraform', () => {
+    const text = JSON.stringify(json);
+    expect(text).not.toMatch(/password\s*[:=]\s*"?[A-Za-z0-9]{6,}/i);
+    expect(text).not.toContain('clickhouse_operator_password');
+    expect(text).not.toMatch(/agentKey"?\s*:/);
+  });
+
+  test('the installation values snapshot (small tier), for review', () => {
+    expect(region.tiers[0].valuesYaml).toMatchSnapshot();
+  });
+});
+
+describe('the packaged chart', () => {
+  test('is a chart whose only template renders .Values.installation', () => {
+    const dir = chartDirectory();
+    expect(fs.readFileSync(path.join(dir, 'Chart.yaml'), 'utf8')).toMatch(/^name: stateless-chi$/m);
+    const templates = fs.readdirSync(path.join(dir, 'templates'));
+    expect(templates).toEqual(['installation.yaml']);
+    expect(fs.readFileSync(path.join(dir, 'templates', 'installation.yaml'), 'utf8')).toContain('.Values.installation | toYaml');
+  });
+});
+
+describe('StatelessIngestionTier rejects', () => {
+  const expectProblem = (fn: () => unknown, field: string, expected: RegExp) => {
+    let error: unknown;
+    try {
+      fn();
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(TopologyValidationError);
+    const problems = (error as TopologyValidationError).problems;
+    expect(problems.some((p) => p.field === field && expected.test(p.expected))).toBe(true);
+  };
+
+  test('fails on reclaimPolicy Retain', () => {
+    expectProblem(() => buildRegion(SMALL_REGION, { cacheReclaimPolicy: ReclaimPolicy.RETAIN }), 'cacheReclaimPolicy', /^Delete/);
+  });
+
+  test('fails on replicasCount above 1', () => {
+    expectProblem(() => buildRegion(SMALL_REGION, { replicasCount: 2 }), 'replicasCount', /shards only/);
+  });
+
+  test('fails on a literal secret in the environment', () => {
+    expectProblem(() => buildRegion(SMALL_REGION, { extraEnvironment: { KAFKA_SASL_PASSWORD_EXTRA: EnvSource.value('hunter2') } }),
+      'environment.KAFKA_SASL_PASSWORD_EXTRA', /Kubernetes Secret/);
+  });
+
+  test('accepts a secret from a Secret and a plain setting', () => {
+    const region = buildRegion(SMALL_REGION, {
+      extraEnvironment: { KAFKA_SASL_PASSWORD_EXTRA: EnvSource.secret('extra', 'password'), TZ: EnvSource.value('UTC') },
+    });
+    const env = region.tiers[0].installation.spec.templates.podTemplates[0].spec.containers[0].env;
+    expect(env).toContainEqual({ name: 'KAFKA_SASL_PASSWORD_EXTRA', valueFrom: { secretKeyRef: { name: 'extra', key: 'password' } } });
+    expect(env).toContainEqual({ name: 'TZ', value: 'UTC' });
+  });
+
+  test('fails on consumers above the cores (the model, and the tier for a hand-made topology)', () => {
+    const spec = { ...SMALL_REGION, ingestionTiers: [SMALL_REGION.ingestionTiers![0], SMALL_REGION.ingestionTiers![1],
+      { role: NodeRole.EVENTS, nodes: 3, cores: 4, consumersPerNode: 8 }] };
+    expect(() => buildTopology(spec)).toThrow(/at most the cores/);
+    const topology = buildTopology(SMALL_REGION);
+    const shrunk = { ...topology, ingestionTiers: topology.ingestionTiers.map((t) => (t.role.value === 'events' ? { ...t, cores: 4 } : t)) };
+    const stack = newStack();
+    const operator = new ClickHouseOperator(stack, 'Operator');
+    expectProblem(() => new StatelessIngestionTier(stack, 'Events', { topology: shrunk, role: 'events', operator, backends: [] }),
+      'streams.events.legs[0].consumersPerNode', /at most the cores/);
+  });
+
+  test('fails on consumers above the partitions', () => {
+    const topology = buildTopology(SMALL_REGION);
+    const fewer = {
+      ...topology,
+      streams: topology.streams.map((s) => ({ ...s, legs: s.legs.map((l) => ({ ...l, topic: { ...l.topic, partitions: 4 } })) })),
+    };
+    const stack = newStack();
+    const operator = new ClickHouseOperator(stack, 'Operator');
+    expectProblem(() => new StatelessIngestionTier(stack, 'Medium', { topology: fewer, role: 'medium', operator, backends: [] }),
+      'streams.heatmaps.legs[0].consumersPerNode', /partitions/);
+  });
+
+  test('fails on a namespace the operator does not watch', () => {
+    expectProblem(() => buildRegion(SMALL_REGION, { namespace: 'elsewhere' }), 'namespace', /operator watches/);
+  });
+
+  test('fails on a backend the tier consumes but was not given', () => {
+    const stack = newStack();
+    const topology = buildTopology(SMALL_REGION);
+    const operator = new ClickHouseOperator(stack, 'Operator');
+    expectProblem(() => new StatelessIngestionTier(stack, 'Small', { topology, role: 'small', operator, backends: [] }),
+      'bootstrapBrokers.msk_cluster', /bootstrap brokers/);
+  });
+
+  test('fails on a role without a tier', () => {
+    const stack = newStack();
+    const topology = buildTopology(SMALL_REGION);
+    const operator = new ClickHouseOperator(stack, 'Operator');
+    expectProblem(() => new StatelessIngestionTier(stack, 'X', { topology, role: 'shufflehog', operator, backends: [] }), 'role', /ingestion role/);
+  });
+});
