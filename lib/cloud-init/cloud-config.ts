@@ -1,0 +1,70 @@
+import { Document } from 'yaml';
+
+/** A file cloud-init writes (`write_files`). */
+export interface CloudConfigFile {
+  readonly path: string;
+  readonly content: string;
+  /** @default '0644' */
+  readonly permissions?: string;
+  /** @default 'root:root' */
+  readonly owner?: string;
+  /**
+   * Write after packages are installed (the owner may be a user a package creates).
+   * @default false
+   */
+  readonly defer?: boolean;
+}
+
+/** An apt repository with the key that signs it. */
+export interface AptSource {
+  /** A sources.list line; `$KEY_FILE` is replaced by the path of the imported key. */
+  readonly source: string;
+  /** Full fingerprint of the signing key (never a short id, which can collide). */
+  readonly keyid: string;
+  /** @default 'keyserver.ubuntu.com' */
+  readonly keyserver?: string;
+}
+
+/** The subset of cloud-config this library writes. */
+export interface CloudConfig {
+  readonly aptSources?: Readonly<Record<string, AptSource>>;
+  /** apt.conf lines. */
+  readonly aptConf?: string;
+  /** Packages, optionally pinned: `['clickhouse-server', '25.8.8.26']`. */
+  readonly packages?: readonly (string | readonly [string, string])[];
+  readonly writeFiles?: readonly CloudConfigFile[];
+  /** Commands of the final stage, each an argv list (no shell unless asked for). */
+  readonly runcmd?: readonly (readonly string[])[];
+}
+
+/** Renders a cloud-config document (`#cloud-config` first, as cloud-init requires). */
+export function renderCloudConfig(config: CloudConfig): string {
+  const body: Record<string, unknown> = {};
+  if (config.aptSources || config.aptConf) {
+    body.apt = {
+      ...(config.aptConf ? { conf: config.aptConf } : {}),
+      ...(config.aptSources ? {
+        sources: Object.fromEntries(Object.entries(config.aptSources).map(([name, s]) => [name, {
+          source: s.source, keyid: s.keyid, keyserver: s.keyserver ?? 'keyserver.ubuntu.com',
+        }])),
+      } : {}),
+    };
+  }
+  if (config.packages?.length) {
+    body.package_update = true;
+    body.packages = config.packages.map((p) => (typeof p === 'string' ? p : [...p]));
+  }
+  if (config.writeFiles?.length) {
+    body.write_files = config.writeFiles.map((f) => ({
+      path: f.path,
+      permissions: f.permissions ?? '0644',
+      owner: f.owner ?? 'root:root',
+      ...(f.defer ? { defer: true } : {}),
+      content: f.content,
+    }));
+  }
+  if (config.runcmd?.length) body.runcmd = config.runcmd.map((c) => [...c]);
+  const doc = new Document(body);
+  // Multi-line contents as literal blocks, never folded: what cloud-init writes is what reviewers read.
+  return '#cloud-config\n' + doc.toString({ lineWidth: 0, blockQuote: 'literal' });
+}

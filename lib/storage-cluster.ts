@@ -1,0 +1,475 @@
+import { Construct } from 'constructs';
+import { TerraformResourceLifecycle } from 'cdktf';
+import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
+import { DataAwsSecretsmanagerRandomPassword } from '@cdktf/provider-aws/lib/data-aws-secretsmanager-random-password';
+import { DataAwsSsmParameter } from '@cdktf/provider-aws/lib/data-aws-ssm-parameter';
+import { EbsVolume } from '@cdktf/provider-aws/lib/ebs-volume';
+import { IamInstanceProfile } from '@cdktf/provider-aws/lib/iam-instance-profile';
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
+import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
+import { Instance } from '@cdktf/provider-aws/lib/instance';
+import { Route53Record } from '@cdktf/provider-aws/lib/route53-record';
+import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
+import { S3BucketOwnershipControls } from '@cdktf/provider-aws/lib/s3-bucket-ownership-controls';
+import { S3BucketPolicy } from '@cdktf/provider-aws/lib/s3-bucket-policy';
+import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-public-access-block';
+import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration';
+import { S3Object } from '@cdktf/provider-aws/lib/s3-object';
+import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-secret';
+import { SecretsmanagerSecretVersion } from '@cdktf/provider-aws/lib/secretsmanager-secret-version';
+import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
+import { VolumeAttachment } from '@cdktf/provider-aws/lib/volume-attachment';
+import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
+import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
+import {
+  ClickHouseConfigOptions, DEFAULT_COLD_ENDPOINT_ENV, EBS_MOUNT, NVME_MOUNT, nodeGroups, renderHostMacros, renderNodeGroupConfig,
+  requiredEnvironment, storageDirectories,
+} from './clickhouse';
+import {
+  Architecture, BootSecret, BootSecretBinding, checkInstanceImage, checkPrivateCidrs, checkRemovalPolicy, checkStorageHostUserData,
+  DEFAULT_CLICKHOUSE_VERSION, instanceArchitecture, instanceStoreDeviceCount, MachineImage, regionOfZone, RemovalPolicy, renderStorageHostUserData,
+  STORAGE_INSTANCE_FAMILIES, StorageHostUserDataProps,
+} from './cloud-init';
+import { Cluster, Host, INTERSERVER_SECRET_ENV, Problems, Topology } from './model';
+import { RenderedFile } from './render/file';
+import { renderStartupScripts } from './schema';
+
+export { Architecture, BootSecret, MachineImage, RemovalPolicy } from './cloud-init';
+
+/** Where ClickHouse may be reached from: security groups and private CIDRs, never the internet. */
+export interface AllowedSources {
+  /**
+   * Security groups of ClickHouse clients: the ingestion tier's nodes, query services.
+   * @default none
+   */
+  readonly securityGroupIds?: readonly string[];
+  /**
+   * Private IPv4 CIDRs (RFC 1918 or 100.64.0.0/10). Public ranges and 0.0.0.0/0 are rejected.
+   * @default none
+   */
+  readonly cidrs?: readonly string[];
+}
+
+export interface StorageClusterProps {
+  /** The region's topology, built once by the RegionStack: the hosts, clusters and streams. */
+  readonly topology: Topology;
+  /** VPC of the storage hosts. */
+  readonly vpcId: string;
+  /** One subnet per availability zone, keyed by zone; replica i of every shard runs in zone i. */
+  readonly subnetIds: Readonly<Record<string, string>>;
+  /** Private Route53 zone of `topology.dnsZone`: each host gets an A record at its `fqdn`. */
+  readonly hostedZoneId: string;
+  /**
+   * EC2 instance type. Storage families with NVMe instance store: i8ge (arm64), i7ie and i4i (x86_64).
+   * @default 'i8ge.metal-48xl'
+   */
+  readonly instanceType?: string;
+  /**
+   * Machine image; its architecture must match the instance type's.
+   * @default MachineImage.debian12(<the instance type's architecture>)
+   */
+  readonly machineImage?: MachineImage;
+  /**
+   * Instance-store NVMe devices per host, for instance types this library does not know.
+   * @default - from the instance type (16 on i8ge.metal-48xl)
+   */
+  readonly instanceStoreDevices?: number;
+  /** @default 100 */
+  readonly rootVolumeSizeGiB?: number;
+  /**
+   * The EBS data volume: ClickHouse's root path, table metadata, the S3 disk's object map, the warm tier.
+   * @default 4096
+   */
+  readonly dataVolumeSizeGiB?: number;
+  /** @default 12000 */
+  readonly dataVolumeIops?: number;
+  /** @default 500 (MiB/s) */
+  readonly dataVolumeThroughput?: number;
+  /**
+   * KMS key for the EBS volumes and the bucket.
+   * @default - the AWS managed keys (aws/ebs, and SSE-S3 for the bucket)
+   */
+  readonly kmsKeyArn?: string;
+  /**
+   * Who may reach the ClickHouse ports (9000 native, 9009 interserver, 8123 HTTP, plus the TLS
+   * ports when enabled). The hosts always reach each other.
+   * @default - only the storage hosts themselves
+   */
+  readonly allowedSources?: AllowedSources;
+  /**
+   * Also open the TLS ports (9440 native, 8443 HTTPS, 9010 interserver HTTPS).
+   * @default false
+   */
+  readonly tlsPorts?: boolean;
+  /** @default DEFAULT_CLICKHOUSE_VERSION (an LTS release) */
+  readonly clickhouseVersion?: string;
+  /**
+   * Options of the ClickHouse config renderers (paths, log retention, hostClusterType).
+   * @default the renderers' defaults; the cold endpoint comes from each host's environment
+   */
+  readonly clickhouseConfig?: ClickHouseConfigOptions;
+  /**
+   * The cluster secret every node of the region shares (`<secret from_env>` in remote_servers).
+   * @default - a Secrets Manager secret created here with a generated value
+   */
+  readonly interServerSecret?: BootSecret;
+  /**
+   * Whether `terraform destroy` may remove instances, volumes and the bucket.
+   * @default RemovalPolicy.retain()
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+const DEFAULT_INSTANCE_TYPE = 'i8ge.metal-48xl';
+const DATA_VOLUME_DEVICE = '/dev/sdf';
+const CLICKHOUSE_PORTS = [9000, 9009, 8123];
+const CLICKHOUSE_TLS_PORTS = [9440, 9010, 8443];
+/** Key prefix of the storage group's shared config files in the bucket. */
+export const STORAGE_CONFIG_PREFIX = 'config/data';
+/** Key prefix of the cold tier; each host writes under its own name. */
+export const COLD_TIER_PREFIX = 'cold';
+
+/** The per-host resources of the storage cluster. */
+export interface StorageHostResources {
+  readonly host: Host;
+  readonly instance: Instance;
+  readonly dataVolume: EbsVolume;
+  readonly dataVolumeAttachment: VolumeAttachment;
+  readonly dnsRecord: Route53Record;
+}
+
+/**
+ * The stateful ClickHouse storage cluster of a region: shards × replicas EC2 hosts (replica i in
+ * zone i) with NVMe RAID0 hot tier, an EBS volume for the root path and warm tier, and an S3 cold
+ * tier; a security group open only to the given sources; a private DNS name per host. Instances,
+ * volumes and the bucket are protected from destroy unless a development region says why not.
+ *
+ * The user data of a host never changes when the cluster grows (a change stops and starts the
+ * instance, which empties its instance store); the files every storage host shares
+ * (remote_servers, ZooKeeper, storage tiers, schema) are S3 objects the hosts sync from.
+ */
+export class StorageCluster extends Construct {
+  /** @attribute ClickHouse cluster names: sharded, single-shard, migrations. */
+  public readonly clusterNames: Topology['clusterNames'];
+  /** @attribute The storage hosts, in shard then replica order. */
+  public readonly hosts: readonly Host[];
+  /** @attribute The remote_servers definitions every node renders from. */
+  public readonly clusters: readonly Cluster[];
+  /** The storage hosts' security group: add it to ZooKeeper's clients. */
+  public readonly securityGroup: SecurityGroup;
+  /** The S3 cold tier; the shared config objects live under `config/`. */
+  public readonly bucket: S3Bucket;
+  public readonly role: IamRole;
+  public readonly instanceProfile: IamInstanceProfile;
+  /** The inter-server secret created here (absent when one was given). */
+  public readonly interServerSecret?: SecretsmanagerSecret;
+  /** Per-host resources, in host order. */
+  public readonly hostResources: readonly StorageHostResources[];
+  /** Instances by host name: the main resources (escape hatch). */
+  public readonly instances: Readonly<Record<string, Instance>>;
+  /** The storage group's shared files as S3 objects, by path (e.g. `config.d/remote_servers_no_restart.xml`). */
+  public readonly sharedConfigObjects: Readonly<Record<string, S3Object>>;
+
+  constructor(scope: Construct, id: string, props: StorageClusterProps) {
+    super(scope, id);
+    const p: StorageClusterProps = {
+      ...props,
+      subnetIds: { ...props.subnetIds },
+      allowedSources: {
+        securityGroupIds: [...(props.allowedSources?.securityGroupIds ?? [])],
+        cidrs: [...(props.allowedSources?.cidrs ?? [])],
+      },
+    };
+    const topology = p.topology;
+    const instanceType = p.instanceType ?? DEFAULT_INSTANCE_TYPE;
+    const removal = p.removalPolicy ?? RemovalPolicy.retain();
+    const clickhouseConfig = p.clickhouseConfig ?? {};
+
+    // Validate everything before creating anything.
+    const problems = validateProps(p, removal);
+    const image = p.machineImage ?? MachineImage.debian12(instanceArchitecture(instanceType) ?? Architecture.ARM64);
+    checkInstanceImage(problems, 'storage', instanceType, image);
+    const nvmeDevices = p.instanceStoreDevices ?? instanceStoreDeviceCount(instanceType);
+    problems.check(nvmeDevices !== undefined, 'storage.instanceType', instanceType,
+      `a storage type with NVMe instance store (${STORAGE_INSTANCE_FAMILIES.join(', ')}), or instanceStoreDevices for another`);
+    const storageGroup = nodeGroups(topology)[0];
+    const sharedFiles: RenderedFile[] = problems.empty
+      ? [...renderNodeGroupConfig(topology, storageGroup, clickhouseConfig), renderStartupScripts(topology, 'data')]
+      : [];
+    problems.throwIfAny('storage cluster');
+
+    this.clusterNames = { ...topology.clusterNames };
+    this.hosts = [...topology.storage.hosts];
+    this.clusters = [...topology.clusters];
+    const allowDestroy = removal.allowDestroy;
+    const protect: TerraformResourceLifecycle = { preventDestroy: !allowDestroy };
+    const tags = (name: string): Record<string, string> => ({
+      Name: name,
+      'clickhouse-ingest:component': 'storage',
+      ...(allowDestroy ? { 'clickhouse-ingest:destroy-allowed': removal.reason! } : {}),
+    });
+
+    // Cold tier bucket: encrypted, private, TLS only.
+    this.bucket = new S3Bucket(this, 'cold-tier', {
+      bucketPrefix: `${topology.name}-clickhouse-cold-`,
+      forceDestroy: false,
+      lifecycle: protect,
+      tags: tags(`${topology.name}-clickhouse-cold`),
+    });
+    new S3BucketServerSideEncryptionConfigurationA(this, 'cold-tier-encryption', {
+      bucket: this.bucket.id,
+      rule: [{
+        applyServerSideEncryptionByDefault: p.kmsKeyArn
+          ? { sseAlgorithm: 'aws:kms', kmsMasterKeyId: p.kmsKeyArn }
+          : { sseAlgorithm: 'AES256' },
+        bucketKeyEnabled: p.kmsKeyArn !== undefined,
+      }],
+    });
+    new S3BucketPublicAccessBlock(this, 'cold-tier-public-access', {
+      bucket: this.bucket.id,
+      blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true,
+    });
+    new S3BucketOwnershipControls(this, 'cold-tier-ownership', {
+      bucket: this.bucket.id, rule: { objectOwnership: 'BucketOwnerEnforced' },
+    });
+    const tlsOnly = new DataAwsIamPolicyDocument(this, 'cold-tier-tls-only', {
+      statement: [{
+        sid: 'DenyInsecureTransport', effect: 'Deny', actions: ['s3:*'],
+        principals: [{ type: '*', identifiers: ['*'] }],
+        resources: [this.bucket.arn, `${this.bucket.arn}/*`],
+        condition: [{ test: 'Bool', variable: 'aws:SecureTransport', values: ['false'] }],
+      }],
+    });
+    new S3BucketPolicy(this, 'cold-tier-policy', { bucket: this.bucket.id, policy: tlsOnly.json });
+
+    // The inter-server secret: read at boot by each host, never in Terraform's configuration.
+    let secret = p.interServerSecret;
+    if (secret === undefined) {
+      this.interServerSecret = new SecretsmanagerSecret(this, 'interserver-secret', {
+        namePrefix: `${topology.name}-clickhouse-interserver-`,
+        description: `ClickHouse cluster secret of region ${topology.name} (remote_servers <secret from_env>)`,
+        ...(p.kmsKeyArn ? { kmsKeyId: p.kmsKeyArn } : {}),
+        tags: tags(`${topology.name}-clickhouse-interserver`),
+      });
+      const generated = new DataAwsSecretsmanagerRandomPassword(this, 'interserver-secret-value', {
+        passwordLength: 48, excludePunctuation: true,
+      });
+      new SecretsmanagerSecretVersion(this, 'interserver-secret-version', {
+        secretId: this.interServerSecret.id,
+        secretString: generated.randomPassword,
+        // Generated once; a new plan must not rotate the secret under running servers.
+        lifecycle: { ignoreChanges: ['secret_string'] },
+      });
+      secret = BootSecret.fromSecretsManager(this.interServerSecret.arn);
+    }
+    const secrets: BootSecretBinding[] = [{ env: INTERSERVER_SECRET_ENV, secret }];
+
+    // Instance role: the bucket (cold tier and shared config) and the secret, nothing else.
+    this.role = new IamRole(this, 'role', {
+      namePrefix: `${topology.name}-ch-storage-`,
+      assumeRolePolicy: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+      }),
+      tags: tags(`${topology.name}-ch-storage`),
+    });
+    const access = new DataAwsIamPolicyDocument(this, 'role-policy-document', {
+      statement: [
+        { sid: 'ListColdTier', actions: ['s3:ListBucket', 's3:GetBucketLocation'], resources: [this.bucket.arn] },
+        {
+          sid: 'ReadWriteColdTier', actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'],
+          resources: [`${this.bucket.arn}/${COLD_TIER_PREFIX}/*`],
+        },
+        { sid: 'ReadSharedConfig', actions: ['s3:GetObject'], resources: [`${this.bucket.arn}/${STORAGE_CONFIG_PREFIX}/*`] },
+        ...secretStatements(secrets),
+        ...(p.kmsKeyArn ? [{ sid: 'UseKey', actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [p.kmsKeyArn] }] : []),
+      ],
+    });
+    new IamRolePolicy(this, 'role-policy', { role: this.role.id, name: 'clickhouse-storage', policy: access.json });
+    this.instanceProfile = new IamInstanceProfile(this, 'instance-profile', {
+      namePrefix: `${topology.name}-ch-storage-`, role: this.role.name, tags: tags(`${topology.name}-ch-storage`),
+    });
+
+    // Network: ClickHouse ports from the given sources and from each other; never from anywhere.
+    this.securityGroup = new SecurityGroup(this, 'security-group', {
+      namePrefix: `${topology.name}-ch-storage-`,
+      description: `ClickHouse storage hosts of region ${topology.name}`,
+      vpcId: p.vpcId,
+      tags: tags(`${topology.name}-ch-storage`),
+      lifecycle: { createBeforeDestroy: true },
+    });
+    const ports = [...new Set([...CLICKHOUSE_PORTS, ...topology.storage.hosts.map((h) => h.tcpPort), ...(p.tlsPorts ? CLICKHOUSE_TLS_PORTS : [])])]
+      .sort((a, b) => a - b);
+    const sgId = this.securityGroup.id;
+    for (const port of ports) {
+      new VpcSecurityGroupIngressRule(this, `ingress-${port}-self`, {
+        securityGroupId: sgId, ipProtocol: 'tcp', fromPort: port, toPort: port, referencedSecurityGroupId: sgId,
+        description: `ClickHouse ${port} between storage hosts`,
+      });
+      p.allowedSources!.securityGroupIds!.forEach((source, i) => new VpcSecurityGroupIngressRule(this, `ingress-${port}-sg-${i}`, {
+        securityGroupId: sgId, ipProtocol: 'tcp', fromPort: port, toPort: port, referencedSecurityGroupId: source,
+        description: `ClickHouse ${port} from an allowed security group`,
+      }));
+      p.allowedSources!.cidrs!.forEach((cidr, i) => new VpcSecurityGroupIngressRule(this, `ingress-${port}-cidr-${i}`, {
+        securityGroupId: sgId, ipProtocol: 'tcp', fromPort: port, toPort: port, cidrIpv4: cidr,
+        description: `ClickHouse ${port} from ${cidr}`,
+      }));
+    }
+    // Outbound: package mirrors, S3, Secrets Manager (HTTPS/HTTP), ZooKeeper and peers inside the VPC.
+    new VpcSecurityGroupEgressRule(this, 'egress-all', {
+      securityGroupId: sgId, ipProtocol: '-1', cidrIpv4: '0.0.0.0/0', description: 'Outbound: packages, AWS APIs, ZooKeeper, peers',
+    });
+
+    // Shared config: one object per file of the storage group, synced by every host.
+    const sharedObjects: Record<string, S3Object> = {};
+    for (const f of sharedFiles) {
+      sharedObjects[f.path] = new S3Object(this, `shared-${f.path.replace(/[^A-Za-z0-9]+/g, '-')}`, {
+        bucket: this.bucket.id,
+        key: `${STORAGE_CONFIG_PREFIX}/${f.path}`,
+        content: f.content,
+        contentType: 'application/xml',
+      });
+    }
+    this.sharedConfigObjects = sharedObjects;
+
+    // Hosts.
+    const amiId = image.amiId ?? new DataAwsSsmParameter(this, 'ami', { name: image.ssmParameter! }).insecureValue;
+    const directories = storageDirectories(clickhouseConfig);
+    const resources: StorageHostResources[] = [];
+    for (const host of topology.storage.hosts) {
+      const zone = host.availabilityZone!;
+      const region = regionOfZone(zone);
+      const dataVolume = new EbsVolume(this, `${host.name}-data`, {
+        availabilityZone: zone,
+        type: 'gp3',
+        size: p.dataVolumeSizeGiB ?? 4096,
+        iops: p.dataVolumeIops ?? 12000,
+        throughput: p.dataVolumeThroughput ?? 500,
+        encrypted: true,
+        ...(p.kmsKeyArn ? { kmsKeyId: p.kmsKeyArn } : {}),
+        finalSnapshot: !allowDestroy,
+        lifecycle: protect,
+        tags: tags(`${host.name}-data`),
+      });
+      const userData: StorageHostUserDataProps = {
+        host,
+        region,
+        clickhouseVersion: p.clickhouseVersion ?? DEFAULT_CLICKHOUSE_VERSION,
+        hostFiles: [renderHostMacros(topology, host, clickhouseConfig)],
+        sharedConfig: { bucket: this.bucket.bucket, prefix: STORAGE_CONFIG_PREFIX },
+        secrets,
+        environment: {
+          [clickhouseConfig.coldStorage?.endpointEnv ?? DEFAULT_COLD_ENDPOINT_ENV]:
+            `https://${this.bucket.bucketRegionalDomainName}/${COLD_TIER_PREFIX}/${host.name}/`,
+        },
+        disks: {
+          mounts: { hot: NVME_MOUNT, data: EBS_MOUNT },
+          dataVolumeDevice: DATA_VOLUME_DEVICE,
+          minInstanceStoreDevices: nvmeDevices,
+          directories: directories.map((d) => d.replace(/\/$/, '')),
+        },
+      };
+      const instance = new Instance(this, host.name, {
+        ami: amiId,
+        instanceType,
+        subnetId: p.subnetIds[zone],
+        vpcSecurityGroupIds: [sgId],
+        iamInstanceProfile: this.instanceProfile.name,
+        ebsOptimized: true,
+        metadataOptions: { httpTokens: 'required', httpEndpoint: 'enabled', httpPutResponseHopLimit: 1 },
+        rootBlockDevice: {
+          volumeType: 'gp3', volumeSize: p.rootVolumeSizeGiB ?? 100, encrypted: true, deleteOnTermination: true,
+          ...(p.kmsKeyArn ? { kmsKeyId: p.kmsKeyArn } : {}),
+        },
+        userData: renderStorageHostUserData(userData),
+        userDataReplaceOnChange: false,
+        disableApiTermination: !allowDestroy,
+        // Stopping an instance empties its NVMe hot tier: only on purpose, never as a side effect.
+        disableApiStop: !allowDestroy,
+        lifecycle: {
+          ...protect,
+          // A new image (e.g. a newer Debian) is rolled out host by host, not by replacing every host in one apply.
+          ignoreChanges: ['ami'],
+        },
+        tags: { ...tags(host.name), 'clickhouse-ingest:shard': String(host.shard), 'clickhouse-ingest:replica': String(host.replica) },
+        volumeTags: tags(`${host.name}-root`),
+      });
+      const attachment = new VolumeAttachment(this, `${host.name}-data-attachment`, {
+        deviceName: DATA_VOLUME_DEVICE, volumeId: dataVolume.id, instanceId: instance.id,
+        // Unmounting is the host's business: Terraform never yanks a mounted data volume.
+        stopInstanceBeforeDetaching: true,
+      });
+      const dnsRecord = new Route53Record(this, `${host.name}-dns`, {
+        zoneId: p.hostedZoneId, name: host.fqdn, type: 'A', ttl: 60, records: [instance.privateIp],
+      });
+      resources.push({ host, instance, dataVolume, dataVolumeAttachment: attachment, dnsRecord });
+    }
+    this.hostResources = resources;
+    this.instances = Object.fromEntries(resources.map((r) => [r.host.name, r.instance]));
+  }
+}
+
+function secretStatements(bindings: readonly BootSecretBinding[]): { sid: string; actions: string[]; resources: string[] }[] {
+  const sm = bindings.filter((b) => b.secret.store === 'secretsmanager').map((b) => b.secret.id);
+  const ssm = bindings.filter((b) => b.secret.store === 'ssm').map((b) => b.secret.id);
+  return [
+    ...(sm.length ? [{ sid: 'ReadSecrets', actions: ['secretsmanager:GetSecretValue'], resources: sm }] : []),
+    ...(ssm.length ? [{
+      sid: 'ReadParameters', actions: ['ssm:GetParameter'],
+      resources: ssm.map((name) => (name.startsWith('arn:') ? name : `arn:aws:ssm:*:*:parameter/${name.replace(/^\//, '')}`)),
+    }] : []),
+  ];
+}
+
+const ID = {
+  vpc: /^(vpc-[0-9a-f]{8}([0-9a-f]{9})?|\$\{.+\})$/,
+  subnet: /^(subnet-[0-9a-f]{8}([0-9a-f]{9})?|\$\{.+\})$/,
+  zone: /^(Z[A-Z0-9]{1,31}|\$\{.+\})$/,
+  sg: /^(sg-[0-9a-f]{8}([0-9a-f]{9})?|\$\{.+\})$/,
+};
+
+/** Every problem of the props that the topology has not checked already. */
+function validateProps(p: StorageClusterProps, removal: RemovalPolicy): Problems {
+  const problems = new Problems();
+  const topology = p.topology;
+  if (!problems.check(topology !== undefined && Array.isArray(topology?.storage?.hosts), 'topology', topology,
+    'a Topology built with buildTopology (or RegionStack.topology)')) return problems;
+  problems.check(topology.storage.hosts.length > 0, 'storage.shards', topology.storage.shards, 'at least one shard');
+  problems.check(ID.vpc.test(p.vpcId), 'storage.vpcId', p.vpcId, 'a VPC id such as vpc-0a1b2c3d4e5f60718');
+  problems.check(ID.zone.test(p.hostedZoneId), 'storage.hostedZoneId', p.hostedZoneId, 'a Route53 hosted zone id such as Z0123456789ABCDEFGHIJ');
+  const zones = [...new Set(topology.storage.hosts.map((h) => h.availabilityZone!))];
+  problems.check(topology.storage.replicas <= Object.keys(p.subnetIds).length, 'storage.replicas', topology.storage.replicas,
+    `at most the availability zones with a subnet (${Object.keys(p.subnetIds).length}): replica i of each shard lives in zone i`);
+  for (const zone of zones) {
+    problems.check(typeof p.subnetIds[zone] === 'string' && ID.subnet.test(p.subnetIds[zone]), `storage.subnetIds.${zone}`, p.subnetIds[zone],
+      `a subnet id in zone ${zone} (replicas of every shard run there)`);
+  }
+  p.allowedSources!.securityGroupIds!.forEach((sg, i) => problems.check(typeof sg === 'string' && ID.sg.test(sg),
+    `storage.allowedSources.securityGroupIds[${i}]`, sg, 'a security group id such as sg-0123456789abcdef0'));
+  checkPrivateCidrs(problems, 'storage.allowedSources.cidrs', p.allowedSources!.cidrs!);
+  problems.count('storage.rootVolumeSizeGiB', p.rootVolumeSizeGiB ?? 100, 20, 16384);
+  problems.count('storage.dataVolumeSizeGiB', p.dataVolumeSizeGiB ?? 4096, 100, 65536);
+  problems.count('storage.dataVolumeIops', p.dataVolumeIops ?? 12000, 3000, 80000);
+  problems.count('storage.dataVolumeThroughput', p.dataVolumeThroughput ?? 500, 125, 2000);
+  if (p.instanceStoreDevices !== undefined) problems.count('storage.instanceStoreDevices', p.instanceStoreDevices, 1, 24);
+  if (p.kmsKeyArn !== undefined) {
+    problems.check(/^(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+|\$\{.+\})$/.test(p.kmsKeyArn), 'storage.kmsKeyArn', p.kmsKeyArn,
+      'a KMS key ARN');
+  }
+  checkRemovalPolicy(problems, 'storage.removalPolicy', removal);
+  // The environment the storage config reads must all be provided: the secret here, the endpoint per host.
+  const provided = new Set([INTERSERVER_SECRET_ENV, p.clickhouseConfig?.coldStorage?.endpointEnv ?? DEFAULT_COLD_ENDPOINT_ENV]);
+  if (problems.empty) {
+    for (const name of requiredEnvironment(topology, nodeGroups(topology)[0], p.clickhouseConfig ?? {})) {
+      problems.check(provided.has(name), 'storage environment', name, `a variable the storage hosts get (${[...provided].join(', ')})`);
+    }
+    // The user data of one host, validated as a whole, catches bad versions and paths early.
+    const host = topology.storage.hosts[0];
+    checkStorageHostUserData(problems, 'storage', {
+      host, region: regionOfZone(host.availabilityZone!), clickhouseVersion: p.clickhouseVersion, hostFiles: [],
+      sharedConfig: { bucket: 'placeholder-bucket', prefix: STORAGE_CONFIG_PREFIX }, secrets: [],
+      disks: { mounts: { hot: NVME_MOUNT, data: EBS_MOUNT }, dataVolumeDevice: DATA_VOLUME_DEVICE },
+    });
+  }
+  return problems;
+}
