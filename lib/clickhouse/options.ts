@@ -91,7 +91,11 @@ export interface ResolvedOptions {
 }
 
 const ABSOLUTE_DIR = /^\/([A-Za-z0-9._-]+\/)*$/;
-const ABSOLUTE_DIR_EXPECTED = 'an absolute folder path ending in / (letters, digits, ., _ and -)';
+const ABSOLUTE_DIR_EXPECTED = 'an absolute folder path ending in / (letters, digits, ., _ and -; no . or .. segments)';
+
+function isAbsoluteDir(path: unknown): boolean {
+  return typeof path === 'string' && ABSOLUTE_DIR.test(path) && !path.split('/').some((segment) => segment === '.' || segment === '..');
+}
 
 /** Fills in defaults and checks every option, throwing one error that lists every problem. */
 export function resolveOptions(options: ClickHouseConfigOptions = {}): ResolvedOptions {
@@ -109,16 +113,16 @@ export function resolveOptions(options: ClickHouseConfigOptions = {}): ResolvedO
     ingestionLogRetentionDays: o.ingestionLogRetentionDays ?? 3,
     storageLogRetentionDays: o.storageLogRetentionDays ?? 30,
   };
-  problems.check(IDENTIFIER.test(resolved.hostClusterType), 'hostClusterType', o.hostClusterType, IDENTIFIER_EXPECTED);
-  problems.check(ABSOLUTE_DIR.test(resolved.rootPath), 'storagePaths.root', paths.root, ABSOLUTE_DIR_EXPECTED);
-  problems.check(ABSOLUTE_DIR.test(resolved.nvmePath), 'storagePaths.nvme', paths.nvme, ABSOLUTE_DIR_EXPECTED);
+  problems.check(typeof resolved.hostClusterType === 'string' && IDENTIFIER.test(resolved.hostClusterType), 'hostClusterType', o.hostClusterType, IDENTIFIER_EXPECTED);
+  problems.check(isAbsoluteDir(resolved.rootPath), 'storagePaths.root', paths.root, ABSOLUTE_DIR_EXPECTED);
+  problems.check(isAbsoluteDir(resolved.nvmePath), 'storagePaths.nvme', paths.nvme, ABSOLUTE_DIR_EXPECTED);
   problems.check(resolved.rootPath !== resolved.nvmePath, 'storagePaths.nvme', paths.nvme,
     'a folder other than the root path (the NVMe RAID is lost when an instance stops)');
   if (cold.endpoint !== undefined) {
-    problems.check(/^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?\/[A-Za-z0-9._-]+\/([A-Za-z0-9._{}-]+\/)*$/.test(cold.endpoint), 'coldStorage.endpoint',
+    problems.check(typeof cold.endpoint === 'string' && /^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?\/[A-Za-z0-9._-]+\/([A-Za-z0-9._{}-]+\/)*$/.test(cold.endpoint), 'coldStorage.endpoint',
       cold.endpoint, 'an S3 URL with bucket and prefix ending in /, e.g. https://bucket.s3.us-east-1.amazonaws.com/clickhouse/us/, without credentials');
   }
-  problems.check(ENV_VAR.test(resolved.coldEndpointEnv), 'coldStorage.endpointEnv', cold.endpointEnv,
+  problems.check(typeof resolved.coldEndpointEnv === 'string' && ENV_VAR.test(resolved.coldEndpointEnv), 'coldStorage.endpointEnv', cold.endpointEnv,
     'an environment variable name (A-Z, 0-9, _)');
   problems.count('ingestionLogRetentionDays', resolved.ingestionLogRetentionDays, 1, 365);
   problems.count('storageLogRetentionDays', resolved.storageLogRetentionDays, 1, 3650);
