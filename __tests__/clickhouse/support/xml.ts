@@ -1,11 +1,18 @@
 import { create } from 'xmlbuilder2';
 
-/** A parsed element of a rendered file (xmlbuilder2's DOM). */
-export type XmlElement = Element;
+/** The part of xmlbuilder2's DOM element the tests read. */
+export interface XmlElement {
+  readonly nodeType: number;
+  readonly tagName: string;
+  readonly textContent: string | null;
+  readonly childNodes: ArrayLike<XmlElement>;
+  getAttribute(name: string): string | null;
+  hasAttribute(name: string): boolean;
+}
 
 /** Parses a rendered file and returns its `<clickhouse>` root; throws on malformed XML. */
 export function parseClickHouseXml(content: string): XmlElement {
-  const root = (create(content).node as unknown as Document).documentElement;
+  const root = (create(content).node as unknown as { documentElement: XmlElement }).documentElement;
   if (root.tagName !== 'clickhouse') throw new Error(`root is <${root.tagName}>, not <clickhouse>`);
   return root;
 }
@@ -15,7 +22,7 @@ export function parseClickHouseXml(content: string): XmlElement {
  * every descendant, so this reads `childNodes`.)
  */
 export function elements(el: XmlElement): XmlElement[] {
-  return Array.from(el.childNodes).filter((n): n is XmlElement => n.nodeType === 1);
+  return Array.from(el.childNodes).filter((n) => n.nodeType === 1);
 }
 
 /** Direct children of `el` named `name`, in document order. */
