@@ -4,7 +4,7 @@ import { createConnection, createServer } from 'net';
 import { tmpdir } from 'os';
 import { dirname, join } from 'path';
 import { buildTopology, TopologyValidationError, ZooKeeperNode } from '../../lib/model';
-import { renderMyId, renderZooCfg, renderZooKeeperNodeFiles, ZooCfgOptions } from '../../lib/zookeeper';
+import { renderMyId, renderZooCfg, renderZooKeeperNodeFiles, ZooCfgOptions } from '../../lib/zookeeper/zoo-cfg';
 
 const topology = buildTopology({
   name: 'zk', availabilityZones: ['us-east-1a', 'us-east-1b', 'us-east-1c'], storage: { shards: 1 }, zookeeper: { nodes: 5 },
