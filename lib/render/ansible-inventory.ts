@@ -1,4 +1,5 @@
 import { stringify } from 'yaml';
+import { backupTables } from '../dr/backup';
 import type { Host, Topology } from '../model/topology';
 import type { RenderedFile } from './file';
 
@@ -19,22 +20,11 @@ export function instanceStoreDevices(count: number): string[] {
 }
 
 /**
- * Tables a storage host holds and a backup must copy: sharded streams' data tables on every
- * storage host, single-shard ones on the hosts of shard 1 (the single-shard cluster is shard 1).
- * Shuffle streams store nothing.
- */
-export function backupTables(topology: Pick<Topology, 'database' | 'streams'>, host: Pick<Host, 'role' | 'shard'>): string[] {
-  if (!host.role.isData) return [];
-  return topology.streams
-    .filter((s) => s.shuffle === undefined && (s.sharded || host.shard === 1))
-    .map((s) => `${topology.database}.${s.dataTable}`);
-}
-
-/**
  * An Ansible YAML inventory of every host of a region: storage hosts grouped under
  * `clickhouse_data`, each ingestion tier under `clickhouse_<role>`, the ensemble under `zookeeper`.
  * Host variables: hostClusterRole, shard, replica, raid_volumes (`[]` off the storage tier) and
- * backup_tables (`[]` on ingestion hosts, which store nothing).
+ * backup_tables (tables of `clickhouse_database` the host stores; `[]` on ingestion hosts, which
+ * store nothing).
  */
 export function renderAnsibleInventory(topology: Topology, options: AnsibleInventoryOptions = {}): RenderedFile {
   const raid = [...(options.raidVolumes ?? instanceStoreDevices(16))];
