@@ -119,17 +119,30 @@ async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutM
   }
 }
 
+function startZooKeeper(cfg: string, onLog: (text: string) => void): ChildProcess {
+  const zk = spawn('/usr/bin/java', [
+    '-cp', `${ZOOKEEPER_JAR}:${SLF4J_SIMPLE}`, '-Xmx128m', '-XX:TieredStopAtLevel=1',
+    'org.apache.zookeeper.server.quorum.QuorumPeerMain', cfg,
+  ], { stdio: ['ignore', 'pipe', 'pipe'] });
+  zk.stdout!.on('data', (d) => onLog(d.toString()));
+  zk.stderr!.on('data', (d) => onLog(d.toString()));
+  return zk;
+}
+
+async function stop(zk: ChildProcess | undefined): Promise<void> {
+  if (!zk || zk.exitCode !== null || zk.signalCode !== null) return;
+  const exited = new Promise((r) => zk.once('exit', r));
+  zk.kill('SIGTERM');
+  await exited;
+}
+
 (hasZooKeeper ? describe : describe.skip)('the rendered zoo.cfg boots a real ZooKeeper', () => {
   let dir: string;
-  let zk: ChildProcess | undefined;
+  const processes: ChildProcess[] = [];
   let log = '';
 
   afterAll(async () => {
-    if (zk && zk.exitCode === null) {
-      const exited = new Promise((r) => zk!.once('exit', r));
-      zk.kill('SIGTERM');
-      await exited;
-    }
+    await Promise.all(processes.map(stop));
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -143,12 +156,7 @@ async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutM
       mkdirSync(dirname(f.path), { recursive: true });
       writeFileSync(f.path, f.content);
     }
-    zk = spawn('/usr/bin/java', [
-      '-cp', `${ZOOKEEPER_JAR}:${SLF4J_SIMPLE}`, '-Xmx128m',
-      'org.apache.zookeeper.server.quorum.QuorumPeerMain', join(dir, 'zoo.cfg'),
-    ], { stdio: ['ignore', 'pipe', 'pipe'] });
-    zk.stdout!.on('data', (d) => { log += d.toString(); });
-    zk.stderr!.on('data', (d) => { log += d.toString(); });
+    processes.push(startZooKeeper(join(dir, 'zoo.cfg'), (text) => { log += text; }));
 
     const answer = await until('imok', async () => ((await fourLetterWord(port, 'ruok')) === 'imok' ? 'imok' : undefined), 30_000);
     expect(answer).toBe('imok');
@@ -164,5 +172,46 @@ async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutM
     expect(log).toMatch(/autopurge\.snapRetainCount set to 3/);
     expect(log).toMatch(/autopurge\.purgeInterval set to 1\b/);
     expect(readFileSync(join(dir, 'data', 'myid'), 'utf8')).toBe('1\n');
+  });
+
+  test('a 3-node ensemble on loopback (127.0.0.1-3) elects one leader with two synced followers', async () => {
+    const ensembleDir = mkdtempSync(join(dir ?? tmpdir(), 'ensemble-'));
+    const [clientPort, quorumPort, electionPort] = [await freePort(), await freePort(), await freePort()];
+    const nodes: ZooKeeperNode[] = [1, 2, 3].map((id) => ({
+      id, name: `zk-${id}`, fqdn: `127.0.0.${id}`, availabilityZone: 'us-east-1a', clientPort,
+    }));
+    const members: ChildProcess[] = [];
+    for (const node of nodes) {
+      const nodeDir = join(ensembleDir, node.name);
+      const files = renderZooKeeperNodeFiles(nodes, node, { dataDir: join(nodeDir, 'data'), quorumPort, electionPort }, nodeDir);
+      for (const f of files) {
+        mkdirSync(dirname(f.path), { recursive: true });
+        // On EC2 each node has its own address; on one machine the shared client port needs one line per node.
+        writeFileSync(f.path, f.path.endsWith('zoo.cfg') ? `${f.content}clientPortAddress=127.0.0.${node.id}\n` : f.content);
+      }
+      const member = startZooKeeper(join(nodeDir, 'zoo.cfg'), () => undefined);
+      members.push(member);
+      processes.push(member);
+    }
+    const states = await until('a leader and two followers', async () => {
+      const answers = await Promise.all(nodes.map(async (n) => {
+        const socket = createConnection({ host: n.fqdn, port: clientPort });
+        return new Promise<string>((resolve) => {
+          let text = '';
+          socket.setTimeout(2000);
+          socket.on('connect', () => socket.write('mntr'));
+          socket.on('data', (d) => { text += d.toString(); });
+          socket.on('end', () => resolve(text));
+          socket.on('timeout', () => { socket.destroy(); resolve(text); });
+          socket.on('error', () => resolve(''));
+        });
+      }));
+      const roles = answers.map((a) => /zk_server_state\s+(\w+)/.exec(a)?.[1]);
+      const synced = answers.map((a) => Number(/zk_synced_followers\s+(\d+)/.exec(a)?.[1] ?? 0));
+      return roles.filter((x) => x === 'leader').length === 1 && roles.filter((x) => x === 'follower').length === 2 && synced.includes(2)
+        ? roles : undefined;
+    }, 60_000);
+    expect([...states].sort()).toEqual(['follower', 'follower', 'leader']);
+    await Promise.all(members.map(stop));
   });
 });
