@@ -1,0 +1,156 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App } from 'cdktf';
+import { KafkaBackendKind, NodeRole } from '../../lib/model';
+import { RegionSpec, RegionStack } from '../../lib/region-stack';
+import { US_REGION } from '../../stacks/us';
+import { mutable, smallRegion } from './specs';
+
+/**
+ * Construct IDs are public API: growing a region (a shard, a tier, a stream, a backend leg) must
+ * only add Terraform resources and SQL objects. An existing resource whose address or attributes
+ * change would be updated or replaced by `terraform apply`, which for a data node means data loss.
+ */
+
+interface Synthesized {
+  /** Terraform address → attributes (without cdktf's `//` metadata). */
+  readonly resources: Map<string, unknown>;
+  /** Provider and terraform blocks. */
+  readonly settings: unknown;
+  /** `sql/<role>/NNNN_<name>.sql` → statement. */
+  readonly sql: Map<string, string>;
+  /** The whole cdk.tf.json text. */
+  readonly text: string;
+}
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'plan-stability-'));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+let synths = 0;
+
+function withoutMetadata(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutMetadata);
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).filter(([k]) => k !== '//').map(([k, v]) => [k, withoutMetadata(v)]));
+  }
+  return value;
+}
+
+function synth(spec: RegionSpec, id = 'region'): Synthesized {
+  const outdir = path.join(tmp, String(synths++));
+  const app = new App({ outdir });
+  new RegionStack(app, id, spec);
+  app.synth();
+  const dir = path.join(outdir, 'stacks', id);
+  const text = fs.readFileSync(path.join(dir, 'cdk.tf.json'), 'utf8');
+  const json = JSON.parse(text) as Record<string, Record<string, Record<string, unknown>> | undefined>;
+  const resources = new Map<string, unknown>();
+  for (const [prefix, blocks] of [['', json.resource], ['data.', json.data]] as const) {
+    for (const [type, byName] of Object.entries(blocks ?? {})) {
+      for (const [name, config] of Object.entries(byName)) resources.set(`${prefix}${type}.${name}`, withoutMetadata(config));
+    }
+  }
+  const sql = new Map<string, string>();
+  const sqlDir = path.join(dir, 'artifacts', 'sql');
+  if (fs.existsSync(sqlDir)) {
+    for (const role of fs.readdirSync(sqlDir).sort()) {
+      for (const file of fs.readdirSync(path.join(sqlDir, role)).sort()) sql.set(`${role}/${file}`, fs.readFileSync(path.join(sqlDir, role, file), 'utf8'));
+    }
+  }
+  return { resources, sql, text, settings: withoutMetadata({ provider: json.provider, terraform: json.terraform }) };
+}
+
+/** Every resource and SQL object of `before` is in `after`, unchanged; returns what was added. */
+function expectOnlyAdditions(before: Synthesized, after: Synthesized): { resources: string[]; sql: string[] } {
+  const changed: string[] = [];
+  for (const [address, config] of before.resources) {
+    if (!after.resources.has(address)) changed.push(`${address}: removed or renamed`);
+    else if (JSON.stringify(after.resources.get(address)) !== JSON.stringify(config)) {
+      const was = config as Record<string, unknown>;
+      const now = after.resources.get(address) as Record<string, unknown>;
+      const keys = [...new Set([...Object.keys(was), ...Object.keys(now)])].filter((k) => JSON.stringify(was[k]) !== JSON.stringify(now[k]));
+      changed.push(`${address}: changed ${keys.join(', ')}`);
+    }
+  }
+  for (const [file, statement] of before.sql) {
+    if (!after.sql.has(file)) changed.push(`sql/${file}: removed or renumbered`);
+    else if (after.sql.get(file) !== statement) changed.push(`sql/${file}: statement changed`);
+  }
+  expect(changed).toEqual([]);
+  expect(after.settings).toEqual(before.settings);
+  return {
+    resources: [...after.resources.keys()].filter((a) => !before.resources.has(a)),
+    sql: [...after.sql.keys()].filter((f) => !before.sql.has(f)),
+  };
+}
+
+describe('plan stability: growing a region only adds', () => {
+  const base = synth(smallRegion());
+
+  test('the base region has resources and SQL to compare', () => {
+    expect(base.resources.size).toBeGreaterThan(0);
+    expect(base.sql.size).toBeGreaterThan(0);
+  });
+
+  test('adding a shard', () => {
+    const spec = mutable(smallRegion());
+    spec.storage.shards = 3;
+    const added = expectOnlyAdditions(base, synth(spec as RegionSpec));
+    // Nothing about the schema depends on the shard count.
+    expect(added.sql).toEqual([]);
+  });
+
+  test('adding an ingestion tier (and a stream it consumes)', () => {
+    const spec = mutable(smallRegion());
+    spec.ingestionTiers.push({ role: 'ai_events', nodes: 2, cores: 2 });
+    spec.kafkaBackends[0].topics.push({ name: 'ai_events', partitions: 8 });
+    spec.streams.push({
+      name: 'ai_events', columns: [{ name: 'team_id', type: 'Int64' }, { name: 'payload', type: 'String' }], orderBy: ['team_id'],
+      legs: [{ backend: 'msk_cluster', topic: 'ai_events', roles: ['ai_events'] }],
+    });
+    const added = expectOnlyAdditions(base, synth(spec as RegionSpec));
+    expect(added.sql.some((f) => f.startsWith('ai_events/'))).toBe(true);
+  });
+
+  test('adding a stream on an existing tier', () => {
+    const spec = mutable(smallRegion());
+    spec.kafkaBackends[0].topics.push({ name: 'clickhouse_heatmaps', partitions: 16 });
+    spec.streams.push({
+      name: 'heatmaps', columns: [{ name: 'team_id', type: 'Int64' }, { name: 'x', type: 'Int16' }], orderBy: ['team_id'],
+      legs: [{ backend: 'msk_cluster', topic: 'clickhouse_heatmaps', roles: [NodeRole.SMALL] }],
+    });
+    const added = expectOnlyAdditions(base, synth(spec as RegionSpec));
+    expect(added.sql.filter((f) => f.includes('heatmaps')).length).toBeGreaterThanOrEqual(3);
+  });
+
+  test('adding a backend leg (the groups stream also from WarpStream)', () => {
+    const spec = mutable(smallRegion());
+    spec.kafkaBackends[1].topics.push({ name: 'clickhouse_groups', partitions: 16 });
+    spec.streams[0].legs.push({ backend: 'warpstream_ingestion', topic: 'clickhouse_groups', roles: [NodeRole.SMALL] });
+    const added = expectOnlyAdditions(base, synth(spec as RegionSpec));
+    expect(added.sql.filter((f) => f.includes('groups_ws'))).toHaveLength(3);
+  });
+
+  test('adding a Kafka backend', () => {
+    const spec = mutable(smallRegion());
+    spec.kafkaBackends.push({ name: 'msk_new', kind: KafkaBackendKind.MSK, topics: [{ name: 'clickhouse_groups', partitions: 16 }] });
+    expectOnlyAdditions(base, synth(spec as RegionSpec));
+  });
+});
+
+describe('plan stability: the us stack is the same on every synth', () => {
+  test('addresses and the whole cdk.tf.json are identical across synths, whatever the clock and random numbers say', () => {
+    const first = synth(US_REGION, 'us');
+    const random = jest.spyOn(Math, 'random').mockReturnValue(0.123456789);
+    jest.useFakeTimers({ now: new Date('2031-02-03T04:05:06Z'), doNotFake: ['nextTick', 'setImmediate'] });
+    try {
+      const second = synth(US_REGION, 'us');
+      expect([...second.resources.keys()]).toEqual([...first.resources.keys()]);
+      expect(second.text).toBe(first.text);
+      expect(second.sql).toEqual(first.sql);
+    } finally {
+      jest.useRealTimers();
+      random.mockRestore();
+    }
+  });
+});
