@@ -11,12 +11,15 @@ import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
 import {
   buildTopology, Problems, Topology, TopologySpec, TopologyValidationError,
 } from './model';
+import {
+  ClickHouseConfigOptions, nodeGroups, renderHostMacros, renderNodeGroupConfig, STORAGE_GROUP_NAME,
+} from './clickhouse';
 import { PolicyPack, PolicyRuleId } from './policy';
-import { ARTIFACTS_DIR, assembleArtifacts, helmValuesArtifacts } from './render/artifacts';
+import { ARTIFACTS_DIR, assembleArtifacts, helmValuesArtifacts, underFolder } from './render/artifacts';
 import { RenderedFile } from './render/file';
 import { renderTopologyJson } from './render/topology-json';
 import { renderTopologyMarkdown } from './render/topology-md';
-import { migrationFiles } from './schema';
+import { migrationFiles, renderStartupScripts } from './schema';
 import { renderZooCfg } from './zookeeper';
 
 /** Where Terraform keeps this region's state: an S3 bucket with native locking (`use_lockfile`). */
@@ -73,6 +76,12 @@ export interface RegionSpec extends TopologySpec {
    * @default none: every rule applies
    */
   readonly policySuppressions?: Readonly<Partial<Record<PolicyRuleId, string>>>;
+  /**
+   * Options of the ClickHouse server config every node loads (macros, storage paths, cold tier,
+   * system log retention); the storage cluster, the ingestion tiers and the artifacts share them.
+   * @default the renderers' defaults
+   */
+  readonly clickhouse?: ClickHouseConfigOptions;
 }
 
 const AWS_REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
@@ -230,17 +239,33 @@ export class RegionStack extends TerraformStack {
    * @param helmReleases paths of the Helm values files, listed in `topology.json`
    */
   public renderArtifacts(helmReleases: readonly string[] = []): RenderedFile[] {
-    const sql = migrationFiles(this.topology);
+    const topology = this.topology;
+    const options = this.spec.clickhouse ?? {};
+    const groups = nodeGroups(topology);
+    // One folder per distinct node configuration: the storage hosts share one apart from their
+    // macros, which go under clickhouse/data/hosts/<host>/; each ingestion tier has its own.
+    const clickhouse = groups.flatMap((g) => underFolder(`clickhouse/${g.name}`, [
+      ...renderNodeGroupConfig(topology, g, options),
+      renderStartupScripts(topology, g.role),
+    ]));
+    const macros = topology.storage.hosts.map((h) => ({
+      ...renderHostMacros(topology, h, options),
+      path: `clickhouse/${STORAGE_GROUP_NAME}/hosts/${h.name}/${renderHostMacros(topology, h, options).path}`,
+    }));
+    const sql = migrationFiles(topology);
     const sqlByRole: Record<string, string[]> = {};
     for (const f of sql) {
       const [, role, file] = f.path.split('/');
       (sqlByRole[role] ??= []).push(file);
     }
+    const nodeGroupIndex = groups.map((g) => ({ name: g.name, roles: [g.role.value], hosts: g.hosts.map((h) => h.name) }));
     return [
+      ...clickhouse,
+      ...macros,
       ...sql,
-      { path: 'zookeeper/zoo.cfg', content: renderZooCfg(this.topology.zookeeper) },
-      renderTopologyMarkdown(this.topology),
-      renderTopologyJson(this.topology, { sql: sqlByRole, helmValues: helmReleases }),
+      { path: 'zookeeper/zoo.cfg', content: renderZooCfg(topology.zookeeper) },
+      renderTopologyMarkdown(topology),
+      renderTopologyJson(topology, { nodeGroups: nodeGroupIndex, sql: sqlByRole, helmValues: helmReleases }),
       ...this.extraArtifacts,
     ];
   }

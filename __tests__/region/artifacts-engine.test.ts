@@ -1,0 +1,133 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { MigrationPhase, migrationRegion } from '../../examples/backend-migration/region';
+import { DEV_REGION } from '../../examples/dev-region/region';
+import { SHUFFLEHOG_REGION } from '../../examples/shufflehog/region';
+import { buildRegionTopology, RegionSpec } from '../../lib/region-stack';
+import { migrationFiles, startupScriptQueries } from '../../lib/schema';
+import { EU_REGION } from '../../stacks/eu';
+import { US_REGION } from '../../stacks/us';
+import { ConfigFile } from '../support/clickhouse-engine';
+import { removeRunner, runEngineJob } from './support/engine-process';
+import { cleanUp, SynthesizedStack, synthStacks } from './support/synth';
+
+interface TopologyJson {
+  database: string;
+  artifacts: { nodeGroups: { name: string; roles: string[]; hosts: string[] }[]; sql: Record<string, string[]> };
+}
+
+const REGIONS: Record<string, RegionSpec> = {
+  us: US_REGION,
+  eu: EU_REGION,
+  dev: DEV_REGION,
+  migration: migrationRegion(MigrationPhase.BOTH_LEGS),
+  shuffle: SHUFFLEHOG_REGION,
+};
+
+/** Test-only overlay: host paths into the engine's temp folder, no ZooKeeper (data tables run as their twins), no S3 probe. */
+function overlay(dir: string, storage: boolean): ConfigFile {
+  const disks = storage
+    ? `<storage_configuration><disks>
+        <nvme><path>${dir}/nvme/</path></nvme>
+        <ebs><path>${dir}/ebs/</path></ebs>
+        <s3_cold><metadata_path>${dir}/s3_cold/</metadata_path><skip_access_check>true</skip_access_check></s3_cold>
+      </disks></storage_configuration>`
+    : '';
+  return { path: 'config.d/zz_test_overlay.xml', content: `<clickhouse><path>${dir}/root/</path><zookeeper remove="1"/>${disks}</clickhouse>` };
+}
+
+/** A value for every `from_env` the files read: broker lists and endpoints point at closed local ports. */
+function environmentFor(files: readonly ConfigFile[]): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const f of files) {
+    for (const [, name] of f.content.matchAll(/from_env="([A-Z0-9_]+)"/g)) {
+      env[name] = name.startsWith('KAFKA_HOSTS') ? '127.0.0.1:9' : name.includes('S3_ENDPOINT') ? 'http://127.0.0.1:9/cold-bucket/data/' : 'test-value';
+    }
+  }
+  return env;
+}
+
+/** The non-replicated twin of a Replicated data-table statement: same table without the ZooKeeper path and replica. */
+function twin(sql: string): string {
+  return sql.replace(/ENGINE = Replicated(\w*MergeTree)\('[^']*', '[^']*'(, )?/, 'ENGINE = $1(');
+}
+
+describe.each(Object.keys(REGIONS))('artifacts of %s load in ClickHouse and their SQL runs in role order', (id) => {
+  let stack: SynthesizedStack;
+  let topology: TopologyJson;
+  beforeAll(() => {
+    stack = synthStacks({ [id]: REGIONS[id] })[id];
+    topology = JSON.parse(stack.artifacts.get('topology.json')!) as TopologyJson;
+  });
+  afterAll(() => {
+    cleanUp();
+    removeRunner();
+  });
+
+  test('every config file belongs to a node group listed in topology.json', () => {
+    const groups = topology.artifacts.nodeGroups.map((g) => g.name);
+    const folders = new Set([...stack.artifacts.keys()].filter((p) => p.startsWith('clickhouse/')).map((p) => p.split('/')[1]));
+    expect([...folders].sort()).toEqual([...groups].sort());
+  });
+
+  test('the data SQL equals the schema renderer\'s non-replicated twin once the ZooKeeper path is dropped', () => {
+    const twins = new Map(migrationFiles(buildRegionTopology(REGIONS[id]), { replicated: false }).map((f) => [f.path, f.content]));
+    for (const file of topology.artifacts.sql.data ?? []) {
+      expect(twin(stack.artifacts.get(`sql/data/${file}`)!)).toBe(twins.get(`sql/data/${file}`));
+    }
+  });
+
+  test('each node group: config loads, macros name its role, its SQL runs in order and creates every object', () => {
+    for (const group of topology.artifacts.nodeGroups) {
+      const role = group.roles[0];
+      const prefix = `clickhouse/${group.name}/`;
+      const files: ConfigFile[] = [...stack.artifacts]
+        .filter(([p]) => p.startsWith(prefix) && !p.startsWith(`${prefix}hosts/`))
+        .map(([p, content]) => ({ path: p.slice(prefix.length), content }));
+      expect(files.length).toBeGreaterThan(0);
+      if (role === 'data') {
+        // A storage host loads the shared files plus its own macros.
+        files.push({ path: 'config.d/macros.xml', content: stack.artifacts.get(`${prefix}hosts/${group.hosts[0]}/config.d/macros.xml`)! });
+      }
+      const sqlFiles = topology.artifacts.sql[role] ?? [];
+      const statements = sqlFiles.map((f) => stack.artifacts.get(`sql/${role}/${f}`)!);
+      // The boot schema and the migration files are the same statements in the same order.
+      const startup = files.find((f) => f.path === 'config.d/startup_scripts.xml');
+      expect(startup && startupScriptQueries(startup).map((q) => `${q};\n`)).toEqual(statements);
+
+      const hostDir = fs.mkdtempSync(path.join(os.tmpdir(), `region-${group.name}-`));
+      const distributedTargets = statements.map((sql) => /ENGINE = Distributed\('?(\w+)'?/.exec(sql)?.[1]).filter((c) => c !== undefined);
+      const kafkaCollections = statements.map((sql) => /ENGINE = Kafka\((\w+)/.exec(sql)?.[1]).filter((c) => c !== undefined);
+      const result = (() => {
+        try {
+          return runEngineJob({
+            files: [...files, overlay(hostDir, role === 'data')],
+            env: environmentFor(files),
+            statements: sqlFiles.map((name, i) => ({ name, sql: role === 'data' ? twin(statements[i]) : statements[i] })),
+            queries: {
+              role: "SELECT substitution FROM system.macros WHERE macro = 'hostClusterRole'",
+              tables: `SELECT name FROM system.tables WHERE database = '${topology.database}' ORDER BY name`,
+              clusters: 'SELECT DISTINCT cluster FROM system.clusters',
+              collections: 'SELECT name FROM system.named_collections',
+              foregroundInsert: "SELECT toString(getSetting('distributed_foreground_insert')) AS value",
+            },
+          });
+        } finally {
+          fs.rmSync(hostDir, { recursive: true, force: true });
+        }
+      })();
+      // Names the group and the statement in the failure message.
+      expect({ group: group.name, opened: result.opened, failedStatement: result.failedStatement, error: result.error })
+        .toEqual({ group: group.name, opened: true, failedStatement: undefined, error: undefined });
+      const column = (key: string, name: string): unknown[] => result.results[key].map((r) => r[name]);
+      expect(column('role', 'substitution')).toEqual([role]);
+      const expected = sqlFiles.filter((f) => !/^\d{4}_database_/.test(f)).map((f) => f.replace(/^\d{4}_/, '').replace(/\.sql$/, ''));
+      expect(column('tables', 'name')).toEqual([...expected].sort());
+      // Every Distributed table targets a cluster this node knows; every Kafka table a named collection it has.
+      expect(column('clusters', 'cluster')).toEqual(expect.arrayContaining(distributedTargets));
+      expect(column('collections', 'name')).toEqual(expect.arrayContaining(kafkaCollections));
+      if (role !== 'data') expect(column('foregroundInsert', 'value')).toEqual([expect.stringMatching(/^(1|true)$/)]);
+    }
+  });
+});
