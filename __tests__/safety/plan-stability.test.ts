@@ -5,7 +5,7 @@ import { App } from 'cdktf';
 import { KafkaBackendKind, NodeRole } from '../../lib/model';
 import { RegionSpec, RegionStack } from '../../lib/region-stack';
 import { US_REGION } from '../../stacks/us';
-import { mutable, smallRegion } from './specs';
+import { smallRegion } from './specs';
 
 /**
  * Construct IDs are public API: growing a region (a shard, a tier, a stream, a backend leg) must
@@ -92,49 +92,58 @@ describe('plan stability: growing a region only adds', () => {
     expect(base.sql.size).toBeGreaterThan(0);
   });
 
+  const region = smallRegion();
+  const tiers = region.ingestionTiers ?? [];
+  const backends = region.kafkaBackends ?? [];
+  const streams = region.streams ?? [];
+  const [msk, warpstream] = backends;
+
   test('adding a shard', () => {
-    const spec = mutable(smallRegion());
-    spec.storage.shards = 3;
-    const added = expectOnlyAdditions(base, synth(spec as RegionSpec));
+    const added = expectOnlyAdditions(base, synth({ ...region, storage: { ...region.storage, shards: 3 } }));
     // Nothing about the schema depends on the shard count.
     expect(added.sql).toEqual([]);
   });
 
   test('adding an ingestion tier (and a stream it consumes)', () => {
-    const spec = mutable(smallRegion());
-    spec.ingestionTiers.push({ role: 'ai_events', nodes: 2, cores: 2 });
-    spec.kafkaBackends[0].topics.push({ name: 'ai_events', partitions: 8 });
-    spec.streams.push({
-      name: 'ai_events', columns: [{ name: 'team_id', type: 'Int64' }, { name: 'payload', type: 'String' }], orderBy: ['team_id'],
-      legs: [{ backend: 'msk_cluster', topic: 'ai_events', roles: ['ai_events'] }],
-    });
-    const added = expectOnlyAdditions(base, synth(spec as RegionSpec));
+    const added = expectOnlyAdditions(base, synth({
+      ...region,
+      ingestionTiers: [...tiers, { role: 'ai_events', nodes: 2, cores: 2 }],
+      kafkaBackends: [{ ...msk, topics: [...msk.topics, { name: 'ai_events', partitions: 8 }] }, warpstream],
+      streams: [...streams, {
+        name: 'ai_events', columns: [{ name: 'team_id', type: 'Int64' }, { name: 'payload', type: 'String' }], orderBy: ['team_id'],
+        legs: [{ backend: msk.name, topic: 'ai_events', roles: ['ai_events'] }],
+      }],
+    }));
     expect(added.sql.some((f) => f.startsWith('ai_events/'))).toBe(true);
   });
 
   test('adding a stream on an existing tier', () => {
-    const spec = mutable(smallRegion());
-    spec.kafkaBackends[0].topics.push({ name: 'clickhouse_heatmaps', partitions: 16 });
-    spec.streams.push({
-      name: 'heatmaps', columns: [{ name: 'team_id', type: 'Int64' }, { name: 'x', type: 'Int16' }], orderBy: ['team_id'],
-      legs: [{ backend: 'msk_cluster', topic: 'clickhouse_heatmaps', roles: [NodeRole.SMALL] }],
-    });
-    const added = expectOnlyAdditions(base, synth(spec as RegionSpec));
+    const added = expectOnlyAdditions(base, synth({
+      ...region,
+      kafkaBackends: [{ ...msk, topics: [...msk.topics, { name: 'clickhouse_heatmaps', partitions: 16 }] }, warpstream],
+      streams: [...streams, {
+        name: 'heatmaps', columns: [{ name: 'team_id', type: 'Int64' }, { name: 'x', type: 'Int16' }], orderBy: ['team_id'],
+        legs: [{ backend: msk.name, topic: 'clickhouse_heatmaps', roles: [NodeRole.SMALL] }],
+      }],
+    }));
     expect(added.sql.filter((f) => f.includes('heatmaps')).length).toBeGreaterThanOrEqual(3);
   });
 
   test('adding a backend leg (the groups stream also from WarpStream)', () => {
-    const spec = mutable(smallRegion());
-    spec.kafkaBackends[1].topics.push({ name: 'clickhouse_groups', partitions: 16 });
-    spec.streams[0].legs.push({ backend: 'warpstream_ingestion', topic: 'clickhouse_groups', roles: [NodeRole.SMALL] });
-    const added = expectOnlyAdditions(base, synth(spec as RegionSpec));
+    const [groups, ...rest] = streams;
+    const added = expectOnlyAdditions(base, synth({
+      ...region,
+      kafkaBackends: [msk, { ...warpstream, topics: [...warpstream.topics, { name: 'clickhouse_groups', partitions: 16 }] }],
+      streams: [{ ...groups, legs: [...groups.legs, { backend: warpstream.name, topic: 'clickhouse_groups', roles: [NodeRole.SMALL] }] }, ...rest],
+    }));
     expect(added.sql.filter((f) => f.includes('groups_ws'))).toHaveLength(3);
   });
 
   test('adding a Kafka backend', () => {
-    const spec = mutable(smallRegion());
-    spec.kafkaBackends.push({ name: 'msk_new', kind: KafkaBackendKind.MSK, topics: [{ name: 'clickhouse_groups', partitions: 16 }] });
-    expectOnlyAdditions(base, synth(spec as RegionSpec));
+    expectOnlyAdditions(base, synth({
+      ...region,
+      kafkaBackends: [...backends, { name: 'msk_new', kind: KafkaBackendKind.MSK, topics: [{ name: 'clickhouse_groups', partitions: 16 }] }],
+    }));
   });
 });
 

@@ -59,7 +59,9 @@ export function smallRegion(): RegionSpec {
 }
 
 /** A deep, writable copy for tests that break one field (class instances such as NodeRole are kept). */
-export type Writable<T> = { -readonly [K in keyof T]: T[K] extends object ? Writable<T[K]> : T[K] };
+export type Writable<T> = T extends (...args: never[]) => unknown ? T
+  : T extends readonly (infer U)[] ? Writable<U>[]
+    : T extends object ? { -readonly [K in keyof T]: Writable<T[K]> } : T;
 
 export function mutable(spec: RegionSpec): Writable<RegionSpec> {
   const copy = (v: unknown): unknown => {
