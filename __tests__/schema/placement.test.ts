@@ -1,0 +1,177 @@
+import { buildTopology, NodeRole, Topology, TopologySpec, TopologyValidationError } from '../../lib/model';
+import {
+  dataTableStatement, migrationFiles, renderStartupScripts, SchemaObjectKind, startupScriptQueries, Statement,
+  statementsForRole, STARTUP_SCRIPTS_PATH,
+} from '../../lib/schema';
+import {
+  DUAL_LEG_GROUPS, RICH_TOPOLOGY, SHUFFLEHOG, TALK_GROUPS, TALK_TOPOLOGY,
+} from './support/topologies';
+
+const kinds = (statements: readonly Statement[]): string[][] => statements.map((s) => [s.kind, s.name]);
+
+/** Statement identities of every role: `role/id` with its SQL, for before/after comparisons. */
+function allStatements(topology: Topology): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const role of [NodeRole.DATA, ...topology.ingestionTiers.map((t) => t.role)]) {
+    for (const s of statementsForRole(topology, role)) out.set(`${role.value}/${s.id}`, s.sql);
+  }
+  return out;
+}
+
+describe('the groups stream from the talk', () => {
+  const topology = buildTopology(TALK_TOPOLOGY);
+
+  test('DATA runs the data table; INGESTION_SMALL runs writable, Kafka, view in that order; other roles nothing', () => {
+    expect(kinds(statementsForRole(topology, NodeRole.DATA))).toEqual([
+      [SchemaObjectKind.DATABASE, 'posthog'],
+      [SchemaObjectKind.DATA_TABLE, 'groups'],
+    ]);
+    expect(kinds(statementsForRole(topology, NodeRole.SMALL))).toEqual([
+      [SchemaObjectKind.DATABASE, 'posthog'],
+      [SchemaObjectKind.WRITABLE_TABLE, 'writable_groups'],
+      [SchemaObjectKind.KAFKA_TABLE, 'kafka_groups'],
+      [SchemaObjectKind.MATERIALIZED_VIEW, 'groups_mv'],
+    ]);
+    expect(statementsForRole(topology, NodeRole.MEDIUM)).toEqual([]);
+  });
+
+  test("the four objects have the talk's engines and targets", () => {
+    const [, data] = statementsForRole(topology, NodeRole.DATA);
+    const [, writable, kafka, view] = statementsForRole(topology, NodeRole.SMALL);
+    expect(data.sql).toContain(
+      "ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/noshard/posthog.groups', '{replica}-{shard}', _timestamp)\n" +
+      'ORDER BY (team_id, group_type_index, group_key)');
+    expect(writable.sql).toContain("ENGINE = Distributed('posthog_single_shard', 'posthog', 'groups')");
+    expect(kafka.sql).toContain(
+      "ENGINE = Kafka(warpstream_ingestion, kafka_topic_list = 'groups', kafka_group_name = 'group1', kafka_format = 'JSONEachRow')");
+    expect(view.sql).toBe([
+      'CREATE MATERIALIZED VIEW IF NOT EXISTS posthog.groups_mv',
+      'TO posthog.writable_groups',
+      'AS SELECT',
+      '    group_type_index,', '    group_key,', '    created_at,', '    team_id,', '    group_properties,', '    _timestamp,', '    _offset',
+      'FROM posthog.kafka_groups',
+    ].join('\n'));
+  });
+
+  test('the non-replicated twin keeps everything but the replication arguments', () => {
+    const stream = topology.streams[0];
+    const twin = dataTableStatement(topology, stream, { replicated: false }).sql;
+    expect(twin).toContain('ENGINE = ReplacingMergeTree(_timestamp)\n');
+    expect(twin.replace('ReplacingMergeTree(_timestamp)', '')).toBe(
+      dataTableStatement(topology, stream).sql.replace("ReplicatedReplacingMergeTree('/clickhouse/tables/noshard/posthog.groups', '{replica}-{shard}', _timestamp)", ''));
+  });
+});
+
+describe('sharded streams', () => {
+  const topology = buildTopology(RICH_TOPOLOGY);
+  const events = topology.streams.find((s) => s.name === 'events')!;
+
+  test('sharded_<t> replicates within its shard; the writable table shards by the key over the sharded cluster', () => {
+    expect(dataTableStatement(topology, events).sql).toContain(
+      "ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/posthog.sharded_events', '{replica}', _timestamp)\n" +
+      'PARTITION BY toYYYYMM(timestamp)\n');
+    const writable = statementsForRole(topology, NodeRole.EVENTS).find((s) => s.kind === SchemaObjectKind.WRITABLE_TABLE)!;
+    expect(writable.sql).toContain("ENGINE = Distributed('posthog', 'posthog', 'sharded_events', sipHash64(distinct_id))");
+  });
+
+  test('transforms are applied in the view; the Kafka table has the source columns', () => {
+    const [, , kafka, view] = statementsForRole(topology, NodeRole.EVENTS);
+    expect(view.sql).toContain("    arrayConcat(_headers.value, ['clickhouse']) AS consumer_breadcrumbs,\n");
+    expect(kafka.sql).not.toContain('consumer_breadcrumbs');
+  });
+});
+
+describe('zero-downtime backend migration: legs', () => {
+  const msk = { ...TALK_GROUPS, legs: [DUAL_LEG_GROUPS.legs[0]] };
+  const ws = { ...TALK_GROUPS, legs: [DUAL_LEG_GROUPS.legs[1]] };
+  const spec = (streams: TopologySpec['streams']): Topology => buildTopology({ ...TALK_TOPOLOGY, streams });
+  const before = allStatements(spec([msk]));
+  const during = allStatements(spec([DUAL_LEG_GROUPS]));
+  const after = allStatements(spec([ws]));
+
+  const added = (from: Map<string, string>, to: Map<string, string>): string[] => [...to.keys()].filter((k) => !from.has(k));
+  const removed = (from: Map<string, string>, to: Map<string, string>): string[] => added(to, from);
+  const changed = (from: Map<string, string>, to: Map<string, string>): string[] =>
+    [...to.keys()].filter((k) => from.has(k) && from.get(k) !== to.get(k));
+
+  test('adding WarpStream adds exactly a parallel _ws leg with its own group, landing in the same data table', () => {
+    expect(added(before, during)).toEqual(['small/writable_groups_ws', 'small/kafka_groups_ws', 'small/groups_ws_mv']);
+    expect(removed(before, during)).toEqual([]);
+    expect(changed(before, during)).toEqual([]);
+    expect(during.get('small/kafka_groups_ws')).toContain("kafka_group_name = 'clickhouse_groups_ws'");
+    expect(during.get('small/kafka_groups')).toContain("kafka_group_name = 'clickhouse_groups'");
+    expect(during.get('small/writable_groups_ws')).toContain("Distributed('posthog_single_shard', 'posthog', 'groups')");
+    expect(during.get('small/groups_ws_mv')).toContain('TO posthog.writable_groups_ws\n');
+  });
+
+  test('removing MSK removes only its leg; the data table and the _ws leg are untouched', () => {
+    expect(removed(during, after)).toEqual(['small/writable_groups', 'small/kafka_groups', 'small/groups_mv']);
+    expect(added(during, after)).toEqual([]);
+    expect(changed(during, after)).toEqual([]);
+    expect(after.get('data/groups')).toBe(before.get('data/groups'));
+  });
+});
+
+describe('ShuffleHog', () => {
+  const topology = buildTopology(RICH_TOPOLOGY);
+
+  test('no data table; the producer table, then the Kafka table and a view that sets _key', () => {
+    expect(statementsForRole(topology, NodeRole.DATA).map((s) => s.name)).not.toContain(SHUFFLEHOG.name);
+    const statements = statementsForRole(topology, NodeRole.SHUFFLEHOG);
+    expect(kinds(statements)).toEqual([
+      [SchemaObjectKind.DATABASE, 'posthog'],
+      [SchemaObjectKind.PRODUCER_TABLE, 'kafka_events_shuffle_shuffled'],
+      // WarpStream legs take the _ws suffix by default.
+      [SchemaObjectKind.KAFKA_TABLE, 'kafka_events_shuffle_ws'],
+      [SchemaObjectKind.MATERIALIZED_VIEW, 'events_shuffle_ws_mv'],
+    ]);
+    const [, producer, consumer, view] = statements;
+    expect(producer.sql).toContain('    _key       String\n');
+    expect(producer.sql).toContain("kafka_topic_list = 'events_by_team_event'");
+    expect(producer.sql).not.toContain('kafka_num_consumers');
+    expect(consumer.sql).toContain("kafka_group_name = 'clickhouse_shufflehog'");
+    expect(consumer.sql).toContain('kafka_num_consumers = 2,');
+    expect(view.sql).toContain("    toString(concat(toString(team_id), ':', event)) AS _key\nFROM posthog.kafka_events_shuffle_ws");
+    expect(view.sql).toContain('TO posthog.kafka_events_shuffle_shuffled\n');
+  });
+});
+
+describe('migration files and startup scripts', () => {
+  const topology = buildTopology(RICH_TOPOLOGY);
+
+  test('sql/<role>/NNNN_<id>.sql in run order, one statement each; roles without statements get no folder', () => {
+    const files = migrationFiles(topology);
+    const small = files.filter((f) => f.path.startsWith('sql/small/')).map((f) => f.path);
+    expect(small).toEqual([
+      'sql/small/0001_database_posthog.sql',
+      'sql/small/0002_writable_groups.sql', 'sql/small/0003_kafka_groups.sql', 'sql/small/0004_groups_mv.sql',
+      'sql/small/0005_writable_groups_ws.sql', 'sql/small/0006_kafka_groups_ws.sql', 'sql/small/0007_groups_ws_mv.sql',
+    ]);
+    expect(new Set(files.map((f) => f.path.split('/')[1]))).toEqual(new Set(['data', 'small', 'medium', 'events', 'shufflehog']));
+    expect(files.every((f) => f.content.endsWith(';\n') && f.content.indexOf(';') === f.content.length - 2)).toBe(true);
+    expect(buildTopology({ ...TALK_TOPOLOGY, streams: [] }) && migrationFiles(buildTopology({ ...TALK_TOPOLOGY, streams: [] }))).toEqual([]);
+  });
+
+  test('the startup script holds the same statements in the same order, and fails the boot on ingestion roles only', () => {
+    for (const role of [NodeRole.DATA, NodeRole.SMALL, NodeRole.SHUFFLEHOG]) {
+      const file = renderStartupScripts(topology, role);
+      expect(file.path).toBe(STARTUP_SCRIPTS_PATH);
+      expect(startupScriptQueries(file)).toEqual(statementsForRole(topology, role).map((s) => s.sql));
+      expect(file.content).toContain(`<throw_on_error>${!role.isData}</throw_on_error>`);
+    }
+    // XML-special characters in an expression survive the round trip.
+    const view = startupScriptQueries(renderStartupScripts(topology, NodeRole.EVENTS)).find((q) => q.includes('_mv'))!;
+    expect(view).toContain("arrayConcat(_headers.value, ['clickhouse'])");
+  });
+
+  test('output is deterministic: two renders of equal input are byte-identical', () => {
+    const again = buildTopology(RICH_TOPOLOGY);
+    expect(migrationFiles(again)).toEqual(migrationFiles(topology));
+    expect(renderStartupScripts(again, NodeRole.SMALL)).toEqual(renderStartupScripts(topology, NodeRole.SMALL));
+  });
+
+  test('asking for a role the topology does not have is an error that names the roles it has', () => {
+    expect(() => statementsForRole(topology, 'nobody')).toThrow(TopologyValidationError);
+    expect(() => statementsForRole(topology, 'nobody')).toThrow(/role: got "nobody"; expected a role of this topology \(data, small, medium, events, shufflehog\)/);
+  });
+});

@@ -1,0 +1,139 @@
+/**
+ * Runs a role's statements on a real ClickHouse (chdb) in a child process, the way a node would
+ * boot: its config files, its environment, its statements in order. Then it reads back what
+ * ClickHouse created.
+ *
+ * Why a child process: after a chdb Session closes, the Kafka engine's background pool stays
+ * shut down for the whole process ("Shutdown was called" on the next CREATE ... ENGINE = Kafka),
+ * so every role gets a fresh process, and the jest worker never opens chdb itself (it would
+ * poison later test files in the same worker).
+ */
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as ts from 'typescript';
+import { RenderedFile } from '../../../lib/render/file';
+import { ClickHouseEngine } from '../../support/clickhouse-engine';
+
+export interface RoleRun {
+  readonly files: readonly RenderedFile[];
+  readonly env: Readonly<Record<string, string>>;
+  /** Executed in order; the first failure stops the run and is reported. */
+  readonly queries: readonly string[];
+  /** The database whose tables are read back. */
+  readonly database: string;
+  /**
+   * Queries run after `queries`, whose rows come back in `probeResults` (same order).
+   * @default none
+   */
+  readonly probes?: readonly string[];
+}
+
+export interface TableSnapshot {
+  readonly name: string;
+  readonly engine: string;
+  readonly engine_full: string;
+  readonly create_table_query: string;
+  readonly as_select: string;
+  readonly sorting_key: string;
+  readonly dependencies_table: readonly string[];
+  /** Column names as ClickHouse describes the table. */
+  readonly columns: readonly string[];
+  /** For a materialized view: the column names its SELECT produces. */
+  readonly selectColumns?: readonly string[];
+}
+
+export interface RoleSnapshot {
+  /** The failing query and ClickHouse's message, if a query failed. */
+  readonly error?: { readonly query: string; readonly message: string };
+  readonly tables: readonly TableSnapshot[];
+  /** Shard count by cluster name (system.clusters). */
+  readonly clusters: Readonly<Record<string, number>>;
+  readonly namedCollections: readonly string[];
+  /** Rows of each probe query (JSONEachRow objects). */
+  readonly probeResults: readonly (readonly Record<string, unknown>[])[];
+}
+
+const MARKER = '@@ROLE-SNAPSHOT@@';
+
+let childScript: string | undefined;
+
+/**
+ * This file and the engine helper transpiled to plain JavaScript once, so each child starts with
+ * bare node (ts-node would add most of a second per role).
+ */
+function compiledChild(): string {
+  if (childScript !== undefined) return childScript;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'schema-child-'));
+  process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  const sources: [string, string][] = [
+    [__filename, 'schema/support/inspect-role.js'],
+    [path.join(__dirname, '../../support/clickhouse-engine.ts'), 'support/clickhouse-engine.js'],
+  ];
+  for (const [source, target] of sources) {
+    const js = ts.transpileModule(fs.readFileSync(source, 'utf8'), {
+      compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2020, esModuleInterop: true },
+    }).outputText;
+    fs.mkdirSync(path.dirname(path.join(dir, target)), { recursive: true });
+    fs.writeFileSync(path.join(dir, target), js);
+  }
+  childScript = path.join(dir, 'schema/support/inspect-role.js');
+  return childScript;
+}
+
+export function inspectRole(run: RoleRun): RoleSnapshot {
+  const nodeModules = path.resolve(__dirname, '../../../node_modules');
+  const out = execFileSync(process.execPath, [compiledChild()], {
+    input: JSON.stringify(run), encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: 60_000,
+    env: { ...process.env, NODE_PATH: nodeModules },
+  });
+  const line = out.split('\n').find((l) => l.startsWith(MARKER));
+  if (line === undefined) throw new Error(`the ClickHouse child printed no snapshot:\n${out}`);
+  return JSON.parse(line.slice(MARKER.length)) as RoleSnapshot;
+}
+
+/** Kept apart from lib/schema's quoting on purpose: the child must not depend on the code under test. */
+function backQuote(name: string): string {
+  return '`' + name.replace(/\\/g, '\\\\').replace(/`/g, '\\`') + '`';
+}
+
+function snapshot(run: RoleRun): RoleSnapshot {
+  const engine = ClickHouseEngine.open(run.files, { ...run.env });
+  try {
+    for (const query of run.queries) {
+      try {
+        engine.exec(query);
+      } catch (e) {
+        return { error: { query, message: String(e) }, tables: [], clusters: {}, namedCollections: [], probeResults: [] };
+      }
+    }
+    const db = run.database.replace(/'/g, '');
+    const rows = engine.rows<Omit<TableSnapshot, 'columns' | 'selectColumns'>>(
+      'SELECT name, engine, engine_full, create_table_query, as_select, sorting_key, dependencies_table ' +
+      `FROM system.tables WHERE database = '${db}' ORDER BY name`);
+    const describe = (target: string): string[] => engine.rows<{ name: string }>(`DESCRIBE ${target}`).map((c) => c.name);
+    const tables = rows.map((r) => ({
+      ...r,
+      columns: describe(`TABLE ${backQuote(db)}.${backQuote(r.name)}`),
+      selectColumns: r.engine === 'MaterializedView' ? describe(`(${r.as_select})`) : undefined,
+    }));
+    const clusters = Object.fromEntries(engine.rows<{ cluster: string; shards: string }>(
+      'SELECT cluster, toString(count(DISTINCT shard_num)) AS shards FROM system.clusters GROUP BY cluster').map((c) => [c.cluster, Number(c.shards)]));
+    const namedCollections = engine.rows<{ name: string }>('SELECT name FROM system.named_collections ORDER BY name').map((c) => c.name);
+    const probeResults = (run.probes ?? []).map((p) => engine.rows(p));
+    return { tables, clusters, namedCollections, probeResults };
+  } finally {
+    engine.close();
+  }
+}
+
+if (require.main === module) {
+  let input = '';
+  process.stdin.setEncoding('utf8');
+  process.stdin.on('data', (chunk) => { input += chunk; });
+  process.stdin.on('end', () => {
+    const result = snapshot(JSON.parse(input) as RoleRun);
+    process.stdout.write(`\n${MARKER}${JSON.stringify(result)}\n`);
+  });
+}
