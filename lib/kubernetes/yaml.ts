@@ -24,5 +24,6 @@ export function toHelmValuesYaml(values: unknown): string {
  * string `${` and `%{` start an interpolation or directive, `$${` and `%%{` are their literals.
  */
 export function escapeTerraformTemplate(text: string): string {
-  return text.replace(/\$\{/g, '$${').replace(/%\{/g, '%%{');
+  // Replacement functions: in a replacement string `$$` would itself mean one `$`.
+  return text.replace(/\$\{/g, () => '$${').replace(/%\{/g, () => '%%{');
 }
