@@ -1,6 +1,6 @@
 /**
  * Every statement of every role, executed in role order on a real ClickHouse (chdb) loaded with
- * that role's rendered config, each role in its own process like a node. ClickHouse itself
+ * that role's config as lib/clickhouse renders it, each role in its own process like a node. ClickHouse itself
  * rejects a Distributed table whose cluster is missing and a Kafka table whose named collection
  * is missing; the tests also read back what it created. Data tables use their non-replicated twin
  * (no ZooKeeper here).
@@ -11,7 +11,7 @@ import {
 } from '../../lib/schema';
 import { US_TOPOLOGY } from '../../stacks/us';
 import { inspectRole, RoleSnapshot, TableSnapshot } from './support/inspect-role';
-import { fixtureRoleConfig, withLoopbackHosts } from './support/role-config';
+import { roleConfig } from './support/role-config';
 import { RICH_TOPOLOGY, TALK_TOPOLOGY } from './support/topologies';
 
 /**
@@ -23,14 +23,17 @@ const booted = new Map<Topology, Map<string, RoleSnapshot>>();
 function bootRole(topology: Topology, role: NodeRole): RoleSnapshot {
   const cached = booted.get(topology)?.get(role.value);
   if (cached !== undefined) return cached;
-  const { files, env } = fixtureRoleConfig(topology, role);
+  const { files, env, cleanup } = roleConfig(topology, role);
   const migrations = migrationFiles(topology, { replicated: false })
     .filter((f) => f.path.startsWith(`sql/${role.value}/`))
     .map((f) => f.content);
   const startup = role.isData ? [] : startupScriptQueries(renderStartupScripts(topology, role));
-  const snapshot = inspectRole({
-    files: withLoopbackHosts(files), env, database: topology.database, queries: [...migrations, ...startup, ...startup],
-  });
+  let snapshot: RoleSnapshot;
+  try {
+    snapshot = inspectRole({ files, env, database: topology.database, queries: [...migrations, ...startup, ...startup] });
+  } finally {
+    cleanup();
+  }
   if (snapshot.error !== undefined) throw new Error(`${role.value}: ${snapshot.error.message}\nin:\n${snapshot.error.query}`);
   booted.set(topology, (booted.get(topology) ?? new Map<string, RoleSnapshot>()).set(role.value, snapshot));
   return snapshot;

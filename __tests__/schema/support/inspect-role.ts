@@ -86,7 +86,9 @@ export function inspectRole(run: RoleRun): RoleSnapshot {
   const nodeModules = path.resolve(__dirname, '../../../node_modules');
   const out = execFileSync(process.execPath, [compiledChild()], {
     input: JSON.stringify(run), encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: 60_000,
-    env: { ...process.env, NODE_PATH: nodeModules },
+    // attempts:0: the rendered hosts only resolve inside the VPC; without it ClickHouse's lookups
+    // of dozens of cluster hosts hit DNS retries and a CREATE takes seconds.
+    env: { ...process.env, RES_OPTIONS: 'attempts:0', NODE_PATH: nodeModules },
   });
   const line = out.split('\n').find((l) => l.startsWith(MARKER));
   if (line === undefined) throw new Error(`the ClickHouse child printed no snapshot:\n${out}`);

@@ -1,55 +1,37 @@
-import { create } from 'xmlbuilder2';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { nodeGroups, renderNodeGroupConfig, renderStorageHostConfig, requiredEnvironment } from '../../../lib/clickhouse';
 import { NodeRole, Topology } from '../../../lib/model';
 import { RenderedFile } from '../../../lib/render/file';
 
-/**
- * A minimal node config for a role (remote_servers, named collections, macros), used only until
- * lib/clickhouse's renderNodeGroupConfig lands; then the tests load the real rendered config.
- */
-export function fixtureRoleConfig(topology: Topology, role: NodeRole | string): { files: RenderedFile[]; env: Record<string, string> } {
-  const value = typeof role === 'string' ? role : role.value;
-  const root = create({ version: '1.0' }).ele('clickhouse');
-  const remote = root.ele('remote_servers');
-  for (const c of topology.clusters) {
-    const cluster = remote.ele(c.name);
-    for (const s of c.shards) {
-      const shard = cluster.ele('shard');
-      shard.ele('internal_replication').txt(String(s.internalReplication));
-      for (const h of s.replicas) shard.ele('replica').ele('host').txt(h.fqdn).up().ele('port').txt(String(h.tcpPort));
-    }
-  }
-  const named = root.ele('named_collections');
-  const env: Record<string, string> = {};
-  for (const b of topology.kafkaBackends) {
-    named.ele(b.name).ele('kafka_broker_list', { from_env: b.brokerListEnv });
-    env[b.brokerListEnv] = '127.0.0.1:9';
-  }
-  const macros = root.ele('macros');
-  macros.ele('shard').txt('01').up().ele('replica').txt('r1').up().ele('hostClusterRole').txt(value);
-  return { files: [{ path: 'config.d/fixture.xml', content: root.end({ prettyPrint: true }) }], env };
+export interface RoleConfig {
+  readonly files: RenderedFile[];
+  /** Made-up values for every variable the config reads with from_env. */
+  readonly env: Record<string, string>;
+  /** Removes the scratch folders of a storage host's disks. */
+  readonly cleanup: () => void;
 }
 
 /**
- * Points every `<host>` at its own loopback address. The rendered names only resolve inside the
- * VPC, and ClickHouse resolves every cluster host when it first builds its clusters: with dozens
- * of unresolvable names the sandbox's DNS throttles and a CREATE takes seconds. The clusters keep
- * their names, shards and replicas, which is what the schema tests check.
+ * The config a node of the role loads, as lib/clickhouse renders it: the tier's group config, or
+ * for DATA the first storage host's (with its macros), its disks in scratch folders and the S3
+ * probe skipped (chdb cannot reach S3).
  */
-export function withLoopbackHosts(files: readonly RenderedFile[]): RenderedFile[] {
-  const addresses = new Map<string, string>();
-  const loopback = (name: string): string => {
-    if (!addresses.has(name)) {
-      const n = addresses.size + 1;
-      addresses.set(name, `127.0.${Math.floor(n / 250)}.${(n % 250) + 1}`);
-    }
-    return addresses.get(name)!;
-  };
-  return files.map((f) => {
-    if (!f.path.endsWith('.xml') || !f.content.includes('<remote_servers')) return f;
-    const doc = create(f.content);
-    for (const host of doc.root().filter((n) => n.node.nodeName === 'host', false, true)) {
-      host.node.textContent = loopback((host.node.textContent ?? '').trim());
-    }
-    return { path: f.path, content: doc.end({ prettyPrint: true }) };
+export function roleConfig(topology: Topology, role: NodeRole): RoleConfig {
+  const group = nodeGroups(topology).find((g) => g.role.value === role.value);
+  if (group === undefined) throw new Error(`no node group for role ${role.value}`);
+  const env: Record<string, string> = {};
+  for (const name of requiredEnvironment(topology, group)) {
+    // MSK-shaped broker hosts: the IAM mechanism reads the region from them. Nothing is reached.
+    env[name] = name.startsWith('KAFKA_HOSTS_') ? 'b-1.test.abc123.c2.kafka.us-east-1.amazonaws.com:9098' : `test-value-of-${name.toLowerCase()}`;
+  }
+  if (group.kind === 'ingestion') return { files: renderNodeGroupConfig(topology, group), env, cleanup: () => undefined };
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'schema-disks-'));
+  const files = renderStorageHostConfig(topology, topology.storage.hosts[0], {
+    storagePaths: { root: `${scratch}/ebs/`, nvme: `${scratch}/nvme/` },
+    coldStorage: { skipAccessCheck: true },
   });
+  env.CLICKHOUSE_COLD_S3_ENDPOINT = 'http://127.0.0.1:9/cold/test/';
+  return { files, env, cleanup: () => fs.rmSync(scratch, { recursive: true, force: true }) };
 }
