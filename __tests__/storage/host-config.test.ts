@@ -1,0 +1,67 @@
+import { mkdtempSync, rmSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { parse } from 'yaml';
+import { ClickHouseEngine, ConfigFile } from '../support/clickhouse-engine';
+import { STORAGE_CONFIG_PREFIX } from '../../lib/storage-cluster';
+import { US_TOPOLOGY } from '../../stacks/us';
+import { synthStorage, usTopology } from './support/fixtures';
+
+/**
+ * What a storage host ends up with, taken from the synthesized Terraform itself: the shared S3
+ * objects (what clickhouse-sync-config copies into config.d/users.d) plus the files its user data
+ * writes, loaded into a real ClickHouse.
+ */
+describe('a storage host\'s config, as delivered by the synthesized plan, loads in ClickHouse', () => {
+  const scratch = mkdtempSync(join(tmpdir(), 'storage-host-'));
+  let engine: ClickHouseEngine | undefined;
+  afterAll(() => {
+    engine?.close();
+    rmSync(scratch, { recursive: true, force: true });
+  });
+
+  test('macros of the host, remote_servers of every shard, the tiered storage policy', () => {
+    // Two shards and one pod per tier: ClickHouse resolves every remote_servers host at startup,
+    // and each unresolvable test name costs a DNS timeout.
+    const topology = usTopology(2, { ingestionTiers: US_TOPOLOGY.ingestionTiers!.map((t) => ({ ...t, nodes: 1 })) });
+    const { json } = synthStorage(topology, {
+      // Local folders instead of /var/lib/clickhouse and /mnt/nvme; no S3 probe from a test machine.
+      clickhouseConfig: { storagePaths: { root: `${scratch}/root/`, nvme: `${scratch}/nvme/` }, coldStorage: { skipAccessCheck: true } },
+    });
+    const objects: ConfigFile[] = Object.values(json.resource.aws_s3_object).map((o) => ({
+      path: String(o.key).slice(STORAGE_CONFIG_PREFIX.length + 1), content: String(o.content),
+    }));
+    const host = Object.values(json.resource.aws_instance).find((i) => (i.tags as Record<string, string>).Name === 'ch-data-s02-r2')!;
+    const userData = parse(String(host.user_data)) as { write_files: { path: string; content: string }[] };
+    const written = userData.write_files
+      .filter((f) => f.path.startsWith('/etc/clickhouse-server/config.d/') || f.path.startsWith('/etc/clickhouse-server/users.d/'))
+      .map((f) => ({ path: f.path.slice('/etc/clickhouse-server/'.length), content: f.content }));
+    expect(written.map((f) => f.path)).toEqual(['config.d/macros.xml']);
+    // The startup scripts create replicated tables, which need a ZooKeeper this test does not run.
+    const files = [...objects.filter((f) => f.path !== 'config.d/startup_scripts.xml'), ...written];
+
+    const env: Record<string, string> = {
+      CLICKHOUSE_INTERSERVER_SECRET: 'test-only-secret',
+      CLICKHOUSE_COLD_S3_ENDPOINT: 'http://127.0.0.1:9/cold-tier/cold/ch-data-s02-r2/',
+    };
+    // Jest gives each test file a copy of process.env that never reaches the C environment chdb
+    // reads, so substitute `from_env` the way ClickHouse's preprocessor does, and fail on any left unset.
+    const resolved = files.map((f) => ({
+      path: f.path,
+      content: f.content.replace(/<([A-Za-z_][\w.-]*) from_env="([A-Z0-9_]+)"\s*\/>/g, (_, tag: string, name: string) => {
+        if (env[name] === undefined) throw new Error(`${f.path} reads ${name}, which a storage host does not get`);
+        return `<${tag}>${env[name]}</${tag}>`;
+      }),
+    }));
+    engine = ClickHouseEngine.open(resolved);
+    const macros = Object.fromEntries(engine.rows<{ macro: string; substitution: string }>('SELECT macro, substitution FROM system.macros')
+      .map((m) => [m.macro, m.substitution]));
+    expect(macros).toMatchObject({ shard: '02', replica: 'ch-data-s02-r2', hostClusterRole: 'data' });
+    expect(engine.value("SELECT count(DISTINCT shard_num) FROM system.clusters WHERE cluster = 'posthog'")).toBe('2');
+    expect(engine.value("SELECT count() FROM system.clusters WHERE cluster = 'posthog'")).toBe('6');
+    expect(engine.value("SELECT count() FROM system.clusters WHERE cluster = 'posthog_migrations'")).toBe(String(6 + 3));
+    const volumes = engine.rows<{ volume_name: string; disks: string[] }>(
+      "SELECT volume_name, disks FROM system.storage_policies WHERE policy_name = 'tiered' ORDER BY volume_priority");
+    expect(volumes.map((v) => v.volume_name)).toEqual(['hot', 'warm', 'cold']);
+  });
+});
