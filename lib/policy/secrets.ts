@@ -18,7 +18,8 @@ const AWS_ACCESS_KEY_ID = /\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b/g;
 const PRIVATE_KEY = /-----BEGIN (?:[A-Z]+ )*PRIVATE KEY-----/g;
 const URL_CREDENTIALS = /\b[a-z][a-z0-9+.-]*:\/\/[^\s:@/'"]+:([^\s@/'"]+)@/gi;
 const XML_ELEMENT = /<([A-Za-z_][\w.-]*)(\s[^<>]*)?>([^<]*)<\/\1>/g;
-const ASSIGNMENT = /["']?([A-Za-z_][\w.-]*)["']?\s*[:=]\s*(["']?)([^\s"',;}<>&]+)\2/g;
+// `name: value`, `name=value`, `"name": "value"` on one line (a value never starts on the next line).
+const ASSIGNMENT = /["']?([A-Za-z_][\w.-]*)["']?[ \t]*[:=][ \t]*(["']?)([^\s"',;}<>&]+)\2/g;
 
 /** Names whose literal value is a secret. */
 const PASSWORD_NAME = /(password|passwd|passphrase|pwd)/;
