@@ -536,11 +536,10 @@ export class WarpStreamBackend extends KafkaBackend {
     const p = { ...props };
     const namespace = p.namespace ?? 'warpstream';
     const releaseName = p.releaseName ?? (kebab(p.name ?? '').startsWith('warpstream') ? kebab(p.name ?? '') : `warpstream-${kebab(p.name ?? '')}`);
-    const issuer = (p.oidcIssuerUrl ?? '').replace(/^https:\/\//, '');
     problems.check(/^[a-z]{2}(-[a-z]+)+-\d$/.test(p.region ?? ''), 'region', p.region, 'an AWS region such as us-east-1');
     problems.check(typeof p.oidcProviderArn === 'string' && p.oidcProviderArn !== '', 'oidcProviderArn', p.oidcProviderArn,
       'the EKS cluster\'s IAM OIDC provider ARN (the agents reach S3 through IRSA, not keys)');
-    problems.check(issuer !== '', 'oidcIssuerUrl', p.oidcIssuerUrl, 'the EKS cluster\'s OIDC issuer URL');
+    problems.check(typeof p.oidcIssuerUrl === 'string' && p.oidcIssuerUrl !== '', 'oidcIssuerUrl', p.oidcIssuerUrl, 'the EKS cluster\'s OIDC issuer URL');
     problems.check(this.auth === KafkaAuth.PLAINTEXT || this.auth === KafkaAuth.TLS, 'auth', this.auth,
       'plaintext or tls: the agents inside the cluster network take no SASL from this library');
     if (p.bucketName !== undefined && !Token.isUnresolved(p.bucketName)) {
@@ -618,15 +617,8 @@ export class WarpStreamBackend extends KafkaBackend {
     });
     new S3BucketPolicy(this, 'BucketPolicy', { bucket: this.bucket.id, policy: tlsOnly.json });
 
-    const trust = new DataAwsIamPolicyDocument(this, 'AgentTrust', {
-      statement: [{
-        actions: ['sts:AssumeRoleWithWebIdentity'],
-        principals: [{ type: 'Federated', identifiers: [p.oidcProviderArn] }],
-        condition: [
-          { test: 'StringEquals', variable: `${issuer}:sub`, values: [`system:serviceaccount:${namespace}:${releaseName}`] },
-          { test: 'StringEquals', variable: `${issuer}:aud`, values: ['sts.amazonaws.com'] },
-        ],
-      }],
+    const trust = irsaTrustPolicy(this, 'AgentTrust', {
+      oidcProviderArn: p.oidcProviderArn, oidcIssuerUrl: p.oidcIssuerUrl, namespace, serviceAccountName: releaseName,
     });
     this.role = new IamRole(this, 'AgentRole', {
       namePrefix: `${releaseName}-`.slice(0, 38),
@@ -667,4 +659,33 @@ export class WarpStreamBackend extends KafkaBackend {
   public get bootstrapBrokers(): string {
     return this.bootstrap;
   }
+}
+
+/** Where a Kubernetes ServiceAccount assumes an IAM role from (IRSA). */
+export interface IrsaTrust {
+  readonly oidcProviderArn: string;
+  /** The EKS cluster's OIDC issuer URL, with or without `https://` (a token is fine). */
+  readonly oidcIssuerUrl: string;
+  readonly namespace: string;
+  readonly serviceAccountName: string;
+}
+
+/**
+ * Trust policy of an IRSA role: only the given ServiceAccount, through the cluster's OIDC provider.
+ * Condition keys name the issuer without its scheme, so `https://` is stripped (also from a token).
+ */
+export function irsaTrustPolicy(scope: Construct, id: string, trust: IrsaTrust): DataAwsIamPolicyDocument {
+  const issuer = Token.isUnresolved(trust.oidcIssuerUrl)
+    ? Fn.replace(trust.oidcIssuerUrl, 'https://', '')
+    : trust.oidcIssuerUrl.replace(/^https:\/\//, '');
+  return new DataAwsIamPolicyDocument(scope, id, {
+    statement: [{
+      actions: ['sts:AssumeRoleWithWebIdentity'],
+      principals: [{ type: 'Federated', identifiers: [trust.oidcProviderArn] }],
+      condition: [
+        { test: 'StringEquals', variable: `${issuer}:sub`, values: [`system:serviceaccount:${trust.namespace}:${trust.serviceAccountName}`] },
+        { test: 'StringEquals', variable: `${issuer}:aud`, values: ['sts.amazonaws.com'] },
+      ],
+    }],
+  });
 }

@@ -1,14 +1,18 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { AssetType, TerraformAsset, TerraformStack } from 'cdktf';
+import { Annotations, AssetType, TerraformAsset, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
+import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { Release } from '@cdktf/provider-helm/lib/release';
+import { ServiceAccountV1 } from '@cdktf/provider-kubernetes/lib/service-account-v1';
 import { ClickHouseOperator } from './clickhouse-operator';
-import type { KafkaBackend } from './kafka-backend';
+import { irsaTrustPolicy, KafkaBackend, MskBackend } from './kafka-backend';
 import { ClickHouseInstallation, EnvSource, ReclaimPolicy } from './kubernetes/chi';
 import { DEFAULT_INGESTION_NAMESPACE, ingestionInstallation } from './kubernetes/ingestion';
 import { escapeTerraformTemplate, toHelmValuesYaml } from './kubernetes/yaml';
 import { NodeRole } from './model/node-role';
+import { KafkaAuth } from './model/spec';
 import type { IngestionTier, Topology } from './model/topology';
 import { tierOfRole } from './model/topology';
 import { Problems } from './model/validation';
@@ -74,10 +78,16 @@ export interface StatelessIngestionTierProps {
    */
   readonly terminationGracePeriodSeconds?: number;
   /**
-   * ServiceAccount of the pods (IRSA, e.g. for MSK IAM authentication).
-   * @default - the namespace's default ServiceAccount
+   * ServiceAccount of the pods, when the platform manages it.
+   * @default - the one `podIdentity` creates, else the namespace's default ServiceAccount
    */
   readonly serviceAccountName?: string;
+  /**
+   * IRSA for the pods: a ServiceAccount and an IAM role allowed to consume (and, for ShuffleHog,
+   * produce to) the tier's MSK backends that authenticate with SASL/IAM, which signs with the pod's role.
+   * @default - none
+   */
+  readonly podIdentity?: PodIdentityProps;
   /**
    * Node selector of the pods.
    * @default - none
@@ -88,6 +98,13 @@ export interface StatelessIngestionTierProps {
    * @default - none
    */
   readonly extraEnvironment?: Readonly<Record<string, EnvSource>>;
+}
+
+/** The EKS cluster's OIDC provider, for IRSA. */
+export interface PodIdentityProps {
+  readonly oidcProviderArn: string;
+  /** The EKS cluster's OIDC issuer URL (with or without `https://`). */
+  readonly oidcIssuerUrl: string;
 }
 
 /**
@@ -105,6 +122,10 @@ export class StatelessIngestionTier extends Construct {
   /** @attribute */
   public readonly installationName: string;
   public readonly tier: IngestionTier;
+  /** IRSA role of the pods, when `podIdentity` is set. */
+  public readonly role?: IamRole;
+  /** ServiceAccount of the pods, when `podIdentity` is set. */
+  public readonly serviceAccount?: ServiceAccountV1;
 
   constructor(scope: Construct, id: string, props: StatelessIngestionTierProps) {
     super(scope, id);
@@ -123,7 +144,52 @@ export class StatelessIngestionTier extends Construct {
       problems.check(bootstrapBrokers[b.backendName] === undefined, 'backends', b.backendName, 'each backend once');
       bootstrapBrokers[b.backendName] = b.bootstrapBrokers;
     }
+    if (p.podIdentity !== undefined) {
+      problems.check(p.serviceAccountName === undefined, 'serviceAccountName', p.serviceAccountName,
+        'nothing when podIdentity is set (the tier creates its ServiceAccount)');
+    }
     problems.throwIfAny(`ingestion tier ${role}`);
+
+    const tier = tierOfRole(p.topology, role);
+    // MSK backends this tier reaches with SASL/IAM, and whether it produces to them (ShuffleHog).
+    const iamBackends = new Map<string, { backend: MskBackend; produce: boolean }>();
+    for (const stream of p.topology?.streams ?? []) {
+      for (const leg of stream.legs.filter((l) => l.roles.some((r) => r.value === role))) {
+        const uses = [{ name: leg.backend.name, produce: false }, ...(stream.shuffle ? [{ name: stream.shuffle.backend, produce: true }] : [])];
+        for (const use of uses) {
+          const backend = backends.find((b) => b.backendName === use.name);
+          if (backend instanceof MskBackend && backend.auth === KafkaAuth.SASL_IAM) {
+            const seen = iamBackends.get(use.name);
+            iamBackends.set(use.name, { backend, produce: (seen?.produce ?? false) || use.produce });
+          }
+        }
+      }
+    }
+    let serviceAccountName = p.serviceAccountName;
+    if (p.podIdentity !== undefined && tier !== undefined) {
+      const name = `ingestion-${tier.kubernetesName}`;
+      const trust = irsaTrustPolicy(this, 'PodTrust', { ...p.podIdentity, namespace, serviceAccountName: name });
+      this.role = new IamRole(this, 'PodRole', {
+        namePrefix: `${name}-`.slice(0, 38),
+        description: `ClickHouse ingestion tier ${role}: its Kafka backends only`,
+        assumeRolePolicy: trust.json,
+      });
+      for (const [backendName, use] of [...iamBackends.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
+        new IamRolePolicy(this, `PodRolePolicy-${backendName}`, {
+          role: this.role.id, name: `kafka-${backendName}`, policy: use.backend.clientPolicyJson(use.produce),
+        });
+      }
+      this.serviceAccount = new ServiceAccountV1(this, 'ServiceAccount', {
+        metadata: { name, namespace, annotations: { 'eks.amazonaws.com/role-arn': this.role.arn } },
+        automountServiceAccountToken: true,
+        // Its namespace comes with the operator.
+        dependsOn: [p.operator.release],
+      });
+      serviceAccountName = name;
+    } else if (iamBackends.size > 0 && serviceAccountName === undefined) {
+      Annotations.of(this).addWarning(`ingestion tier ${role} consumes ${[...iamBackends.keys()].join(', ')} with SASL/IAM but its pods `
+        + 'have no IAM role: set podIdentity (or serviceAccountName for a ServiceAccount you manage)');
+    }
 
     const installation = ingestionInstallation(p.topology, role, {
       namespace,
@@ -137,13 +203,13 @@ export class StatelessIngestionTier extends Construct {
       memoryGiBPerCore: p.memoryGiBPerCore,
       pdbMaxUnavailable: p.pdbMaxUnavailable,
       terminationGracePeriodSeconds: p.terminationGracePeriodSeconds,
-      serviceAccountName: p.serviceAccountName,
+      serviceAccountName,
       nodeSelector: p.nodeSelector,
       extraEnvironment: p.extraEnvironment,
     });
     this.installation = installation;
     this.installationName = installation.metadata.name;
-    this.tier = tierOfRole(p.topology, role)!;
+    this.tier = tier!;
 
     // Inside a Terraform string `${` would start an interpolation; the config files reach Helm verbatim.
     const files: Record<string, string> = {};
@@ -158,7 +224,7 @@ export class StatelessIngestionTier extends Construct {
       chart: statelessChiChart(this).path,
       values: [this.valuesYaml],
       // Destroy removes the installation while the operator still runs to clear its finalizer.
-      dependsOn: [p.operator.release],
+      dependsOn: [p.operator.release, ...(this.serviceAccount !== undefined ? [this.serviceAccount] : [])],
     });
   }
 }

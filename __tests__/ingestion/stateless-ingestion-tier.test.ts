@@ -4,6 +4,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { Testing } from 'cdktf';
 import { ClickHouseOperator } from '../../lib/clickhouse-operator';
 import { requiredEnvironment, nodeGroups } from '../../lib/clickhouse';
 import { EnvSource, ReclaimPolicy } from '../../lib/kubernetes/chi';
@@ -171,12 +172,65 @@ describe('StatelessIngestionTier: small (1 consumer), medium (4), events (8)', (
 });
 
 describe('the packaged chart', () => {
+  test('is copied into the stack\'s assets, where the releases\' relative chart path finds it', () => {
+    const region = buildRegion();
+    const outdir = Testing.fullSynth(region.stack);
+    const stackDir = path.join(outdir, 'stacks', region.stack.node.id);
+    const json = JSON.parse(fs.readFileSync(path.join(stackDir, 'cdk.tf.json'), 'utf8'));
+    const charts = new Set(Object.values(json.resource.helm_release as Record<string, { chart: string; repository?: string }>)
+      .filter((r) => r.repository === undefined).map((r) => r.chart));
+    expect(charts.size).toBe(1);
+    const [chart] = [...charts];
+    expect(fs.readFileSync(path.join(stackDir, chart, 'Chart.yaml'), 'utf8')).toMatch(/^name: stateless-chi$/m);
+    expect(fs.existsSync(path.join(stackDir, chart, 'templates', 'installation.yaml'))).toBe(true);
+  });
+
   test('is a chart whose only template renders .Values.installation', () => {
     const dir = chartDirectory();
     expect(fs.readFileSync(path.join(dir, 'Chart.yaml'), 'utf8')).toMatch(/^name: stateless-chi$/m);
     const templates = fs.readdirSync(path.join(dir, 'templates'));
     expect(templates).toEqual(['installation.yaml']);
     expect(fs.readFileSync(path.join(dir, 'templates', 'installation.yaml'), 'utf8')).toContain('.Values.installation | toYaml');
+  });
+});
+
+describe('StatelessIngestionTier pod identity (MSK SASL/IAM signs with the pod\'s role)', () => {
+  const podIdentity = {
+    oidcProviderArn: 'arn:aws:iam::111122223333:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/ABC123',
+    oidcIssuerUrl: 'https://oidc.eks.us-east-1.amazonaws.com/id/ABC123',
+  };
+
+  test('a ServiceAccount per tier, annotated with a role only that ServiceAccount can assume', () => {
+    const region = buildRegion(SMALL_REGION, { podIdentity });
+    const json = synthJson(region.stack);
+    const accounts = Object.values(resources(json, 'kubernetes_service_account_v1')).map((a) => a.metadata as Record<string, any>);
+    expect(accounts.map((a) => a.name).sort()).toEqual(['ingestion-events', 'ingestion-medium', 'ingestion-small']);
+    for (const a of accounts) {
+      expect(a.namespace).toBe('clickhouse-ingestion');
+      expect(a.annotations['eks.amazonaws.com/role-arn']).toMatch(/^\$\{aws_iam_role\.[A-Za-z0-9_-]+\.arn\}$/);
+    }
+    const statements = Object.values((json.data ?? {}).aws_iam_policy_document ?? {}).flatMap((d) => (d as { statement: Record<string, any>[] }).statement);
+    const subjects = statements.filter((st) => (st.actions as string[]).includes('sts:AssumeRoleWithWebIdentity'))
+      .flatMap((st) => (st.condition as { variable: string; values: string[] }[]).filter((c) => c.variable.endsWith(':sub')).flatMap((c) => c.values));
+    expect(subjects).toEqual(expect.arrayContaining(['system:serviceaccount:clickhouse-ingestion:ingestion-small']));
+    const { values } = helmRelease(json, 'ingestion-small');
+    expect((values.installation as Chi).spec.templates.podTemplates[0].spec).toMatchObject({ serviceAccountName: 'ingestion-small' });
+  });
+
+  test('IAM policies only for the MSK backends a tier consumes', () => {
+    const region = buildRegion(SMALL_REGION, { podIdentity });
+    const json = synthJson(region.stack);
+    const policies = Object.values(resources(json, 'aws_iam_role_policy')).filter((p) => String(p.name).startsWith('kafka-'));
+    // small (groups) and medium (heatmaps) read msk_cluster; events reads only WarpStream.
+    expect(policies.map((p) => p.name)).toEqual(['kafka-msk_cluster', 'kafka-msk_cluster']);
+    expect(region.tiers.find((t) => t.tier.role.value === 'events')!.node.tryFindChild('PodRolePolicy-msk_cluster')).toBeUndefined();
+  });
+
+  test('without an identity, a tier reading MSK with SASL/IAM gets a warning', () => {
+    const region = buildRegion();
+    const warnings = region.tiers.flatMap((t) => t.node.metadata.filter((m) => m.type === '@cdktf/warn').map((m) => `${t.tier.role.value}: ${m.data}`));
+    expect(warnings.map((w) => w.split(':')[0]).sort()).toEqual(['medium', 'small']);
+    expect(warnings[0]).toMatch(/SASL\/IAM.*podIdentity/);
   });
 });
 
