@@ -2,7 +2,7 @@
  * KafkaBackend.msk and KafkaBackend.warpStream: the synthesized Terraform, read back as JSON, and
  * every rejection with the field it names.
  */
-import { TerraformOutput, TerraformStack, Testing } from 'cdktf';
+import { TerraformOutput, TerraformStack, TerraformVariable, Testing } from 'cdktf';
 import { parse } from 'yaml';
 import { KafkaBackend, MskBackend, MskClientBrokerEncryption, WarpStreamBackend } from '../../lib/kafka-backend';
 import { buildTopology, KafkaAuth, KafkaBackendKind, Topology, TopologySpec, TopologyValidationError } from '../../lib/model';
@@ -277,6 +277,15 @@ describe('KafkaBackend.warpStream', () => {
     expect(ws.valuesYaml).toMatch(/bucketURL: "s3:\/\/\$\{TfToken\[TOKEN\.\d+\]\}\?region=us-east-1"/);
     expect(parse(ws.valuesYaml).config.virtualClusterID).toBe('vci_0123abcd');
   });
+});
+
+test('an issuer URL that is a Terraform reference loses its https:// in the trust condition', () => {
+  const s = newStack();
+  const issuer = new TerraformVariable(s, 'issuer', { type: 'string' });
+  KafkaBackend.warpStream(s, 'Ws', { topology, ...WARPSTREAM_PROPS, oidcIssuerUrl: issuer.stringValue });
+  const docs = Object.values((synthJson(s).data ?? {}).aws_iam_policy_document ?? {}) as { statement: { condition?: { variable: string }[] }[] }[];
+  const variables = docs.flatMap((d) => d.statement).flatMap((st) => st.condition ?? []).map((c) => c.variable);
+  expect(variables).toContain('${replace(var.issuer, "https://", "")}:sub');
 });
 
 describe('KafkaBackend.warpStream rejects', () => {
