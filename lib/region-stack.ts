@@ -5,22 +5,32 @@ import type { ISynthesisSession, IStackSynthesizer } from 'cdktf/lib/synthesize/
 import { Construct } from 'constructs';
 import { DataAwsEksCluster } from '@cdktf/provider-aws/lib/data-aws-eks-cluster';
 import { DataAwsEksClusterAuth } from '@cdktf/provider-aws/lib/data-aws-eks-cluster-auth';
+import { DataAwsIamOpenidConnectProvider } from '@cdktf/provider-aws/lib/data-aws-iam-openid-connect-provider';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import { Route53Zone } from '@cdktf/provider-aws/lib/route53-zone';
 import { HelmProvider } from '@cdktf/provider-helm/lib/provider';
 import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
 import {
-  buildTopology, Problems, Topology, TopologySpec, TopologyValidationError,
+  buildTopology, KafkaBackendKind, Problems, Topology, TopologySpec, TopologyValidationError,
 } from './model';
 import {
-  ClickHouseConfigOptions, nodeGroups, renderHostMacros, renderNodeGroupConfig, STORAGE_GROUP_NAME,
+  backendsForGroup, ClickHouseConfigOptions, nodeGroups, renderHostMacros, renderNodeGroupConfig, STORAGE_GROUP_NAME,
 } from './clickhouse';
+import { ClickHouseOperator, ClickHouseOperatorProps } from './clickhouse-operator';
+import { instanceStoreDeviceCount, RemovalPolicy } from './cloud-init';
+import {
+  KafkaBackend, MskBackendProps, WarpStreamBackendProps,
+} from './kafka-backend';
 import { PolicyPack, PolicyRuleId } from './policy';
+import { renderAnsibleInventory, instanceStoreDevices } from './render/ansible-inventory';
 import { ARTIFACTS_DIR, assembleArtifacts, helmValuesArtifacts, underFolder } from './render/artifacts';
 import { RenderedFile } from './render/file';
 import { renderTopologyJson } from './render/topology-json';
 import { renderTopologyMarkdown } from './render/topology-md';
 import { migrationFiles, renderStartupScripts } from './schema';
-import { renderZooCfg } from './zookeeper';
+import { StatelessIngestionTier, StatelessIngestionTierProps } from './stateless-ingestion-tier';
+import { StorageCluster, StorageClusterProps } from './storage-cluster';
+import { ZooKeeper, ZooKeeperProps } from './zookeeper';
 
 /** Where Terraform keeps this region's state: an S3 bucket with native locking (`use_lockfile`). */
 export interface StateBackendSpec {
@@ -41,6 +51,40 @@ export interface StateBackendSpec {
    * @default - the bucket's default encryption (SSE-S3 or the bucket's KMS key)
    */
   readonly kmsKeyId?: string;
+}
+
+/** StorageCluster props a region may set; the topology, network, DNS zone and removal policy come from the region. */
+export type RegionStorageClusterOptions = Omit<StorageClusterProps, 'topology' | 'vpcId' | 'subnetIds' | 'hostedZoneId' | 'clickhouseConfig' | 'removalPolicy'>;
+
+/** ZooKeeper props a region may set; the topology, network, DNS zone, clients and removal policy come from the region. */
+export type RegionZooKeeperOptions = Omit<ZooKeeperProps, 'topology' | 'vpcId' | 'subnetIds' | 'hostedZoneId' | 'clientSecurityGroupIds' | 'removalPolicy'>;
+
+/** StatelessIngestionTier props a region may set per tier; the topology, role, operator and backends come from the region. */
+export type RegionIngestionTierOptions = Omit<StatelessIngestionTierProps, 'topology' | 'role' | 'operator' | 'backends'>;
+
+/** MSK props a region may set; the network, the ClickHouse clients and prevent_destroy come from the region. */
+export type RegionMskOptions = Omit<MskBackendProps, 'topology' | 'name' | 'vpcId' | 'clientSubnetIds' | 'clientSecurityGroupIds' | 'preventDestroy'>;
+
+/** WarpStream props a region may set; the region, the EKS OIDC provider and prevent_destroy come from the region. */
+export type RegionWarpStreamOptions = Omit<WarpStreamBackendProps, 'topology' | 'name' | 'region' | 'oidcProviderArn' | 'oidcIssuerUrl' | 'preventDestroy'>;
+
+/** How one Kafka backend of the topology is deployed: `KafkaBackendOptions.msk(...)` or `.warpStream(...)`. */
+export class KafkaBackendOptions {
+  /** An AWS MSK cluster in the region's VPC. */
+  public static msk(options: RegionMskOptions = {}): KafkaBackendOptions {
+    return new KafkaBackendOptions(KafkaBackendKind.MSK, { ...options }, undefined);
+  }
+
+  /** WarpStream agents on the region's EKS cluster; the virtual cluster id comes from WarpStream's console. */
+  public static warpStream(options: RegionWarpStreamOptions): KafkaBackendOptions {
+    return new KafkaBackendOptions(KafkaBackendKind.WARPSTREAM, undefined, { ...options });
+  }
+
+  private constructor(
+    public readonly kind: KafkaBackendKind,
+    public readonly mskOptions: RegionMskOptions | undefined,
+    public readonly warpStreamOptions: RegionWarpStreamOptions | undefined,
+  ) {}
 }
 
 /**
@@ -82,6 +126,38 @@ export interface RegionSpec extends TopologySpec {
    * @default the renderers' defaults
    */
   readonly clickhouse?: ClickHouseConfigOptions;
+  /**
+   * Existing private Route53 zone of `dnsZone`, where every host gets its name.
+   * @default - a private zone for `dnsZone`, created here and attached to the VPC
+   */
+  readonly hostedZoneId?: string;
+  /**
+   * The storage cluster's EC2 side: instance type, image, volumes, KMS key, allowed sources.
+   * The EKS cluster's security group is always allowed (the ingestion pods write through it).
+   * @default i8ge.metal-48xl with the StorageCluster defaults
+   */
+  readonly storageClusterOptions?: RegionStorageClusterOptions;
+  /**
+   * The ZooKeeper ensemble's EC2 side and zoo.cfg settings.
+   * @default m7g.large with autopurge on (the ZooKeeper defaults)
+   */
+  readonly zooKeeperOptions?: RegionZooKeeperOptions;
+  /**
+   * How each Kafka backend of `kafkaBackends` is deployed, by backend name. A WarpStream
+   * backend needs one (its virtual cluster id); an MSK backend gets the MSK defaults without.
+   * @default - MSK defaults for MSK backends
+   */
+  readonly kafkaBackendOptions?: Readonly<Record<string, KafkaBackendOptions>>;
+  /**
+   * The Altinity operator's Helm release.
+   * @default the ClickHouseOperator defaults (pinned chart, namespace clickhouse-operator)
+   */
+  readonly operatorOptions?: ClickHouseOperatorProps;
+  /**
+   * Kubernetes settings per ingestion tier, by role: image, cache size, namespace, node selector.
+   * @default the StatelessIngestionTier defaults
+   */
+  readonly ingestionTierOptions?: Readonly<Record<string, RegionIngestionTierOptions>>;
 }
 
 const AWS_REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
@@ -125,6 +201,31 @@ function checkRegionParts(spec: RegionSpec, problems: Problems): void {
     problems.check(typeof value === 'string' && TAG_VALUE.test(value), `defaultTags.${key}`, value, 'a tag value (at most 256 characters)');
   }
   if (spec.development !== undefined) problems.check(typeof spec.development === 'boolean', 'development', spec.development, 'true or false');
+  if (spec.hostedZoneId !== undefined) {
+    problems.check(typeof spec.hostedZoneId === 'string' && /^Z[A-Z0-9]{1,31}$/.test(spec.hostedZoneId), 'hostedZoneId', spec.hostedZoneId,
+      'a Route53 hosted zone id such as Z0123456789ABCDEFGHIJ');
+  }
+  const backends = Array.isArray(spec.kafkaBackends) ? spec.kafkaBackends : [];
+  const backendOptions = spec.kafkaBackendOptions ?? {};
+  for (const [name, options] of Object.entries(backendOptions)) {
+    const backend = backends.find((b) => b?.name === name);
+    if (!problems.check(backend !== undefined, `kafkaBackendOptions.${name}`, name,
+      `a backend declared in kafkaBackends (${backends.map((b) => b?.name).join(', ') || 'none'})`)) continue;
+    if (!problems.check(options instanceof KafkaBackendOptions, `kafkaBackendOptions.${name}`, options,
+      'KafkaBackendOptions.msk(...) or KafkaBackendOptions.warpStream(...)')) continue;
+    problems.check(options.kind === backend!.kind, `kafkaBackendOptions.${name}`, options.kind,
+      `options for a ${backend!.kind} backend (KafkaBackendOptions.${backend!.kind === KafkaBackendKind.MSK ? 'msk' : 'warpStream'}(...))`);
+  }
+  for (const b of backends) {
+    if (b?.kind !== KafkaBackendKind.WARPSTREAM) continue;
+    problems.check(backendOptions[b.name] !== undefined, `kafkaBackendOptions.${b.name}`, undefined,
+      'KafkaBackendOptions.warpStream({ virtualClusterId: \'vci_...\' }): a WarpStream backend needs its virtual cluster id');
+  }
+  const roles = (Array.isArray(spec.ingestionTiers) ? spec.ingestionTiers : [])
+    .map((t) => (typeof t?.role === 'string' ? t.role : t?.role?.value));
+  for (const role of Object.keys(spec.ingestionTierOptions ?? {})) {
+    problems.check(roles.includes(role), `ingestionTierOptions.${role}`, role, `a role of ingestionTiers (${roles.join(', ') || 'none'})`);
+  }
 }
 
 /**
@@ -171,6 +272,18 @@ export class RegionStack extends TerraformStack {
   public readonly backend: S3Backend;
   /** The policy pack checking this stack at synth; its `violations` fill in then. */
   public readonly policyPack: PolicyPack;
+  /** The private zone with every host's name (undefined when an existing zone was given). */
+  public readonly hostedZone?: Route53Zone;
+  /** The stateful ClickHouse storage cluster. */
+  public readonly storageCluster: StorageCluster;
+  /** The ZooKeeper ensemble. */
+  public readonly zooKeeper: ZooKeeper;
+  /** The Kafka backends, by name. */
+  public readonly kafkaBackends: Readonly<Record<string, KafkaBackend>>;
+  /** The Altinity ClickHouse operator. */
+  public readonly operator: ClickHouseOperator;
+  /** The stateless ingestion tiers, by role. */
+  public readonly ingestionTiers: Readonly<Record<string, StatelessIngestionTier>>;
 
   private readonly spec: RegionSpec;
   private readonly extraArtifacts: RenderedFile[] = [];
@@ -212,6 +325,92 @@ export class RegionStack extends TerraformStack {
     this.kubernetesProvider = new KubernetesProvider(this, 'kubernetes', kubernetes);
     this.helmProvider = new HelmProvider(this, 'helm', { kubernetes });
 
+    // Construct ids below are public API: adding a shard, tier, stream or backend only adds resources.
+    const removalPolicy = spec.development === true
+      ? RemovalPolicy.destroy(`development region ${topology.name}, destroyable with the stack`)
+      : RemovalPolicy.retain();
+    const eksSecurityGroup = this.eksCluster.vpcConfig.get(0).clusterSecurityGroupId;
+    const subnetIds = { ...spec.subnetIds };
+    let hostedZoneId = spec.hostedZoneId;
+    if (hostedZoneId === undefined) {
+      this.hostedZone = new Route53Zone(this, 'dns-zone', {
+        name: topology.dnsZone,
+        comment: `ClickHouse hosts of region ${topology.name}`,
+        vpc: [{ vpcId: spec.vpcId, vpcRegion: spec.region }],
+      });
+      hostedZoneId = this.hostedZone.zoneId;
+    }
+
+    const storageOptions = spec.storageClusterOptions ?? {};
+    this.storageCluster = new StorageCluster(this, 'storage', {
+      ...storageOptions,
+      topology,
+      vpcId: spec.vpcId,
+      subnetIds,
+      hostedZoneId,
+      clickhouseConfig: spec.clickhouse,
+      removalPolicy,
+      allowedSources: {
+        securityGroupIds: [eksSecurityGroup, ...(storageOptions.allowedSources?.securityGroupIds ?? [])],
+        cidrs: [...(storageOptions.allowedSources?.cidrs ?? [])],
+      },
+    });
+    this.zooKeeper = new ZooKeeper(this, 'zookeeper', {
+      ...(spec.zooKeeperOptions ?? {}),
+      topology,
+      vpcId: spec.vpcId,
+      subnetIds,
+      hostedZoneId,
+      clientSecurityGroupIds: [this.storageCluster.securityGroup.id],
+      removalPolicy,
+    });
+
+    const oidcIssuer = this.eksCluster.identity.get(0).oidc.get(0).issuer;
+    let oidcProvider: DataAwsIamOpenidConnectProvider | undefined;
+    const backends: Record<string, KafkaBackend> = {};
+    for (const model of topology.kafkaBackends) {
+      const options = spec.kafkaBackendOptions?.[model.name];
+      const id = `kafka-${model.name}`;
+      if (model.kind === KafkaBackendKind.MSK) {
+        backends[model.name] = KafkaBackend.msk(this, id, {
+          ...(options?.mskOptions ?? {}),
+          topology,
+          name: model.name,
+          vpcId: spec.vpcId,
+          clientSubnetIds: topology.availabilityZones.map((az) => subnetIds[az]),
+          clientSecurityGroupIds: [eksSecurityGroup],
+          preventDestroy: !this.development,
+        });
+      } else {
+        oidcProvider ??= new DataAwsIamOpenidConnectProvider(this, 'eks-oidc', { url: oidcIssuer });
+        backends[model.name] = KafkaBackend.warpStream(this, id, {
+          ...options!.warpStreamOptions!,
+          topology,
+          name: model.name,
+          region: spec.region,
+          oidcProviderArn: oidcProvider.arn,
+          oidcIssuerUrl: oidcIssuer,
+          preventDestroy: !this.development,
+        });
+      }
+    }
+    this.kafkaBackends = backends;
+
+    this.operator = new ClickHouseOperator(this, 'clickhouse-operator', { ...(spec.operatorOptions ?? {}) });
+    const tiers: Record<string, StatelessIngestionTier> = {};
+    for (const group of nodeGroups(topology)) {
+      if (group.kind !== 'ingestion') continue;
+      const role = group.role.value;
+      tiers[role] = new StatelessIngestionTier(this, `tier-${role}`, {
+        ...(spec.ingestionTierOptions?.[role] ?? {}),
+        topology,
+        role,
+        operator: this.operator,
+        backends: backendsForGroup(topology, group).map((b) => backends[b.name]),
+      });
+    }
+    this.ingestionTiers = tiers;
+
     this.policyPack = PolicyPack.apply(this, {
       topology,
       artifacts: () => this.renderArtifacts(),
@@ -223,6 +422,12 @@ export class RegionStack extends TerraformStack {
   /** Whether this is a development region (safety defaults off). */
   public get development(): boolean {
     return this.spec.development === true;
+  }
+
+  /** NVMe instance-store devices per storage host, as the StorageCluster assembles them. */
+  private raidDeviceCount(): number {
+    const options = this.spec.storageClusterOptions ?? {};
+    return options.instanceStoreDevices ?? instanceStoreDeviceCount(options.instanceType ?? 'i8ge.metal-48xl') ?? 0;
   }
 
   /**
@@ -263,7 +468,8 @@ export class RegionStack extends TerraformStack {
       ...clickhouse,
       ...macros,
       ...sql,
-      { path: 'zookeeper/zoo.cfg', content: renderZooCfg(topology.zookeeper) },
+      { path: 'zookeeper/zoo.cfg', content: this.zooKeeper.zooCfg },
+      renderAnsibleInventory(topology, { raidVolumes: instanceStoreDevices(this.raidDeviceCount()) }),
       renderTopologyMarkdown(topology),
       renderTopologyJson(topology, { nodeGroups: nodeGroupIndex, sql: sqlByRole, helmValues: helmReleases }),
       ...this.extraArtifacts,

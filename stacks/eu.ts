@@ -1,5 +1,5 @@
 import { KafkaBackendKind, NodeRole, TopologySpec } from '../lib/model';
-import type { RegionSpec } from '../lib/region-stack';
+import { KafkaBackendOptions, RegionSpec } from '../lib/region-stack';
 import { EVENTS_STREAM, GROUPS_STREAM, HEATMAPS_STREAM } from './us';
 
 /** PostHog EU: 8 shards × 3 replicas = 24 data nodes, and 22 stateless ingestion nodes. */
@@ -51,4 +51,8 @@ export const EU_REGION: RegionSpec = {
   eksClusterName: 'ingestion-eu-central-1',
   stateBackend: { bucket: 'clickhouse-ingest-tfstate-eu-central-1' },
   defaultTags: { team: 'data-platform', environment: 'production' },
+  kafkaBackendOptions: {
+    msk_cluster: KafkaBackendOptions.msk({ brokerCount: 3, volumeSizeGiB: 1000 }),
+    warpstream_ingestion: KafkaBackendOptions.warpStream({ virtualClusterId: 'vci_eu_central_1_ingestion' }),
+  },
 };

@@ -1,5 +1,5 @@
 import { DataEngine, KafkaBackendKind, NodeRole, StreamSpec, TopologySpec } from '../lib/model';
-import type { RegionSpec } from '../lib/region-stack';
+import { KafkaBackendOptions, RegionSpec } from '../lib/region-stack';
 
 /** The groups stream from the talk: single-shard ReplicatedReplacingMergeTree, consumed by the small tier. */
 export const GROUPS_STREAM = (legs: StreamSpec['legs']): StreamSpec => ({
@@ -106,4 +106,8 @@ export const US_REGION: RegionSpec = {
   eksClusterName: 'ingestion-us-east-1',
   stateBackend: { bucket: 'clickhouse-ingest-tfstate-us-east-1' },
   defaultTags: { team: 'data-platform', environment: 'production' },
+  kafkaBackendOptions: {
+    msk_cluster: KafkaBackendOptions.msk({ brokerCount: 6, volumeSizeGiB: 2000 }),
+    warpstream_ingestion: KafkaBackendOptions.warpStream({ virtualClusterId: 'vci_us_east_1_ingestion' }),
+  },
 };

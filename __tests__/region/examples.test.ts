@@ -28,8 +28,11 @@ describe('examples', () => {
     const topology = JSON.parse(dev.artifacts.get('topology.json')!) as { storage: { hosts: unknown[] } };
     expect(topology.storage.hosts).toHaveLength(2);
     expect(DEV_REGION.development).toBe(true);
-    // prevent_destroy is the safety default that `development` turns off.
-    expect(JSON.stringify(dev.config)).not.toContain('prevent_destroy');
+    // prevent_destroy and termination protection are the safety defaults that `development` turns off.
+    const text = JSON.stringify(dev.config);
+    expect(text).toContain('"prevent_destroy":false');
+    expect(text).not.toContain('"prevent_destroy":true');
+    expect(text).not.toContain('"disable_api_termination":true');
   });
 
   describe('MSK → WarpStream migration', () => {
@@ -50,16 +53,28 @@ describe('examples', () => {
       expect(groups.dataTable).toBe('groups');
     });
 
-    test('adding the WarpStream leg only adds resources; existing ones are unchanged', () => {
+    test('adding the WarpStream leg only adds resources, and updates the small tier\'s release in place', () => {
       const before = addresses(phases[MigrationPhase.MSK_ONLY].config);
       const during = addresses(phases[MigrationPhase.BOTH_LEGS].config);
-      for (const [address, body] of before) expect([address, during.get(address)]).toEqual([address, body]);
+      const changed = [...before].filter(([address, body]) => during.get(address) !== body).map(([address]) => address);
+      // The small tier's installation gains the new leg's objects and broker list; nothing is removed or replaced.
+      expect(changed).toEqual([expect.stringMatching(/^helm_release\.tier-small_/)]);
+      expect([...during.keys()].filter((a) => !before.has(a)).length).toBeGreaterThan(0);
+      const sql = [...phases[MigrationPhase.BOTH_LEGS].artifacts.keys()].filter((p) => p.startsWith('sql/small/'));
+      expect(sql).toEqual(expect.arrayContaining([
+        expect.stringMatching(/_writable_groups_ws\.sql$/), expect.stringMatching(/_kafka_groups_ws\.sql$/), expect.stringMatching(/_groups_ws_mv\.sql$/),
+      ]));
     });
 
     test('removing the MSK leg removes only MSK resources and keeps the WarpStream leg as it was', () => {
       const during = addresses(phases[MigrationPhase.BOTH_LEGS].config);
       const after = addresses(phases[MigrationPhase.WARPSTREAM_ONLY].config);
       for (const address of after.keys()) expect(during.has(address)).toBe(true);
+      const removed = [...during.keys()].filter((a) => !after.has(a));
+      expect(removed.length).toBeGreaterThan(0);
+      for (const address of removed) expect(address).toMatch(/kafka-msk_cluster/);
+      const changed = [...after].filter(([address, body]) => during.get(address) !== body).map(([address]) => address);
+      expect(changed).toEqual([expect.stringMatching(/^helm_release\.tier-small_/)]);
       expect(groupsOf(MigrationPhase.WARPSTREAM_ONLY)).toEqual({ ...groupsOf(MigrationPhase.BOTH_LEGS), legs: [groupsOf(MigrationPhase.BOTH_LEGS).legs[1]] });
     });
   });

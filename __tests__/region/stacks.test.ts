@@ -1,7 +1,10 @@
+import { parse } from 'yaml';
 import { EU_REGION } from '../../stacks/eu';
 import { US_REGION } from '../../stacks/us';
 import { expectToMatchGolden } from './support/golden';
-import { cleanUp, SynthesizedStack, synthStacks } from './support/synth';
+import { cleanUp, resources, SynthesizedStack, synthStacks } from './support/synth';
+
+const REGIONS = { us: US_REGION, eu: EU_REGION };
 
 interface TopologyJson {
   storage: { shards: number; replicas: number; hosts: { name: string; availabilityZone: string }[] };
@@ -40,6 +43,62 @@ describe('the us and eu stacks', () => {
       expect(h.availabilityZone).toBe(US_REGION.availabilityZones.concat(EU_REGION.availabilityZones)
         .filter((az) => az.startsWith(id === 'us' ? 'us' : 'eu'))[replica - 1]);
     }
+  });
+
+  test.each([['us', 10], ['eu', 8]] as const)('%s: Terraform holds %i data instances per zone, in that zone\'s subnet, plus the ZooKeeper ensemble', (id, perZone) => {
+    const instances = Object.values(resources(stacks[id].config, 'aws_instance')) as { subnet_id: string; tags: Record<string, string> }[];
+    const data = instances.filter((i) => i.tags['clickhouse-ingest:component'] === 'storage');
+    expect(data).toHaveLength(perZone * 3);
+    const spec = REGIONS[id];
+    for (const [i, az] of spec.availabilityZones.entries()) {
+      const inZone = data.filter((d) => d.tags['clickhouse-ingest:replica'] === String(i + 1));
+      expect(inZone).toHaveLength(perZone);
+      expect(new Set(inZone.map((d) => d.subnet_id))).toEqual(new Set([spec.subnetIds[az]]));
+    }
+    expect(instances.length - data.length).toBe(3);
+  });
+
+  test.each([
+    ['us', { 'ingestion-small': 6, 'ingestion-medium': 12, 'ingestion-events': 20 }],
+    ['eu', { 'ingestion-small': 4, 'ingestion-medium': 6, 'ingestion-events': 12 }],
+  ])('%s: one ClickHouseInstallation per tier with its node count as shards of one replica', (id, perTier) => {
+    const shards: Record<string, number> = {};
+    for (const [file, content] of stacks[id].artifacts) {
+      const release = /^helm\/(ingestion-[a-z-]+)\.values\.yaml$/.exec(file)?.[1];
+      if (!release) continue;
+      const chi = (parse(content) as { installation: { spec: { configuration: { clusters: { layout: { shardsCount: number; replicasCount: number } }[] } } } })
+        .installation;
+      const [cluster] = chi.spec.configuration.clusters;
+      expect(cluster.layout.replicasCount).toBe(1);
+      shards[release] = cluster.layout.shardsCount;
+    }
+    expect(shards).toEqual(perTier);
+  });
+
+  test.each(['us', 'eu'])('%s: each installation runs exactly the config files of its artifacts folder', (id) => {
+    for (const [file, content] of stacks[id].artifacts) {
+      const release = /^helm\/(ingestion-[a-z-]+)\.values\.yaml$/.exec(file)?.[1];
+      if (!release) continue;
+      const files = (parse(content) as { installation: { spec: { configuration: { files: Record<string, string> } } } })
+        .installation.spec.configuration.files;
+      // Terraform reads `$${` as a literal `${`.
+      const delivered = Object.fromEntries(Object.entries(files).map(([k, v]) => [k, v.replace(/\$\$\{/g, '${')]));
+      const prefix = `clickhouse/${release}/`;
+      const folder = Object.fromEntries([...stacks[id].artifacts].filter(([p]) => p.startsWith(prefix)).map(([p, c]) => [p.slice(prefix.length), c]));
+      expect(Object.keys(delivered).sort()).toEqual(Object.keys(folder).sort());
+      expect(delivered).toEqual(folder);
+    }
+  });
+
+  test.each(['us', 'eu'])('%s: the storage hosts sync exactly the shared config files of artifacts/clickhouse/data', (id) => {
+    const objects = Object.values(resources(stacks[id].config, 'aws_s3_object')) as { key: string; content: string }[];
+    const synced = Object.fromEntries(objects.filter((o) => o.key.startsWith('config/data/'))
+      .map((o) => [o.key.slice('config/data/'.length), o.content.replace(/\$\$\{/g, '${')]));
+    const folder = Object.fromEntries([...stacks[id].artifacts]
+      .filter(([p]) => p.startsWith('clickhouse/data/') && !p.startsWith('clickhouse/data/hosts/'))
+      .map(([p, c]) => [p.slice('clickhouse/data/'.length), c]));
+    expect(Object.keys(synced).length).toBeGreaterThan(0);
+    expect(synced).toEqual(folder);
   });
 
   test.each(['us', 'eu'])('%s: consumers per topic and group never exceed the partitions', (id) => {

@@ -1,5 +1,5 @@
 import { KafkaBackendKind, KafkaBackendSpec, NodeRole, StreamLegSpec } from '../../lib/model';
-import { RegionSpec } from '../../lib/region-stack';
+import { KafkaBackendOptions, RegionSpec } from '../../lib/region-stack';
 import { GROUPS_STREAM } from '../../stacks/us';
 
 /**
@@ -59,6 +59,10 @@ export function migrationRegion(phase: MigrationPhase): RegionSpec {
     storage: { shards: 2, replicas: 3 },
     ingestionTiers: [{ role: NodeRole.SMALL, nodes: 4, cores: 2 }],
     kafkaBackends: backends,
+    kafkaBackendOptions: {
+      ...(backends.includes(MSK) ? { [MSK.name]: KafkaBackendOptions.msk() } : {}),
+      ...(backends.includes(WARPSTREAM) ? { [WARPSTREAM.name]: KafkaBackendOptions.warpStream({ virtualClusterId: 'vci_us_west_2_ingestion' }) } : {}),
+    },
     streams: [GROUPS_STREAM(legs)],
   };
 }

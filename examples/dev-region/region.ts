@@ -1,5 +1,6 @@
 import { KafkaBackendKind, NodeRole } from '../../lib/model';
-import { RegionSpec } from '../../lib/region-stack';
+import { KafkaBackendOptions, RegionSpec } from '../../lib/region-stack';
+import { Architecture, MachineImage } from '../../lib/storage-cluster';
 import { GROUPS_STREAM } from '../../stacks/us';
 
 /**
@@ -24,6 +25,19 @@ export const DEV_REGION: RegionSpec = {
   policySuppressions: {
     'stateful-prevent-destroy': 'development region: destroyed and recreated at will, holds no data worth keeping',
   },
+  // Small and cheap: an x86 storage type with 2 NVMe devices, a 200 GiB data volume, small ZooKeeper nodes.
+  storageClusterOptions: {
+    instanceType: 'i4i.xlarge',
+    machineImage: MachineImage.debian12(Architecture.X86_64),
+    dataVolumeSizeGiB: 200,
+    dataVolumeIops: 3000,
+    dataVolumeThroughput: 125,
+  },
+  zooKeeperOptions: { instanceType: 't4g.small', dataVolumeSizeGiB: 20 },
+  kafkaBackendOptions: {
+    warpstream_dev: KafkaBackendOptions.warpStream({ virtualClusterId: 'vci_dev_eu_west_1', cpu: 1, memoryGiB: 4, minReplicas: 1, maxReplicas: 2 }),
+  },
+  ingestionTierOptions: { small: { cacheSize: '5Gi' } },
   storage: { shards: 1, replicas: 2 },
   zookeeper: { nodes: 3 },
   ingestionTiers: [{ role: NodeRole.SMALL, nodes: 1, cores: 2 }],

@@ -1,5 +1,5 @@
 import { KafkaBackendKind, NodeRole } from '../../lib/model';
-import { RegionSpec } from '../../lib/region-stack';
+import { KafkaBackendOptions, RegionSpec } from '../../lib/region-stack';
 import { EVENTS_STREAM } from '../../stacks/us';
 
 /**
@@ -19,6 +19,9 @@ export const SHUFFLEHOG_REGION: RegionSpec = {
   },
   eksClusterName: 'ingestion-us-east-2',
   stateBackend: { bucket: 'clickhouse-ingest-tfstate-us-east-2' },
+  kafkaBackendOptions: {
+    warpstream_ingestion: KafkaBackendOptions.warpStream({ virtualClusterId: 'vci_us_east_2_ingestion' }),
+  },
   storage: { shards: 2, replicas: 3 },
   ingestionTiers: [
     { role: NodeRole.SHUFFLEHOG, nodes: 2, cores: 4, consumersPerNode: 4 },
