@@ -171,6 +171,32 @@ describe('StatelessIngestionTier: small (1 consumer), medium (4), events (8)', (
   });
 });
 
+describe('deterministic and additive', () => {
+  test('two syntheses of the same region are byte-identical', () => {
+    expect(Testing.synth(buildRegion().stack, true)).toBe(Testing.synth(buildRegion().stack, true));
+  });
+
+  test('a node more in a tier changes that tier\'s values only; no resource is renamed or removed', () => {
+    const before = synthJson(buildRegion().stack);
+    const grown = { ...SMALL_REGION, ingestionTiers: SMALL_REGION.ingestionTiers!.map((t) => (t.role === NodeRole.EVENTS ? { ...t, nodes: 4 } : t)) };
+    const after = synthJson(buildRegion(grown).stack);
+    const ids = (j: typeof before) => Object.entries(j.resource).flatMap(([type, rs]) => Object.keys(rs).map((id) => `${type}.${id}`)).sort();
+    expect(ids(after)).toEqual(ids(before));
+    const changed = Object.entries(resources(after, 'helm_release')).filter(([id, r]) => JSON.stringify(r) !== JSON.stringify(resources(before, 'helm_release')[id]));
+    // Every tier lists every node in the migrations cluster, so all three change...
+    expect(changed.map(([, r]) => r.name).sort()).toEqual(['ingestion-events', 'ingestion-medium', 'ingestion-small']);
+    // ...but the other tiers only in their no-restart remote_servers file: their pods keep running.
+    for (const role of ['small', 'medium']) {
+      const files = (j: typeof before) => ((helmRelease(j, `ingestion-${role}`).values.installation as Chi).spec.configuration.files);
+      const a = files(before);
+      const b = files(after);
+      expect(Object.keys(b).filter((f) => a[f] !== b[f])).toEqual(['config.d/remote_servers_no_restart.xml']);
+      const strip = (j: typeof before) => JSON.stringify({ ...(helmRelease(j, `ingestion-${role}`).values.installation as Chi).spec, configuration: null });
+      expect(strip(after)).toBe(strip(before));
+    }
+  });
+});
+
 describe('the packaged chart', () => {
   test('is copied into the stack\'s assets, where the releases\' relative chart path finds it', () => {
     const region = buildRegion();
