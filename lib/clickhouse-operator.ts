@@ -82,6 +82,7 @@ export class ClickHouseOperator extends Construct {
       chart: CLICKHOUSE_OPERATOR_CHART.chart,
       version: p.version ?? CLICKHOUSE_OPERATOR_CHART.version,
       values: [this.valuesYaml],
+      maxHistory: 10,
       // Installations live in the watched namespaces: they must outlive no operator.
       dependsOn: watched,
     });

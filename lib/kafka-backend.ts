@@ -234,6 +234,11 @@ export abstract class KafkaBackend extends Construct {
     return new WarpStreamBackend(scope, id, props);
   }
 
+  /** A backend managed elsewhere (another stack, a dev cluster): only its bootstrap brokers; creates nothing. */
+  public static fromBootstrapBrokers(scope: Construct, id: string, props: ExternalKafkaBackendProps): KafkaBackend {
+    return new ExternalKafkaBackend(scope, id, props);
+  }
+
   /** The backend's name: its named collection in ClickHouse. @attribute */
   public readonly backendName: string;
   public readonly kind: KafkaBackendKind;
@@ -244,16 +249,19 @@ export abstract class KafkaBackend extends Construct {
   /** The backend as the topology model sees it. */
   public readonly model: KafkaBackendModel;
 
-  protected constructor(scope: Construct, id: string, props: KafkaBackendBaseProps, kind: KafkaBackendKind, problems: Problems) {
+  /** `kind` undefined: whatever the topology declares. */
+  protected constructor(scope: Construct, id: string, props: KafkaBackendBaseProps, kind: KafkaBackendKind | undefined, problems: Problems) {
     super(scope, id);
     const model = props.topology?.kafkaBackends?.find((b) => b.name === props.name);
     if (problems.check(model !== undefined, 'name', props.name,
       `a Kafka backend of the topology (${props.topology?.kafkaBackends?.map((b) => b.name).join(', ') || 'none declared'})`)) {
-      problems.check(model!.kind === kind, 'name', props.name, `a backend of kind ${kind} (the topology declares ${model!.kind})`);
+      if (kind !== undefined) {
+        problems.check(model!.kind === kind, 'name', props.name, `a backend of kind ${kind} (the topology declares ${model!.kind})`);
+      }
     }
-    this.model = model ?? { name: props.name, kind, auth: KafkaAuth.PLAINTEXT, brokerListEnv: '', topics: [] };
+    this.model = model ?? { name: props.name, kind: kind ?? KafkaBackendKind.MSK, auth: KafkaAuth.PLAINTEXT, brokerListEnv: '', topics: [] };
     this.backendName = this.model.name;
-    this.kind = kind;
+    this.kind = this.model.kind;
     this.auth = this.model.auth;
     this.brokerListEnv = this.model.brokerListEnv;
   }
@@ -269,6 +277,30 @@ export abstract class KafkaBackend extends Construct {
   /** Environment a ClickHouse node needs for this backend: the broker list variable and its value. */
   public get clickHouseEnvironment(): Readonly<Record<string, string>> {
     return { [this.brokerListEnv]: this.bootstrapBrokers };
+  }
+}
+
+export interface ExternalKafkaBackendProps extends KafkaBackendBaseProps {
+  /** `host:port,...` for the backend's auth mode (a Terraform reference is fine). */
+  readonly bootstrapBrokers: string;
+}
+
+/** A backend this stack does not manage. Use `KafkaBackend.fromBootstrapBrokers(...)`. */
+class ExternalKafkaBackend extends KafkaBackend {
+  private readonly brokers: string;
+
+  constructor(scope: Construct, id: string, props: ExternalKafkaBackendProps) {
+    const problems = new Problems();
+    super(scope, id, props, undefined, problems);
+    const brokers = props.bootstrapBrokers;
+    problems.check(typeof brokers === 'string' && (Token.isUnresolved(brokers) || /^[A-Za-z0-9.-]+:\d{1,5}(,[A-Za-z0-9.-]+:\d{1,5})*$/.test(brokers)),
+      'bootstrapBrokers', brokers, 'host:port[,host:port...]');
+    problems.throwIfAny(`Kafka backend ${props.name}`);
+    this.brokers = brokers;
+  }
+
+  public get bootstrapBrokers(): string {
+    return this.brokers;
   }
 }
 
@@ -650,6 +682,7 @@ export class WarpStreamBackend extends KafkaBackend {
       chart: WARPSTREAM_CHART.chart,
       version: p.chartVersion ?? WARPSTREAM_CHART.version,
       values: [this.valuesYaml],
+      maxHistory: 10,
       dependsOn: [rolePolicy],
     });
     this.bootstrap = warpStreamBootstrap(releaseName, namespace, p.clusterDomain ?? 'cluster.local');

@@ -223,6 +223,7 @@ export class StatelessIngestionTier extends Construct {
       namespace,
       chart: statelessChiChart(this).path,
       values: [this.valuesYaml],
+      maxHistory: 10,
       // Destroy removes the installation while the operator still runs to clear its finalizer.
       dependsOn: [p.operator.release, ...(this.serviceAccount !== undefined ? [this.serviceAccount] : [])],
     });

@@ -288,6 +288,21 @@ test('an issuer URL that is a Terraform reference loses its https:// in the trus
   expect(variables).toContain('${replace(var.issuer, "https://", "")}:sub');
 });
 
+describe('KafkaBackend.fromBootstrapBrokers', () => {
+  test('creates nothing and hands ClickHouse the given brokers', () => {
+    const s = newStack();
+    const b = KafkaBackend.fromBootstrapBrokers(s, 'Ext', { topology, name: 'warpstream_ingestion', bootstrapBrokers: 'kafka-0.dev:9092,kafka-1.dev:9092' });
+    expect(b.kind).toBe(KafkaBackendKind.WARPSTREAM);
+    expect(b.clickHouseEnvironment).toEqual({ KAFKA_HOSTS_WARPSTREAM_INGESTION: 'kafka-0.dev:9092,kafka-1.dev:9092' });
+    expect(JSON.parse(Testing.synth(s)).resource ?? {}).toEqual({});
+  });
+
+  test('fails on a broker list that is not host:port pairs, and on an unknown backend', () => {
+    expect(problemsOf(() => KafkaBackend.fromBootstrapBrokers(newStack(), 'Ext', { topology, name: 'nope', bootstrapBrokers: 'kafka:9092; rm -rf' }))
+      .map((p) => p.field)).toEqual(['name', 'bootstrapBrokers']);
+  });
+});
+
 describe('KafkaBackend.warpStream rejects', () => {
   const ws = (props: Partial<Parameters<typeof KafkaBackend.warpStream>[2]>) =>
     problemsOf(() => KafkaBackend.warpStream(newStack(), 'Ws', { topology, ...WARPSTREAM_PROPS, ...props }));
