@@ -378,6 +378,8 @@ export class StorageCluster extends Construct {
         ebsOptimized: true,
         metadataOptions: { httpTokens: 'required', httpEndpoint: 'enabled', httpPutResponseHopLimit: 1 },
         rootBlockDevice: {
+          // Tagged here, not with volume_tags, which would fight the data volume's own tags.
+          tags: tags(`${host.name}-root`),
           volumeType: 'gp3', volumeSize: p.rootVolumeSizeGiB ?? 100, encrypted: true, deleteOnTermination: true,
           ...(p.kmsKeyArn ? { kmsKeyId: p.kmsKeyArn } : {}),
         },
@@ -392,7 +394,6 @@ export class StorageCluster extends Construct {
           ignoreChanges: ['ami'],
         },
         tags: { ...tags(host.name), 'clickhouse-ingest:shard': String(host.shard), 'clickhouse-ingest:replica': String(host.replica) },
-        volumeTags: tags(`${host.name}-root`),
       });
       const attachment = new VolumeAttachment(this, `${host.name}-data-attachment`, {
         deviceName: DATA_VOLUME_DEVICE, volumeId: dataVolume.id, instanceId: instance.id,

@@ -179,6 +179,8 @@ export class ZooKeeper extends Construct {
         vpcSecurityGroupIds: [sgId],
         metadataOptions: { httpTokens: 'required', httpEndpoint: 'enabled', httpPutResponseHopLimit: 1 },
         rootBlockDevice: {
+          // Tagged here, not with volume_tags, which would fight the data volume's own tags.
+          tags: tags(`${node.name}-root`),
           volumeType: 'gp3', volumeSize: p.rootVolumeSizeGiB ?? 20, encrypted: true, deleteOnTermination: true,
           ...(p.kmsKeyArn ? { kmsKeyId: p.kmsKeyArn } : {}),
         },
@@ -187,7 +189,6 @@ export class ZooKeeper extends Construct {
         disableApiTermination: !allowDestroy,
         lifecycle: { ...protect, ignoreChanges: ['ami'] },
         tags: { ...tags(node.name), 'clickhouse-ingest:myid': String(node.id) },
-        volumeTags: tags(`${node.name}-root`),
       });
       const attachment = new VolumeAttachment(this, `${node.name}-data-attachment`, {
         deviceName: DATA_VOLUME_DEVICE, volumeId: dataVolume.id, instanceId: instance.id, stopInstanceBeforeDetaching: true,

@@ -55,6 +55,8 @@ describe('StorageCluster, 10 shards × 3 replicas', () => {
         disable_api_termination: true, disable_api_stop: true,
         lifecycle: { prevent_destroy: true },
       });
+      // volume_tags would also tag (and fight over) the separately attached data volume.
+      expect(i.volume_tags).toBeUndefined();
     }
     expect(Object.values(ten.json.data!.aws_ssm_parameter)[0].name).toBe('/aws/service/debian/release/bookworm/latest/arm64');
     for (const v of Object.values(r.aws_ebs_volume)) expect(v).toMatchObject({ encrypted: true, type: 'gp3', lifecycle: { prevent_destroy: true } });
