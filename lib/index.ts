@@ -1,7 +1,33 @@
 // The package's entry point: re-exports only.
+
+// The topology model.
 export * from './model';
+
+// Pure renderers.
+export * from './clickhouse';
+export * from './schema';
+export * from './cloud-init';
+export * from './zookeeper/index';
+export * from './kubernetes/chi';
+export * from './kubernetes/ingestion';
+export * from './kubernetes/operator';
+export * from './kubernetes/warpstream';
+export * from './kubernetes/yaml';
 export * from './render/file';
 export * from './render/artifacts';
+export * from './render/ansible-inventory';
 export * from './render/topology-json';
 export * from './render/topology-md';
+export * from './dr/backup';
+export * from './dr/offsets';
+
+// Constructs.
+export * from './storage-cluster';
+export * from './zookeeper';
+export * from './kafka-backend';
+export * from './clickhouse-operator';
+export * from './stateless-ingestion-tier';
 export * from './region-stack';
+
+// The policy pack.
+export * from './policy';
