@@ -15,7 +15,7 @@ import { NodeRole } from './model/node-role';
 import { KafkaAuth } from './model/spec';
 import type { IngestionTier, Topology } from './model/topology';
 import { tierOfRole } from './model/topology';
-import { Problems } from './model/validation';
+import { Problems, TopologyValidationError } from './model/validation';
 
 export interface StatelessIngestionTierProps {
   /** The region's topology (built once with `buildTopology`). */
@@ -148,12 +148,36 @@ export class StatelessIngestionTier extends Construct {
       problems.check(p.serviceAccountName === undefined, 'serviceAccountName', p.serviceAccountName,
         'nothing when podIdentity is set (the tier creates its ServiceAccount)');
     }
+    const tier = tierOfRole(p.topology, role);
+    const ownServiceAccount = p.podIdentity !== undefined && tier !== undefined ? `ingestion-${tier.kubernetesName}` : undefined;
+    // Pure and validating: every problem, the tier's and the installation's, in one error before any resource exists.
+    let installation: ClickHouseInstallation | undefined;
+    try {
+      installation = ingestionInstallation(p.topology, role, {
+        namespace,
+        image: p.image,
+        secretName: p.secretName,
+        bootstrapBrokers,
+        cacheSize: p.cacheSize,
+        cacheReclaimPolicy: p.cacheReclaimPolicy,
+        storageClassName: p.storageClassName,
+        replicasCount: p.replicasCount,
+        memoryGiBPerCore: p.memoryGiBPerCore,
+        pdbMaxUnavailable: p.pdbMaxUnavailable,
+        terminationGracePeriodSeconds: p.terminationGracePeriodSeconds,
+        serviceAccountName: ownServiceAccount ?? p.serviceAccountName,
+        nodeSelector: p.nodeSelector,
+        extraEnvironment: p.extraEnvironment,
+      });
+    } catch (e) {
+      if (!(e instanceof TopologyValidationError)) throw e;
+      e.problems.forEach((x) => problems.add(x.field, x.value, x.expected));
+    }
     problems.throwIfAny(`ingestion tier ${role}`);
 
-    const tier = tierOfRole(p.topology, role);
     // MSK backends this tier reaches with SASL/IAM, and whether it produces to them (ShuffleHog).
     const iamBackends = new Map<string, { backend: MskBackend; produce: boolean }>();
-    for (const stream of p.topology?.streams ?? []) {
+    for (const stream of p.topology.streams) {
       for (const leg of stream.legs.filter((l) => l.roles.some((r) => r.value === role))) {
         const uses = [{ name: leg.backend.name, produce: false }, ...(stream.shuffle ? [{ name: stream.shuffle.backend, produce: true }] : [])];
         for (const use of uses) {
@@ -165,12 +189,10 @@ export class StatelessIngestionTier extends Construct {
         }
       }
     }
-    let serviceAccountName = p.serviceAccountName;
-    if (p.podIdentity !== undefined && tier !== undefined) {
-      const name = `ingestion-${tier.kubernetesName}`;
-      const trust = irsaTrustPolicy(this, 'PodTrust', { ...p.podIdentity, namespace, serviceAccountName: name });
+    if (ownServiceAccount !== undefined) {
+      const trust = irsaTrustPolicy(this, 'PodTrust', { ...p.podIdentity!, namespace, serviceAccountName: ownServiceAccount });
       this.role = new IamRole(this, 'PodRole', {
-        namePrefix: `${name}-`.slice(0, 38),
+        namePrefix: `${ownServiceAccount}-`.slice(0, 38),
         description: `ClickHouse ingestion tier ${role}: its Kafka backends only`,
         assumeRolePolicy: trust.json,
       });
@@ -180,33 +202,17 @@ export class StatelessIngestionTier extends Construct {
         });
       }
       this.serviceAccount = new ServiceAccountV1(this, 'ServiceAccount', {
-        metadata: { name, namespace, annotations: { 'eks.amazonaws.com/role-arn': this.role.arn } },
+        metadata: { name: ownServiceAccount, namespace, annotations: { 'eks.amazonaws.com/role-arn': this.role.arn } },
         automountServiceAccountToken: true,
         // Its namespace comes with the operator.
         dependsOn: [p.operator.release],
       });
-      serviceAccountName = name;
-    } else if (iamBackends.size > 0 && serviceAccountName === undefined) {
+    } else if (iamBackends.size > 0 && p.serviceAccountName === undefined) {
       Annotations.of(this).addWarning(`ingestion tier ${role} consumes ${[...iamBackends.keys()].join(', ')} with SASL/IAM but its pods `
         + 'have no IAM role: set podIdentity (or serviceAccountName for a ServiceAccount you manage)');
     }
 
-    const installation = ingestionInstallation(p.topology, role, {
-      namespace,
-      image: p.image,
-      secretName: p.secretName,
-      bootstrapBrokers,
-      cacheSize: p.cacheSize,
-      cacheReclaimPolicy: p.cacheReclaimPolicy,
-      storageClassName: p.storageClassName,
-      replicasCount: p.replicasCount,
-      memoryGiBPerCore: p.memoryGiBPerCore,
-      pdbMaxUnavailable: p.pdbMaxUnavailable,
-      terminationGracePeriodSeconds: p.terminationGracePeriodSeconds,
-      serviceAccountName,
-      nodeSelector: p.nodeSelector,
-      extraEnvironment: p.extraEnvironment,
-    });
+    installation = installation!;
     this.installation = installation;
     this.installationName = installation.metadata.name;
     this.tier = tier!;

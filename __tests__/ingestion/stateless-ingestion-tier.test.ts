@@ -331,6 +331,25 @@ describe('StatelessIngestionTier rejects', () => {
       'bootstrapBrokers.msk_cluster', /bootstrap brokers/);
   });
 
+  test('reports the tier\'s and the installation\'s problems in one error, before creating anything', () => {
+    const stack = newStack();
+    const topology = buildTopology(SMALL_REGION);
+    const operator = new ClickHouseOperator(stack, 'Operator');
+    const before = stack.node.findAll().length;
+    let error: TopologyValidationError | undefined;
+    try {
+      new StatelessIngestionTier(stack, 'Small', {
+        topology, role: 'small', operator, backends: [], namespace: 'elsewhere', cacheReclaimPolicy: ReclaimPolicy.RETAIN,
+        podIdentity: { oidcProviderArn: 'arn:aws:iam::1:oidc-provider/x', oidcIssuerUrl: 'https://x' },
+      });
+    } catch (e) {
+      error = e as TopologyValidationError;
+    }
+    expect(error!.problems.map((p) => p.field)).toEqual(expect.arrayContaining(['namespace', 'cacheReclaimPolicy', 'bootstrapBrokers.msk_cluster']));
+    // Only the tier's own (empty) scope was added.
+    expect(stack.node.findAll().length).toBe(before + 1);
+  });
+
   test('fails on a role without a tier', () => {
     const stack = newStack();
     const topology = buildTopology(SMALL_REGION);

@@ -2,7 +2,7 @@ import { nodeGroups, renderNodeGroupConfig, requiredEnvironment } from '../click
 import { ingestionInstallationName, tierOfRole } from '../model/topology';
 import { NodeRole } from '../model/node-role';
 import type { Topology } from '../model/topology';
-import { Problems } from '../model/validation';
+import { Problems, TopologyValidationError } from '../model/validation';
 import { RenderedFile } from '../render/file';
 import { renderStartupScripts } from '../schema';
 import { ClickHouseInstallation, EnvSource, ReclaimPolicy, renderInstallation } from './chi';
@@ -145,30 +145,37 @@ export function ingestionInstallation(topology: Topology, role: NodeRole | strin
     ...ingestionEnvironment(topology, value, secretName, options.bootstrapBrokers, problems),
     ...(options.extraEnvironment ?? {}),
   };
-  problems.throwIfAny(`ingestion tier ${value}`);
-
   const name = ingestionInstallationName(tier!);
-  return renderInstallation({
-    name,
-    namespace: options.namespace ?? DEFAULT_INGESTION_NAMESPACE,
-    clusterName: tier!.kubernetesName,
-    shards: tier!.nodes,
-    replicasCount: options.replicasCount ?? 1,
-    cores: tier!.cores,
-    memoryGiBPerCore: options.memoryGiBPerCore ?? 4,
-    image: options.image ?? DEFAULT_CLICKHOUSE_IMAGE,
-    files: ingestionConfigFiles(topology, value),
-    environment,
-    cacheSize: options.cacheSize ?? '10Gi',
-    cacheReclaimPolicy: options.cacheReclaimPolicy ?? ReclaimPolicy.DELETE,
-    storageClassName: options.storageClassName,
-    pdbMaxUnavailable: options.pdbMaxUnavailable ?? 1,
-    terminationGracePeriodSeconds: options.terminationGracePeriodSeconds ?? 120,
-    zoneTopologyKey: options.zoneTopologyKey ?? 'topology.kubernetes.io/zone',
-    serviceAccountName: options.serviceAccountName,
-    nodeSelector: options.nodeSelector,
-    labels: { 'app.kubernetes.io/part-of': 'clickhouse-ingestion', 'clickhouse-ingest/role': value },
-  });
+  let installation: ClickHouseInstallation | undefined;
+  try {
+    installation = renderInstallation({
+      name,
+      namespace: options.namespace ?? DEFAULT_INGESTION_NAMESPACE,
+      clusterName: tier!.kubernetesName,
+      shards: tier!.nodes,
+      replicasCount: options.replicasCount ?? 1,
+      cores: tier!.cores,
+      memoryGiBPerCore: options.memoryGiBPerCore ?? 4,
+      image: options.image ?? DEFAULT_CLICKHOUSE_IMAGE,
+      files: ingestionConfigFiles(topology, value),
+      environment,
+      cacheSize: options.cacheSize ?? '10Gi',
+      cacheReclaimPolicy: options.cacheReclaimPolicy ?? ReclaimPolicy.DELETE,
+      storageClassName: options.storageClassName,
+      pdbMaxUnavailable: options.pdbMaxUnavailable ?? 1,
+      terminationGracePeriodSeconds: options.terminationGracePeriodSeconds ?? 120,
+      zoneTopologyKey: options.zoneTopologyKey ?? 'topology.kubernetes.io/zone',
+      serviceAccountName: options.serviceAccountName,
+      nodeSelector: options.nodeSelector,
+      labels: { 'app.kubernetes.io/part-of': 'clickhouse-ingestion', 'clickhouse-ingest/role': value },
+    });
+  } catch (e) {
+    if (!(e instanceof TopologyValidationError)) throw e;
+    e.problems.forEach((x) => problems.add(x.field, x.value, x.expected));
+  }
+  // One error with every problem: the topology's, the environment's and the installation's.
+  problems.throwIfAny(`ingestion tier ${value}`);
+  return installation!;
 }
 
 function roleValue(role: NodeRole | string): string {
