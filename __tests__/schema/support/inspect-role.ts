@@ -8,7 +8,7 @@
  * so every role gets a fresh process, and the jest worker never opens chdb itself (it would
  * poison later test files in the same worker).
  */
-import { execFileSync } from 'child_process';
+import { execFile, execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -28,6 +28,18 @@ export interface RoleRun {
    * @default none
    */
   readonly probes?: readonly string[];
+  /**
+   * Before reading back, poll this query until it returns 1 (e.g. until the Kafka engine consumed
+   * and committed), for at most `timeoutMs`.
+   * @default no wait
+   */
+  readonly waitFor?: { readonly query: string; readonly timeoutMs: number };
+  /**
+   * Kill the child (SIGKILL) instead of closing the session, like a pod being killed. Closing or
+   * exiting waits for the Kafka engine's in-flight poll (up to kafka_poll_timeout_ms, 10 s here).
+   * @default false
+   */
+  readonly kill?: boolean;
 }
 
 export interface TableSnapshot {
@@ -53,6 +65,8 @@ export interface RoleSnapshot {
   readonly namedCollections: readonly string[];
   /** Rows of each probe query (JSONEachRow objects). */
   readonly probeResults: readonly (readonly Record<string, unknown>[])[];
+  /** Whether `waitFor` returned 1 in time (true when there was nothing to wait for). */
+  readonly waited: boolean;
 }
 
 const MARKER = '@@ROLE-SNAPSHOT@@';
@@ -82,14 +96,35 @@ function compiledChild(): string {
   return childScript;
 }
 
-export function inspectRole(run: RoleRun): RoleSnapshot {
-  const nodeModules = path.resolve(__dirname, '../../../node_modules');
-  const out = execFileSync(process.execPath, [compiledChild()], {
-    input: JSON.stringify(run), encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: 60_000,
+function childOptions(): { encoding: 'utf8'; maxBuffer: number; timeout: number; env: NodeJS.ProcessEnv } {
+  return {
+    encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: 60_000,
     // attempts:0: the rendered hosts only resolve inside the VPC; without it ClickHouse's lookups
     // of dozens of cluster hosts hit DNS retries and a CREATE takes seconds.
-    env: { ...process.env, RES_OPTIONS: 'attempts:0', NODE_PATH: nodeModules },
+    env: { ...process.env, RES_OPTIONS: 'attempts:0', NODE_PATH: path.resolve(__dirname, '../../../node_modules') },
+  };
+}
+
+export function inspectRole(run: RoleRun): RoleSnapshot {
+  return parseSnapshot(execFileSync(process.execPath, [compiledChild()], { ...childOptions(), input: JSON.stringify(run) }));
+}
+
+/**
+ * The same, without blocking this process: use it while this process must keep serving other
+ * children (a mock Kafka whose log pipe would otherwise fill up and stall it).
+ */
+export function inspectRoleAsync(run: RoleRun): Promise<RoleSnapshot> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(process.execPath, [compiledChild()], childOptions(), (err, stdout, stderr) => {
+      const killedOnPurpose = run.kill === true && err?.signal === 'SIGKILL';
+      if (err !== null && !killedOnPurpose) reject(new Error(`${err.message}\n${stderr.slice(-2000)}`));
+      else resolve(parseSnapshot(stdout));
+    });
+    child.stdin!.end(JSON.stringify(run));
   });
+}
+
+function parseSnapshot(out: string): RoleSnapshot {
   const line = out.split('\n').find((l) => l.startsWith(MARKER));
   if (line === undefined) throw new Error(`the ClickHouse child printed no snapshot:\n${out}`);
   return JSON.parse(line.slice(MARKER.length)) as RoleSnapshot;
@@ -107,8 +142,15 @@ function snapshot(run: RoleRun): RoleSnapshot {
       try {
         engine.exec(query);
       } catch (e) {
-        return { error: { query, message: String(e) }, tables: [], clusters: {}, namedCollections: [], probeResults: [] };
+        return { error: { query, message: String(e) }, tables: [], clusters: {}, namedCollections: [], probeResults: [], waited: false };
       }
+    }
+    let waited = run.waitFor === undefined;
+    const deadline = Date.now() + (run.waitFor?.timeoutMs ?? 0);
+    while (!waited && Date.now() < deadline) {
+      waited = engine.value(run.waitFor!.query) === '1';
+      // The engine works in background threads: block this thread briefly between polls.
+      if (!waited) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
     }
     const db = run.database.replace(/'/g, '');
     const rows = engine.rows<Omit<TableSnapshot, 'columns' | 'selectColumns'>>(
@@ -124,9 +166,10 @@ function snapshot(run: RoleRun): RoleSnapshot {
       'SELECT cluster, toString(count(DISTINCT shard_num)) AS shards FROM system.clusters GROUP BY cluster').map((c) => [c.cluster, Number(c.shards)]));
     const namedCollections = engine.rows<{ name: string }>('SELECT name FROM system.named_collections ORDER BY name').map((c) => c.name);
     const probeResults = (run.probes ?? []).map((p) => engine.rows(p));
-    return { tables, clusters, namedCollections, probeResults };
+    return { tables, clusters, namedCollections, probeResults, waited };
   } finally {
-    engine.close();
+    if (run.kill === true) fs.rmSync(engine.dir, { recursive: true, force: true });
+    else engine.close();
   }
 }
 
@@ -135,7 +178,11 @@ if (require.main === module) {
   process.stdin.setEncoding('utf8');
   process.stdin.on('data', (chunk) => { input += chunk; });
   process.stdin.on('end', () => {
-    const result = snapshot(JSON.parse(input) as RoleRun);
+    const run = JSON.parse(input) as RoleRun;
+    const result = snapshot(run);
+    // Writes to a pipe are synchronous on Linux: the snapshot is out before the kill. exit() would
+    // run chdb's destructors, which wait for the Kafka engine's in-flight polls.
     process.stdout.write(`\n${MARKER}${JSON.stringify(result)}\n`);
+    if (run.kill === true) process.kill(process.pid, 'SIGKILL');
   });
 }
