@@ -68,7 +68,7 @@ export function renderStorageDisksScript(o: StorageDisksOptions): string {
 HOT_MOUNT='${o.mounts.hot}'
 mapfile -t nvme < <(devices_with_model 'Amazon EC2 NVMe Instance Storage')
 [ "\${#nvme[@]}" -ge "$MIN_NVME" ] || { log "found \${#nvme[@]} instance-store devices, expected at least $MIN_NVME"; exit 1; }
-md=/dev/md/ch-hot
+md="$DEV/md/ch-hot"
 if [ ! -e "$md" ] && mdadm --examine "\${nvme[0]}" >/dev/null 2>&1; then
   mdadm --assemble "$md" "\${nvme[@]}" || true
 fi
@@ -90,6 +90,9 @@ DATA_DEVICE_NAME='${device}'
 MIN_NVME=${o.minInstanceStoreDevices ?? 1}
 OWNER='${owner}'
 log() { echo "prepare-disks: $*" >&2; }
+# Roots of sysfs and /dev; only tests point them elsewhere (with stub commands on PATH).
+SYSFS="\${PREPARE_DISKS_SYSFS:-/sys}"
+DEV="\${PREPARE_DISKS_DEV:-/dev}"
 
 # Nitro exposes EBS and instance store as NVMe; the EBS controller carries the attachment's
 # device name (e.g. sdf) in its vendor-specific data at byte 3072.
@@ -98,9 +101,9 @@ ebs_device_name() {
 }
 devices_with_model() {
   local b
-  for b in /sys/block/nvme*n1; do
+  for b in "$SYSFS"/block/nvme*n1; do
     [ -e "$b" ] || continue
-    if [ "$(tr -s ' ' < "$b/device/model" | sed 's/ *$//')" = "$1" ]; then echo "/dev/$(basename "$b")"; fi
+    if [ "$(tr -s ' ' < "$b/device/model" | sed 's/ *$//')" = "$1" ]; then echo "$DEV/$(basename "$b")"; fi
   done
 }
 
