@@ -23,6 +23,7 @@ import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
 import { Release } from '@cdktf/provider-helm/lib/release';
+import { scramCredentialEnv } from './clickhouse/named-collections';
 import { warpStreamAgentValues, warpStreamBootstrap, WARPSTREAM_CHART } from './kubernetes/warpstream';
 import { toHelmValuesYaml } from './kubernetes/yaml';
 import { kebab } from './model/names';
@@ -277,6 +278,13 @@ export abstract class KafkaBackend extends Construct {
   /** Environment a ClickHouse node needs for this backend: the broker list variable and its value. */
   public get clickHouseEnvironment(): Readonly<Record<string, string>> {
     return { [this.brokerListEnv]: this.bootstrapBrokers };
+  }
+
+  /** Variables a ClickHouse node reads from a Kubernetes Secret for this backend (the SCRAM credentials), if any. */
+  public get clickHouseSecretEnvironment(): readonly string[] {
+    if (this.auth !== KafkaAuth.SASL_SCRAM) return [];
+    const env = scramCredentialEnv(this.model);
+    return [env.username, env.password];
   }
 }
 

@@ -57,6 +57,7 @@ describe('KafkaBackend.msk', () => {
     expect(msk.brokerListEnv).toBe('KAFKA_HOSTS_MSK_CLUSTER');
     expect(msk.namedCollectionSettings).toEqual({ kafka_security_protocol: 'sasl_ssl', kafka_sasl_mechanism: 'AWS_MSK_IAM' });
     expect(Object.keys(msk.clickHouseEnvironment)).toEqual(['KAFKA_HOSTS_MSK_CLUSTER']);
+    expect(msk.clickHouseSecretEnvironment).toEqual([]);
   });
 
   test('brokers: one per client subnet, TLS in transit and between brokers, KMS at rest, SASL/IAM', () => {
@@ -136,6 +137,9 @@ describe('KafkaBackend.msk', () => {
     const association = only(resources(j, 'aws_msk_scram_secret_association'));
     expect(association.secret_arn_list).toEqual([expect.stringMatching(/aws_secretsmanager_secret\./)]);
     expect(only(resources(j, 'aws_msk_cluster')).client_authentication).toEqual({ sasl: { scram: true } });
+    const backend = s.node.findChild('Msk') as MskBackend;
+    expect(backend.clickHouseSecretEnvironment).toEqual(['KAFKA_SASL_USERNAME_MSK_CLUSTER', 'KAFKA_SASL_PASSWORD_MSK_CLUSTER']);
+    expect(backend.namedCollectionSettings).toEqual({ kafka_security_protocol: 'sasl_ssl', kafka_sasl_mechanism: 'SCRAM-SHA-512' });
     for (const rule of Object.values(resources(j, 'aws_vpc_security_group_ingress_rule'))) expect(rule.from_port).toBe(9096);
   });
 
