@@ -89,7 +89,8 @@ export function renderTopologyJson(topology: Topology, index: TopologyArtifactIn
       columns: s.columns.map((c) => ({ name: c.name, type: c.type })),
       orderBy: s.orderBy,
       partitionBy: s.partitionBy ?? null,
-      engine: {
+      // A ShuffleHog stream stores nothing: no engine, data table, target cluster or writable tables.
+      engine: s.shuffle ? null : {
         family: s.engine.family,
         replicated: s.engine.replicatedName,
         columnArgs: s.engine.columnArgs,
@@ -98,8 +99,8 @@ export function renderTopologyJson(topology: Topology, index: TopologyArtifactIn
       sharded: s.sharded,
       shardingKey: s.shardingKey ?? null,
       transforms: s.transforms,
-      dataTable: s.dataTable,
-      targetCluster: s.targetCluster,
+      dataTable: s.shuffle ? null : s.dataTable,
+      targetCluster: s.shuffle ? null : s.targetCluster,
       legs: s.legs.map((l) => ({
         backend: l.backend.name,
         backendKind: l.backend.kind,
@@ -113,7 +114,7 @@ export function renderTopologyJson(topology: Topology, index: TopologyArtifactIn
         offsets: l.offsets,
         kafkaTable: l.kafkaTable,
         materializedView: l.materializedView,
-        writableTable: l.writableTable,
+        writableTable: s.shuffle ? null : l.writableTable,
       })),
       shuffle: s.shuffle
         ? {
@@ -122,6 +123,7 @@ export function renderTopologyJson(topology: Topology, index: TopologyArtifactIn
           keyExpression: s.shuffle.keyExpression,
           format: s.shuffle.format,
           producerTable: s.shuffle.producerTable,
+          producerGroup: s.shuffle.producerGroup,
         }
         : null,
     })),

@@ -51,14 +51,16 @@ export function renderTopologyMarkdown(topology: Topology): RenderedFile {
     '',
     '## Streams',
     '',
-    ...table(['stream', 'data table', 'engine', 'target cluster', 'legs'], topology.streams.map((s) => [
-      code(s.name),
-      code(s.dataTable),
-      s.engine.replicatedName,
-      code(s.targetCluster),
-      s.legs.map((l) => `${code(l.kafkaTable)} → ${code(l.materializedView)} → ${code(l.writableTable)}`).join('<br>') +
-        (s.shuffle ? `<br>${code(s.shuffle.producerTable)} → topic ${code(s.shuffle.topic)}` : ''),
-    ])),
+    ...table(['stream', 'data table', 'engine', 'target', 'legs'], topology.streams.map((s) => (s.shuffle
+      // A ShuffleHog stream stores nothing: each leg's view writes into the producer table.
+      ? [
+        code(s.name), '—', '—', `topic ${code(s.shuffle.topic)} (${code(s.shuffle.backend)}), keyed by ${code(s.shuffle.keyExpression)}`,
+        s.legs.map((l) => `${code(l.kafkaTable)} → ${code(l.materializedView)} → ${code(s.shuffle!.producerTable)}`).join('<br>'),
+      ]
+      : [
+        code(s.name), code(s.dataTable), s.engine.replicatedName, code(s.targetCluster),
+        s.legs.map((l) => `${code(l.kafkaTable)} → ${code(l.materializedView)} → ${code(l.writableTable)}`).join('<br>'),
+      ]))),
     '',
     '## Data path',
     '',
@@ -70,8 +72,9 @@ export function renderTopologyMarkdown(topology: Topology): RenderedFile {
   return { path: 'topology.md', content: lines.join('\n') };
 }
 
+/** Inline code in a table cell; `|` (e.g. SQL's `||`) would end the cell. */
 function code(text: string): string {
-  return '`' + text + '`';
+  return '`' + text.replace(/\|/g, '\\|') + '`';
 }
 
 function table(headers: readonly string[], rows: readonly (readonly string[])[]): string[] {
