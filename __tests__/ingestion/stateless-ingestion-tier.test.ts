@@ -5,6 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Testing } from 'cdktf';
+import { create } from 'xmlbuilder2';
 import { ClickHouseOperator } from '../../lib/clickhouse-operator';
 import { requiredEnvironment, nodeGroups } from '../../lib/clickhouse';
 import { EnvSource, ReclaimPolicy } from '../../lib/kubernetes/chi';
@@ -119,6 +120,18 @@ describe('StatelessIngestionTier: small (1 consumer), medium (4), events (8)', (
     const collections = chi.spec.configuration.files['config.d/named_collections.xml'];
     expect(collections).toContain('<msk_cluster>');
     expect(collections).toContain('<warpstream_ingestion>');
+  });
+
+  test('each backend\'s namedCollectionSettings are what the named collection in the CHI carries', () => {
+    const xml = chiOf('small').chi.spec.configuration.files['config.d/named_collections.xml'];
+    const doc = create(xml).toObject() as { clickhouse: { named_collections: Record<string, Record<string, unknown>> } };
+    for (const backend of region.backends) {
+      const collection = doc.clickhouse.named_collections[backend.backendName];
+      expect(collection).toBeDefined();
+      const settings = Object.fromEntries(Object.entries(collection).filter(([k]) => k !== 'kafka_broker_list'));
+      expect(settings).toEqual(backend.namedCollectionSettings);
+      expect(collection.kafka_broker_list).toEqual({ '@from_env': backend.brokerListEnv });
+    }
   });
 
   test('config files: remote_servers in a no-restart file, macros, named collections, profile, boot schema', () => {
