@@ -12,7 +12,8 @@ export interface XmlElement {
 
 /** Parses a rendered file and returns its `<clickhouse>` root; throws on malformed XML. */
 export function parseClickHouseXml(content: string): XmlElement {
-  const root = (create(content).node as unknown as { documentElement: XmlElement }).documentElement;
+  // Keep whitespace-only text: a value of ' ' must read back as ' ', not as nothing.
+  const root = (create({ skipWhitespaceOnlyText: false }, content).node as unknown as { documentElement: XmlElement }).documentElement;
   if (root.tagName !== 'clickhouse') throw new Error(`root is <${root.tagName}>, not <clickhouse>`);
   return root;
 }
