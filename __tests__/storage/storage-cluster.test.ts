@@ -163,6 +163,17 @@ describe('StorageCluster, 10 shards × 3 replicas', () => {
     expect(added.every((a) => a.includes('ch-data-s11-'))).toBe(true);
   });
 
+  test('adding a stream changes no host: the schema reaches the hosts through the shared config objects', () => {
+    const fewer = synthStorage(usTopology(10, { streams: US_TOPOLOGY.streams!.slice(0, 2) })).json.resource;
+    const changedTypes = new Set<string>();
+    for (const [type, byId] of Object.entries(fewer)) {
+      for (const [id, config] of Object.entries(byId)) {
+        if (JSON.stringify(r[type]?.[id]) !== JSON.stringify(config)) changedTypes.add(type);
+      }
+    }
+    expect([...changedTypes]).toEqual(['aws_s3_object']);
+  });
+
   test('synthesis is deterministic', () => {
     expect(JSON.stringify(synthStorage(usTopology(10)).json)).toBe(JSON.stringify(ten.json));
   });
