@@ -6,7 +6,7 @@ import * as fc from 'fast-check';
 import {
   DataEngine, KafkaBackendKind, KafkaBackendSpec, NodeRole, StreamSpec, Topology, TopologyValidationError,
 } from '../../lib/model';
-import { buildRegionTopology, RegionSpec, RegionStack } from '../../lib/region-stack';
+import { buildRegionTopology, KafkaBackendOptions, RegionSpec, RegionStack } from '../../lib/region-stack';
 import { renderTopologyJson } from '../../lib/render/topology-json';
 import { renderTopologyMarkdown } from '../../lib/render/topology-md';
 import { migrationFiles } from '../../lib/schema';
@@ -93,6 +93,7 @@ const regionArb: fc.Arbitrary<RegionSpec> = fc.record({
     { weight: 1, arbitrary: fc.array(tierArb, { maxLength: 3 }) }),
   backends: fc.oneof({ weight: 10, arbitrary: fc.uniqueArray(backendArb, { minLength: 1, maxLength: 2, selector: (b) => b.name }) },
     { weight: 1, arbitrary: fc.array(backendArb, { maxLength: 2 }) }),
+  forgetOptions: rarely(fc.constant(true), 15),
   streams: fc.oneof({ weight: 10, arbitrary: fc.uniqueArray(streamArb, { maxLength: 3, selector: (st) => st.name }) },
     { weight: 1, arbitrary: fc.array(streamArb, { maxLength: 3 }) }),
 }).map((g): RegionSpec => {
@@ -134,6 +135,10 @@ const regionArb: fc.Arbitrary<RegionSpec> = fc.record({
     ingestionTiers: g.tiers.map((t) => (t.fitCores && typeof t.consumersPerNode === 'number' && typeof t.cores === 'number' && t.cores < t.consumersPerNode
       ? { ...t, cores: t.consumersPerNode } : t)),
     kafkaBackends: backends,
+    // A WarpStream backend needs its virtual cluster id; now and then one goes without.
+    kafkaBackendOptions: Object.fromEntries(backends
+      .filter((b, i) => b.kind === KafkaBackendKind.WARPSTREAM && typeof b.name === 'string' && !(g.forgetOptions && i === 0))
+      .map((b) => [b.name, KafkaBackendOptions.warpStream({ virtualClusterId: 'vci_fuzz' })])),
     streams,
   };
 });

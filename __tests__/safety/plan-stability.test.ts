@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App } from 'cdktf';
+import { parseAllDocuments } from 'yaml';
 import { KafkaBackendKind, NodeRole } from '../../lib/model';
 import { RegionSpec, RegionStack } from '../../lib/region-stack';
 import { US_REGION } from '../../stacks/us';
@@ -60,16 +61,95 @@ function synth(spec: RegionSpec, id = 'region'): Synthesized {
   return { resources, sql, text, settings: withoutMetadata({ provider: json.provider, terraform: json.terraform }) };
 }
 
-/** Every resource and SQL object of `before` is in `after`, unchanged; returns what was added. */
-function expectOnlyAdditions(before: Synthesized, after: Synthesized): { resources: string[]; sql: string[] } {
+/**
+ * Config files whose content lists the region's members or schema, and therefore grows with it.
+ * ClickHouse reloads them in place (remote_servers without a restart; startup scripts and named
+ * collections are additive), so a change to them is an in-place update, never a replacement.
+ */
+const GROWING_CONFIG_FILES = /(^|\/)(remote_servers_no_restart|startup_scripts|named_collections)\.xml$/;
+
+/** Attributes of a config file resource that may change when its content grows. */
+const IN_PLACE: Readonly<Record<string, readonly string[]>> = {
+  aws_s3_object: ['content', 'etag', 'source_hash'],
+  helm_release: ['values'],
+};
+
+/**
+ * Helm values with the growing config files taken out of every installation's `files`, and the
+ * containers' `env` lists taken out (a tier that starts reading another backend gets its broker
+ * list variable: an addition that rolls the stateless pods, checked separately).
+ */
+function valuesWithoutGrowingParts(values: unknown): { rest: unknown; files: Record<string, string>; env: Map<string, string[]> } {
+  const files: Record<string, string> = {};
+  const env = new Map<string, string[]>();
+  const strip = (v: unknown, at: string): unknown => {
+    if (Array.isArray(v)) return v.map((x, i) => strip(x, `${at}/${i}`));
+    if (v === null || typeof v !== 'object') return v;
+    return Object.fromEntries(Object.entries(v).flatMap(([k, x]) => {
+      if (GROWING_CONFIG_FILES.test(k) && typeof x === 'string') {
+        files[k] = x;
+        return [];
+      }
+      if (k === 'env' && Array.isArray(x) && /\/containers\/\d+$/.test(at)) {
+        env.set(at, x.map((e) => JSON.stringify(e)));
+        return [];
+      }
+      return [[k, strip(x, `${at}/${k}`)]];
+    }));
+  };
+  const docs = (Array.isArray(values) ? values : []).map((text) => parseAllDocuments(String(text)).map((d) => d.toJS()));
+  return { rest: strip(docs, ''), files, env };
+}
+
+/** JSON paths where two values differ (for readable failures). */
+function differingPaths(a: unknown, b: unknown, at = ''): string[] {
+  if (JSON.stringify(a) === JSON.stringify(b)) return [];
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return [at || '(root)'];
+  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])];
+  return keys.flatMap((k) => differingPaths((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], `${at}/${k}`));
+}
+
+/** Why an existing resource's change is not allowed, or undefined when it is a growing config file's in-place update. */
+function disallowedChange(address: string, was: Record<string, unknown>, now: Record<string, unknown>, keys: string[], grown: Set<string>): string | undefined {
+  const type = address.split('.')[0];
+  const allowed = IN_PLACE[type];
+  if (!allowed || keys.some((k) => !allowed.includes(k))) return `changed ${keys.join(', ')}`;
+  if (type === 'aws_s3_object') {
+    if (!GROWING_CONFIG_FILES.test(String(was.key))) return `changed ${keys.join(', ')} of ${String(was.key)}`;
+    grown.add(String(was.key).split('/').pop()!);
+    return undefined;
+  }
+  const before = valuesWithoutGrowingParts(was.values);
+  const after = valuesWithoutGrowingParts(now.values);
+  for (const [container, vars] of before.env) {
+    const grownVars = after.env.get(container) ?? [];
+    const lost = vars.filter((v) => !grownVars.includes(v));
+    if (lost.length > 0) return `changed or removed environment variables of ${container}: ${lost.join(', ')}`;
+    grownVars.filter((v) => !vars.includes(v)).forEach((v) => grown.add(`env ${(JSON.parse(v) as { name: string }).name}`));
+  }
+  const paths = differingPaths(before.rest, after.rest);
+  if (paths.length > 0) return `changed values beyond the growing config files: ${paths.slice(0, 5).join(', ')}`;
+  for (const file of new Set([...Object.keys(before.files), ...Object.keys(after.files)])) {
+    if (before.files[file] !== after.files[file]) grown.add(file.split('/').pop()!);
+  }
+  return undefined;
+}
+
+/**
+ * Every resource and SQL object of `before` is in `after` with the same address; nothing changes
+ * except growing config files, in place. Returns what was added and which config files grew.
+ */
+function expectOnlyAdditions(before: Synthesized, after: Synthesized): { resources: string[]; sql: string[]; grown: string[] } {
   const changed: string[] = [];
+  const grown = new Set<string>();
   for (const [address, config] of before.resources) {
     if (!after.resources.has(address)) changed.push(`${address}: removed or renamed`);
     else if (JSON.stringify(after.resources.get(address)) !== JSON.stringify(config)) {
       const was = config as Record<string, unknown>;
       const now = after.resources.get(address) as Record<string, unknown>;
       const keys = [...new Set([...Object.keys(was), ...Object.keys(now)])].filter((k) => JSON.stringify(was[k]) !== JSON.stringify(now[k]));
-      changed.push(`${address}: changed ${keys.join(', ')}`);
+      const why = disallowedChange(address, was, now, keys, grown);
+      if (why) changed.push(`${address}: ${why}`);
     }
   }
   for (const [file, statement] of before.sql) {
@@ -81,6 +161,7 @@ function expectOnlyAdditions(before: Synthesized, after: Synthesized): { resourc
   return {
     resources: [...after.resources.keys()].filter((a) => !before.resources.has(a)),
     sql: [...after.sql.keys()].filter((f) => !before.sql.has(f)),
+    grown: [...grown].sort(),
   };
 }
 
@@ -100,8 +181,10 @@ describe('plan stability: growing a region only adds', () => {
 
   test('adding a shard', () => {
     const added = expectOnlyAdditions(base, synth({ ...region, storage: { ...region.storage, shards: 3 } }));
-    // Nothing about the schema depends on the shard count.
+    // Nothing about the schema depends on the shard count; only the cluster membership grows.
     expect(added.sql).toEqual([]);
+    expect(added.grown).toEqual(['remote_servers_no_restart.xml']);
+    expect(added.resources.filter((a) => a.startsWith('aws_instance.'))).toHaveLength(3);
   });
 
   test('adding an ingestion tier (and a stream it consumes)', () => {
@@ -115,6 +198,8 @@ describe('plan stability: growing a region only adds', () => {
       }],
     }));
     expect(added.sql.some((f) => f.startsWith('ai_events/'))).toBe(true);
+    expect(added.grown).toEqual(['remote_servers_no_restart.xml', 'startup_scripts.xml']);
+    expect(added.resources.some((a) => a.startsWith('helm_release.'))).toBe(true);
   });
 
   test('adding a stream on an existing tier', () => {
@@ -127,6 +212,7 @@ describe('plan stability: growing a region only adds', () => {
       }],
     }));
     expect(added.sql.filter((f) => f.includes('heatmaps')).length).toBeGreaterThanOrEqual(3);
+    expect(added.grown).toEqual(['startup_scripts.xml']);
   });
 
   test('adding a backend leg (the groups stream also from WarpStream)', () => {
@@ -137,6 +223,9 @@ describe('plan stability: growing a region only adds', () => {
       streams: [{ ...groups, legs: [...groups.legs, { backend: warpstream.name, topic: 'clickhouse_groups', roles: [NodeRole.SMALL] }] }, ...rest],
     }));
     expect(added.sql.filter((f) => f.includes('groups_ws'))).toHaveLength(3);
+    // The small tier now also reads WarpStream: its pods get the broker list variable (a rolling
+    // restart of stateless pods, nothing replaced), and its boot schema gains the leg's tables.
+    expect(added.grown).toEqual(['env KAFKA_HOSTS_WARPSTREAM_INGESTION', 'named_collections.xml', 'startup_scripts.xml']);
   });
 
   test('adding a Kafka backend', () => {

@@ -1,5 +1,5 @@
 import { DataEngine, KafkaBackendKind, NodeRole } from '../../lib/model';
-import type { RegionSpec } from '../../lib/region-stack';
+import { KafkaBackendOptions, RegionSpec } from '../../lib/region-stack';
 
 /**
  * A small valid region (2 shards × 3 replicas, two tiers, an MSK and a WarpStream backend, a
@@ -18,6 +18,7 @@ export function smallRegion(): RegionSpec {
     },
     eksClusterName: 'ingestion-test',
     stateBackend: { bucket: 'clickhouse-ingest-tfstate-test' },
+    kafkaBackendOptions: { warpstream_ingestion: KafkaBackendOptions.warpStream({ virtualClusterId: 'vci_test' }) },
     storage: { shards: 2, replicas: 3 },
     zookeeper: { nodes: 3 },
     ingestionTiers: [

@@ -63,6 +63,8 @@ export interface PolicyContext {
   readonly dataPorts: ReadonlySet<number>;
   readonly statefulResourceTypes: ReadonlySet<string>;
   ofType(type: string): ResourceView[];
+  /** ClickHouseInstallations in Helm values and manifests, parsed once. */
+  installations(): readonly Installation[];
 }
 
 export const POLICY_RULE_IDS = [
@@ -303,7 +305,7 @@ const bucketTlsOnly: PolicyRule = {
 // ---------------------------------------------------------------------------------------------
 // ClickHouseInstallations delivered through Helm values (or kubernetes_manifest)
 
-interface Installation {
+export interface Installation {
   readonly resource: ResourceView;
   readonly name: string;
   readonly chi: Record<string, unknown>;
@@ -371,7 +373,7 @@ const statelessReclaimDelete: PolicyRule = {
   description: 'stateless ingestion installations use reclaimPolicy Delete at each volumeClaimTemplate root',
   check(ctx) {
     const found: PolicyViolation[] = [];
-    for (const inst of installationsOf(ctx.resources).filter((i) => isStateless(ctx, i))) {
+    for (const inst of ctx.installations().filter((i) => isStateless(ctx, i))) {
       for (const p of claimPolicies(inst.chi)) {
         if (p.misplaced) {
           found.push(violation(this.id, inst.resource, `${inst.name}: volumeClaimTemplate ${p.template} has reclaimPolicy under spec, ` +
@@ -411,7 +413,7 @@ const statelessForegroundInsert: PolicyRule = {
   description: 'stateless ingestion installations set distributed_foreground_insert=1 (no insert queue on a disk Delete throws away)',
   check(ctx) {
     const found: PolicyViolation[] = [];
-    for (const inst of installationsOf(ctx.resources).filter((i) => isStateless(ctx, i))) {
+    for (const inst of ctx.installations().filter((i) => isStateless(ctx, i))) {
       const fromArtifacts = ctx.artifacts
         .filter((f) => f.path.split('/').some((seg) => seg === inst.name || seg === inst.name.replace(/^ingestion-/, '')))
         .map((f) => foregroundInsert(f.content));
@@ -431,7 +433,7 @@ const storageNeverDelete: PolicyRule = {
   description: 'installations that store data never use reclaimPolicy Delete (explicitly or by the operator default)',
   check(ctx) {
     const found: PolicyViolation[] = [];
-    for (const inst of installationsOf(ctx.resources).filter((i) => !isStateless(ctx, i))) {
+    for (const inst of ctx.installations().filter((i) => !isStateless(ctx, i))) {
       for (const p of claimPolicies(inst.chi)) {
         if (p.effective === 'Delete' || p.misplaced) {
           found.push(violation(this.id, inst.resource, `${inst.name}: volumeClaimTemplate ${p.template} has reclaimPolicy ${p.effective}` +
@@ -527,6 +529,7 @@ export function policyContext(input: PolicyInput): PolicyContext {
     if (list) list.push(r);
     else byType.set(r.type, [r]);
   }
+  let installations: Installation[] | undefined;
   const topologyPorts = input.topology
     ? [...input.topology.hosts.map((h) => h.tcpPort), ...input.topology.zookeeper.map((z) => z.clientPort)]
     : [];
@@ -538,6 +541,7 @@ export function policyContext(input: PolicyInput): PolicyContext {
     dataPorts: new Set(input.dataPorts ?? [...DEFAULT_DATA_PORTS, ...topologyPorts]),
     statefulResourceTypes: new Set(input.statefulResourceTypes ?? DEFAULT_STATEFUL_RESOURCE_TYPES),
     ofType: (type) => byType.get(type) ?? [],
+    installations: () => (installations ??= installationsOf(resources)),
   };
 }
 
