@@ -217,6 +217,11 @@ describe('StorageCluster rejects bad input with every problem listed', () => {
     expect(p.map((x) => x.field).sort()).toEqual(['storage.instanceType', 'storage.removalPolicy.reason']);
   });
 
+  test('TLS ports open only when asked for', () => {
+    const ports = (json: SynthResult['json']) => [...new Set(Object.values(json.resource.aws_vpc_security_group_ingress_rule).map((g) => g.from_port))].sort();
+    expect(ports(synthStorage(usTopology(1), { tlsPorts: true }).json)).toEqual([8123, 8443, 9000, 9009, 9010, 9440]);
+  });
+
   test('a development removal policy turns the protections off, and says why in the tags', () => {
     const { json } = synthStorage(usTopology(1), { removalPolicy: RemovalPolicy.destroy('throwaway dev region') });
     const i = Object.values(json.resource.aws_instance)[0];
