@@ -120,6 +120,12 @@ describe('ingestionInstallation from the topology', () => {
   });
 });
 
+test('fails when a model cluster is named like the operator\'s cluster for the installation', () => {
+  const topology = buildTopology({ ...SMALL_REGION, clusterNames: { singleShard: 'small' } });
+  expect(() => ingestionInstallation(topology, 'small', { bootstrapBrokers: { msk_cluster: 'b:1', warpstream_ingestion: 'w:1' } }))
+    .toThrow(/clusters: got "small"; expected cluster names other than the operator's own/);
+});
+
 describe('Helm values YAML', () => {
   test('multi-line strings become literal blocks that parse back unchanged', () => {
     const content = '<clickhouse>\n  <a>1</a>\n</clickhouse>\n';

@@ -140,6 +140,11 @@ export function ingestionInstallation(topology: Topology, role: NodeRole | strin
         `${tier!.nodes} nodes × ${consumers} consumers at most the ${leg.topic.partitions} partitions of topic ${leg.topic.name}`);
     });
   }
+  // The operator writes its own remote_servers entry for the installation's cluster (and
+  // all-sharded, all-replicated, all-clusters); ClickHouse would merge a same-named model cluster into it.
+  const clash = topology.clusters.find((c) => [tier!.kubernetesName, 'all-sharded', 'all-replicated', 'all-clusters'].includes(c.name));
+  problems.check(clash === undefined, 'clusters', clash?.name,
+    `cluster names other than the operator's own for this installation (${tier!.kubernetesName}, all-sharded, all-replicated, all-clusters)`);
   const secretName = options.secretName ?? 'clickhouse-ingestion';
   const environment = {
     ...ingestionEnvironment(topology, value, secretName, options.bootstrapBrokers, problems),
