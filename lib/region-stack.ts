@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Fn, S3Backend, TerraformStack } from 'cdktf';
+import { Fn, S3Backend, TerraformOutput, TerraformStack } from 'cdktf';
 import type { ISynthesisSession, IStackSynthesizer } from 'cdktf/lib/synthesize/types';
 import { Construct } from 'constructs';
 import { DataAwsEksCluster } from '@cdktf/provider-aws/lib/data-aws-eks-cluster';
@@ -410,6 +410,21 @@ export class RegionStack extends TerraformStack {
       });
     }
     this.ingestionTiers = tiers;
+
+    // What operators wire by hand after a deploy (External Secrets, clients); static ids so `cdktf output` names stay put.
+    if (this.storageCluster.interServerSecret !== undefined) {
+      new TerraformOutput(this, 'interserver_secret_arn', {
+        staticId: true,
+        value: this.storageCluster.interServerSecret.arn,
+        description: 'Secrets Manager secret with the cluster secret; sync it into the ingestion namespace\'s Kubernetes Secret',
+      });
+    }
+    new TerraformOutput(this, 'hosted_zone_id', { staticId: true, value: hostedZoneId, description: `Private zone ${topology.dnsZone}` });
+    for (const [name, backend] of Object.entries(backends)) {
+      new TerraformOutput(this, `kafka_bootstrap_${name}`, {
+        staticId: true, value: backend.bootstrapBrokers, description: `Bootstrap brokers of backend ${name} (${backend.kind})`,
+      });
+    }
 
     this.policyPack = PolicyPack.apply(this, {
       topology,
