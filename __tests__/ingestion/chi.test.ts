@@ -126,6 +126,14 @@ test('fails when a model cluster is named like the operator\'s cluster for the i
     .toThrow(/clusters: got "small"; expected cluster names other than the operator's own/);
 });
 
+test('fails when extraEnvironment would replace a variable the topology sets', () => {
+  const topology = buildTopology(SMALL_REGION);
+  expect(() => ingestionInstallation(topology, 'small', {
+    bootstrapBrokers: { msk_cluster: 'b:1', warpstream_ingestion: 'w:1' },
+    extraEnvironment: { KAFKA_HOSTS_MSK_CLUSTER: EnvSource.value('elsewhere:9092') },
+  })).toThrow(/extraEnvironment\.KAFKA_HOSTS_MSK_CLUSTER/);
+});
+
 describe('Helm values YAML', () => {
   test('multi-line strings become literal blocks that parse back unchanged', () => {
     const content = '<clickhouse>\n  <a>1</a>\n</clickhouse>\n';

@@ -146,10 +146,13 @@ export function ingestionInstallation(topology: Topology, role: NodeRole | strin
   problems.check(clash === undefined, 'clusters', clash?.name,
     `cluster names other than the operator's own for this installation (${tier!.kubernetesName}, all-sharded, all-replicated, all-clusters)`);
   const secretName = options.secretName ?? 'clickhouse-ingestion';
-  const environment = {
-    ...ingestionEnvironment(topology, value, secretName, options.bootstrapBrokers, problems),
-    ...(options.extraEnvironment ?? {}),
-  };
+  const required = ingestionEnvironment(topology, value, secretName, options.bootstrapBrokers, problems);
+  const requiredNames = new Set([...requiredEnvironment(topology, ingestionGroup(topology, value))]);
+  for (const name of Object.keys(options.extraEnvironment ?? {})) {
+    problems.check(!requiredNames.has(name), `extraEnvironment.${name}`, name,
+      'a variable the library does not set itself (this one comes from the topology and the backends)');
+  }
+  const environment = { ...required, ...(options.extraEnvironment ?? {}) };
   const name = ingestionInstallationName(tier!);
   let installation: ClickHouseInstallation | undefined;
   try {
