@@ -1,7 +1,7 @@
 import * as fc from 'fast-check';
 import {
   call, createDatabase, createMaterializedView, createTable, fragment, identifier, qualified, stringLiteral, UnsafeSqlError,
-} from '../../lib/schema';
+} from '../../lib/schema/sql';
 import { inspectRole } from './support/inspect-role';
 
 describe('SQL builder', () => {
