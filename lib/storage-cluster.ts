@@ -390,8 +390,10 @@ export class StorageCluster extends Construct {
         disableApiStop: !allowDestroy,
         lifecycle: {
           ...protect,
-          // A new image (e.g. a newer Debian) is rolled out host by host, not by replacing every host in one apply.
-          ignoreChanges: ['ami'],
+          // A new image is rolled out host by host, not by replacing every host in one apply. cloud-init
+          // runs user data once per instance, so a changed one would only stop and start the host
+          // (emptying its hot tier) without applying anything: new user data is for new hosts.
+          ignoreChanges: ['ami', 'user_data'],
         },
         tags: { ...tags(host.name), 'clickhouse-ingest:shard': String(host.shard), 'clickhouse-ingest:replica': String(host.replica) },
       });

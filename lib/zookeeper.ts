@@ -187,7 +187,8 @@ export class ZooKeeper extends Construct {
         userData: renderZooKeeperHostUserData({ ensemble, node, zooCfg: p.zooCfg, dataVolumeDevice: DATA_VOLUME_DEVICE }),
         userDataReplaceOnChange: false,
         disableApiTermination: !allowDestroy,
-        lifecycle: { ...protect, ignoreChanges: ['ami'] },
+        // As on the storage hosts: images roll node by node, and user data only matters at first boot.
+        lifecycle: { ...protect, ignoreChanges: ['ami', 'user_data'] },
         tags: { ...tags(node.name), 'clickhouse-ingest:myid': String(node.id) },
       });
       const attachment = new VolumeAttachment(this, `${node.name}-data-attachment`, {

@@ -53,7 +53,8 @@ describe('StorageCluster, 10 shards × 3 replicas', () => {
         metadata_options: { http_tokens: 'required' },
         root_block_device: { volume_type: 'gp3', encrypted: true },
         disable_api_termination: true, disable_api_stop: true,
-        lifecycle: { prevent_destroy: true },
+        // user_data runs once per instance: a change would only stop/start the host and empty its hot tier.
+        lifecycle: { prevent_destroy: true, ignore_changes: ['ami', 'user_data'] },
       });
       // volume_tags would also tag (and fight over) the separately attached data volume.
       expect(i.volume_tags).toBeUndefined();
