@@ -54,6 +54,8 @@ function compile(): void {
   const tsc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.json', '--noCheck', '--declaration', 'false',
     '--outDir', JS_DIR], { cwd: ROOT, encoding: 'utf8' });
   if (!fs.existsSync(path.join(JS_DIR, 'bench', 'scenarios', 'production.js'))) throw new Error(`tsc failed:\n${tsc.stdout}${tsc.stderr}`);
+  // The package ships its Helm chart beside lib/ (charts/stateless-chi); the built library looks for it there.
+  fs.symlinkSync(path.join(ROOT, 'charts'), path.join(JS_DIR, 'charts'), 'dir');
 }
 
 /** One whole process, timed by GNU time (peak RSS) or, without it, by the child's own `process.resourceUsage()`. */

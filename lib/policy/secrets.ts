@@ -21,6 +21,9 @@ const XML_ELEMENT = /<([A-Za-z_][\w.-]*)(\s[^<>]*)?>([^<]*)<\/\1>/g;
 // `name: value`, `name=value`, `"name": "value"` on one line (a value never starts on the next line).
 const ASSIGNMENT = /["']?([A-Za-z_][\w.-]*)["']?[ \t]*[:=][ \t]*(["']?)([^\s"',;}<>&]+)\2/g;
 
+/** A cheap gate before the name-based checks (covers every word PASSWORD_NAME and SECRET_NAME match). */
+const SECRETISH_WORD = /pass|pwd|secret|token|key|credential/i;
+
 /** Names whose literal value is a secret. */
 const PASSWORD_NAME = /(password|passwd|passphrase|pwd)/;
 const SECRET_NAME = /(secret|token|apikey|accesskey|privatekey|credential|authkey|signingkey|encryptionkey)/;
@@ -77,15 +80,20 @@ export function findSecretsInText(text: string, location: string): SecretFinding
   for (const m of text.matchAll(AWS_ACCESS_KEY_ID)) add('an AWS access key id', m[0]);
   for (const m of text.matchAll(PRIVATE_KEY)) add('a private key', m[0]);
   for (const m of text.matchAll(URL_CREDENTIALS)) if (!isReference(m[1])) add('a password inside a URL', m[1]);
+  // Name-based checks only where a secret-ish word appears: most of a large config has none.
+  if (!SECRETISH_WORD.test(text)) return findings;
   for (const m of text.matchAll(XML_ELEMENT)) {
     const attributes = m[2] ?? '';
     if (/from_env|from_zk/.test(attributes)) continue;
     const kind = isSecretAssignment(m[1], m[3]);
     if (kind) add(kind, m[3]);
   }
-  for (const m of text.matchAll(ASSIGNMENT)) {
-    const kind = isSecretAssignment(m[1], m[3]);
-    if (kind) add(kind, m[3]);
+  for (const line of text.split('\n')) {
+    if (!SECRETISH_WORD.test(line)) continue;
+    for (const m of line.matchAll(ASSIGNMENT)) {
+      const kind = isSecretAssignment(m[1], m[3]);
+      if (kind) add(kind, m[3]);
+    }
   }
   return findings;
 }
