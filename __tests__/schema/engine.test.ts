@@ -9,7 +9,6 @@ import { buildTopology, NodeRole, Topology } from '../../lib/model';
 import {
   migrationFiles, renderStartupScripts, SchemaObjectKind, schemaRoles, startupScriptQueries, statementsForRole,
 } from '../../lib/schema';
-import { US_TOPOLOGY } from '../../stacks/us';
 import { inspectRole, RoleSnapshot, TableSnapshot } from './support/inspect-role';
 import { roleConfig } from './support/role-config';
 import { RICH_TOPOLOGY, TALK_TOPOLOGY } from './support/topologies';
@@ -55,7 +54,7 @@ const RICH = buildTopology(RICH_TOPOLOGY);
 const TOPOLOGIES: [string, Topology][] = [
   ['talk', buildTopology(TALK_TOPOLOGY)],
   ['rich (dual leg, sharded, transform, ShuffleHog)', RICH],
-  ['us default stack', buildTopology(US_TOPOLOGY)],
+  // The default stacks' SQL runs in __tests__/region/artifacts-engine.test.ts, from their synth output.
 ];
 
 describe.each(TOPOLOGIES)('%s topology on a real ClickHouse', (_name, topology) => {
