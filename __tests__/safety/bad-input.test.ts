@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App } from 'cdktf';
+import { Architecture, MachineImage } from '../../lib/cloud-init';
 import { TopologyValidationError } from '../../lib/model';
 import { RegionSpec, RegionStack } from '../../lib/region-stack';
 import { mutable, smallRegion } from './specs';
@@ -90,6 +91,21 @@ const battery: [string, Breaker, string | RegExp, RegExp][] = [
   ['a state bucket with upper case', (s) => { s.stateBackend.bucket = 'Bad_Bucket'; }, 'stateBackend.bucket', /S3 bucket name/],
   ['no storage at all', (s) => { delete s.storage; }, 'storage', /storage description/],
   ['development as a string', (s) => { s.development = 'yes'; }, 'development', /true or false/],
+
+  // Machine images and instance types.
+  ['an x86_64 image on arm64 i8ge storage', (s) => {
+    s.storageClusterOptions = { instanceType: 'i8ge.metal-48xl', machineImage: MachineImage.fromAmiId('ami-0123456789abcdef0', Architecture.X86_64) };
+  }, 'storage.machineImage', /an arm64 image: i8ge\.metal-48xl is arm64/],
+  ['an arm64 image on x86_64 i7ie storage', (s) => {
+    s.storageClusterOptions = { instanceType: 'i7ie.48xlarge', machineImage: MachineImage.debian12(Architecture.ARM64) };
+  }, 'storage.machineImage', /an x86_64 image/],
+  ['an unknown storage instance type', (s) => { s.storageClusterOptions = { instanceType: 'x9.fake' }; }, 'storage.instanceType', /storage type with NVMe instance store/],
+  ['an x86_64 image on a Graviton ZooKeeper', (s) => {
+    s.zooKeeperOptions = { instanceType: 'm7g.large', machineImage: MachineImage.debian12(Architecture.X86_64) };
+  }, 'zookeeper.machineImage', /an arm64 image/],
+  ['a malformed AMI id', (s) => {
+    s.storageClusterOptions = { machineImage: MachineImage.fromAmiId('ami-<x>', Architecture.ARM64) };
+  }, 'storage.machineImage', /AMI id such as ami-/],
 ];
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bad-input-'));
