@@ -1,10 +1,15 @@
+import * as path from 'path';
 import { App } from 'cdktf';
+import { DisasterRecovery, loadDiskSizeLock } from '../lib/disaster-recovery';
 import { RegionStack } from '../lib/region-stack';
 import { EU_REGION } from './eu';
 import { US_REGION } from './us';
 
 /** The cdktf app: `cdktf synth`, `cdktf deploy us`, `npm run synth`. No cloud credentials needed to synthesize. */
 const app = new App();
-new RegionStack(app, 'us', US_REGION);
-new RegionStack(app, 'eu', EU_REGION);
+for (const [id, spec] of [['us', US_REGION], ['eu', EU_REGION]] as const) {
+  const stack = new RegionStack(app, id, spec);
+  // Runbooks in artifacts/runbooks/, and no disk smaller than in stacks/<region>.sizes.json (the sizes last deployed).
+  DisasterRecovery.apply(stack, { diskSizeLock: loadDiskSizeLock(path.join(__dirname, `${id}.sizes.json`)) });
+}
 app.synth();
