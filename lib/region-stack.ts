@@ -25,7 +25,7 @@ import { PolicyPack, PolicyRuleId } from './policy';
 import { renderAnsibleInventory, instanceStoreDevices } from './render/ansible-inventory';
 import { ARTIFACTS_DIR, assembleArtifacts, helmValuesArtifacts, underFolder } from './render/artifacts';
 import { RenderedFile } from './render/file';
-import { renderTopologyJson } from './render/topology-json';
+import { ArtifactNodeGroup, renderTopologyJson } from './render/topology-json';
 import { renderTopologyMarkdown } from './render/topology-md';
 import { migrationFiles, renderStartupScripts } from './schema';
 import { StatelessIngestionTier, StatelessIngestionTierProps } from './stateless-ingestion-tier';
@@ -287,6 +287,7 @@ export class RegionStack extends TerraformStack {
 
   private readonly spec: RegionSpec;
   private readonly extraArtifacts: RenderedFile[] = [];
+  private modelArtifacts?: { files: RenderedFile[]; sqlByRole: Record<string, string[]>; nodeGroupIndex: ArtifactNodeGroup[] };
 
   constructor(scope: Construct, id: string, spec: RegionSpec) {
     // Validate before the stack joins the tree: a bad description leaves no half-built app behind.
@@ -459,19 +460,30 @@ export class RegionStack extends TerraformStack {
    * @param helmReleases paths of the Helm values files, listed in `topology.json`
    */
   public renderArtifacts(helmReleases: readonly string[] = []): RenderedFile[] {
+    // The policy pack and the synthesizer both ask; the model's files are rendered once.
+    this.modelArtifacts ??= this.renderModelArtifacts();
+    const { files, sqlByRole, nodeGroupIndex } = this.modelArtifacts;
+    return [
+      ...files,
+      renderTopologyJson(this.topology, { nodeGroups: nodeGroupIndex, sql: sqlByRole, helmValues: helmReleases }),
+      ...this.extraArtifacts,
+    ];
+  }
+
+  private renderModelArtifacts(): NonNullable<RegionStack['modelArtifacts']> {
     const topology = this.topology;
     const options = this.spec.clickhouse ?? {};
     const groups = nodeGroups(topology);
     // One folder per distinct node configuration: the storage hosts share one apart from their
-    // macros, which go under clickhouse/data/hosts/<host>/; each ingestion tier has its own.
-    const clickhouse = groups.flatMap((g) => underFolder(`clickhouse/${g.name}`, [
-      ...renderNodeGroupConfig(topology, g, options),
-      renderStartupScripts(topology, g.role),
-    ]));
-    const macros = topology.storage.hosts.map((h) => ({
-      ...renderHostMacros(topology, h, options),
-      path: `clickhouse/${STORAGE_GROUP_NAME}/hosts/${h.name}/${renderHostMacros(topology, h, options).path}`,
-    }));
+    // macros, which go under clickhouse/data/hosts/<host>/; each ingestion tier has its own,
+    // taken from its installation so the folder is exactly what the pods load.
+    const clickhouse = groups.flatMap((g) => underFolder(`clickhouse/${g.name}`, g.kind === 'ingestion'
+      ? Object.entries(this.ingestionTiers[g.role.value].installation.spec.configuration.files).map(([path, content]) => ({ path, content }))
+      : [...renderNodeGroupConfig(topology, g, options), renderStartupScripts(topology, g.role)]));
+    const macros = topology.storage.hosts.map((h) => {
+      const file = renderHostMacros(topology, h, options);
+      return { path: `clickhouse/${STORAGE_GROUP_NAME}/hosts/${h.name}/${file.path}`, content: file.content };
+    });
     const sql = migrationFiles(topology);
     const sqlByRole: Record<string, string[]> = {};
     for (const f of sql) {
@@ -479,16 +491,15 @@ export class RegionStack extends TerraformStack {
       (sqlByRole[role] ??= []).push(file);
     }
     const nodeGroupIndex = groups.map((g) => ({ name: g.name, roles: [g.role.value], hosts: g.hosts.map((h) => h.name) }));
-    return [
+    const files = [
       ...clickhouse,
       ...macros,
       ...sql,
       { path: 'zookeeper/zoo.cfg', content: this.zooKeeper.zooCfg },
       renderAnsibleInventory(topology, { raidVolumes: instanceStoreDevices(this.raidDeviceCount()) }),
       renderTopologyMarkdown(topology),
-      renderTopologyJson(topology, { nodeGroups: nodeGroupIndex, sql: sqlByRole, helmValues: helmReleases }),
-      ...this.extraArtifacts,
     ];
+    return { files, sqlByRole, nodeGroupIndex };
   }
 }
 
