@@ -29,7 +29,8 @@ function bootRole(topology: Topology, role: NodeRole): RoleSnapshot {
   const startup = role.isData ? [] : startupScriptQueries(renderStartupScripts(topology, role));
   let snapshot: RoleSnapshot;
   try {
-    snapshot = inspectRole({ files, env, database: topology.database, queries: [...migrations, ...startup, ...startup] });
+    // Killed rather than closed, like a pod: closing waits for the Kafka consumers to give up on their brokers.
+    snapshot = inspectRole({ files, env, database: topology.database, queries: [...migrations, ...startup, ...startup], kill: true });
   } finally {
     cleanup();
   }

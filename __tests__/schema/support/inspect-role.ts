@@ -8,7 +8,7 @@
  * so every role gets a fresh process, and the jest worker never opens chdb itself (it would
  * poison later test files in the same worker).
  */
-import { execFile, execFileSync } from 'child_process';
+import { execFile, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -21,8 +21,8 @@ export interface RoleRun {
   readonly env: Readonly<Record<string, string>>;
   /** Executed in order; the first failure stops the run and is reported. */
   readonly queries: readonly string[];
-  /** The database whose tables are read back. */
-  readonly database: string;
+  /** The database(s) whose tables are read back. */
+  readonly database: string | readonly string[];
   /**
    * Queries run after `queries`, whose rows come back in `probeResults` (same order).
    * @default none
@@ -43,6 +43,7 @@ export interface RoleRun {
 }
 
 export interface TableSnapshot {
+  readonly database: string;
   readonly name: string;
   readonly engine: string;
   readonly engine_full: string;
@@ -106,7 +107,12 @@ function childOptions(): { encoding: 'utf8'; maxBuffer: number; timeout: number;
 }
 
 export function inspectRole(run: RoleRun): RoleSnapshot {
-  return parseSnapshot(execFileSync(process.execPath, [compiledChild()], { ...childOptions(), input: JSON.stringify(run) }));
+  const child = spawnSync(process.execPath, [compiledChild()], { ...childOptions(), input: JSON.stringify(run) });
+  const killedOnPurpose = run.kill === true && child.signal === 'SIGKILL';
+  if (child.error !== undefined || (child.status !== 0 && !killedOnPurpose)) {
+    throw new Error(`the ClickHouse child failed (${child.error?.message ?? `status ${child.status}, signal ${child.signal}`}):\n${child.stderr.slice(-2000)}`);
+  }
+  return parseSnapshot(child.stdout);
 }
 
 /**
@@ -152,14 +158,14 @@ function snapshot(run: RoleRun): RoleSnapshot {
       // The engine works in background threads: block this thread briefly between polls.
       if (!waited) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
     }
-    const db = run.database.replace(/'/g, '');
+    const databases = (typeof run.database === 'string' ? [run.database] : run.database).map((d) => `'${d.replace(/['\\]/g, '')}'`);
     const rows = engine.rows<Omit<TableSnapshot, 'columns' | 'selectColumns'>>(
-      'SELECT name, engine, engine_full, create_table_query, as_select, sorting_key, dependencies_table ' +
-      `FROM system.tables WHERE database = '${db}' ORDER BY name`);
+      'SELECT database, name, engine, engine_full, create_table_query, as_select, sorting_key, dependencies_table ' +
+      `FROM system.tables WHERE database IN (${databases.join(', ')}) ORDER BY database, name`);
     const describe = (target: string): string[] => engine.rows<{ name: string }>(`DESCRIBE ${target}`).map((c) => c.name);
     const tables = rows.map((r) => ({
       ...r,
-      columns: describe(`TABLE ${backQuote(db)}.${backQuote(r.name)}`),
+      columns: describe(`TABLE ${backQuote(r.database)}.${backQuote(r.name)}`),
       selectColumns: r.engine === 'MaterializedView' ? describe(`(${r.as_select})`) : undefined,
     }));
     const clusters = Object.fromEntries(engine.rows<{ cluster: string; shards: string }>(
