@@ -1,0 +1,218 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { LegDocument, RehearsalBundle, StreamDocument } from './bundle';
+import { RehearsalSession, RoleEngine } from './session';
+
+/** One drill's outcome. */
+export interface DrillReport {
+  readonly name: string;
+  readonly ok: boolean;
+  /** Why the drill did not run (the region has nothing it applies to). */
+  readonly skipped?: string;
+  /** What happened, step by step. */
+  readonly details: readonly string[];
+  readonly seconds: number;
+}
+
+export interface DrillOptions {
+  /**
+   * Events per step.
+   * @default 10 (pod replacement produces two batches)
+   */
+  readonly events?: number;
+  /**
+   * How long each wait may take.
+   * @default 90 s
+   */
+  readonly timeoutMs?: number;
+  /** Progress lines. @default none */
+  readonly onProgress?: (line: string) => void;
+  /** The stream to drill. @default the first stream the drill applies to */
+  readonly stream?: string;
+}
+
+const POLL_MS = 250;
+
+async function waitUntil(timeoutMs: number, check: () => Promise<boolean>): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return true;
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+}
+
+async function drill(name: string, bundle: RehearsalBundle, options: DrillOptions,
+  body: (session: RehearsalSession, details: string[]) => Promise<boolean | string>): Promise<DrillReport> {
+  const started = Date.now();
+  const details: string[] = [];
+  const progress = options.onProgress ?? (() => undefined);
+  const session = await RehearsalSession.start(bundle, { onProgress: progress });
+  try {
+    const outcome = await body(session, details);
+    if (typeof outcome === 'string') return { name, ok: true, skipped: outcome, details, seconds: (Date.now() - started) / 1000 };
+    return { name, ok: outcome, details, seconds: (Date.now() - started) / 1000 };
+  } catch (e) {
+    details.push(`error: ${e instanceof Error ? e.message : String(e)}`);
+    return { name, ok: false, details, seconds: (Date.now() - started) / 1000 };
+  } finally {
+    await session.close();
+  }
+}
+
+function pick(bundle: RehearsalBundle, options: DrillOptions, fits: (s: StreamDocument) => boolean): StreamDocument | undefined {
+  return bundle.topology.streams.find((s) => (options.stream === undefined || s.name === options.stream) && fits(s));
+}
+
+/**
+ * Pod replacement: an ingestion node stops part-way through a stream (killed, as a pod whose node
+ * dies), and a fresh one comes up with an empty disk (its Kafka table, view and writable table
+ * gone, only the data tables of the storage stand-in kept) and the same consumer group. Every
+ * event lands; duplicates are accepted only where the data table's engine folds them (FINAL).
+ */
+export function podReplacementDrill(bundle: RehearsalBundle, options: DrillOptions = {}): Promise<DrillReport> {
+  return drill('pod replacement', bundle, options, async (session, details) => {
+    const stream = pick(bundle, options, (s) => s.shuffle === null && s.legs.length > 0);
+    if (stream === undefined) return 'no stream with a data table';
+    const leg = stream.legs[0];
+    const role = leg.roles[0];
+    const batch = options.events ?? 10;
+    const timeoutMs = options.timeoutMs ?? 90_000;
+    const db = session.database;
+    const first = await session.startEngine(role);
+    details.push(`${role} node A consumes ${leg.topic} on ${leg.backend} with group ${leg.consumerGroup} into ${db}.${stream.dataTable} (${stream.engine.family})`);
+    await session.produceFor(stream, leg, first.engine, batch, 0);
+    const someLanded = await waitUntil(timeoutMs, async () => (await session.rowsIn(stream.dataTable, [first])) > 0);
+    if (!someLanded) {
+      details.push(`nothing landed from node A within ${timeoutMs / 1000} s`);
+      return false;
+    }
+    // The second batch is on the topic while A dies: some of it may be read and not yet flushed.
+    await session.produceFor(stream, leg, first.engine, batch, batch);
+    const metadata = await ownedMetadata(session, first);
+    const landedBefore = await session.rowsIn(stream.dataTable, [first]);
+    await first.engine.kill();
+    session.forget(first);
+    details.push(`node A killed with ${landedBefore} of ${2 * batch} events landed`);
+
+    // An empty ingestion disk: the objects the role's SQL created are gone, the storage tables stay.
+    for (const file of metadata) fs.rmSync(file, { force: true });
+    for (const name of first.ownedObjects) fs.rmSync(path.join(first.engine.dataDir, 'data', db, name), { force: true, recursive: true });
+    const startedB = Date.now();
+    const second = await session.startEngine(role, { dir: first.engine.dir });
+    details.push(`node B started on an empty ingestion disk: ${second.ownedObjects.length} objects recreated (${second.ownedObjects.join(', ')})`);
+    const expected = 2 * batch;
+    const count = async (final: boolean): Promise<number> => session.rowsIn(stream.dataTable, [second], final);
+    const all = await waitUntil(timeoutMs, async () => (await count(stream.engine.folds)) >= expected);
+    const raw = await count(false);
+    const final = await count(true);
+    details.push(`node B resumed group ${leg.consumerGroup} after ${((Date.now() - startedB) / 1000).toFixed(1)} s: ${raw} rows, ${final} with FINAL, for ${expected} events`);
+    if (!all || final < expected) {
+      details.push(`missing: ${expected - final} events never landed`);
+      return false;
+    }
+    if (raw > expected && !stream.engine.folds) {
+      details.push(`${raw - expected} duplicates in ${db}.${stream.dataTable}, whose ${stream.engine.family} does not fold them`);
+      return false;
+    }
+    if (final > expected) {
+      details.push(`${final - expected} rows too many even with FINAL`);
+      return false;
+    }
+    details.push(raw > expected ? `${raw - expected} duplicates, folded by ${stream.engine.family} (FINAL = ${final})` : 'no duplicates');
+    return true;
+  });
+}
+
+async function ownedMetadata(session: RehearsalSession, engine: RoleEngine): Promise<string[]> {
+  if (engine.ownedObjects.length === 0) return [];
+  const names = engine.ownedObjects.map((n) => `'${n}'`).join(', ');
+  const rows = await engine.engine.rows<{ p: string }>(`SELECT metadata_path AS p FROM system.tables WHERE database = '${session.database}' AND name IN (${names})`);
+  return rows.map((r) => (path.isAbsolute(r.p) ? r.p : path.join(engine.engine.dataDir, r.p)));
+}
+
+/**
+ * Backend migration: a stream with legs on two backends (MSK and WarpStream) runs both at once on
+ * two mock clusters, and events produced to both land in the same data table. Then the MSK leg is
+ * removed (its view, Kafka table and writable table dropped) and the WarpStream leg keeps working.
+ */
+export function backendMigrationDrill(bundle: RehearsalBundle, options: DrillOptions = {}): Promise<DrillReport> {
+  return drill('backend migration', bundle, options, async (session, details) => {
+    const stream = pick(bundle, options, (s) => s.shuffle === null && new Set(s.legs.map((l) => l.backend)).size >= 2);
+    if (stream === undefined) return 'no stream with legs on two backends';
+    const batch = options.events ?? 10;
+    const timeoutMs = options.timeoutMs ?? 90_000;
+    const db = session.database;
+    const old = stream.legs.find((l) => l.backendKind === 'msk') ?? stream.legs[0];
+    const kept = stream.legs.filter((l) => l !== old);
+    const roles = [...new Set(stream.legs.flatMap((l) => l.roles))];
+    const engines = await Promise.all(roles.map((r) => session.startEngine(r)));
+    const engineOf = (leg: LegDocument): RoleEngine => engines.find((e) => leg.roles.includes(e.role))!;
+    for (const leg of stream.legs) await session.produceFor(stream, leg, engineOf(leg).engine, batch, 0);
+    const both = batch * stream.legs.length;
+    details.push(`legs ${stream.legs.map((l) => `${l.backend}/${l.topic}`).join(' and ')} live at once into ${db}.${stream.dataTable}; ${both} events produced`);
+    const landed = await waitUntil(timeoutMs, async () => (await session.rowsIn(stream.dataTable, engines)) >= both);
+    const afterBoth = await session.rowsIn(stream.dataTable, engines);
+    details.push(`${afterBoth}/${both} landed in ${db}.${stream.dataTable} from both backends`);
+    if (!landed || afterBoth !== both) return false;
+
+    const oldEngine = engineOf(old);
+    for (const object of [old.materializedView, old.kafkaTable, old.writableTable]) {
+      await oldEngine.engine.query(`DROP TABLE IF EXISTS ${db}.${object} SYNC`);
+    }
+    details.push(`leg ${old.backend} removed: ${old.materializedView}, ${old.kafkaTable}, ${old.writableTable} dropped`);
+    for (const leg of stream.legs) await session.produceFor(stream, leg, engineOf(leg).engine, batch, batch);
+    const want = afterBoth + batch * kept.length;
+    const keptLanded = await waitUntil(timeoutMs, async () => (await session.rowsIn(stream.dataTable, engines)) >= want);
+    // A removed leg must not deliver anything: give it a flush interval to prove it.
+    await new Promise((r) => setTimeout(r, 1500));
+    const final = await session.rowsIn(stream.dataTable, engines);
+    details.push(`after removal: ${final - afterBoth} of ${batch * kept.length} events from ${kept.map((l) => l.backend).join(', ')} landed; ${batch} events left unread on ${old.backend}/${old.topic}`);
+    return keptLanded && final === want;
+  });
+}
+
+/**
+ * ShuffleHog: events produced to a ShuffleHog stream's source topic come out on its re-keyed
+ * topic, every message keyed, and every key on exactly one partition (read back with kcat -C -J).
+ */
+export function shuffleHogDrill(bundle: RehearsalBundle, options: DrillOptions = {}): Promise<DrillReport> {
+  return drill('ShuffleHog', bundle, options, async (session, details) => {
+    const stream = pick(bundle, options, (s) => s.shuffle !== null);
+    if (stream === undefined || stream.shuffle === null) return 'no ShuffleHog stream';
+    const sink = stream.shuffle;
+    const batch = options.events ?? 20;
+    const timeoutMs = options.timeoutMs ?? 90_000;
+    const roles = [...new Set(stream.legs.flatMap((l) => l.roles))];
+    const engines = await Promise.all(roles.map((r) => session.startEngine(r)));
+    let produced = 0;
+    for (const leg of stream.legs) produced += await session.produceFor(stream, leg, engines.find((e) => leg.roles.includes(e.role))!.engine, batch, 0);
+    details.push(`${produced} events produced to ${stream.legs.map((l) => `${l.backend}/${l.topic}`).join(', ')}`);
+    const mock = session.mock(sink.backend);
+    const arrived = await waitUntil(timeoutMs, async () => (await mock.consumeAll(sink.topic).catch(() => [])).length >= produced);
+    const messages = await mock.consumeAll(sink.topic).catch(() => []);
+    const partitionsByKey = new Map<string, Set<number>>();
+    let unkeyed = 0;
+    for (const m of messages) {
+      if (m.key === null || m.key === '') unkeyed++;
+      else partitionsByKey.set(m.key, (partitionsByKey.get(m.key) ?? new Set()).add(m.partition));
+    }
+    const split = [...partitionsByKey].filter(([, ps]) => ps.size > 1);
+    const partitions = new Set(messages.map((m) => m.partition));
+    details.push(`${messages.length} messages on ${sink.backend}/${sink.topic} keyed by ${sink.keyExpression}: ${partitionsByKey.size} keys over ${partitions.size} partitions`);
+    if (unkeyed > 0) details.push(`${unkeyed} messages without a key`);
+    for (const [key, ps] of split) details.push(`key ${key} on partitions ${[...ps].join(', ')}`);
+    if (split.length === 0 && unkeyed === 0) details.push('every key on exactly one partition');
+    return arrived && messages.length === produced && unkeyed === 0 && split.length === 0;
+  });
+}
+
+/** The three drills, each in its own session, run side by side. */
+export function runDrills(bundle: RehearsalBundle, options: DrillOptions = {}): Promise<DrillReport[]> {
+  return Promise.all([podReplacementDrill(bundle, options), backendMigrationDrill(bundle, options), shuffleHogDrill(bundle, options)]);
+}
+
+export function formatDrill(d: DrillReport): string {
+  const head = d.skipped !== undefined ? `- drill ${d.name}: skipped (${d.skipped})` : `${d.ok ? '✓' : '✗'} drill ${d.name}: ${d.ok ? 'passed' : 'FAILED'} (${d.seconds.toFixed(1)} s)`;
+  return [head, ...d.details.map((l) => `    ${l}`)].join('\n');
+}

@@ -1,0 +1,204 @@
+/**
+ * What the rehearsal changes in a node's rendered config and SQL so that one local engine can
+ * stand in for a whole region, and nothing else: remote hosts become the engine itself, broker
+ * lists and auth point at the mock cluster, consumer groups start at the earliest offset, and
+ * Replicated engines become their non-replicated twins (there is no ZooKeeper).
+ */
+import { convert, create } from 'xmlbuilder2';
+import { RenderedFile } from '../render/file';
+
+/** The native port the engine believes it listens on; a Distributed replica on localhost:PORT is the engine itself. */
+export const REHEARSAL_TCP_PORT = 19000;
+
+/** Consumer session timeout in the rehearsal (librdkafka's default is 45 s). */
+export const REHEARSAL_SESSION_TIMEOUT_MS = 6000;
+
+/** Profile settings for every query and materialized view of the rehearsal engine. */
+export const REHEARSAL_PROFILE = {
+  // Rows are counted exactly: equal keys of Replacing/Collapsing tables must not fold on insert.
+  optimize_on_insert: 0,
+  // The Kafka engine flushes a block at least this often (ClickHouse's default is 7.5 s).
+  stream_flush_interval_ms: 500,
+} as const;
+
+type XmlObject = { [name: string]: unknown };
+
+function xml(root: XmlObject): string {
+  return create({ version: '1.0' }, { clickhouse: root }).end({ prettyPrint: true }) + '\n';
+}
+
+/** The engine's main config: paths, a quiet log to a file, and the users file beside it. */
+export function mainConfigXml(o: { readonly dataDir: string; readonly usersFile: string; readonly logFile: string }): string {
+  return xml({
+    path: o.dataDir,
+    users_config: o.usersFile,
+    logger: { level: 'warning', console: 0, log: o.logFile, errorlog: o.logFile + '.err' },
+  });
+}
+
+/** A `default` user that may read named collections (the checks look at them). */
+export function usersXml(): string {
+  return xml({
+    profiles: { default: {} },
+    users: {
+      default: {
+        password: '', networks: { ip: '::/0' }, profile: 'default', quota: 'default', access_management: 1,
+        named_collection_control: 1, show_named_collections: 1,
+      },
+    },
+    quotas: { default: {} },
+  });
+}
+
+function parse(content: string): XmlObject {
+  return convert(content, { format: 'object' }) as unknown as XmlObject;
+}
+
+function asArray(v: unknown): unknown[] {
+  if (v === undefined) return [];
+  return Array.isArray(v) ? v : [v];
+}
+
+/** Variables named by `from_env` attributes in a set of config files, sorted. */
+export function fromEnvVariables(files: readonly RenderedFile[]): string[] {
+  const names = new Set<string>();
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) node.forEach(walk);
+    else if (node !== null && typeof node === 'object') {
+      for (const [k, v] of Object.entries(node)) {
+        if (k === '@from_env' && typeof v === 'string') names.add(v);
+        else walk(v);
+      }
+    }
+  };
+  for (const f of files) if (f.path.endsWith('.xml')) walk(parse(f.content));
+  return [...names].sort();
+}
+
+/** The clusters of the rendered `remote_servers`, with their shard counts. */
+export function renderedClusters(files: readonly RenderedFile[]): Map<string, number> {
+  const clusters = new Map<string, number>();
+  for (const f of files) {
+    if (!f.path.endsWith('.xml')) continue;
+    const root = parse(f.content).clickhouse as XmlObject | undefined;
+    const servers = root?.remote_servers as XmlObject | undefined;
+    if (servers === undefined || typeof servers !== 'object') continue;
+    for (const [name, cluster] of Object.entries(servers)) {
+      if (name.startsWith('@') || cluster === null || typeof cluster !== 'object') continue;
+      clusters.set(name, asArray((cluster as XmlObject).shard).length);
+    }
+  }
+  return clusters;
+}
+
+/** librdkafka auth keys that a plaintext mock broker would refuse. */
+const AUTH_KEYS = /^kafka_(security_protocol|sasl_.*|ssl_.*)$/;
+
+/** The rendered named collections: name → keys (values as text or `{ '@from_env': ... }`). */
+export function renderedNamedCollections(files: readonly RenderedFile[]): Map<string, XmlObject> {
+  const collections = new Map<string, XmlObject>();
+  for (const f of files) {
+    if (!f.path.endsWith('.xml')) continue;
+    const root = parse(f.content).clickhouse as XmlObject | undefined;
+    const named = root?.named_collections as XmlObject | undefined;
+    if (named === undefined || typeof named !== 'object') continue;
+    for (const [name, keys] of Object.entries(named)) {
+      if (!name.startsWith('@') && keys !== null && typeof keys === 'object') collections.set(name, { ...(collections.get(name) ?? {}), ...(keys as XmlObject) });
+    }
+  }
+  return collections;
+}
+
+/** What the override file changed, for the report. */
+export interface OverrideSummary {
+  readonly file: RenderedFile;
+  /** Named collections whose auth was dropped for the plaintext mock, with the keys dropped. */
+  readonly authDropped: ReadonlyMap<string, readonly string[]>;
+}
+
+/**
+ * `config.d/zz_rehearsal.xml`, merged after every rendered file: the same clusters with every
+ * shard on the engine itself, the same named collections without TLS/SASL, no ZooKeeper, and
+ * consumer groups that start at the earliest offset. A cluster or collection the rendered config
+ * lacks stays missing, so the rehearsal still catches it.
+ */
+export function rehearsalOverrides(files: readonly RenderedFile[]): OverrideSummary {
+  const remote: XmlObject = { '@replace': 'replace' };
+  for (const [name, shards] of renderedClusters(files)) {
+    remote[name] = { shard: Array.from({ length: Math.max(1, shards) }, () => ({ replica: { host: 'localhost', port: REHEARSAL_TCP_PORT } })) };
+  }
+  const named: XmlObject = {};
+  const authDropped = new Map<string, string[]>();
+  for (const [name, keys] of renderedNamedCollections(files)) {
+    const kept: XmlObject = { '@replace': 'replace' };
+    const dropped: string[] = [];
+    for (const [k, v] of Object.entries(keys)) {
+      if (AUTH_KEYS.test(k)) dropped.push(k);
+      else kept[k] = v;
+    }
+    named[name] = kept;
+    if (dropped.length > 0) authDropped.set(name, dropped);
+  }
+  const root: XmlObject = {
+    tcp_port: REHEARSAL_TCP_PORT,
+    remote_servers: remote,
+    zookeeper: { '@remove': 'remove' },
+    distributed_ddl: { '@remove': 'remove' },
+    kafka: {
+      auto_offset_reset: 'earliest',
+      // Short group timeouts: librdkafka's mock coordinator waits session.timeout.ms − 1 s for
+      // members that join late (a node's second consumer) or never leave (a replaced node).
+      session_timeout_ms: REHEARSAL_SESSION_TIMEOUT_MS,
+      heartbeat_interval_ms: 500,
+      use_environment_credentials: { '@remove': 'remove' },
+    },
+  };
+  if (Object.keys(named).length > 0) root.named_collections = named;
+  return { file: { path: 'config.d/zz_rehearsal.xml', content: xml(root) }, authDropped };
+}
+
+/** `users.d/zz_rehearsal.xml`: the rehearsal's profile settings on top of the rendered ones. */
+export function rehearsalProfile(): RenderedFile {
+  return { path: 'users.d/zz_rehearsal.xml', content: xml({ profiles: { default: { ...REHEARSAL_PROFILE } } }) };
+}
+
+const STRING_LITERAL = String.raw`'(?:[^'\\]|\\.)*'`;
+const REPLICATED_ENGINE = new RegExp(String.raw`\bReplicated(\w*MergeTree)\(\s*${STRING_LITERAL}\s*,\s*${STRING_LITERAL}\s*(,\s*)?`, 'g');
+
+/**
+ * A statement with its Replicated engines turned into their twins: `ReplicatedReplacingMergeTree(
+ * '/path', '{replica}', _timestamp)` → `ReplacingMergeTree(_timestamp)`. Only the engine call
+ * changes; the ZooKeeper path and replica are the first two arguments of every Replicated engine.
+ */
+export function nonReplicatedTwin(statement: string): string {
+  return statement.replace(REPLICATED_ENGINE, (_m, family: string) => `${family}(`);
+}
+
+/**
+ * Kafka table settings the rehearsal caps, with why. librdkafka's mock coordinator (Debian's 2.0.2)
+ * does not settle a group whose members join a few hundred milliseconds apart, as a node's
+ * consumers do, so each Kafka table runs one consumer (the model checks consumer counts against
+ * partitions). A consumer takes part in a rebalance only between polls, so long polls (PostHog's
+ * 10 s, for WarpStream) make every join and every replacement wait; the rehearsal polls for 500 ms.
+ */
+export const REHEARSAL_KAFKA_CAPS: Readonly<Record<string, number>> = {
+  kafka_num_consumers: 1,
+  kafka_poll_timeout_ms: 500,
+};
+
+/**
+ * A statement with the capped Kafka settings lowered to the rehearsal's values. Returns the
+ * statement and each setting it changed with the value it had.
+ */
+export function capKafkaSettings(statement: string): { readonly sql: string; readonly changed: ReadonlyMap<string, number> } {
+  const changed = new Map<string, number>();
+  let sql = statement;
+  for (const [setting, cap] of Object.entries(REHEARSAL_KAFKA_CAPS)) {
+    sql = sql.replace(new RegExp(String.raw`\b${setting}\s*=\s*(\d+)`, 'g'), (m, n: string) => {
+      if (Number(n) <= cap) return m;
+      changed.set(setting, Number(n));
+      return `${setting} = ${cap}`;
+    });
+  }
+  return { sql, changed };
+}

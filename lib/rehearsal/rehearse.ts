@@ -1,0 +1,316 @@
+import { LegDocument, RehearsalBundle, RehearsalError, StreamDocument } from './bundle';
+import { EngineProcess } from './engine-process';
+import { firstLine, RehearsalSession, RoleEngine, topicKey, TopicRef } from './session';
+
+/** One leg of a stream in the report. */
+export interface LegReport {
+  readonly backend: string;
+  readonly topic: string;
+  readonly consumerGroup: string;
+  readonly roles: readonly string[];
+  readonly kafkaTable: string;
+  /** Messages on the leg's topic. */
+  readonly produced: number;
+  /** Messages the leg's Kafka tables read (system.kafka_consumers). */
+  readonly consumed: number;
+  /** Messages on the topic past the consumers' positions. */
+  readonly lag: number;
+}
+
+/** One stream in the report. */
+export interface StreamReport {
+  readonly name: string;
+  /** `posthog.groups`, or `topic events_by_team on warpstream_ingestion` for a ShuffleHog stream. */
+  readonly target: string;
+  readonly expected: number;
+  readonly landed: number;
+  /** Seconds from the first produced event until every expected row had landed. */
+  readonly secondsToLand?: number;
+  readonly ok: boolean;
+  /** What broke the chain, naming the object. */
+  readonly problem?: string;
+  readonly legs: readonly LegReport[];
+}
+
+export interface RehearsalReport {
+  readonly region: string;
+  readonly ok: boolean;
+  readonly streams: readonly StreamReport[];
+  /** What the rehearsal changed in the rendered config to run offline. */
+  readonly notes: readonly string[];
+  readonly seconds: number;
+}
+
+export interface RehearseOptions {
+  readonly bundle: RehearsalBundle;
+  /**
+   * Events generated per source topic.
+   * @default 20
+   */
+  readonly eventsPerTopic?: number;
+  /**
+   * JSON lines to produce instead of generated events, by source topic name.
+   * @default generated from each Kafka table's columns
+   */
+  readonly events?: Readonly<Record<string, readonly string[]>>;
+  /**
+   * How long to wait for every event to land.
+   * @default 90 s
+   */
+  readonly timeoutMs?: number;
+  /** Progress lines while waiting. @default none */
+  readonly onProgress?: (line: string) => void;
+  /** Folder for the engines' disks. @default a temporary folder, removed afterwards */
+  readonly workDir?: string;
+}
+
+const POLL_MS = 250;
+
+/** Streams and legs as a flow: which topics are produced by the region itself (ShuffleHog sinks). */
+export interface Flow {
+  readonly streams: readonly StreamDocument[];
+  /** Topics the region consumes but nothing in it produces: the rehearsal produces these. */
+  readonly sources: readonly (TopicRef & { readonly stream: StreamDocument; readonly leg: LegDocument })[];
+}
+
+export function flowOf(streams: readonly StreamDocument[]): Flow {
+  const sinks = new Set(streams.filter((s) => s.shuffle).map((s) => topicKey(s.shuffle!)));
+  const seen = new Set<string>();
+  const sources: (TopicRef & { stream: StreamDocument; leg: LegDocument })[] = [];
+  for (const stream of streams) {
+    for (const leg of stream.legs) {
+      const key = topicKey(leg);
+      if (sinks.has(key) || seen.has(key)) continue;
+      seen.add(key);
+      sources.push({ backend: leg.backend, topic: leg.topic, stream, leg });
+    }
+  }
+  return { streams, sources };
+}
+
+/** Messages expected on each topic: produced ones on sources, and for each ShuffleHog sink what its legs read. */
+export function expectedMessages(flow: Flow, produced: ReadonlyMap<string, number>): Map<string, number> {
+  const expected = new Map(produced);
+  // A sink can feed another ShuffleHog stream; resolve until nothing changes (streams are few).
+  for (let round = 0; round <= flow.streams.length; round++) {
+    for (const s of flow.streams) {
+      if (!s.shuffle) continue;
+      expected.set(topicKey(s.shuffle), s.legs.reduce((n, l) => n + (expected.get(topicKey(l)) ?? 0), 0));
+    }
+  }
+  return expected;
+}
+
+function enginesFor(stream: StreamDocument, engines: readonly RoleEngine[]): RoleEngine[] {
+  const roles = new Set(stream.legs.flatMap((l) => l.roles));
+  return engines.filter((e) => roles.has(e.role));
+}
+
+/** Messages read and lag of a leg on the given engines. */
+export async function legProgress(session: RehearsalSession, leg: LegDocument, engines: readonly RoleEngine[]): Promise<{ consumed: number; lag: number }> {
+  let consumed = 0;
+  const positions = new Map<number, number>();
+  for (const e of engines.filter((x) => leg.roles.includes(x.role) && x.engine.running)) {
+    const rows = await e.engine.rows<{ n: string | number; p: number[]; o: (string | number)[] }>(
+      `SELECT num_messages_read AS n, assignments.partition_id AS p, assignments.current_offset AS o FROM system.kafka_consumers ` +
+      `WHERE database = '${session.database}' AND table = '${leg.kafkaTable}'`);
+    for (const r of rows) {
+      consumed += Number(r.n);
+      r.p.forEach((p, i) => positions.set(p, Math.max(positions.get(p) ?? 0, Number(r.o[i]))));
+    }
+  }
+  let lag = 0;
+  const marks = await session.mock(leg.backend).highWatermarks(leg.topic).catch(() => new Map<number, number>());
+  for (const [p, hw] of marks) lag += Math.max(0, hw - Math.max(0, positions.get(p) ?? 0));
+  return { consumed, lag };
+}
+
+/** Rows (or, for ShuffleHog, messages on the sink topic) a stream has delivered. */
+async function delivered(session: RehearsalSession, stream: StreamDocument, engines: readonly RoleEngine[]): Promise<number> {
+  if (stream.shuffle) return (await session.mock(stream.shuffle.backend).consumeAll(stream.shuffle.topic).catch(() => [])).length;
+  return session.rowsIn(stream.dataTable, enginesFor(stream, engines));
+}
+
+function targetOf(session: RehearsalSession, stream: StreamDocument): string {
+  return stream.shuffle ? `topic ${stream.shuffle.topic} on ${stream.shuffle.backend}` : `${session.database}.${stream.dataTable}`;
+}
+
+/**
+ * Runs a region's data path offline: a mock Kafka cluster per backend, one engine per ingestion
+ * role loaded with that role's rendered config and SQL plus the data role's tables, sample events
+ * on every source topic, and a wait until they land. The report says per stream and leg what was
+ * produced, what landed, how long it took and the consumer lag, and names the object that broke
+ * the chain when something is missing.
+ */
+export async function rehearse(options: RehearseOptions): Promise<RehearsalReport> {
+  const started = Date.now();
+  const progress = options.onProgress ?? (() => undefined);
+  const session = await RehearsalSession.start(options.bundle, { workDir: options.workDir, onProgress: progress });
+  try {
+    return await runRehearsal(session, options, started);
+  } finally {
+    await session.close();
+  }
+}
+
+/** The rehearsal on an open session (drills reuse it). */
+export async function runRehearsal(session: RehearsalSession, options: Omit<RehearseOptions, 'bundle'>, started = Date.now()): Promise<RehearsalReport> {
+  const topology = session.bundle.topology;
+  const progress = session.progress;
+  const notes: string[] = [];
+  const loadProblems = new Map<string, string>();
+  const roles = session.consumingRoles();
+  progress(`${topology.name}: starting ${roles.length} engine${roles.length === 1 ? '' : 's'} (${roles.join(', ')}) and ${session.mocks.size} mock Kafka cluster${session.mocks.size === 1 ? '' : 's'}`);
+  const engines: RoleEngine[] = [];
+  await Promise.all(roles.map(async (role) => {
+    try {
+      engines.push(await session.startEngine(role));
+    } catch (e) {
+      loadProblems.set(role, e instanceof Error ? e.message : String(e));
+    }
+  }));
+  for (const role of roles) {
+    for (const [collection, keys] of session.engineConfig(role).authDropped) {
+      const note = `named collection ${collection}: ${keys.join(', ')} dropped (the mock broker is plaintext)`;
+      if (!notes.includes(note)) notes.push(note);
+    }
+  }
+
+  const flow = flowOf(topology.streams);
+  const produced = new Map<string, number>();
+  const count = options.eventsPerTopic ?? 20;
+  const produceStart = Date.now();
+  for (const src of flow.sources) {
+    const engine = engines.find((e) => src.leg.roles.includes(e.role));
+    if (engine === undefined) continue;
+    try {
+      produced.set(topicKey(src), await session.produceFor(src.stream, src.leg, engine.engine, count, 0, options.events?.[src.topic]));
+    } catch (e) {
+      loadProblems.set(`${src.stream.name}`, e instanceof Error ? e.message : String(e));
+    }
+  }
+  const expected = expectedMessages(flow, produced);
+  const streamExpected = new Map(topology.streams.map((s) => [s.name, s.legs.reduce((n, l) => n + (expected.get(topicKey(l)) ?? 0), 0)]));
+  progress(`${topology.name}: produced ${[...produced.values()].reduce((a, b) => a + b, 0)} events to ${produced.size} topic${produced.size === 1 ? '' : 's'}; waiting for them to land`);
+
+  const landedAt = new Map<string, number>();
+  const landed = new Map<string, number>();
+  const deadline = Date.now() + (options.timeoutMs ?? 90_000);
+  let lastProgress = 0;
+  for (;;) {
+    for (const s of topology.streams) {
+      if (landedAt.has(s.name) || !enginesFor(s, engines).length) continue;
+      const n = await delivered(session, s, engines);
+      landed.set(s.name, n);
+      if (n >= (streamExpected.get(s.name) ?? 0) && (streamExpected.get(s.name) ?? 0) > 0) landedAt.set(s.name, Date.now());
+    }
+    const waiting = topology.streams.filter((s) => !landedAt.has(s.name) && enginesFor(s, engines).length > 0);
+    if (Date.now() - lastProgress >= 1000 || waiting.length === 0) {
+      lastProgress = Date.now();
+      progress(`  ${((Date.now() - produceStart) / 1000).toFixed(1)} s: ` +
+        topology.streams.map((s) => `${s.name} ${landed.get(s.name) ?? 0}/${streamExpected.get(s.name) ?? 0}${landedAt.has(s.name) ? ' ✓' : ''}`).join(', '));
+    }
+    if (waiting.length === 0 || Date.now() > deadline) break;
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+
+  const streams: StreamReport[] = [];
+  for (const s of topology.streams) {
+    const legs: LegReport[] = [];
+    for (const l of s.legs) {
+      const p = await legProgress(session, l, engines).catch(() => ({ consumed: 0, lag: 0 }));
+      legs.push({
+        backend: l.backend, topic: l.topic, consumerGroup: l.consumerGroup, roles: l.roles, kafkaTable: l.kafkaTable,
+        produced: expected.get(topicKey(l)) ?? 0, consumed: p.consumed, lag: p.lag,
+      });
+    }
+    const want = streamExpected.get(s.name) ?? 0;
+    let got = landed.get(s.name) ?? 0;
+    // One more look: rows may land between the last poll and the deadline.
+    if (!landedAt.has(s.name) && enginesFor(s, engines).length > 0) got = await delivered(session, s, engines).catch(() => got);
+    let problem: string | undefined;
+    const roleProblem = s.legs.flatMap((l) => l.roles).map((r) => loadProblems.get(r)).find((p) => p !== undefined) ?? loadProblems.get(s.name);
+    if (roleProblem !== undefined) problem = roleProblem;
+    else if (want === 0) problem = `nothing was produced for stream ${s.name}`;
+    else if (got > want) problem = `${targetOf(session, s)} holds ${got} rows for ${want} events: duplicates`;
+    else if (got < want) problem = await diagnose(session, s, engines, legs, got, want);
+    streams.push({
+      name: s.name, target: targetOf(session, s), expected: want, landed: got, ok: problem === undefined,
+      secondsToLand: landedAt.has(s.name) ? (landedAt.get(s.name)! - produceStart) / 1000 : undefined, problem, legs,
+    });
+  }
+  return { region: topology.name, ok: streams.every((s) => s.ok), streams, notes: [...notes, ...[...session.notes].sort()], seconds: (Date.now() - started) / 1000 };
+}
+
+async function exists(engine: EngineProcess, database: string, table: string): Promise<boolean> {
+  return (await engine.count(`SELECT count() FROM system.tables WHERE database = '${database}' AND name = '${table}'`)) > 0;
+}
+
+/**
+ * Walks a stream's chain where it lost events (Kafka table → consumer → view → writable table →
+ * data table) and names the first object that broke it.
+ */
+export async function diagnose(
+  session: RehearsalSession, stream: StreamDocument, engines: readonly RoleEngine[], legs: readonly LegReport[], got: number, want: number,
+): Promise<string> {
+  const db = session.database;
+  const prefix = `${stream.name}: ${got} of ${want} landed in ${targetOf(session, stream)}`;
+  for (const [i, leg] of stream.legs.entries()) {
+    for (const e of engines.filter((x) => leg.roles.includes(x.role))) {
+      const engine = e.engine;
+      const where = `on a ${e.role} node`;
+      if (!(await exists(engine, db, leg.kafkaTable))) return `${prefix}; Kafka table ${db}.${leg.kafkaTable} does not exist ${where}`;
+      if (!(await exists(engine, db, leg.materializedView))) return `${prefix}; materialized view ${db}.${leg.materializedView} does not exist ${where}`;
+      const consumers = await engine.rows<{ ex: string[]; missing: string[][] | string[] }>(
+        `SELECT exceptions.text AS ex, missing_dependencies AS missing FROM system.kafka_consumers WHERE database = '${db}' AND table = '${leg.kafkaTable}'`);
+      const mv = await engine.rows<{ q: string }>(`SELECT create_table_query AS q FROM system.tables WHERE database = '${db}' AND name = '${leg.materializedView}'`);
+      const to = /\bTO\s+([`\w]+)\.([`\w]+)/i.exec(mv[0]?.q ?? '');
+      if (to && !(await exists(engine, to[1].replace(/`/g, ''), to[2].replace(/`/g, '')))) {
+        return `${prefix}; materialized view ${db}.${leg.materializedView} writes to ${to[1]}.${to[2]}, which does not exist ${where}`;
+      }
+      const errors = consumers.flatMap((c) => c.ex).filter((t) => t.trim() !== '');
+      if (errors.length > 0) return `${prefix}; Kafka table ${db}.${leg.kafkaTable} (topic ${leg.topic} on ${leg.backend}) ${where}: ${firstLine(errors[errors.length - 1])}`;
+      if (!stream.shuffle) {
+        const writable = await engine.rows<{ e: string }>(`SELECT engine_full AS e FROM system.tables WHERE database = '${db}' AND name = '${leg.writableTable}'`);
+        if (writable.length === 0) return `${prefix}; writable table ${db}.${leg.writableTable} does not exist ${where}`;
+        const target = /Distributed\('([^']*)',\s*'([^']*)',\s*'([^']*)'/.exec(writable[0].e);
+        if (target) {
+          const [, cluster, tdb, table] = target;
+          if ((await engine.count(`SELECT count() FROM system.clusters WHERE cluster = '${cluster}'`)) === 0) {
+            return `${prefix}; writable table ${db}.${leg.writableTable} sends to cluster ${cluster}, which is not in remote_servers ${where}`;
+          }
+          if (!(await exists(engine, tdb, table))) return `${prefix}; writable table ${db}.${leg.writableTable} sends to ${tdb}.${table}, which does not exist on the data nodes`;
+        }
+      }
+      if (legs[i] !== undefined && legs[i].consumed === 0) {
+        return `${prefix}; Kafka table ${db}.${leg.kafkaTable} read nothing from topic ${leg.topic} on ${leg.backend} (group ${leg.consumerGroup}) ${where}`;
+      }
+    }
+  }
+  const recent = await Promise.all(engines.filter((e) => e.engine.running).map((e) => e.engine.rows<{ m: string }>(
+    `SELECT last_error_message AS m FROM system.errors WHERE last_error_time > now() - 120 ORDER BY last_error_time DESC LIMIT 1`).catch(() => [])));
+  const hint = recent.flat()[0]?.m;
+  return `${prefix} within the time limit${hint ? `; last engine error: ${firstLine(hint)}` : ''}`;
+}
+
+/** The report as text: one line per stream and leg, then notes. */
+export function formatReport(report: RehearsalReport): string {
+  const lines: string[] = [];
+  lines.push(`Rehearsal of ${report.region}: ${report.ok ? 'every event landed' : 'FAILED'} (${report.seconds.toFixed(1)} s)`);
+  for (const s of report.streams) {
+    const time = s.secondsToLand !== undefined ? `${s.secondsToLand.toFixed(1)} s` : '—';
+    lines.push(`  ${s.ok ? '✓' : '✗'} ${s.name} → ${s.target}: ${s.landed}/${s.expected} landed in ${time}`);
+    for (const l of s.legs) {
+      lines.push(`      leg ${l.backend}/${l.topic} (group ${l.consumerGroup}, ${l.roles.join(', ')}): produced ${l.produced}, consumed ${l.consumed}, lag ${l.lag}`);
+    }
+    if (s.problem) lines.push(`      broken: ${s.problem}`);
+  }
+  for (const n of report.notes) lines.push(`  note: ${n}`);
+  return lines.join('\n');
+}
+
+/** Throws a `RehearsalError` listing every broken stream, if any. */
+export function assertRehearsalPassed(report: RehearsalReport): void {
+  const broken = report.streams.filter((s) => !s.ok);
+  if (broken.length > 0) throw new RehearsalError(`Rehearsal of ${report.region} failed:\n` + broken.map((s) => `  - ${s.problem}`).join('\n'));
+}

@@ -1,0 +1,80 @@
+/**
+ * Sample events for a stream, generated from the columns its Kafka table parses. Every event
+ * differs from the others in every column it can, so rows never share a sorting key and a
+ * Replacing or Collapsing table keeps each one (counts with FINAL stay exact).
+ */
+
+export interface ColumnType {
+  readonly name: string;
+  readonly type: string;
+}
+
+const BASE_TIME_MS = Date.UTC(2026, 0, 15, 12, 0, 0);
+
+function unwrap(type: string): string {
+  const m = /^(?:Nullable|LowCardinality)\((.*)\)$/.exec(type.trim());
+  return m ? unwrap(m[1]) : type.trim();
+}
+
+function pad(n: number, width: number): string {
+  return String(n).padStart(width, '0');
+}
+
+function dateTime(i: number, withFraction: boolean): string {
+  const d = new Date(BASE_TIME_MS + i * 61_000);
+  const s = `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1, 2)}-${pad(d.getUTCDate(), 2)} ${pad(d.getUTCHours(), 2)}:${pad(d.getUTCMinutes(), 2)}:${pad(d.getUTCSeconds(), 2)}`;
+  return withFraction ? `${s}.${pad(i % 1_000_000, 6)}` : s;
+}
+
+/** A value of a ClickHouse type for the i-th event, or undefined when the type is not generated (the engine then uses the default). */
+export function sampleValue(column: ColumnType, i: number): unknown {
+  const type = unwrap(column.type);
+  const int = /^U?Int(\d+)$/.exec(type);
+  if (int) {
+    const unsigned = type.startsWith('U');
+    const bits = Number(int[1]);
+    // Stay inside the type's range: small types wrap, so counts above their range repeat values.
+    const max = bits >= 32 ? 1_000_000_000 : unsigned ? 2 ** bits : 2 ** (bits - 1);
+    const v = (i + 1) % max;
+    return bits > 32 ? String(v) : v;
+  }
+  if (/^Float(32|64)$/.test(type) || /^Decimal/.test(type)) return i + 0.5;
+  if (/^(String|VARCHAR|FixedString\(\d+\)|TEXT)$/i.test(type)) {
+    const fixed = /^FixedString\((\d+)\)$/.exec(type);
+    const s = `${column.name}_${i}`;
+    return fixed ? s.slice(-Number(fixed[1])) : s;
+  }
+  if (type === 'UUID') return `00000000-0000-4000-8000-${pad(i, 12)}`;
+  if (type === 'Date' || type === 'Date32') return dateTime(i * 1440, false).slice(0, 10);
+  if (/^DateTime64/.test(type)) return dateTime(i, true);
+  if (/^DateTime/.test(type)) return dateTime(i, false);
+  if (type === 'Bool' || type === 'Boolean') return i % 2 === 0;
+  if (/^Array\(/.test(type)) return [];
+  if (/^Map\(/.test(type)) return {};
+  if (/^Enum8|^Enum16/.test(type)) {
+    const first = /'((?:[^'\\]|\\.)*)'/.exec(type);
+    return first ? first[1] : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * `count` JSON events (one line each) for a Kafka table with these columns. Columns named like a
+ * Collapsing engine's sign get 1, so every row counts once. `offset` shifts the values, so a
+ * second batch for the same stream never repeats the first.
+ */
+export function sampleEvents(columns: readonly ColumnType[], count: number, options: { readonly offset?: number; readonly signColumns?: readonly string[] } = {}): string[] {
+  const offset = options.offset ?? 0;
+  const signs = new Set(options.signColumns ?? []);
+  const events: string[] = [];
+  for (let n = 0; n < count; n++) {
+    const i = n + offset;
+    const event: Record<string, unknown> = {};
+    for (const c of columns) {
+      const v = signs.has(c.name) ? 1 : sampleValue(c, i);
+      if (v !== undefined) event[c.name] = v;
+    }
+    events.push(JSON.stringify(event));
+  }
+  return events;
+}

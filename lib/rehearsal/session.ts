@@ -1,0 +1,221 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { RenderedFile } from '../render/file';
+import { LegDocument, nodeConfigFiles, RehearsalBundle, RehearsalError, roleStatements, StreamDocument } from './bundle';
+import { EngineProcess, EngineQueryError } from './engine-process';
+import { kcatAvailable, MockKafkaCluster } from './mock-kafka';
+import { fromEnvVariables, nonReplicatedTwin, rehearsalOverrides, rehearsalProfile, capKafkaSettings, REHEARSAL_KAFKA_CAPS } from './overrides';
+import { ColumnType, sampleEvents } from './sample-events';
+
+/** A topic on a backend. */
+export interface TopicRef {
+  readonly backend: string;
+  readonly topic: string;
+}
+
+export function topicKey(t: TopicRef): string {
+  return `${t.backend}/${t.topic}`;
+}
+
+/** The role (`hostClusterRole`) all the data role's statements run on. */
+export const DATA_ROLE = 'data';
+
+/** An engine standing in for one node of an ingestion role, with the storage node's tables beside it. */
+export interface RoleEngine {
+  readonly role: string;
+  readonly engine: EngineProcess;
+  /** Objects the role's SQL created (not the data role's): what an ingestion node's disk holds. */
+  readonly ownedObjects: readonly string[];
+}
+
+/** A ClickHouse error's first line, without the client's prefix and the stack trace. */
+export function firstLine(message: string): string {
+  const line = message.split('\n').find((l) => l.trim() !== '') ?? message;
+  return line.replace(/^Query failed:\s*/, '').replace(/^Code: \d+\. DB::Exception: /, '').replace(/\s*Stack trace.*$/, '').trim();
+}
+
+/** `CREATE TABLE IF NOT EXISTS posthog.kafka_groups ...` → `posthog.kafka_groups`. */
+export function createdObject(statement: string): string | undefined {
+  const m = /CREATE\s+(?:TABLE|MATERIALIZED\s+VIEW|VIEW|DATABASE|DICTIONARY)\s+(?:IF\s+NOT\s+EXISTS\s+)?([`\w.]+)/i.exec(statement);
+  return m?.[1].replace(/`/g, '');
+}
+
+export interface SessionOptions {
+  /**
+   * Folder for the engines' disks.
+   * @default a new folder under the OS temp dir, removed on close
+   */
+  readonly workDir?: string;
+  /** Progress lines. @default none */
+  readonly onProgress?: (line: string) => void;
+}
+
+/**
+ * The moving parts of a rehearsal: one mock Kafka cluster per backend, engines per role, and the
+ * region's artifacts. Drills use it to stop and replace engines; `close()` ends everything.
+ */
+export class RehearsalSession {
+  public static async start(bundle: RehearsalBundle, options: SessionOptions = {}): Promise<RehearsalSession> {
+    if (!kcatAvailable()) {
+      throw new RehearsalError('kcat is not installed: the rehearsal runs librdkafka\'s mock Kafka cluster through it (Debian/Ubuntu: apt-get install kcat)');
+    }
+    const ownsDir = options.workDir === undefined;
+    const dir = options.workDir ?? fs.mkdtempSync(path.join(os.tmpdir(), `rehearsal-${bundle.topology.name}-`));
+    const session = new RehearsalSession(bundle, dir, ownsDir, options.onProgress ?? (() => undefined));
+    try {
+      const used = new Set<string>();
+      for (const s of bundle.topology.streams) {
+        s.legs.forEach((l) => used.add(l.backend));
+        if (s.shuffle) used.add(s.shuffle.backend);
+      }
+      await Promise.all([...used].map(async (b) => session.mocks.set(b, await MockKafkaCluster.start())));
+      // Topics exist before any consumer subscribes, as they would on a real backend.
+      for (const s of bundle.topology.streams) {
+        for (const t of [...s.legs, ...(s.shuffle ? [s.shuffle] : [])]) await session.mock(t.backend).createTopic(t.topic);
+      }
+    } catch (e) {
+      await session.close();
+      throw e;
+    }
+    return session;
+  }
+
+  public readonly mocks = new Map<string, MockKafkaCluster>();
+  /** What the rehearsal changed in the rendered artifacts to run offline. */
+  public readonly notes: string[] = [];
+  private readonly engines: RoleEngine[] = [];
+  private engineCount = 0;
+
+  private constructor(
+    public readonly bundle: RehearsalBundle,
+    public readonly dir: string,
+    private readonly ownsDir: boolean,
+    public readonly progress: (line: string) => void,
+  ) {}
+
+  public get database(): string {
+    return this.bundle.topology.database;
+  }
+
+  public mock(backend: string): MockKafkaCluster {
+    const m = this.mocks.get(backend);
+    if (m === undefined) throw new RehearsalError(`no mock cluster for backend ${backend}`);
+    return m;
+  }
+
+  /** Roles that consume at least one leg, in tier order. */
+  public consumingRoles(): string[] {
+    const roles = new Set(this.bundle.topology.streams.flatMap((s) => s.legs.flatMap((l) => l.roles)));
+    return this.bundle.topology.ingestionTiers.map((t) => t.role).filter((r) => roles.has(r));
+  }
+
+  /** The config an engine for `role` loads: the rendered files plus the rehearsal's overrides. */
+  public engineConfig(role: string): { files: RenderedFile[]; env: Record<string, string>; authDropped: ReadonlyMap<string, readonly string[]> } {
+    const rendered = nodeConfigFiles(this.bundle, role);
+    const overrides = rehearsalOverrides(rendered);
+    const env: Record<string, string> = {};
+    // Every from_env value must be set or the config does not load; only broker lists matter here.
+    for (const v of fromEnvVariables(rendered)) env[v] = process.env[v] ?? 'rehearsal';
+    for (const b of this.bundle.topology.kafkaBackends) {
+      const mock = this.mocks.get(b.name);
+      if (mock) env[b.brokerListEnv] = mock.bootstrapServers;
+    }
+    return { files: [...rendered, overrides.file, rehearsalProfile()], env, authDropped: overrides.authDropped };
+  }
+
+  /**
+   * Starts an engine for a role on `dir` (a new folder unless given: an existing one keeps its
+   * disk) and runs the data role's SQL (Replicated engines as twins) and then the role's SQL.
+   * A failing statement throws a `RehearsalError` naming its file and object.
+   */
+  public async startEngine(role: string, options: { readonly dir?: string; readonly skipDataSql?: boolean } = {}): Promise<RoleEngine> {
+    const dir = options.dir ?? path.join(this.dir, `${role}-${++this.engineCount}`);
+    const { files, env } = this.engineConfig(role);
+    const engine = await EngineProcess.start({ dir, configFiles: files, env });
+    try {
+      if (!options.skipDataSql) await this.runStatements(engine, DATA_ROLE, true);
+      const before = new Set(await this.tables(engine));
+      await this.runStatements(engine, role, false);
+      const owned = (await this.tables(engine)).filter((t) => !before.has(t));
+      // Counts must be exact: no merge may fold equal keys while the rehearsal counts rows.
+      for (const s of this.bundle.topology.streams) {
+        if (s.shuffle === null) await engine.query(`SYSTEM STOP MERGES ${this.database}.${s.dataTable}`).catch(() => undefined);
+      }
+      const re: RoleEngine = { role, engine, ownedObjects: owned };
+      this.engines.push(re);
+      return re;
+    } catch (e) {
+      await engine.kill();
+      throw e;
+    }
+  }
+
+  private async tables(engine: EngineProcess): Promise<string[]> {
+    const out = await engine.query(`SELECT name FROM system.tables WHERE database = '${this.database.replace(/'/g, "\\'")}' ORDER BY name`, 'TSVRaw');
+    return out.split('\n').filter((l) => l !== '');
+  }
+
+  private async runStatements(engine: EngineProcess, role: string, twins: boolean): Promise<void> {
+    for (const file of roleStatements(this.bundle, role)) {
+      const capped = capKafkaSettings(twins ? nonReplicatedTwin(file.content) : file.content);
+      const sql = capped.sql.trim().replace(/;\s*$/, '');
+      for (const [setting, was] of capped.changed) {
+        const note = `${createdObject(sql) ?? file.path}: ${setting} ${was} → ${REHEARSAL_KAFKA_CAPS[setting]} for the mock broker`;
+        if (!this.notes.includes(note)) this.notes.push(note);
+      }
+      try {
+        await engine.query(sql);
+      } catch (e) {
+        const object = createdObject(sql) ?? 'its statement';
+        const message = e instanceof EngineQueryError ? e.clickhouseMessage : String(e);
+        throw new RehearsalError(`${file.path} (${object}) failed on a ${role} node: ${firstLine(message)}`);
+      }
+    }
+  }
+
+  /** Engines currently running. */
+  public get runningEngines(): readonly RoleEngine[] {
+    return this.engines.filter((e) => e.engine.running);
+  }
+
+  public forget(engine: RoleEngine): void {
+    const i = this.engines.indexOf(engine);
+    if (i >= 0) this.engines.splice(i, 1);
+  }
+
+  /** The columns a Kafka table parses from each message, from a running engine. */
+  public async kafkaColumns(engine: EngineProcess, table: string): Promise<ColumnType[]> {
+    return engine.rows<ColumnType>(
+      `SELECT name, type FROM system.columns WHERE database = '${this.database}' AND table = '${table}' AND default_kind = '' ORDER BY position`);
+  }
+
+  /** Produces `count` generated events (or the given JSON lines) for a leg's topic. */
+  public async produceFor(stream: StreamDocument, leg: LegDocument, engine: EngineProcess, count: number, offset = 0, lines?: readonly string[]): Promise<number> {
+    let events = lines;
+    if (events === undefined) {
+      const columns = await this.kafkaColumns(engine, leg.kafkaTable);
+      if (columns.length === 0) throw new RehearsalError(`Kafka table ${this.database}.${leg.kafkaTable} has no columns on a ${leg.roles.join('/')} node (is it missing?)`);
+      const signs = stream.engine.family.includes('Collapsing') ? columns.filter((c) => /^Int8$/.test(c.type) && /sign/i.test(c.name)).map((c) => c.name) : [];
+      events = sampleEvents(columns, count, { offset, signColumns: signs });
+    }
+    await this.mock(leg.backend).produce(leg.topic, events.map((payload) => ({ payload })));
+    return events.length;
+  }
+
+  /** Rows in a data table across the given engines (no FINAL: every inserted row). */
+  public async rowsIn(table: string, engines: readonly RoleEngine[], final = false): Promise<number> {
+    let n = 0;
+    for (const e of engines) n += await e.engine.count(`SELECT count() FROM ${this.database}.${table}${final ? ' FINAL' : ''}`);
+    return n;
+  }
+
+  /** Ends every engine and mock cluster and removes the work folder it created. */
+  public async close(): Promise<void> {
+    await Promise.all(this.engines.map((e) => e.engine.kill()));
+    this.engines.length = 0;
+    for (const m of this.mocks.values()) m.stop();
+    this.mocks.clear();
+    if (this.ownsDir) fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
