@@ -33,6 +33,9 @@ describe('examples', () => {
     expect(text).toContain('"prevent_destroy":false');
     expect(text).not.toContain('"prevent_destroy":true');
     expect(text).not.toContain('"disable_api_termination":true');
+    // The policy pack passes only because the region says why prevent_destroy is off.
+    expect(dev.policy.violations).toEqual([]);
+    expect(new Set(dev.policy.suppressed.map((s) => s.ruleId))).toEqual(new Set(['stateful-prevent-destroy']));
   });
 
   describe('MSK → WarpStream migration', () => {
@@ -43,6 +46,10 @@ describe('examples', () => {
     });
     const groupsOf = (p: MigrationPhase): TopologyJson['streams'][number] =>
       (JSON.parse(phases[p].artifacts.get('topology.json')!) as TopologyJson).streams.find((s) => s.name === 'groups')!;
+
+    test('every phase passes the policy pack', () => {
+      for (const phase of Object.values(phases)) expect(phase.policy).toEqual({ violations: [], suppressed: [] });
+    });
 
     test('both legs live: two consumer groups, one data table', () => {
       const groups = groupsOf(MigrationPhase.BOTH_LEGS);
@@ -81,6 +88,7 @@ describe('examples', () => {
 
   test('ShuffleHog: the shufflehog tier re-keys into a topic that the events tier consumes', () => {
     const { shuffle } = synthStacks({ shuffle: SHUFFLEHOG_REGION });
+    expect(shuffle.policy).toEqual({ violations: [], suppressed: [] });
     const { streams } = JSON.parse(shuffle.artifacts.get('topology.json')!) as TopologyJson;
     const shuffler = streams.find((s) => s.shuffle !== null)!;
     expect(shuffler.shuffle).toMatchObject({ topic: 'events_json_by_team_event', producerTable: 'kafka_events_shufflehog_shuffled' });

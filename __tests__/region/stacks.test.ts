@@ -107,6 +107,10 @@ describe('the us and eu stacks', () => {
     for (const c of consumers) expect(c.consumers).toBeLessThanOrEqual(c.partitions);
   });
 
+  test.each(['us', 'eu'])('%s: passes the policy pack with no rule suppressed', (id) => {
+    expect(stacks[id].policy).toEqual({ violations: [], suppressed: [] });
+  });
+
   test.each(['us', 'eu'])('%s: carries the groups and events streams', (id) => {
     expect(topologyOf(id).streams.map((s) => s.name)).toEqual(expect.arrayContaining(['groups', 'events']));
   });

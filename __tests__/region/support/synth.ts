@@ -11,6 +11,8 @@ export interface SynthesizedStack {
   readonly config: TerraformJson;
   /** Every file under `artifacts/`, by path relative to it (POSIX separators). */
   readonly artifacts: ReadonlyMap<string, string>;
+  /** Unsuppressed policy violations and suppressed rules (with reasons) of the synth. */
+  readonly policy: { readonly violations: readonly unknown[]; readonly suppressed: readonly { ruleId: string; reason: string }[] };
 }
 
 /** The parts of the Terraform JSON the tests read. */
@@ -38,12 +40,15 @@ export function cleanUp(): void {
 export function synthStacks(stacks: Readonly<Record<string, RegionSpec>>, outdir = tempOutdir()): Record<string, SynthesizedStack> {
   // Stack traces in construct metadata cost about a second per synth and never reach the output.
   const app = new App({ outdir, stackTraces: false });
-  for (const [id, spec] of Object.entries(stacks)) new RegionStack(app, id, spec);
+  const built = Object.entries(stacks).map(([id, spec]) => new RegionStack(app, id, spec));
   app.synth();
-  return Object.fromEntries(Object.keys(stacks).map((id) => [id, readStack(path.join(outdir, 'stacks', id))]));
+  return Object.fromEntries(built.map((stack) => [stack.node.id, {
+    ...readStack(path.join(outdir, 'stacks', stack.node.id)),
+    policy: { violations: stack.policyPack.violations, suppressed: stack.policyPack.suppressed },
+  }]));
 }
 
-export function readStack(dir: string): SynthesizedStack {
+export function readStack(dir: string): Omit<SynthesizedStack, 'policy'> {
   const config = JSON.parse(fs.readFileSync(path.join(dir, 'cdk.tf.json'), 'utf8')) as TerraformJson;
   return { dir, config, artifacts: readTree(path.join(dir, 'artifacts')) };
 }
