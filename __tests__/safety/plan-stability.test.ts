@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App } from 'cdktf';
+import { App, Testing } from 'cdktf';
 import { parseAllDocuments } from 'yaml';
 import { KafkaBackendKind, NodeRole } from '../../lib/model';
 import { RegionSpec, RegionStack } from '../../lib/region-stack';
@@ -37,13 +37,7 @@ function withoutMetadata(value: unknown): unknown {
   return value;
 }
 
-function synth(spec: RegionSpec, id = 'region'): Synthesized {
-  const outdir = path.join(tmp, String(synths++));
-  const app = new App({ outdir });
-  new RegionStack(app, id, spec);
-  app.synth();
-  const dir = path.join(outdir, 'stacks', id);
-  const text = fs.readFileSync(path.join(dir, 'cdk.tf.json'), 'utf8');
+function parse(text: string, sqlFiles: readonly { path: string; content: string }[]): Synthesized {
   const json = JSON.parse(text) as Record<string, Record<string, Record<string, unknown>> | undefined>;
   const resources = new Map<string, unknown>();
   for (const [prefix, blocks] of [['', json.resource], ['data.', json.data]] as const) {
@@ -51,14 +45,27 @@ function synth(spec: RegionSpec, id = 'region'): Synthesized {
       for (const [name, config] of Object.entries(byName)) resources.set(`${prefix}${type}.${name}`, withoutMetadata(config));
     }
   }
-  const sql = new Map<string, string>();
-  const sqlDir = path.join(dir, 'artifacts', 'sql');
-  if (fs.existsSync(sqlDir)) {
-    for (const role of fs.readdirSync(sqlDir).sort()) {
-      for (const file of fs.readdirSync(path.join(sqlDir, role)).sort()) sql.set(`${role}/${file}`, fs.readFileSync(path.join(sqlDir, role, file), 'utf8'));
-    }
-  }
+  const sql = new Map(sqlFiles.filter((f) => f.path.startsWith('sql/')).map((f) => [f.path.slice('sql/'.length), f.content]));
   return { resources, sql, text, settings: withoutMetadata({ provider: json.provider, terraform: json.terraform }) };
+}
+
+/** In memory: the aspects (policy pack) and validations run, the JSON and SQL are what a synth would write. */
+function synth(spec: RegionSpec, id = 'region'): Synthesized {
+  const stack = new RegionStack(Testing.app(), id, spec);
+  return parse(Testing.synth(stack, true), stack.renderArtifacts());
+}
+
+/** Through `app.synth()` into a folder, as `cdktf synth` writes it. */
+function synthToDisk(spec: RegionSpec, id: string): Synthesized {
+  const outdir = path.join(tmp, String(synths++));
+  const app = new App({ outdir });
+  new RegionStack(app, id, spec);
+  app.synth();
+  const dir = path.join(outdir, 'stacks', id);
+  const sqlDir = path.join(dir, 'artifacts', 'sql');
+  const files = fs.readdirSync(sqlDir).sort().flatMap((role) => fs.readdirSync(path.join(sqlDir, role)).sort()
+    .map((file) => ({ path: `sql/${role}/${file}`, content: fs.readFileSync(path.join(sqlDir, role, file), 'utf8') })));
+  return parse(fs.readFileSync(path.join(dir, 'cdk.tf.json'), 'utf8'), files);
 }
 
 /**
@@ -238,11 +245,11 @@ describe('plan stability: growing a region only adds', () => {
 
 describe('plan stability: the us stack is the same on every synth', () => {
   test('addresses and the whole cdk.tf.json are identical across synths, whatever the clock and random numbers say', () => {
-    const first = synth(US_REGION, 'us');
+    const first = synthToDisk(US_REGION, 'us');
     const random = jest.spyOn(Math, 'random').mockReturnValue(0.123456789);
     jest.useFakeTimers({ now: new Date('2031-02-03T04:05:06Z'), doNotFake: ['nextTick', 'setImmediate'] });
     try {
-      const second = synth(US_REGION, 'us');
+      const second = synthToDisk(US_REGION, 'us');
       expect([...second.resources.keys()]).toEqual([...first.resources.keys()]);
       expect(second.text).toBe(first.text);
       expect(second.sql).toEqual(first.sql);
