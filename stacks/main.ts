@@ -1,15 +1,17 @@
-import * as path from 'path';
 import { App } from 'cdktf';
-import { DisasterRecovery, loadDiskSizeLock } from '../lib/disaster-recovery';
 import { RegionStack } from '../lib/region-stack';
 import { EU_REGION } from './eu';
 import { US_REGION } from './us';
 
 /** The cdktf app: `cdktf synth`, `cdktf deploy us`, `npm run synth`. No cloud credentials needed to synthesize. */
 const app = new App();
-for (const [id, spec] of [['us', US_REGION], ['eu', EU_REGION]] as const) {
-  const stack = new RegionStack(app, id, spec);
-  // Runbooks in artifacts/runbooks/, and no disk smaller than in stacks/<region>.sizes.json (the sizes last deployed).
-  DisasterRecovery.apply(stack, { diskSizeLock: loadDiskSizeLock(path.join(__dirname, `${id}.sizes.json`)) });
-}
+const stacks = [new RegionStack(app, 'us', US_REGION), new RegionStack(app, 'eu', EU_REGION)];
 app.synth();
+
+for (const stack of stacks) {
+  const { storage, ingestionTiers } = stack.topology;
+  const tiers = ingestionTiers.map((t) => `${t.role.value} ${t.nodes}`).join(', ');
+  const ingestion = ingestionTiers.reduce((n, t) => n + t.nodes, 0);
+  console.log(`${stack.node.id}: ${storage.hosts.length} data nodes (${storage.shards} × ${storage.replicas}), ` +
+    `${ingestion} ingestion nodes (${tiers}) → ${app.outdir}/stacks/${stack.node.id}`);
+}

@@ -1,3 +1,4 @@
+import { create } from 'xmlbuilder2';
 import { parse } from 'yaml';
 import { EU_REGION } from '../../stacks/eu';
 import { US_REGION } from '../../stacks/us';
@@ -105,6 +106,19 @@ describe('the us and eu stacks', () => {
     const { consumers } = topologyOf(id);
     expect(consumers.length).toBeGreaterThan(0);
     for (const c of consumers) expect(c.consumers).toBeLessThanOrEqual(c.partitions);
+  });
+
+  test.each(['us', 'eu'])('%s: one macros file per storage host, naming its own shard and replica', (id) => {
+    const { storage } = topologyOf(id);
+    const macroFiles = [...stacks[id].artifacts.keys()].filter((p) => /^clickhouse\/data\/hosts\/[^/]+\/config\.d\/macros\.xml$/.test(p));
+    expect(macroFiles).toHaveLength(storage.hosts.length);
+    for (const host of storage.hosts) {
+      const xml = stacks[id].artifacts.get(`clickhouse/data/hosts/${host.name}/config.d/macros.xml`)!;
+      const { macros } = (create(xml).end({ format: 'object' }) as { clickhouse: { macros: Record<string, string> } }).clickhouse;
+      const [, shard, replica] = /-s(\d+)-r(\d+)$/.exec(host.name)!;
+      expect(macros).toEqual({ shard, replica: host.name, hostClusterRole: 'data', hostClusterType: 'online' });
+      expect(replica).toBe(String(storage.hosts.filter((h) => h.name.includes(`-s${shard}-`)).indexOf(host) + 1));
+    }
   });
 
   test.each(['us', 'eu'])('%s: passes the policy pack with no rule suppressed', (id) => {
