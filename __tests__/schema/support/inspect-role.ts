@@ -99,7 +99,7 @@ function compiledChild(): string {
 
 function childOptions(): { encoding: 'utf8'; maxBuffer: number; timeout: number; env: NodeJS.ProcessEnv } {
   return {
-    encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: 60_000,
+    encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: 150_000,
     // attempts:0: the rendered hosts only resolve inside the VPC; without it ClickHouse's lookups
     // of dozens of cluster hosts hit DNS retries and a CREATE takes seconds.
     env: { ...process.env, RES_OPTIONS: 'attempts:0', NODE_PATH: path.resolve(__dirname, '../../../node_modules') },
