@@ -30,7 +30,12 @@ function bootRole(topology: Topology, role: NodeRole): RoleSnapshot {
   let snapshot: RoleSnapshot;
   try {
     // Killed rather than closed, like a pod: closing waits for the Kafka consumers to give up on their brokers.
-    snapshot = inspectRole({ files, env, database: topology.database, queries: [...migrations, ...startup, ...startup], kill: true });
+    // The rendered startup_scripts.xml is loaded with the rest (ClickHouse must accept it as config);
+    // chdb does not execute startup scripts, so their queries are run as the server would run them.
+    snapshot = inspectRole({
+      files: [...files, renderStartupScripts(topology, role)], env, database: topology.database,
+      queries: [...migrations, ...startup, ...startup], kill: true,
+    });
   } finally {
     cleanup();
   }
