@@ -2,6 +2,7 @@ import { Testing } from 'cdktf';
 import { MigrationPhase, migrationRegion } from '../../examples/backend-migration/region';
 import { DEV_REGION } from '../../examples/dev-region/region';
 import { SHUFFLEHOG_REGION } from '../../examples/shufflehog/region';
+import { evaluatePolicies, PolicyRuleId, TerraformJson } from '../../lib/policy';
 import { RegionSpec, RegionStack } from '../../lib/region-stack';
 import { EU_REGION } from '../../stacks/eu';
 import { US_REGION } from '../../stacks/us';
@@ -35,5 +36,57 @@ describe('policy pack on the shipped stacks', () => {
   test('production regions suppress nothing', () => {
     expect(US_REGION.policySuppressions ?? {}).toEqual({});
     expect(EU_REGION.policySuppressions ?? {}).toEqual({});
+  });
+});
+
+describe('policy pack bites on the real us output', () => {
+  // Break one thing at a time in the synthesized us JSON: the pack must name exactly that rule,
+  // which shows each rule has real subjects in the default stack (not vacuously passing).
+  const stack = new RegionStack(Testing.app(), 'us', US_REGION);
+  const us = JSON.parse(Testing.synth(stack, true)) as { resource: Record<string, Record<string, Record<string, unknown>>> };
+  const first = (type: string): Record<string, unknown> => Object.values(us.resource[type] ?? {})[0];
+  const ingestionRelease = (json: typeof us): Record<string, unknown> =>
+    Object.values(json.resource.helm_release).find((r) => JSON.stringify(r.values).includes('ingestion-events'))!;
+
+  const breakers: [PolicyRuleId, (json: typeof us) => void][] = [
+    ['imdsv2-required', (j) => { (j.resource.aws_instance[Object.keys(j.resource.aws_instance)[0]].metadata_options as Record<string, unknown>).http_tokens = 'optional'; }],
+    ['ebs-encrypted', (j) => { Object.values(j.resource.aws_ebs_volume)[0].encrypted = false; }],
+    ['no-public-data-ingress', (j) => {
+      const rule = Object.values(j.resource.aws_vpc_security_group_ingress_rule)[0];
+      delete rule.referenced_security_group_id;
+      rule.cidr_ipv4 = '0.0.0.0/0';
+    }],
+    ['stateful-prevent-destroy', (j) => { delete Object.values(j.resource.aws_s3_bucket)[0].lifecycle; }],
+    ['bucket-public-access-blocked', (j) => { delete j.resource.aws_s3_bucket_public_access_block; }],
+    ['bucket-encrypted', (j) => { delete j.resource.aws_s3_bucket_server_side_encryption_configuration; }],
+    ['bucket-tls-only', (j) => { delete j.resource.aws_s3_bucket_policy; }],
+    ['msk-in-transit-tls', (j) => { Object.values(j.resource.aws_msk_cluster)[0].encryption_info = { encryption_in_transit: { client_broker: 'TLS_PLAINTEXT' } }; }],
+    ['stateless-tier-reclaim-delete', (j) => {
+      const r = ingestionRelease(j);
+      r.values = (r.values as string[]).map((v) => v.replace(/reclaimPolicy: Delete/g, 'reclaimPolicy: Retain'));
+    }],
+    ['stateless-tier-foreground-insert', (j) => {
+      const r = ingestionRelease(j);
+      r.values = (r.values as string[]).map((v) => v.replace(/<distributed_foreground_insert>1</g, '<distributed_foreground_insert>0<'));
+    }],
+    ['no-literal-secrets', (j) => {
+      const r = ingestionRelease(j);
+      r.values = [...(r.values as string[]), 'auth:\n  password: hunter2hunter2\n'];
+    }],
+  ];
+
+  test('the unbroken us output passes', () => {
+    expect(evaluatePolicies({ terraform: us as TerraformJson, topology: stack.topology })).toEqual([]);
+  });
+
+  test.each(breakers)('breaking %s in the us output is caught', (ruleId, breakIt) => {
+    const json = JSON.parse(JSON.stringify(us)) as typeof us;
+    breakIt(json);
+    const found = evaluatePolicies({ terraform: json as TerraformJson, topology: stack.topology });
+    expect([...new Set(found.map((v) => v.ruleId))]).toEqual([ruleId]);
+  });
+
+  test('the first instance the rules see is a storage node (so IMDSv2 and prevent_destroy are checked on data nodes)', () => {
+    expect(JSON.stringify(first('aws_instance').tags)).toContain('storage');
   });
 });
