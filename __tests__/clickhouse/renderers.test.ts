@@ -7,7 +7,7 @@ import * as fc from 'fast-check';
 import {
   clustersForGroup, consumersPerNode, INGESTION_PROFILE_FILE, messageBrokerPoolSize, NodeGroup, nodeGroups,
   REMOTE_SERVERS_FILE, renderHostMacros, renderNodeGroupConfig, renderStorageConfiguration, renderSystemLogs,
-  requiredEnvironment, resolveOptions, scramCredentialEnv, storageDirectories, SYSTEM_LOG_TABLES,
+  requiredEnvironment, resolveOptions, scramCredentialEnv, storageDirectories, SYSTEM_LOG_TABLES, zookeeperRootZnodes,
 } from '../../lib/clickhouse';
 import { clickhouseXml } from '../../lib/clickhouse/xml';
 import { buildTopology, INTERSERVER_SECRET_ENV, NodeRole, TopologyValidationError } from '../../lib/model';
@@ -168,6 +168,10 @@ describe('ZooKeeper', () => {
   test('storage and ingestion nodes share one queue, so ON CLUSTER posthog_migrations reaches both', () => {
     const data = configOf('data').find((f) => f.path === 'config.d/zookeeper.xml');
     expect(configOf('ingestion-events').find((f) => f.path === 'config.d/zookeeper.xml')).toEqual(data);
+  });
+
+  test('the root\'s znodes, parents first, for whoever creates them before ClickHouse starts', () => {
+    expect(zookeeperRootZnodes(topology)).toEqual(['/clickhouse', '/clickhouse/test']);
   });
 
   test('two regions never share a root', () => {

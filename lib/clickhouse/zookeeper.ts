@@ -34,3 +34,14 @@ export function renderZooKeeper(topology: Topology): RenderedFile {
     }),
   };
 }
+
+/**
+ * Znodes to create, in order, before any ClickHouse node of the region starts: ClickHouse treats
+ * `root` as a chroot and refuses to use ZooKeeper ("ZooKeeper root doesn't exist") until it is
+ * there. Idempotent with `zkCli.sh create` (an existing node is an error to ignore) or
+ * `clickhouse keeper-client -q "create '/clickhouse' ''"`.
+ */
+export function zookeeperRootZnodes(topology: Pick<Topology, 'zookeeperRoot'>): string[] {
+  const parts = topology.zookeeperRoot.split('/').filter((p) => p !== '');
+  return parts.map((_, i) => '/' + parts.slice(0, i + 1).join('/'));
+}

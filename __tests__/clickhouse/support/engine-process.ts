@@ -72,6 +72,15 @@ export class EngineProcess {
     return (await this.request({ op: 'rows', sql })).error;
   }
 
+  /**
+   * Ends the process without closing the session: chdb's shutdown waits for ZooKeeper-backed
+   * replicated tables it cannot shut down cleanly.
+   */
+  public async kill(): Promise<void> {
+    this.child.kill('SIGKILL');
+    await this.exited;
+  }
+
   /** Closes the session and waits for the process to end. */
   public async close(): Promise<void> {
     this.child.stdin.end();
