@@ -8,7 +8,8 @@ import { migrationFiles, startupScriptQueries } from '../../lib/schema';
 import { EU_REGION } from '../../stacks/eu';
 import { US_REGION } from '../../stacks/us';
 import { ConfigFile } from '../support/clickhouse-engine';
-import { removeRunner, runEngineJob } from './support/engine-process';
+import { removeRunner, runEngineJobs } from './support/engine-process';
+import type { EngineJob, EngineResult } from './support/engine-runner';
 import { cleanUp, SynthesizedStack, synthStacks } from './support/synth';
 
 interface TopologyJson {
@@ -77,45 +78,58 @@ describe.each(Object.keys(REGIONS))('artifacts of %s load in ClickHouse and thei
     }
   });
 
-  test('each node group: config loads, macros name its role, its SQL runs in order and creates every object', () => {
-    for (const group of topology.artifacts.nodeGroups) {
+  interface GroupRun {
+    readonly group: TopologyJson['artifacts']['nodeGroups'][number];
+    readonly files: ConfigFile[];
+    readonly sqlFiles: string[];
+    readonly statements: string[];
+    readonly result: EngineResult;
+  }
+  let runs: GroupRun[];
+  beforeAll(async () => {
+    const prepared = topology.artifacts.nodeGroups.map((group) => {
       const role = group.roles[0];
       const prefix = `clickhouse/${group.name}/`;
       const files: ConfigFile[] = [...stack.artifacts]
         .filter(([p]) => p.startsWith(prefix) && !p.startsWith(`${prefix}hosts/`))
         .map(([p, content]) => ({ path: p.slice(prefix.length), content }));
-      expect(files.length).toBeGreaterThan(0);
       if (role === 'data') {
         // A storage host loads the shared files plus its own macros.
         files.push({ path: 'config.d/macros.xml', content: stack.artifacts.get(`${prefix}hosts/${group.hosts[0]}/config.d/macros.xml`)! });
       }
       const sqlFiles = topology.artifacts.sql[role] ?? [];
       const statements = sqlFiles.map((f) => stack.artifacts.get(`sql/${role}/${f}`)!);
+      const hostDir = fs.mkdtempSync(path.join(os.tmpdir(), `region-${group.name}-`));
+      const job: EngineJob = {
+        files: [...files, overlay(hostDir, role === 'data')],
+        env: environmentFor(files),
+        statements: sqlFiles.map((name, i) => ({ name, sql: role === 'data' ? twin(statements[i]) : statements[i] })),
+        queries: {
+          role: "SELECT substitution FROM system.macros WHERE macro = 'hostClusterRole'",
+          tables: `SELECT name FROM system.tables WHERE database = '${topology.database}' ORDER BY name`,
+          clusters: 'SELECT DISTINCT cluster FROM system.clusters',
+          collections: 'SELECT name FROM system.named_collections',
+          foregroundInsert: "SELECT toString(getSetting('distributed_foreground_insert')) AS value",
+        },
+      };
+      return { group, files, sqlFiles, statements, job, hostDir };
+    });
+    try {
+      const results = await runEngineJobs(prepared.map((p) => p.job));
+      runs = prepared.map((p, i) => ({ group: p.group, files: p.files, sqlFiles: p.sqlFiles, statements: p.statements, result: results[i] }));
+    } finally {
+      for (const p of prepared) fs.rmSync(p.hostDir, { recursive: true, force: true });
+    }
+  });
+
+  test('each node group: boot schema = its role\'s SQL files; config loads, macros name its role, the SQL runs in order and creates every object', () => {
+    expect(runs.length).toBe(topology.artifacts.nodeGroups.length);
+    for (const { group, files, sqlFiles, statements, result } of runs) {
+      const role = group.roles[0];
+      expect(files.length).toBeGreaterThan(0);
       // The boot schema and the migration files are the same statements in the same order.
       const startup = files.find((f) => f.path === 'config.d/startup_scripts.xml');
       expect(startup && startupScriptQueries(startup).map((q) => `${q};\n`)).toEqual(statements);
-
-      const hostDir = fs.mkdtempSync(path.join(os.tmpdir(), `region-${group.name}-`));
-      const distributedTargets = statements.map((sql) => /ENGINE = Distributed\('?(\w+)'?/.exec(sql)?.[1]).filter((c) => c !== undefined);
-      const kafkaCollections = statements.map((sql) => /ENGINE = Kafka\((\w+)/.exec(sql)?.[1]).filter((c) => c !== undefined);
-      const result = (() => {
-        try {
-          return runEngineJob({
-            files: [...files, overlay(hostDir, role === 'data')],
-            env: environmentFor(files),
-            statements: sqlFiles.map((name, i) => ({ name, sql: role === 'data' ? twin(statements[i]) : statements[i] })),
-            queries: {
-              role: "SELECT substitution FROM system.macros WHERE macro = 'hostClusterRole'",
-              tables: `SELECT name FROM system.tables WHERE database = '${topology.database}' ORDER BY name`,
-              clusters: 'SELECT DISTINCT cluster FROM system.clusters',
-              collections: 'SELECT name FROM system.named_collections',
-              foregroundInsert: "SELECT toString(getSetting('distributed_foreground_insert')) AS value",
-            },
-          });
-        } finally {
-          fs.rmSync(hostDir, { recursive: true, force: true });
-        }
-      })();
       // Names the group and the statement in the failure message.
       expect({ group: group.name, opened: result.opened, failedStatement: result.failedStatement, error: result.error })
         .toEqual({ group: group.name, opened: true, failedStatement: undefined, error: undefined });
@@ -124,6 +138,8 @@ describe.each(Object.keys(REGIONS))('artifacts of %s load in ClickHouse and thei
       const expected = sqlFiles.filter((f) => !/^\d{4}_database_/.test(f)).map((f) => f.replace(/^\d{4}_/, '').replace(/\.sql$/, ''));
       expect(column('tables', 'name')).toEqual([...expected].sort());
       // Every Distributed table targets a cluster this node knows; every Kafka table a named collection it has.
+      const distributedTargets = statements.map((sql) => /ENGINE = Distributed\('?(\w+)'?/.exec(sql)?.[1]).filter((c) => c !== undefined);
+      const kafkaCollections = statements.map((sql) => /ENGINE = Kafka\((\w+)/.exec(sql)?.[1]).filter((c) => c !== undefined);
       expect(column('clusters', 'cluster')).toEqual(expect.arrayContaining(distributedTargets));
       expect(column('collections', 'name')).toEqual(expect.arrayContaining(kafkaCollections));
       if (role !== 'data') expect(column('foregroundInsert', 'value')).toEqual([expect.stringMatching(/^(1|true)$/)]);

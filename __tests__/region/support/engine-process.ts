@@ -1,4 +1,4 @@
-import { spawnSync } from 'child_process';
+import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -29,17 +29,38 @@ export function removeRunner(): void {
   compiled = undefined;
 }
 
-/** Runs a job in a child process with a real ClickHouse (chdb). */
-export function runEngineJob(job: EngineJob): EngineResult {
-  const child = spawnSync(process.execPath, [runnerScript()], {
-    input: JSON.stringify(job),
-    encoding: 'utf8',
-    // Unresolvable remote_servers hosts fail at once (no 5 s DNS retries); chdb resolves from the repo.
-    env: { ...process.env, ...job.env, RES_OPTIONS: 'attempts:0', NODE_PATH: path.join(ROOT, 'node_modules') },
-    timeout: 60_000,
+/** Runs jobs in child processes, `concurrency` at a time; results in job order. */
+export async function runEngineJobs(jobs: readonly EngineJob[], concurrency = 2): Promise<EngineResult[]> {
+  const script = runnerScript();
+  const results: EngineResult[] = new Array(jobs.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < jobs.length) {
+      const i = next++;
+      results[i] = await runOne(script, jobs[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, jobs.length) }, worker));
+  return results;
+}
+
+function runOne(script: string, job: EngineJob): Promise<EngineResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [script], {
+      env: { ...process.env, ...job.env, RES_OPTIONS: 'attempts:0', NODE_PATH: path.join(ROOT, 'node_modules') },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.on('error', reject);
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      if (status !== 0 || stdout === '') reject(new Error(`engine process failed (status ${status}): ${stderr.slice(-2000)}`));
+      else resolve(JSON.parse(stdout) as EngineResult);
+    });
+    child.stdin.end(JSON.stringify(job));
   });
-  if (child.status !== 0 || !child.stdout) {
-    throw new Error(`engine process failed (status ${child.status}): ${child.stderr?.slice(-2000)}`);
-  }
-  return JSON.parse(child.stdout) as EngineResult;
 }
