@@ -30,7 +30,11 @@ import {
   DEFAULT_CLICKHOUSE_VERSION, instanceArchitecture, instanceStoreDeviceCount, MachineImage, regionOfZone, RemovalPolicy, renderStorageHostUserData,
   STORAGE_INSTANCE_FAMILIES, StorageHostUserDataProps,
 } from './cloud-init';
-import { Cluster, Host, INTERSERVER_SECRET_ENV, Problems, Topology } from './model';
+import { BackupBucket } from './backup-bucket';
+import {
+  BACKUP_TIMERS, backupBucketUrl, backupCloudConfigFiles, BackupPlan, backupPlan, BackupScheduleProps, regionBackupPrefix,
+} from './dr/backup';
+import { Cluster, Host, INTERSERVER_SECRET_ENV, Problems, Topology, TopologyValidationError } from './model';
 import { RenderedFile } from './render/file';
 import { renderStartupScripts } from './schema';
 
@@ -118,6 +122,21 @@ export interface StorageClusterProps {
    * @default RemovalPolicy.retain()
    */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Native ClickHouse backups into a bucket of their own: one replica per shard runs a full
+   * backup on a schedule and incrementals against it in between (systemd timers in its user data).
+   * @default backups on, with the BackupScheduleProps defaults
+   */
+  readonly backups?: StorageBackupsProps;
+}
+
+/** The storage cluster's backups: when, how long, and on which replica; or off, with a reason. */
+export interface StorageBackupsProps extends BackupScheduleProps {
+  /**
+   * Why this cluster takes no backups (e.g. a throwaway development region); turns them off.
+   * @default none: backups on
+   */
+  readonly disabledReason?: string;
 }
 
 const DEFAULT_INSTANCE_TYPE = 'i8ge.metal-48xl';
@@ -169,6 +188,10 @@ export class StorageCluster extends Construct {
   public readonly instances: Readonly<Record<string, Instance>>;
   /** The storage group's shared files as S3 objects, by path (e.g. `config.d/remote_servers_no_restart.xml`). */
   public readonly sharedConfigObjects: Readonly<Record<string, S3Object>>;
+  /** The bucket backups go to (none when backups are off). */
+  public readonly backupBucket?: BackupBucket;
+  /** Which replica of each shard backs up which tables, and when (none when backups are off). */
+  public readonly backupPlan?: BackupPlan;
 
   constructor(scope: Construct, id: string, props: StorageClusterProps) {
     super(scope, id);
@@ -196,7 +219,21 @@ export class StorageCluster extends Construct {
     const sharedFiles: RenderedFile[] = problems.empty
       ? [...renderNodeGroupConfig(topology, storageGroup, clickhouseConfig), renderStartupScripts(topology, 'data')]
       : [];
+    const backupsOff = p.backups?.disabledReason;
+    let plan: BackupPlan | undefined;
+    if (backupsOff !== undefined) {
+      problems.check(typeof backupsOff === 'string' && backupsOff.trim().length >= 10, 'storage.backups.disabledReason', backupsOff,
+        'a written reason (10 characters or more) for a storage cluster without backups');
+    } else if (problems.empty) {
+      try {
+        plan = backupPlan(topology, p.backups);
+      } catch (e) {
+        if (!(e instanceof TopologyValidationError)) throw e;
+        e.problems.forEach((x) => problems.add(`storage.${x.field}`, x.value, x.expected));
+      }
+    }
     problems.throwIfAny('storage cluster');
+    this.backupPlan = plan;
 
     this.clusterNames = { ...topology.clusterNames };
     this.hosts = [...topology.storage.hosts];
@@ -286,6 +323,17 @@ export class StorageCluster extends Construct {
       ],
     });
     new IamRolePolicy(this, 'role-policy', { role: this.role.id, name: 'clickhouse-storage', policy: access.json });
+    if (plan !== undefined) {
+      // Backups: a bucket apart from the cold tier; this region's hosts write only under its prefix.
+      this.backupBucket = new BackupBucket(this, 'backups', {
+        namePrefix: `${topology.name}-clickhouse-backups-`,
+        retentionDays: plan.schedule.retentionDays,
+        kmsKeyArn: p.kmsKeyArn,
+        removalPolicy: removal,
+        tags: tags(`${topology.name}-clickhouse-backups`),
+      });
+      this.backupBucket.grantWrite(this.role, regionBackupPrefix(topology));
+    }
     this.instanceProfile = new IamInstanceProfile(this, 'instance-profile', {
       namePrefix: `${topology.name}-ch-storage-`, role: this.role.name, tags: tags(`${topology.name}-ch-storage`),
     });
@@ -351,9 +399,15 @@ export class StorageCluster extends Construct {
         lifecycle: protect,
         tags: tags(`${host.name}-data`),
       });
+      // Only the replica that runs its shard's backups gets the timers.
+      const backupFiles = plan !== undefined && this.backupBucket !== undefined
+        ? backupCloudConfigFiles(plan, host, backupBucketUrl(this.backupBucket.bucket.bucket, region))
+        : [];
       const userData: StorageHostUserDataProps = {
         host,
         region,
+        extraFiles: backupFiles,
+        extraTimers: backupFiles.length > 0 ? [...BACKUP_TIMERS] : [],
         clickhouseVersion: p.clickhouseVersion ?? DEFAULT_CLICKHOUSE_VERSION,
         hostFiles: [renderHostMacros(topology, host, clickhouseConfig)],
         sharedConfig: { bucket: this.bucket.bucket, prefix: STORAGE_CONFIG_PREFIX },

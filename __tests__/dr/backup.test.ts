@@ -11,7 +11,7 @@ import * as path from 'path';
 import { renderCloudConfig } from '../../lib/cloud-init/cloud-config';
 import {
   BACKUP_SCRIPT, BackupDestination, backupBucketUrl, backupCloudConfigFiles, backupPlan, backupStatement, backupTables,
-  renderBackupDestinationConfig, renderBackupScript, restoreStatement,
+  backupTablesQuery, renderBackupDestinationConfig, renderBackupScript, restoreStatement,
 } from '../../lib/dr/backup';
 import { buildTopology, TopologyValidationError } from '../../lib/model';
 import { dataTableStatement } from '../../lib/schema';
@@ -105,6 +105,17 @@ describe('backup and restore on a real ClickHouse', () => {
     expect(counts()).toEqual(before);
   });
 
+  test('the script\'s run-time table list is backup_tables: all data tables on shard 1, the sharded ones elsewhere', () => {
+    for (const host of [us.storage.hosts[0], us.storage.hosts.find((h) => h.shard === 2)!]) {
+      engine.exec(`SET param_shard = ${host.shard}`);
+      const listed = engine.value(backupTablesQuery(us.database));
+      expect(listed).toBe(backupTables(us, host).sort().map((t) => `TABLE ${us.database}.${t}`).join(', '));
+      // What the script then runs, with that list, parses and names only those tables.
+      const statement = `BACKUP ${listed} TO S3({destination:String}) SETTINGS base_backup = S3({base:String})`;
+      expect(engine.value(`SELECT formatQuerySingleLine(${quote(statement)})`)).toMatch(/^BACKUP TABLE /);
+    }
+  });
+
   test('the S3 statements of the scheduled script parse', () => {
     const statements = [
       backupStatement(us.database, shard1.tables, BackupDestination.s3Parameter('destination')),
@@ -136,6 +147,9 @@ describe('scheduled backups in cloud-init', () => {
     expect(files[5].content).toContain('OnCalendar=Mon..Sat *-*-* 02:00:00 UTC');
     // Shard 4 writes only under its own prefix, and no credential is in any file.
     expect(files[1].content).toContain(`base_url='${bucketUrl}us/shard-04/'`);
+    expect(files[1].content).toContain('--param_shard=4 ');
+    // No table name in user data: adding a stream must not change it.
+    for (const t of backupTables(us, us.storage.hosts[0])) expect(files.map((f) => f.content).join('\n')).not.toContain(t);
     expect(files.map((f) => f.content).join('\n')).not.toMatch(/secret|access_key|AKIA/i);
   });
 

@@ -61,14 +61,14 @@ describe('StorageCluster, 10 shards × 3 replicas', () => {
     }
     expect(Object.values(ten.json.data!.aws_ssm_parameter)[0].name).toBe('/aws/service/debian/release/bookworm/latest/arm64');
     for (const v of Object.values(r.aws_ebs_volume)) expect(v).toMatchObject({ encrypted: true, type: 'gp3', lifecycle: { prevent_destroy: true } });
-    expect(Object.values(r.aws_s3_bucket)[0]).toMatchObject({ lifecycle: { prevent_destroy: true }, force_destroy: false });
+    for (const b of Object.values(r.aws_s3_bucket)) expect(b).toMatchObject({ lifecycle: { prevent_destroy: true }, force_destroy: false });
   });
 
-  test('one bucket (encrypted, private, TLS only), one role and instance profile limited to it', () => {
-    expect(Object.keys(r.aws_s3_bucket)).toHaveLength(1);
+  test('two buckets (cold tier, backups; encrypted, private, TLS only), one role and instance profile limited to them', () => {
+    expect(Object.keys(r.aws_s3_bucket)).toHaveLength(2);
     expect(Object.keys(r.aws_iam_instance_profile)).toHaveLength(1);
     expect(Object.keys(r.aws_iam_role)).toHaveLength(1);
-    expect(Object.values(r.aws_s3_bucket_public_access_block)[0]).toMatchObject({
+    for (const b of Object.values(r.aws_s3_bucket_public_access_block)) expect(b).toMatchObject({
       block_public_acls: true, block_public_policy: true, ignore_public_acls: true, restrict_public_buckets: true,
     });
     const policyDoc = ten.json.data!.aws_iam_policy_document;
@@ -130,7 +130,8 @@ describe('StorageCluster, 10 shards × 3 replicas', () => {
   test('every script in the user data parses with bash', () => {
     const first = parse(Object.values(r.aws_instance)[0].user_data as string);
     const scripts = first.write_files.filter((f: { content: string }) => f.content.startsWith('#!/bin/bash'));
-    expect(scripts.length).toBe(3);
+    // Replica 1 also runs its shard's backups.
+    expect(scripts.length).toBe(4);
     for (const s of scripts) expect(bashSyntaxErrors(s.content)).toBe('');
   });
 

@@ -55,6 +55,17 @@ export interface StorageHostUserDataProps {
    */
   readonly environment?: Readonly<Record<string, string>>;
   readonly disks: StorageDisksOptions;
+  /**
+   * More files for this host alone, by absolute path (e.g. the backup timers of the replica that
+   * runs its shard's backups). Like `hostFiles`, they must not change when the cluster grows.
+   * @default none
+   */
+  readonly extraFiles?: readonly CloudConfigFile[];
+  /**
+   * systemd timers among `extraFiles` to enable and start with the server.
+   * @default none
+   */
+  readonly extraTimers?: readonly string[];
 }
 
 const VERSION = /^\d+\.\d+\.\d+\.\d+$/;
@@ -153,6 +164,7 @@ export function renderStorageHostUserData(p: StorageHostUserDataProps): string {
       content: Object.entries(p.environment ?? {}).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => `${k}="${v}"\n`).join(''),
     },
     ...p.hostFiles.map((f) => ({ path: `${CLICKHOUSE_CONFIG_ROOT}/${f.path}`, content: f.content })),
+    ...(p.extraFiles ?? []),
   ];
   return renderCloudConfig({
     aptConf: 'APT::Install-Recommends "false";\n',
@@ -167,8 +179,8 @@ export function renderStorageHostUserData(p: StorageHostUserDataProps): string {
     runcmd: [
       ['rm', '-f', '/usr/sbin/policy-rc.d'],
       ['systemctl', 'daemon-reload'],
-      ['systemctl', 'enable', 'clickhouse-server.service', 'clickhouse-config-refresh.timer'],
-      ['systemctl', 'start', 'clickhouse-server.service', 'clickhouse-config-refresh.timer'],
+      ['systemctl', 'enable', 'clickhouse-server.service', 'clickhouse-config-refresh.timer', ...(p.extraTimers ?? [])],
+      ['systemctl', 'start', 'clickhouse-server.service', 'clickhouse-config-refresh.timer', ...(p.extraTimers ?? [])],
     ],
   });
 }

@@ -187,14 +187,27 @@ function shellQuote(text: string): string {
 }
 
 /**
- * The script the timers run: `full` or `incremental`. The destination is a time-stamped folder
- * under the shard's prefix, passed as a query parameter so the statement itself is fixed. An
- * incremental without a recorded full backup takes a full one instead.
+ * The query the scheduled script runs to list what it backs up, as `TABLE db.a, TABLE db.b`:
+ * the MergeTree tables of the database (on a storage host, exactly the streams' data tables),
+ * only the sharded ones (`sharded_<t>`) unless `{shard:UInt32}` is 1. It is the run-time twin of
+ * `backupTables`, so the host's user data stays the same when streams are added (a change to user
+ * data would stop and start the instance, emptying its NVMe hot tier).
+ */
+export function backupTablesQuery(database: string): Sql {
+  // Only identifiers of the model's shape are listed, so nothing can be spliced into the BACKUP statement.
+  return ('SELECT arrayStringConcat(arrayMap(t -> concat(\'TABLE \', database, \'.\', t), arraySort(groupArray(name))), \', \') ' +
+    `FROM system.tables WHERE database = ${stringLiteral(database)} AND engine LIKE '%MergeTree' AND match(name, '^[a-z_][a-z0-9_]*$') ` +
+    "AND (startsWith(name, 'sharded_') OR {shard:UInt32} = 1) GROUP BY database") as Sql;
+}
+
+/**
+ * The script the timers run: `full` or `incremental`. It lists the tables at run time
+ * (`backupTablesQuery`); the destination is a time-stamped folder under the shard's prefix,
+ * passed as a query parameter. An incremental without a recorded full backup takes a full one.
  */
 export function renderBackupScript(plan: BackupPlan, shard: ShardBackup, bucketUrl: string): string {
-  const full = backupStatement(plan.database, shard.tables, BackupDestination.s3Parameter('destination'));
-  const incremental = backupStatement(plan.database, shard.tables, BackupDestination.s3Parameter('destination'),
-    BackupDestination.s3Parameter('base'));
+  const to = ` TO ${BackupDestination.s3Parameter('destination').sql}`;
+  const base = ` SETTINGS base_backup = ${BackupDestination.s3Parameter('base').sql}`;
   return [
     '#!/bin/bash',
     `# Native BACKUP of shard ${shard.shard} of region ${plan.region} (rendered by cdktf-clickhouse-ingest).`,
@@ -204,14 +217,16 @@ export function renderBackupScript(plan: BackupPlan, shard: ShardBackup, bucketU
     `base_url=${shellQuote(bucketUrl + shard.prefix)}`,
     `state=${shellQuote(BACKUP_STATE_DIR)}`,
     'install -d -m 0750 "$state"',
+    `tables="$(clickhouse-client --param_shard=${shard.shard} --query ${shellQuote(backupTablesQuery(plan.database))})"`,
+    'if [ -z "$tables" ]; then echo "no tables to back up on this shard"; exit 0; fi',
     'stamp="$(date -u +%Y%m%dT%H%M%SZ)"',
     'if [ "$kind" = incremental ] && [ -s "$state/last-full" ]; then',
     '  name="incremental-$stamp"',
     '  base="$(cat "$state/last-full")"',
-    `  clickhouse-client --receive_timeout=86400 --param_destination="$base_url$name/" --param_base="$base_url$base/" --query ${shellQuote(incremental)}`,
+    `  clickhouse-client --receive_timeout=86400 --param_destination="$base_url$name/" --param_base="$base_url$base/" --query "BACKUP $tables${to}${base}"`,
     'else',
     '  name="full-$stamp"',
-    `  clickhouse-client --receive_timeout=86400 --param_destination="$base_url$name/" --query ${shellQuote(full)}`,
+    `  clickhouse-client --receive_timeout=86400 --param_destination="$base_url$name/" --query "BACKUP $tables${to}"`,
     '  echo "$name" > "$state/last-full.tmp" && mv "$state/last-full.tmp" "$state/last-full"',
     'fi',
     'echo "$name" > "$state/last"',
@@ -223,10 +238,12 @@ export function renderBackupScript(plan: BackupPlan, shard: ShardBackup, bucketU
  * The cloud-init `write_files` entries of the host that runs a shard's backups: the ClickHouse
  * endpoint config, the script, and a service + timer pair for full and for incremental backups.
  * Enable `BACKUP_TIMERS` after they are written. Hosts that run no backup get none.
+ * Nothing in them depends on the streams (the script lists the tables at run time).
  */
 export function backupCloudConfigFiles(plan: BackupPlan, host: Pick<Host, 'name'>, bucketUrl: string, configRoot = '/etc/clickhouse-server'): CloudConfigFile[] {
   const shard = plan.shards.find((s) => s.host.name === host.name);
-  if (shard === undefined || shard.tables.length === 0) return [];
+  // Even a shard with nothing to back up today gets its timers: user data must not change when streams do.
+  if (shard === undefined) return [];
   const units = '/etc/systemd/system';
   const pair = (kind: 'full' | 'incremental', calendar: string): CloudConfigFile[] => [
     {
