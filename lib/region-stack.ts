@@ -342,29 +342,34 @@ export class RegionStack extends TerraformStack {
       hostedZoneId = this.hostedZone.zoneId;
     }
 
+    // Each construct validates its own options; collect what they reject under the RegionSpec
+    // field that holds the option, and throw once. Dependent constructs are built only when what
+    // they need was built.
+    const problems = new Problems();
     const storageOptions = spec.storageClusterOptions ?? {};
-    this.storageCluster = new StorageCluster(this, 'storage', {
+    const storageCluster = collectProblems(problems, 'storageClusterOptions', storageOptions, /^storage\./, () => new StorageCluster(this, 'storage', {
       ...storageOptions,
       topology,
       vpcId: spec.vpcId,
       subnetIds,
-      hostedZoneId,
+      hostedZoneId: hostedZoneId!,
       clickhouseConfig: spec.clickhouse,
       removalPolicy,
       allowedSources: {
         securityGroupIds: [eksSecurityGroup, ...(storageOptions.allowedSources?.securityGroupIds ?? [])],
         cidrs: [...(storageOptions.allowedSources?.cidrs ?? [])],
       },
-    });
-    this.zooKeeper = new ZooKeeper(this, 'zookeeper', {
-      ...(spec.zooKeeperOptions ?? {}),
+    }));
+    const zooKeeperOptions = spec.zooKeeperOptions ?? {};
+    const zooKeeper = storageCluster && collectProblems(problems, 'zooKeeperOptions', zooKeeperOptions, /^zookeeper\./, () => new ZooKeeper(this, 'zookeeper', {
+      ...zooKeeperOptions,
       topology,
       vpcId: spec.vpcId,
       subnetIds,
-      hostedZoneId,
-      clientSecurityGroupIds: [this.storageCluster.securityGroup.id],
+      hostedZoneId: hostedZoneId!,
+      clientSecurityGroupIds: [storageCluster.securityGroup.id],
       removalPolicy,
-    });
+    }));
 
     const oidcIssuer = this.eksCluster.identity.get(0).oidc.get(0).issuer;
     let oidcProvider: DataAwsIamOpenidConnectProvider | undefined;
@@ -372,44 +377,60 @@ export class RegionStack extends TerraformStack {
     for (const model of topology.kafkaBackends) {
       const options = spec.kafkaBackendOptions?.[model.name];
       const id = `kafka-${model.name}`;
+      const field = `kafkaBackendOptions.${model.name}`;
+      let backend: KafkaBackend | undefined;
       if (model.kind === KafkaBackendKind.MSK) {
-        backends[model.name] = KafkaBackend.msk(this, id, {
-          ...(options?.mskOptions ?? {}),
+        const mskOptions = options?.mskOptions ?? {};
+        backend = collectProblems(problems, field, mskOptions, undefined, () => KafkaBackend.msk(this, id, {
+          ...mskOptions,
           topology,
           name: model.name,
           vpcId: spec.vpcId,
           clientSubnetIds: topology.availabilityZones.map((az) => subnetIds[az]),
           clientSecurityGroupIds: [eksSecurityGroup],
           preventDestroy: !this.development,
-        });
+        }));
       } else {
+        const warpStreamOptions = options!.warpStreamOptions!;
         oidcProvider ??= new DataAwsIamOpenidConnectProvider(this, 'eks-oidc', { url: oidcIssuer });
-        backends[model.name] = KafkaBackend.warpStream(this, id, {
-          ...options!.warpStreamOptions!,
+        const oidcProviderArn = oidcProvider.arn;
+        backend = collectProblems(problems, field, warpStreamOptions, undefined, () => KafkaBackend.warpStream(this, id, {
+          ...warpStreamOptions,
           topology,
           name: model.name,
           region: spec.region,
-          oidcProviderArn: oidcProvider.arn,
+          oidcProviderArn,
           oidcIssuerUrl: oidcIssuer,
           preventDestroy: !this.development,
-        });
+        }));
       }
+      if (backend !== undefined) backends[model.name] = backend;
     }
-    this.kafkaBackends = backends;
 
-    this.operator = new ClickHouseOperator(this, 'clickhouse-operator', { ...(spec.operatorOptions ?? {}) });
+    const operatorOptions = spec.operatorOptions ?? {};
+    const operator = collectProblems(problems, 'operatorOptions', operatorOptions, undefined,
+      () => new ClickHouseOperator(this, 'clickhouse-operator', { ...operatorOptions }));
     const tiers: Record<string, StatelessIngestionTier> = {};
     for (const group of nodeGroups(topology)) {
-      if (group.kind !== 'ingestion') continue;
+      if (group.kind !== 'ingestion' || operator === undefined) continue;
       const role = group.role.value;
-      tiers[role] = new StatelessIngestionTier(this, `tier-${role}`, {
-        ...(spec.ingestionTierOptions?.[role] ?? {}),
+      const needed = backendsForGroup(topology, group).map((b) => backends[b.name]);
+      if (needed.some((b) => b === undefined)) continue;
+      const tierOptions = spec.ingestionTierOptions?.[role] ?? {};
+      const tier = collectProblems(problems, `ingestionTierOptions.${role}`, tierOptions, undefined, () => new StatelessIngestionTier(this, `tier-${role}`, {
+        ...tierOptions,
         topology,
         role,
-        operator: this.operator,
-        backends: backendsForGroup(topology, group).map((b) => backends[b.name]),
-      });
+        operator,
+        backends: needed,
+      }));
+      if (tier !== undefined) tiers[role] = tier;
     }
+    problems.throwIfAny();
+    this.storageCluster = storageCluster!;
+    this.zooKeeper = zooKeeper!;
+    this.kafkaBackends = backends;
+    this.operator = operator!;
     this.ingestionTiers = tiers;
 
     // What operators wire by hand after a deploy (External Secrets, clients); static ids so `cdktf output` names stay put.
@@ -421,7 +442,7 @@ export class RegionStack extends TerraformStack {
       });
     }
     new TerraformOutput(this, 'hosted_zone_id', { staticId: true, value: hostedZoneId, description: `Private zone ${topology.dnsZone}` });
-    for (const [name, backend] of Object.entries(backends)) {
+    for (const [name, backend] of Object.entries(this.kafkaBackends)) {
       new TerraformOutput(this, `kafka_bootstrap_${name}`, {
         staticId: true, value: backend.bootstrapBrokers, description: `Bootstrap brokers of backend ${name} (${backend.kind})`,
       });
@@ -518,6 +539,25 @@ class ArtifactSynthesizer implements IStackSynthesizer {
     const helm = helmValuesArtifacts(config);
     const files = assembleArtifacts([...this.stack.renderArtifacts(helm.map((f) => f.path)), ...helm]);
     writeFolder(path.join(session.outdir, stackManifest.workingDirectory, ARTIFACTS_DIR), files);
+  }
+}
+
+/**
+ * Builds a construct; if it rejects its props, adds its problems under the RegionSpec field that
+ * holds the option (`storageClusterOptions.instanceType`, not `storage.instanceType`) and returns
+ * undefined. Fields that are not the user's options (derived from the region) keep their name.
+ */
+function collectProblems<T>(problems: Problems, optionsField: string, options: object, ownPrefix: RegExp | undefined, build: () => T): T | undefined {
+  try {
+    return build();
+  } catch (e) {
+    if (!(e instanceof TopologyValidationError)) throw e;
+    for (const p of e.problems) {
+      const field = ownPrefix ? p.field.replace(ownPrefix, '') : p.field;
+      const head = field.split(/[.[]/)[0];
+      problems.add(Object.prototype.hasOwnProperty.call(options, head) ? `${optionsField}.${field}` : p.field, p.value, p.expected);
+    }
+    return undefined;
   }
 }
 

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { App } from 'cdktf';
 import { TopologyValidationError } from '../../lib/model';
-import { buildRegionTopology, RegionSpec, RegionStack } from '../../lib/region-stack';
+import { buildRegionTopology, KafkaBackendOptions, RegionSpec, RegionStack } from '../../lib/region-stack';
 import { DEV_REGION } from '../../examples/dev-region/region';
 import { US_REGION } from '../../stacks/us';
 import { cleanUp, readTree, tempOutdir } from './support/synth';
@@ -46,6 +46,38 @@ describe('region validation', () => {
   test('fails without a state backend or with a bad key', () => {
     expect(problemsOf({ ...US_REGION, stateBackend: undefined }).map((p) => p.field)).toContain('stateBackend');
     expect(problemsOf({ ...US_REGION, stateBackend: { bucket: 'ok-bucket', key: '/abs' } }).map((p) => p.field)).toEqual(['stateBackend.key']);
+  });
+
+  test('fails with the constructs\' own rejections named by their RegionSpec field, all in one error', () => {
+    let error: TopologyValidationError | undefined;
+    try {
+      new RegionStack(new App({ outdir: tempOutdir(), stackTraces: false }), 'us', {
+        ...US_REGION,
+        storageClusterOptions: { instanceType: 'm5.large' },
+        kafkaBackendOptions: {
+          msk_cluster: KafkaBackendOptions.msk({ brokerCount: 4 }),
+          warpstream_ingestion: KafkaBackendOptions.warpStream({ virtualClusterId: 'vci_us_east_1_ingestion' }),
+        },
+        ingestionTierOptions: { events: { cacheSize: 'lots' } },
+      });
+    } catch (e) {
+      error = e as TopologyValidationError;
+    }
+    expect(error).toBeInstanceOf(TopologyValidationError);
+    // The small and medium tiers consume the rejected MSK backend, so they are not built (nor checked).
+    expect(error!.problems.map((p) => p.field)).toEqual([
+      'storageClusterOptions.instanceType',
+      'kafkaBackendOptions.msk_cluster.brokerCount',
+      'ingestionTierOptions.events.cacheSize',
+    ]);
+  });
+
+  test('fails when a WarpStream backend has no options, or options of the other kind', () => {
+    const fields = problemsOf({
+      ...US_REGION,
+      kafkaBackendOptions: { msk_cluster: KafkaBackendOptions.warpStream({ virtualClusterId: 'vci_x' }), unknown: KafkaBackendOptions.msk() },
+    }).map((p) => p.field);
+    expect(fields).toEqual(expect.arrayContaining(['kafkaBackendOptions.msk_cluster', 'kafkaBackendOptions.unknown', 'kafkaBackendOptions.warpstream_ingestion']));
   });
 
   test('fails before anything is written: no stack, no cdk.tf.json, no artifacts', () => {
