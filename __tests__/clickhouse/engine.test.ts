@@ -159,8 +159,10 @@ describe('storage nodes in ClickHouse', () => {
     expect(shard2).toEqual([1, 2, 3].map((r) => ({ host_name: `ch-data-s02-r${r}.test.clickhouse.internal`, port: 9000, replica_num: r })));
   });
 
-  test('the host\'s macros', async () => {
+  test('the host\'s macros and the name it announces to its replicas', async () => {
     expect(await macros(engine)).toEqual({ shard: '02', replica: 'ch-data-s02-r2', hostClusterRole: 'data', hostClusterType: 'online' });
+    expect(await serverSetting(engine, 'interserver_http_host')).toBe('ch-data-s02-r2.test.clickhouse.internal');
+    expect(await serverSetting(engine, 'listen_try')).toBe('1');
   });
 
   test('one tiered policy, hot → warm → cold over NVMe, EBS and S3; root path and S3 metadata on EBS', async () => {

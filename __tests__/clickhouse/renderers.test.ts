@@ -53,7 +53,7 @@ describe('node groups', () => {
 
   test('file sets: storage gets tiers and no Kafka; ingestion gets profile, macros and named collections', () => {
     expect(configOf('data').map((f) => f.path)).toEqual([
-      'config.d/remote_servers_no_restart.xml', 'config.d/storage.xml', 'config.d/system_logs.xml', 'config.d/zookeeper.xml',
+      'config.d/network.xml', 'config.d/remote_servers_no_restart.xml', 'config.d/storage.xml', 'config.d/system_logs.xml', 'config.d/zookeeper.xml',
     ]);
     expect(configOf('ingestion-small').map((f) => f.path)).toEqual([
       'config.d/kafka_consumers.xml', 'config.d/named_collections.xml', 'config.d/remote_servers_no_restart.xml',
@@ -125,10 +125,13 @@ describe('remote_servers', () => {
 describe('macros', () => {
   test('a storage host: zero-padded shard, host name as replica, role data, type online', () => {
     const host = topology.storage.hosts.find((h) => h.name === 'ch-data-s10-r3')!;
-    const macros = at(parseClickHouseXml(renderHostMacros(topology, host).content), 'macros');
+    const root = parseClickHouseXml(renderHostMacros(topology, host).content);
+    const macros = at(root, 'macros');
     expect(childNames(macros).map((n) => [n, textAt(macros, n)])).toEqual([
       ['shard', '10'], ['replica', 'ch-data-s10-r3'], ['hostClusterRole', 'data'], ['hostClusterType', 'online'],
     ]);
+    // Peers fetch parts from the name a replica announces: its name in the region's zone.
+    expect(textAt(root, 'interserver_http_host')).toBe('ch-data-s10-r3.test.clickhouse.internal');
     expect(textAt(parseClickHouseXml(renderHostMacros(topology, topology.storage.hosts[0]).content), 'macros', 'shard')).toBe('01');
   });
 
@@ -148,6 +151,15 @@ describe('macros', () => {
     expect(problemsOf(() => renderHostMacros(topology, pod))).toEqual([
       { field: 'host', value: pod.name, expected: expect.stringContaining('a storage host of region test') },
     ]);
+  });
+});
+
+describe('listen addresses', () => {
+  test('storage nodes listen beyond localhost (the package default); ingestion pods get the operator\'s', () => {
+    const network = file(configOf('data'), 'config.d/network.xml');
+    expect(children(network, 'listen_host').map((h) => h.textContent)).toEqual(['::', '0.0.0.0']);
+    expect(textAt(network, 'listen_try')).toBe('1');
+    expect(configOf('ingestion-small').map((f) => f.path)).not.toContain('config.d/network.xml');
   });
 });
 

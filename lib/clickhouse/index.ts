@@ -9,6 +9,7 @@ import { renderIngestionProfile } from './ingestion-profile';
 import { renderKafkaConsumers } from './kafka-consumers';
 import { renderHostMacros, renderRoleMacros } from './macros';
 import { namedCollectionEnvironment, renderNamedCollections } from './named-collections';
+import { renderStorageNetwork } from './network';
 import { NodeGroup, nodeGroups } from './node-groups';
 import { ClickHouseConfigOptions, resolveOptions } from './options';
 import { clustersForGroup, renderRemoteServers } from './remote-servers';
@@ -20,6 +21,7 @@ export * from './ingestion-profile';
 export * from './kafka-consumers';
 export * from './macros';
 export * from './named-collections';
+export * from './network';
 export * from './node-groups';
 export * from './options';
 export * from './remote-servers';
@@ -29,14 +31,14 @@ export * from './zookeeper';
 
 /**
  * Every config.d/ and users.d/ file shared by all hosts of a group (NOT per-host macros), sorted by path.
- * Storage: remote_servers, ZooKeeper, storage tiers, system logs. Ingestion: remote_servers, role
+ * Storage: remote_servers, ZooKeeper, storage tiers, listen addresses, system logs. Ingestion: remote_servers, role
  * macros, ZooKeeper, named collections, Kafka consumer threads, system logs, the ingestion profile.
  */
 export function renderNodeGroupConfig(topology: Topology, group: NodeGroup, options: ClickHouseConfigOptions = {}): RenderedFile[] {
   resolveOptions(options);
   const files: RenderedFile[] = [renderRemoteServers(topology, group), renderZooKeeper(topology), renderSystemLogs(group, options)];
   if (group.kind === 'storage') {
-    files.push(renderStorageConfiguration(options));
+    files.push(renderStorageConfiguration(options), renderStorageNetwork());
   } else {
     files.push(renderRoleMacros(group, options), renderKafkaConsumers(topology, group), renderIngestionProfile());
     const collections = renderNamedCollections(topology, group);

@@ -20,7 +20,10 @@ export function shardMacro(host: Pick<Host, 'shard'>): string {
 /**
  * config.d/macros.xml for one storage host: shard, replica, hostClusterRole, hostClusterType.
  * `{shard}`/`{replica}` name the host's ReplicatedMergeTree replica; PostHog's migrations match
- * `hostClusterRole` to decide where a statement runs (posthog.md §2).
+ * `hostClusterRole` to decide where a statement runs (posthog.md §2). The file also carries the
+ * host's other per-host setting, `interserver_http_host`: the name a replica announces in
+ * ZooKeeper for its peers to fetch parts from, its DNS name in the region's zone rather than
+ * whatever the instance's OS hostname is.
  */
 export function renderHostMacros(topology: Topology, host: Host, options: ClickHouseConfigOptions = {}): RenderedFile {
   const o = resolveOptions(options);
@@ -32,6 +35,7 @@ export function renderHostMacros(topology: Topology, host: Host, options: ClickH
     path: HOST_MACROS_FILE,
     content: clickhouseXml({
       macros: { shard: shardMacro(host), replica: host.name, hostClusterRole: host.role.value, hostClusterType: o.hostClusterType },
+      interserver_http_host: host.fqdn,
     }),
   };
 }
