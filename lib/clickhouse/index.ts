@@ -1,7 +1,8 @@
 /**
  * ClickHouse server config for every node group of a region, rendered from the topology model:
  * remote_servers, macros, ZooKeeper, named collections, the ingestion profile, Kafka consumer
- * threads, system log retention and the storage tiers. Pure: no cdktf, XML built with xmlbuilder2.
+ * threads, system log retention, listen addresses and the storage tiers. Pure: no cdktf, XML
+ * built with xmlbuilder2. docs/clickhouse-config.md explains each file.
  */
 import { Host, Topology } from '../model';
 import { RenderedFile, sortFiles } from '../render/file';
