@@ -31,3 +31,6 @@ export * from './region-stack';
 
 // The policy pack.
 export * from './policy';
+
+// The offline rehearsal of a synthesized region.
+export * from './rehearsal';
