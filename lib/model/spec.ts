@@ -46,7 +46,17 @@ export interface TopologySpec {
    * @default none
    */
   readonly streams?: readonly StreamSpec[];
+  /**
+   * Whether the ingestion tiers consume. `'off'` deploys them without Kafka tables, views or
+   * writable tables while everything else is deployed: a region restored from a backup consumes
+   * nothing until its offsets are reset and an operator switches it on. A tier may override it.
+   * @default 'on'
+   */
+  readonly consumers?: ConsumersSwitch;
 }
+
+/** Whether stateless tiers create their Kafka tables, views and writable tables. */
+export type ConsumersSwitch = 'on' | 'off';
 
 export interface ClusterNamesSpec {
   /** @default 'posthog' */
@@ -112,6 +122,11 @@ export interface IngestionTierSpec {
    * @default `ingestion_<role>`
    */
   readonly clusterName?: string;
+  /**
+   * Whether this tier consumes (see `TopologySpec.consumers`).
+   * @default the region's `consumers`
+   */
+  readonly consumers?: ConsumersSwitch;
 }
 
 /** How ClickHouse authenticates to a Kafka backend. */

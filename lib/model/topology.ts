@@ -67,6 +67,8 @@ export interface IngestionTier {
   readonly cores: number;
   readonly consumersPerNode: number;
   readonly hosts: readonly Host[];
+  /** Whether the tier creates its Kafka tables, views and writable tables (false: deployed with consumers off). */
+  readonly consuming: boolean;
 }
 
 export interface KafkaBackendModel {
@@ -222,7 +224,9 @@ export function buildTopology(spec: TopologySpec): Topology {
         hosts.push({ name, fqdn: name, role, shard: n + 1, replica: 1, tcpPort: 9000, homeCluster: clusterName });
       }
     }
-    tiers.push({ role, clusterName, kubernetesName, nodes: t.nodes, cores, consumersPerNode: consumers, hosts });
+    const switched = t.consumers ?? s.consumers ?? 'on';
+    problems.check(switched === 'on' || switched === 'off', t.consumers !== undefined ? `${f}.consumers` : 'consumers', switched, "'on' or 'off'");
+    tiers.push({ role, clusterName, kubernetesName, nodes: t.nodes, cores, consumersPerNode: consumers, hosts, consuming: switched !== 'off' });
   });
   checkUnique(problems, 'ingestionTiers[].role', tiers.map((t) => t.role.value), 'tier roles (one tier per role)');
   tiers.forEach((t) => {

@@ -25,7 +25,7 @@ export function schemaRoles(topology: Pick<Topology, 'ingestionTiers'>): NodeRol
  * The statements a role runs, in dependency order: the database, then per stream (declared
  * order) the data table on DATA; on an ingestion role, per leg, the writable table, the Kafka
  * table and the view (a ShuffleHog stream: its producer table once, then per leg the Kafka table
- * and the view). A role with nothing to run gets an empty list.
+ * and the view). A role with nothing to run, or a tier with its consumers off, gets an empty list.
  */
 export function statementsForRole(topology: Topology, role: NodeRole | string, options: SchemaOptions = {}): Statement[] {
   const value = roleValue(role);
@@ -40,6 +40,8 @@ export function statementsForRole(topology: Topology, role: NodeRole | string, o
       if (stream.shuffle === undefined) statements.push(dataTableStatement(topology, stream, options));
       continue;
     }
+    // A tier deployed with its consumers off gets no Kafka table, view or writable table.
+    if (topology.ingestionTiers.find((t) => t.role.value === value)?.consuming === false) continue;
     const legs = stream.legs.filter((l) => l.roles.some((r) => r.value === value));
     if (legs.length === 0) continue;
     if (stream.shuffle !== undefined) statements.push(producerTableStatement(topology, stream));

@@ -1,0 +1,66 @@
+/**
+ * Restore without consuming: a region (or one tier) deployed with `consumers: 'off'` gets every
+ * resource and every data table, but no Kafka table, view or writable table on its ingestion
+ * nodes, so a region restored from a backup consumes nothing until it is switched on.
+ */
+import { App, Testing } from 'cdktf';
+import { buildTopology, TopologyValidationError } from '../../lib/model';
+import { RegionSpec, RegionStack } from '../../lib/region-stack';
+import { renderStartupScripts, startupScriptQueries, statementsForRole } from '../../lib/schema';
+import { US_REGION, US_TOPOLOGY } from '../../stacks/us';
+
+type Resources = Record<string, Record<string, Record<string, unknown>>>;
+
+describe('consumers off in the model and the schema', () => {
+  test('no Kafka table, view or writable table on any tier; the data tables stay', () => {
+    const on = buildTopology(US_TOPOLOGY);
+    const off = buildTopology({ ...US_TOPOLOGY, consumers: 'off' });
+    expect(off.ingestionTiers.map((t) => t.consuming)).toEqual([false, false, false]);
+    expect(statementsForRole(off, 'data')).toEqual(statementsForRole(on, 'data'));
+    for (const tier of off.ingestionTiers) {
+      expect(statementsForRole(on, tier.role).length).toBeGreaterThan(0);
+      expect(statementsForRole(off, tier.role)).toEqual([]);
+      expect(startupScriptQueries(renderStartupScripts(off, tier.role))).toEqual([]);
+    }
+  });
+
+  test('a tier can override the region: here only small consumes', () => {
+    const t = buildTopology({
+      ...US_TOPOLOGY, consumers: 'off',
+      ingestionTiers: US_TOPOLOGY.ingestionTiers!.map((x) => (x.role.toString() === 'small' ? { ...x, consumers: 'on' as const } : x)),
+    });
+    expect(t.ingestionTiers.map((x) => [x.role.value, x.consuming])).toEqual([['small', true], ['medium', false], ['events', false]]);
+    expect(statementsForRole(t, 'small').map((s) => s.kind)).toEqual(['database', 'writable-table', 'kafka-table', 'materialized-view']);
+  });
+
+  test('anything but on or off is rejected', () => {
+    expect(() => buildTopology({ ...US_TOPOLOGY, consumers: 'paused' as never })).toThrow(TopologyValidationError);
+    expect(() => buildTopology({ ...US_TOPOLOGY, consumers: 'paused' as never })).toThrow(/consumers: got "paused"; expected 'on' or 'off'/);
+  });
+});
+
+describe('consumers off in the us stack', () => {
+  function synth(spec: RegionSpec): Resources {
+    const stack = new RegionStack(new App({ outdir: Testing.app().outdir }), 'us', spec);
+    return (JSON.parse(Testing.synth(stack)) as { resource: Resources }).resource;
+  }
+
+  test('every resource is deployed; only the tiers\' Helm values (their boot schema) differ', () => {
+    const on = synth(US_REGION);
+    const off = synth({ ...US_REGION, consumers: 'off' });
+    const addresses = (r: Resources): string[] => Object.entries(r).flatMap(([type, byName]) => Object.keys(byName).map((n) => `${type}.${n}`)).sort();
+    expect(addresses(off)).toEqual(addresses(on));
+    const changed = addresses(on).filter((a) => {
+      const [type, name] = a.split(/\.(.*)/s);
+      return JSON.stringify(on[type][name]) !== JSON.stringify(off[type][name]);
+    });
+    expect(changed.length).toBe(3);
+    expect(changed.every((a) => a.startsWith('helm_release.'))).toBe(true);
+    for (const address of changed) {
+      const [type, name] = address.split(/\.(.*)/s);
+      const values = JSON.stringify(off[type][name]);
+      expect(values).not.toMatch(/ENGINE = Kafka|CREATE MATERIALIZED VIEW|writable_/);
+      expect(JSON.stringify(on[type][name])).toMatch(/ENGINE = Kafka/);
+    }
+  });
+});
