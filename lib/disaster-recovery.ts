@@ -3,12 +3,15 @@ import { EbsVolume } from '@cdktf/provider-aws/lib/ebs-volume';
 import { Instance } from '@cdktf/provider-aws/lib/instance';
 import { MskCluster } from '@cdktf/provider-aws/lib/msk-cluster';
 import { Token } from 'cdktf';
+import { MskBackend, WarpStreamBackend } from './kafka-backend';
 import { IConstruct } from 'constructs';
 import { BackupScheduleProps } from './dr/backup';
 import {
   assertGrowOnly, DiskSizeLock, DiskSizes, nextDiskSizeLock, parseDiskSizeLock, renderDiskSizeLock,
 } from './dr/disk-sizes';
+import { checkOneConsumerPerGroupAcrossStacks } from './dr/offsets';
 import { renderRunbooks } from './dr/runbooks';
+import { Problems } from './model/validation';
 import type { RegionStack } from './region-stack';
 
 export interface DisasterRecoveryProps {
@@ -34,6 +37,26 @@ export interface DisasterRecoveryProps {
 export class DisasterRecovery {
   public static apply(stack: RegionStack, props: DisasterRecoveryProps = {}): DisasterRecovery {
     return new DisasterRecovery(stack, { ...props });
+  }
+
+  /**
+   * Checks an app's region stacks together: a topic and group consumed by clusters of two stacks
+   * that share a backend (one the stacks point at with the same bootstrap brokers, literal or the
+   * same reference) is refused
+   * with one error, before anything is written. Call it once every stack exists.
+   */
+  public static checkApp(stacks: readonly RegionStack[]): void {
+    const problems = new Problems();
+    checkOneConsumerPerGroupAcrossStacks(problems, stacks.map((stack) => ({
+      stack: stack.node.id,
+      topology: stack.topology,
+      // A backend the stack creates is its own (a WarpStream Service name repeats in every EKS
+      // cluster); one it only points at is identified by its bootstrap brokers.
+      backendIdentity: Object.fromEntries(Object.entries(stack.kafkaBackends)
+        .filter(([, backend]) => !(backend instanceof MskBackend || backend instanceof WarpStreamBackend))
+        .map(([name, backend]) => [name, backend.bootstrapBrokers])),
+    })));
+    problems.throwIfAny('app');
   }
 
   /** The size of every grow-only disk of the stack, by disk id. */

@@ -4,9 +4,12 @@
  * nodes, so a region restored from a backup consumes nothing until it is switched on.
  */
 import { App, Testing } from 'cdktf';
-import { buildTopology, TopologyValidationError } from '../../lib/model';
+import { DisasterRecovery } from '../../lib/disaster-recovery';
+import { checkOneConsumerPerGroupAcrossStacks } from '../../lib/dr/offsets';
+import { buildTopology, Problems, TopologyValidationError } from '../../lib/model';
 import { RegionSpec, RegionStack } from '../../lib/region-stack';
 import { renderStartupScripts, startupScriptQueries, statementsForRole } from '../../lib/schema';
+import { EU_REGION } from '../../stacks/eu';
 import { US_REGION, US_TOPOLOGY } from '../../stacks/us';
 
 type Resources = Record<string, Record<string, Record<string, unknown>>>;
@@ -62,5 +65,34 @@ describe('consumers off in the us stack', () => {
       expect(values).not.toMatch(/ENGINE = Kafka|CREATE MATERIALIZED VIEW|writable_/);
       expect(JSON.stringify(on[type][name])).toMatch(/ENGINE = Kafka/);
     }
+  });
+});
+
+describe('one consuming cluster per topic and group across stacks', () => {
+  const us = buildTopology(US_TOPOLOGY);
+  const restored = buildTopology({ ...US_TOPOLOGY, consumers: 'off' });
+  const shared = { msk_cluster: 'b-1.msk.example:9098', warpstream_ingestion: 'agents.example:9092' };
+  const check = (regions: Parameters<typeof checkOneConsumerPerGroupAcrossStacks>[1]): Problems => {
+    const problems = new Problems();
+    checkOneConsumerPerGroupAcrossStacks(problems, regions);
+    return problems;
+  };
+
+  test('two stacks consuming the same groups of a shared backend are refused, every group listed', () => {
+    const problems = check([{ stack: 'us', topology: us, backendIdentity: shared }, { stack: 'us_dr', topology: us, backendIdentity: shared }]);
+    expect(problems.all.map((p) => (p.value as { group: string }).group).sort()).toEqual(['clickhouse_events_ws', 'clickhouse_groups', 'clickhouse_heatmaps']);
+    expect(problems.all[0].value).toMatchObject({ clusters: ['us/ingestion_small', 'us_dr/ingestion_small'] });
+    expect(problems.all[0].expected).toMatch(/consumers: 'off'/);
+  });
+
+  test('the restored stack with its consumers off, or backends of their own, are fine', () => {
+    expect(check([{ stack: 'us', topology: us, backendIdentity: shared }, { stack: 'us_dr', topology: restored, backendIdentity: shared }]).empty).toBe(true);
+    expect(check([{ stack: 'us', topology: us, backendIdentity: {} }, { stack: 'eu', topology: us, backendIdentity: {} }]).empty).toBe(true);
+  });
+
+  test('the default app (us and eu, each with its own backends) passes', () => {
+    const app = new App({ outdir: Testing.app().outdir });
+    const stacks = [new RegionStack(app, 'us', US_REGION), new RegionStack(app, 'eu', EU_REGION)];
+    expect(() => DisasterRecovery.checkApp(stacks)).not.toThrow();
   });
 });

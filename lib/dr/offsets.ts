@@ -202,3 +202,45 @@ export function renderOffsetResetScript(topology: Topology): string {
   lines.push('');
   return lines.join('\n');
 }
+
+/** A region stack's consumers as seen from the whole app. */
+export interface ConsumingRegion {
+  /** The stack's id, e.g. `us`. */
+  readonly stack: string;
+  readonly topology: Topology;
+  /**
+   * What identifies each backend's physical cluster across stacks, by backend name: e.g. its
+   * bootstrap brokers (a literal, or the same unresolved token when one stack reads another's).
+   * Backends missing here are the stack's own.
+   */
+  readonly backendIdentity: Readonly<Record<string, string>>;
+}
+
+/**
+ * Disaster recovery's first rule across stacks: one cluster consumes a topic with a group at a
+ * time, also when two stacks of one app share a backend (e.g. a region restored beside the one it
+ * replaces). Tiers deployed with their consumers off do not count.
+ */
+export function checkOneConsumerPerGroupAcrossStacks(problems: Problems, regions: readonly ConsumingRegion[]): void {
+  const consumers = new Map<string, Set<string>>();
+  for (const r of regions) {
+    for (const s of r.topology.streams) {
+      for (const l of s.legs) {
+        const identity = r.backendIdentity[l.backend.name] ?? `${r.stack}/${l.backend.name}`;
+        for (const role of l.roles) {
+          const tier = r.topology.ingestionTiers.find((t) => t.role.value === role.value);
+          if (tier?.consuming === false) continue;
+          const key = `${identity}|${l.topic.name}|${l.consumerGroup}`;
+          consumers.set(key, (consumers.get(key) ?? new Set<string>()).add(`${r.stack}/${tier?.clusterName ?? role.value}`));
+        }
+      }
+    }
+  }
+  for (const [key, clusters] of consumers) {
+    const stacks = new Set([...clusters].map((c) => c.split('/')[0]));
+    if (stacks.size < 2) continue;
+    const [, topic, group] = key.split('|');
+    problems.add('stacks (consumer groups)', { topic, group, clusters: [...clusters].sort() },
+      'one consuming cluster per topic and group across the stacks sharing a backend: deploy the other with consumers: \'off\'');
+  }
+}
