@@ -95,17 +95,17 @@ const battery: [string, Breaker, string | RegExp, RegExp][] = [
   // Machine images and instance types.
   ['an x86_64 image on arm64 i8ge storage', (s) => {
     s.storageClusterOptions = { instanceType: 'i8ge.metal-48xl', machineImage: MachineImage.fromAmiId('ami-0123456789abcdef0', Architecture.X86_64) };
-  }, 'storage.machineImage', /an arm64 image: i8ge\.metal-48xl is arm64/],
+  }, 'storageClusterOptions.machineImage', /an arm64 image: i8ge\.metal-48xl is arm64/],
   ['an arm64 image on x86_64 i7ie storage', (s) => {
     s.storageClusterOptions = { instanceType: 'i7ie.48xlarge', machineImage: MachineImage.debian12(Architecture.ARM64) };
-  }, 'storage.machineImage', /an x86_64 image/],
-  ['an unknown storage instance type', (s) => { s.storageClusterOptions = { instanceType: 'x9.fake' }; }, 'storage.instanceType', /storage type with NVMe instance store/],
+  }, 'storageClusterOptions.machineImage', /an x86_64 image/],
+  ['an unknown storage instance type', (s) => { s.storageClusterOptions = { instanceType: 'x9.fake' }; }, 'storageClusterOptions.instanceType', /storage type with NVMe instance store/],
   ['an x86_64 image on a Graviton ZooKeeper', (s) => {
     s.zooKeeperOptions = { instanceType: 'm7g.large', machineImage: MachineImage.debian12(Architecture.X86_64) };
-  }, 'zookeeper.machineImage', /an arm64 image/],
+  }, 'zooKeeperOptions.machineImage', /an arm64 image/],
   ['a malformed AMI id', (s) => {
     s.storageClusterOptions = { machineImage: MachineImage.fromAmiId('ami-<x>', Architecture.ARM64) };
-  }, 'storage.machineImage', /AMI id such as ami-/],
+  }, 'storageClusterOptions.machineImage', /AMI id such as ami-/],
 ];
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bad-input-'));
