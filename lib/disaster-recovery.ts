@@ -22,8 +22,8 @@ export interface DisasterRecoveryProps {
    */
   readonly diskSizeLock?: DiskSizeLock;
   /**
-   * The backup schedule the runbooks describe (it must match the StorageCluster's).
-   * @default the BackupSchedule defaults
+   * The backup schedule the runbooks describe.
+   * @default the storage cluster's (or the BackupSchedule defaults when its backups are off)
    */
   readonly backupSchedule?: BackupScheduleProps;
 }
@@ -71,7 +71,8 @@ export class DisasterRecovery {
     this.nextDiskSizeLock = nextDiskSizeLock(this.diskSizes, props.diskSizeLock, region);
     stack.addArtifact(renderDiskSizeLock(this.nextDiskSizeLock));
     const awsRegion = stack.awsProvider.region ?? '<aws region>';
-    for (const file of renderRunbooks(stack.topology, { awsRegion, diskSizes: this.diskSizes, backupSchedule: props.backupSchedule })) {
+    const backupSchedule = props.backupSchedule ?? stack.storageCluster.backupPlan?.schedule;
+    for (const file of renderRunbooks(stack.topology, { awsRegion, diskSizes: this.diskSizes, backupSchedule })) {
       stack.addArtifact(file);
     }
   }
