@@ -1,18 +1,15 @@
-import * as path from 'path';
 import { App } from 'cdktf';
-import { DisasterRecovery, loadDiskSizeLock } from '../lib/disaster-recovery';
-import { RegionStack } from '../lib/region-stack';
-import { EU_REGION } from './eu';
-import { US_REGION } from './us';
+import { addRegionStacks } from './app';
 
 /** The cdktf app: `cdktf synth`, `cdktf deploy us`, `npm run synth`. No cloud credentials needed to synthesize. */
 const app = new App();
-const stacks = ([['us', US_REGION], ['eu', EU_REGION]] as const).map(([id, spec]) => {
-  const stack = new RegionStack(app, id, spec);
-  // Runbooks in artifacts/runbooks/, and no disk smaller than in stacks/<region>.sizes.json (the sizes last deployed).
-  DisasterRecovery.apply(stack, { diskSizeLock: loadDiskSizeLock(path.join(__dirname, `${id}.sizes.json`)) });
-  return stack;
-});
-// Only one cluster consumes a topic with a group, also across stacks that share a backend.
-DisasterRecovery.checkApp(stacks);
+const stacks = addRegionStacks(app);
 app.synth();
+
+for (const stack of stacks) {
+  const { storage, ingestionTiers } = stack.topology;
+  const tiers = ingestionTiers.map((t) => `${t.role.value} ${t.nodes}`).join(', ');
+  const ingestion = ingestionTiers.reduce((n, t) => n + t.nodes, 0);
+  console.log(`${stack.node.id}: ${storage.hosts.length} data nodes (${storage.shards} × ${storage.replicas}), ` +
+    `${ingestion} ingestion nodes (${tiers}) → ${app.outdir}/stacks/${stack.node.id}`);
+}

@@ -38,9 +38,14 @@ export function cleanUp(): void {
 
 /** Synthesizes stacks the way `npm run synth` does (a real App, real synthesizer) into a temp outdir. */
 export function synthStacks(stacks: Readonly<Record<string, RegionSpec>>, outdir = tempOutdir()): Record<string, SynthesizedStack> {
+  return synthApp((app) => Object.entries(stacks).map(([id, spec]) => new RegionStack(app, id, spec)), outdir);
+}
+
+/** Synthesizes whatever stacks `build` adds to a fresh app (e.g. stacks/app.ts's `addRegionStacks`). */
+export function synthApp(build: (app: App) => RegionStack[], outdir = tempOutdir()): Record<string, SynthesizedStack> {
   // Stack traces in construct metadata cost about a second per synth and never reach the output.
   const app = new App({ outdir, stackTraces: false });
-  const built = Object.entries(stacks).map(([id, spec]) => new RegionStack(app, id, spec));
+  const built = build(app);
   app.synth();
   return Object.fromEntries(built.map((stack) => [stack.node.id, {
     ...readStack(path.join(outdir, 'stacks', stack.node.id)),
