@@ -11,6 +11,7 @@ import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-securit
 import {
   Architecture, checkInstanceImage, checkRemovalPolicy, instanceArchitecture, MachineImage, RemovalPolicy, renderZooKeeperHostUserData,
 } from './cloud-init';
+import { zookeeperRootZnodes } from './clickhouse/zookeeper';
 import { Problems, Topology, ZooKeeperNode } from './model';
 import {
   collectZooCfgProblems, renderZooCfg, resolveZooCfgOptions, ZooCfgOptions, zooKeeperConnectionNodes,
@@ -84,7 +85,9 @@ const ID = {
  * The ZooKeeper ensemble that holds a region's replication metadata: an odd number of EC2 nodes
  * across zones (state belongs on EC2; the Kubernetes tier stays stateless), dataDir on encrypted
  * EBS, a private DNS name per node, the client port open only to ClickHouse's security groups and
- * the quorum ports only within the ensemble, and a rendered zoo.cfg with autopurge on.
+ * the quorum ports only within the ensemble, and a rendered zoo.cfg with autopurge on. Once the
+ * ensemble has quorum, every node makes sure the region's ClickHouse root (`topology.zookeeperRoot`)
+ * exists: ClickHouse refuses to use ZooKeeper without it.
  */
 export class ZooKeeper extends Construct {
   /** @attribute `host:port` of every node: what ClickHouse's `<zookeeper>` section connects to. */
@@ -184,7 +187,9 @@ export class ZooKeeper extends Construct {
           volumeType: 'gp3', volumeSize: p.rootVolumeSizeGiB ?? 20, encrypted: true, deleteOnTermination: true,
           ...(p.kmsKeyArn ? { kmsKeyId: p.kmsKeyArn } : {}),
         },
-        userData: renderZooKeeperHostUserData({ ensemble, node, zooCfg: p.zooCfg, dataVolumeDevice: DATA_VOLUME_DEVICE }),
+        userData: renderZooKeeperHostUserData({
+          ensemble, node, zooCfg: p.zooCfg, dataVolumeDevice: DATA_VOLUME_DEVICE, createZnodes: zookeeperRootZnodes(topology),
+        }),
         userDataReplaceOnChange: false,
         disableApiTermination: !allowDestroy,
         // As on the storage hosts: images roll node by node, and user data only matters at first boot.

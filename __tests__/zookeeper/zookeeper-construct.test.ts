@@ -1,3 +1,7 @@
+import { spawnSync } from 'child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
 import { TerraformStack, Testing } from 'cdktf';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { parse } from 'yaml';
@@ -6,7 +10,12 @@ import { buildTopology, Topology, TopologyValidationError } from '../../lib/mode
 import { Architecture, MachineImage } from '../../lib/cloud-init';
 import { ZooKeeper, ZooKeeperProps } from '../../lib/zookeeper';
 import { US_TOPOLOGY } from '../../stacks/us';
+import { CLICKHOUSE_ZNODES_UNIT } from '../../lib/cloud-init';
+import { renderCreateZnodesScript } from '../../lib/zookeeper';
 import { bashSyntaxErrors, hasCloudInit, validateCloudConfigs } from '../storage/support/cloud-init-schema';
+
+const hasSystemdAnalyze = existsSync('/usr/bin/systemd-analyze');
+if (!hasSystemdAnalyze) console.warn('SKIPPED systemd unit check: `systemd-analyze` (Debian package `systemd`) not installed');
 
 const SUBNETS = { 'us-east-1a': 'subnet-0aaaaaaaaaaaaaaa1', 'us-east-1b': 'subnet-0bbbbbbbbbbbbbbb2', 'us-east-1c': 'subnet-0ccccccccccccccc3' };
 const CLICKHOUSE_SG = 'sg-0123456789abcdef0';
@@ -76,6 +85,34 @@ describe('ZooKeeper ensemble', () => {
     }
     expect(zk.zooCfg).toMatch(/^autopurge\.purgeInterval=1$/m);
     expect(zk.zooCfg).toMatch(/^autopurge\.snapRetainCount=3$/m);
+  });
+
+  test('every node creates ClickHouse\'s root once the ensemble has quorum (unit started without waiting for it)', () => {
+    const topology = topologyWith(3);
+    for (const i of Object.values(r.aws_instance)) {
+      const doc = parse(i.user_data as string) as { write_files: { path: string; content: string }[]; runcmd: string[][] };
+      const script = doc.write_files.find((f) => f.path === '/usr/local/sbin/zookeeper-create-clickhouse-root')?.content;
+      expect(script).toBe(renderCreateZnodesScript({ znodes: ['/clickhouse', `/clickhouse/${topology.name}`], server: 'localhost:2181' }));
+      const unit = doc.write_files.find((f) => f.path === `/etc/systemd/system/${CLICKHOUSE_ZNODES_UNIT}`)?.content;
+      expect(unit).toMatch(/^After=zookeeper\.service$/m);
+      expect(unit).toMatch(/^ExecStart=\/usr\/local\/sbin\/zookeeper-create-clickhouse-root$/m);
+      expect(doc.runcmd.slice(-2)).toEqual([['systemctl', 'enable', CLICKHOUSE_ZNODES_UNIT], ['systemctl', 'start', '--no-block', CLICKHOUSE_ZNODES_UNIT]]);
+    }
+  });
+
+  (hasSystemdAnalyze ? test : test.skip)('systemd accepts the root unit (a oneshot may restart only on failure)', () => {
+    const doc = parse(Object.values(r.aws_instance)[0].user_data as string) as { write_files: { path: string; content: string }[] };
+    const dir = mkdtempSync(join(tmpdir(), 'zk-unit-'));
+    try {
+      // The script's real path does not exist here; verify checks that ExecStart points at an executable.
+      const unit = doc.write_files.find((f) => f.path.endsWith(CLICKHOUSE_ZNODES_UNIT))!.content.replace(/^ExecStart=.*$/m, 'ExecStart=/bin/true');
+      writeFileSync(join(dir, CLICKHOUSE_ZNODES_UNIT), unit);
+      const result = spawnSync('systemd-analyze', ['verify', '--man=no', join(dir, CLICKHOUSE_ZNODES_UNIT)], { encoding: 'utf8' });
+      expect(result.stderr).toBe('');
+      expect(result.status).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   (hasCloudInit ? test : test.skip)('cloud-init accepts every node\'s user data', () => {

@@ -1,1 +1,2 @@
 export * from './zoo-cfg';
+export * from './znodes';
