@@ -11,7 +11,7 @@ import { Route53Zone } from '@cdktf/provider-aws/lib/route53-zone';
 import { HelmProvider } from '@cdktf/provider-helm/lib/provider';
 import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
 import {
-  buildTopology, KafkaBackendKind, Problems, Topology, TopologySpec, TopologyValidationError,
+  buildTopology, KafkaAuth, KafkaBackendKind, Problems, Topology, TopologySpec, TopologyValidationError,
 } from './model';
 import {
   backendsForGroup, ClickHouseConfigOptions, nodeGroups, renderHostMacros, renderNodeGroupConfig, STORAGE_GROUP_NAME,
@@ -155,7 +155,8 @@ export interface RegionSpec extends TopologySpec {
   readonly operatorOptions?: ClickHouseOperatorProps;
   /**
    * Kubernetes settings per ingestion tier, by role: image, cache size, namespace, node selector.
-   * @default the StatelessIngestionTier defaults
+   * @default the StatelessIngestionTier defaults, plus an IRSA pod role (from the EKS cluster's OIDC
+   * provider) for a tier that reads an MSK backend with SASL/IAM, unless it names its ServiceAccount
    */
   readonly ingestionTierOptions?: Readonly<Record<string, RegionIngestionTierOptions>>;
 }
@@ -371,8 +372,13 @@ export class RegionStack extends TerraformStack {
       removalPolicy,
     }));
 
+    // IRSA: WarpStream agents reach their bucket, and pods reading MSK with SASL/IAM sign with, a pod role.
     const oidcIssuer = this.eksCluster.identity.get(0).oidc.get(0).issuer;
     let oidcProvider: DataAwsIamOpenidConnectProvider | undefined;
+    const podIdentity = (): { oidcProviderArn: string; oidcIssuerUrl: string } => {
+      oidcProvider ??= new DataAwsIamOpenidConnectProvider(this, 'eks-oidc', { url: oidcIssuer });
+      return { oidcProviderArn: oidcProvider.arn, oidcIssuerUrl: oidcIssuer };
+    };
     const backends: Record<string, KafkaBackend> = {};
     for (const model of topology.kafkaBackends) {
       const options = spec.kafkaBackendOptions?.[model.name];
@@ -392,15 +398,13 @@ export class RegionStack extends TerraformStack {
         }));
       } else {
         const warpStreamOptions = options!.warpStreamOptions!;
-        oidcProvider ??= new DataAwsIamOpenidConnectProvider(this, 'eks-oidc', { url: oidcIssuer });
-        const oidcProviderArn = oidcProvider.arn;
+        const identity = podIdentity();
         backend = collectProblems(problems, field, warpStreamOptions, undefined, () => KafkaBackend.warpStream(this, id, {
           ...warpStreamOptions,
           topology,
           name: model.name,
           region: spec.region,
-          oidcProviderArn,
-          oidcIssuerUrl: oidcIssuer,
+          ...identity,
           preventDestroy: !this.development,
         }));
       }
@@ -417,7 +421,12 @@ export class RegionStack extends TerraformStack {
       const needed = backendsForGroup(topology, group).map((b) => backends[b.name]);
       if (needed.some((b) => b === undefined)) continue;
       const tierOptions = spec.ingestionTierOptions?.[role] ?? {};
+      // Pods that read MSK with SASL/IAM need a role of their own unless the platform provides their ServiceAccount.
+      const signsWithIam = needed.some((b) => b.kind === KafkaBackendKind.MSK && b.auth === KafkaAuth.SASL_IAM);
+      const identity = tierOptions.podIdentity === undefined && tierOptions.serviceAccountName === undefined && signsWithIam
+        ? { podIdentity: podIdentity() } : {};
       const tier = collectProblems(problems, `ingestionTierOptions.${role}`, tierOptions, undefined, () => new StatelessIngestionTier(this, `tier-${role}`, {
+        ...identity,
         ...tierOptions,
         topology,
         role,
