@@ -22,8 +22,8 @@ import { VolumeAttachment } from '@cdktf/provider-aws/lib/volume-attachment';
 import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import {
-  ClickHouseConfigOptions, DEFAULT_COLD_ENDPOINT_ENV, EBS_MOUNT, NVME_MOUNT, nodeGroups, renderHostMacros, renderNodeGroupConfig,
-  requiredEnvironment, storageDirectories,
+  ClickHouseConfigOptions, DEFAULT_COLD_ENDPOINT_ENV, EBS_MOUNT, INTERSERVER_HTTP_PASSWORD_ENV, INTERSERVER_HTTP_USER_ENV, NVME_MOUNT, nodeGroups,
+  renderHostMacros, renderNodeGroupConfig, requiredEnvironment, storageDirectories,
 } from './clickhouse';
 import {
   Architecture, BootSecret, BootSecretBinding, checkInstanceImage, checkPrivateCidrs, checkRemovalPolicy, checkStorageHostUserData,
@@ -118,6 +118,13 @@ export interface StorageClusterProps {
    */
   readonly interServerSecret?: BootSecret;
   /**
+   * The password replicas present to each other when fetching parts over the interserver HTTP port
+   * (`interserver_http_credentials`), kept apart from the cluster secret: HTTP basic auth is sent in
+   * clear text inside the VPC unless the TLS ports are used.
+   * @default - a Secrets Manager secret created here with a generated value
+   */
+  readonly interServerHttpSecret?: BootSecret;
+  /**
    * Whether `terraform destroy` may remove instances, volumes and the bucket.
    * @default RemovalPolicy.retain()
    */
@@ -147,6 +154,8 @@ const CLICKHOUSE_TLS_PORTS = [9440, 9010, 8443];
 export const STORAGE_CONFIG_PREFIX = 'config/data';
 /** Key prefix of the cold tier; each host writes under its own name. */
 export const COLD_TIER_PREFIX = 'cold';
+/** The user name replicas fetch parts as (`interserver_http_credentials`); the password is a secret. */
+export const INTERSERVER_HTTP_USER = 'interserver';
 
 /** The per-host resources of the storage cluster. */
 export interface StorageHostResources {
@@ -182,6 +191,8 @@ export class StorageCluster extends Construct {
   public readonly instanceProfile: IamInstanceProfile;
   /** The inter-server secret created here (absent when one was given). */
   public readonly interServerSecret?: SecretsmanagerSecret;
+  /** The replicas' interserver HTTP password created here (absent when one was given). */
+  public readonly interServerHttpSecret?: SecretsmanagerSecret;
   /** Per-host resources, in host order. */
   public readonly hostResources: readonly StorageHostResources[];
   /** Instances by host name: the main resources (escape hatch). */
@@ -299,7 +310,30 @@ export class StorageCluster extends Construct {
       });
       secret = BootSecret.fromSecretsManager(this.interServerSecret.arn);
     }
-    const secrets: BootSecretBinding[] = [{ env: INTERSERVER_SECRET_ENV, secret }];
+    // The replicas' fetch password: a secret of its own, read at boot like the cluster secret.
+    let httpSecret = p.interServerHttpSecret;
+    if (httpSecret === undefined) {
+      this.interServerHttpSecret = new SecretsmanagerSecret(this, 'interserver-http-secret', {
+        namePrefix: `${topology.name}-clickhouse-interserver-http-`,
+        description: `ClickHouse interserver HTTP password of region ${topology.name} (interserver_http_credentials, replica fetches)`,
+        ...(p.kmsKeyArn ? { kmsKeyId: p.kmsKeyArn } : {}),
+        tags: tags(`${topology.name}-clickhouse-interserver-http`),
+      });
+      const generated = new DataAwsSecretsmanagerRandomPassword(this, 'interserver-http-secret-value', {
+        passwordLength: 48, excludePunctuation: true,
+      });
+      new SecretsmanagerSecretVersion(this, 'interserver-http-secret-version', {
+        secretId: this.interServerHttpSecret.id,
+        secretString: generated.randomPassword,
+        // Every replica must present the same password: a rotation is a rolling operation, not a plan side effect.
+        lifecycle: { ignoreChanges: ['secret_string'] },
+      });
+      httpSecret = BootSecret.fromSecretsManager(this.interServerHttpSecret.arn);
+    }
+    const secrets: BootSecretBinding[] = [
+      { env: INTERSERVER_SECRET_ENV, secret },
+      { env: INTERSERVER_HTTP_PASSWORD_ENV, secret: httpSecret },
+    ];
 
     // Instance role: the bucket (cold tier and shared config) and the secret, nothing else.
     this.role = new IamRole(this, 'role', {
@@ -415,6 +449,7 @@ export class StorageCluster extends Construct {
         environment: {
           [clickhouseConfig.coldStorage?.endpointEnv ?? DEFAULT_COLD_ENDPOINT_ENV]:
             `https://${this.bucket.bucketRegionalDomainName}/${COLD_TIER_PREFIX}/${host.name}/`,
+          [INTERSERVER_HTTP_USER_ENV]: INTERSERVER_HTTP_USER,
         },
         disks: {
           mounts: { hot: NVME_MOUNT, data: EBS_MOUNT },
@@ -514,8 +549,11 @@ function validateProps(p: StorageClusterProps, removal: RemovalPolicy): Problems
       'a KMS key ARN');
   }
   checkRemovalPolicy(problems, 'storage.removalPolicy', removal);
-  // The environment the storage config reads must all be provided: the secret here, the endpoint per host.
-  const provided = new Set([INTERSERVER_SECRET_ENV, p.clickhouseConfig?.coldStorage?.endpointEnv ?? DEFAULT_COLD_ENDPOINT_ENV]);
+  // The environment the storage config reads must all be provided: the secrets here, the endpoint and fetch user per host.
+  const provided = new Set([
+    INTERSERVER_SECRET_ENV, INTERSERVER_HTTP_PASSWORD_ENV, INTERSERVER_HTTP_USER_ENV,
+    p.clickhouseConfig?.coldStorage?.endpointEnv ?? DEFAULT_COLD_ENDPOINT_ENV,
+  ]);
   if (problems.empty) {
     for (const name of requiredEnvironment(topology, nodeGroups(topology)[0], p.clickhouseConfig ?? {})) {
       problems.check(provided.has(name), 'storage environment', name, `a variable the storage hosts get (${[...provided].join(', ')})`);
@@ -524,7 +562,12 @@ function validateProps(p: StorageClusterProps, removal: RemovalPolicy): Problems
     const host = topology.storage.hosts[0];
     checkStorageHostUserData(problems, 'storage', {
       host, region: regionOfZone(host.availabilityZone!), clickhouseVersion: p.clickhouseVersion, hostFiles: [],
-      sharedConfig: { bucket: 'placeholder-bucket', prefix: STORAGE_CONFIG_PREFIX }, secrets: [],
+      sharedConfig: { bucket: 'placeholder-bucket', prefix: STORAGE_CONFIG_PREFIX },
+      // Secrets given by the caller are checked here; the ones created here are well formed.
+      secrets: [
+        ...(p.interServerSecret !== undefined ? [{ env: INTERSERVER_SECRET_ENV, secret: p.interServerSecret }] : []),
+        ...(p.interServerHttpSecret !== undefined ? [{ env: INTERSERVER_HTTP_PASSWORD_ENV, secret: p.interServerHttpSecret }] : []),
+      ],
       disks: { mounts: { hot: NVME_MOUNT, data: EBS_MOUNT }, dataVolumeDevice: DATA_VOLUME_DEVICE },
     });
   }

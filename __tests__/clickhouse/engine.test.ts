@@ -189,6 +189,14 @@ describe('storage nodes in ClickHouse', () => {
     expect(await engine.value("SELECT disk_name FROM system.parts WHERE table = 'tiered_probe' AND active")).toBe('ebs');
   });
 
+  test('the default user may log in from loopback only, where the package lets it in from anywhere without a password', async () => {
+    const users = await engine.rows('SELECT name, host_ip, host_names, host_names_regexp, host_names_like FROM system.users ORDER BY name');
+    // ClickHouse folds ::1 and 127.0.0.1 into `localhost`; the package's ::/0 is gone, not merged in.
+    expect(users).toEqual([{ name: 'default', host_ip: [], host_names: ['localhost'], host_names_regexp: [], host_names_like: [] }]);
+    // Local tools (this session, clickhouse-client on the host, the backup timers) still run as default.
+    expect(await engine.value('SELECT currentUser()')).toBe('default');
+  });
+
   test('storage nodes keep background Distributed inserts (the default)', async () => {
     expect(await engine.value("SELECT getSetting('distributed_foreground_insert')")).toBe('false');
   });
@@ -240,6 +248,10 @@ describe.each(TIERS)('$name nodes in ClickHouse', (tier) => {
   test('the region\'s distributed_ddl paths win over the operator\'s per-installation queue', async () => {
     expect(await serverSetting(engine, 'distributed_ddl.path')).toBe('/clickhouse/task_queue/ddl');
     expect(await serverSetting(engine, 'distributed_ddl.replicas_path')).toBe('/clickhouse/task_queue/replicas');
+  });
+
+  test('the default user is left as it was (the operator confines it to the installation\'s pods)', async () => {
+    expect(await engine.rows("SELECT host_ip, host_names FROM system.users WHERE name = 'default'")).toEqual([{ host_ip: ['::/0'], host_names: [] }]);
   });
 
   test('distributed_foreground_insert=1 for the default profile', async () => {

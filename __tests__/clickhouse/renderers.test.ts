@@ -8,6 +8,7 @@ import {
   clustersForGroup, consumersPerNode, INGESTION_PROFILE_FILE, messageBrokerPoolSize, NodeGroup, nodeGroups,
   REMOTE_SERVERS_FILE, renderHostMacros, renderNodeGroupConfig, renderStorageConfiguration, renderSystemLogs,
   requiredEnvironment, resolveOptions, scramCredentialEnv, storageDirectories, SYSTEM_LOG_TABLES, zookeeperRootZnodes,
+  DEFAULT_USER_FILE, INTERSERVER_CREDENTIALS_FILE, INTERSERVER_HTTP_PASSWORD_ENV, INTERSERVER_HTTP_USER_ENV,
 } from '../../lib/clickhouse';
 import { clickhouseXml } from '../../lib/clickhouse/xml';
 import { buildTopology, INTERSERVER_SECRET_ENV, NodeRole, TopologyValidationError } from '../../lib/model';
@@ -53,7 +54,8 @@ describe('node groups', () => {
 
   test('file sets: storage gets tiers and no Kafka; ingestion gets profile, macros and named collections', () => {
     expect(configOf('data').map((f) => f.path)).toEqual([
-      'config.d/network.xml', 'config.d/remote_servers_no_restart.xml', 'config.d/storage.xml', 'config.d/system_logs.xml', 'config.d/zookeeper.xml',
+      'config.d/interserver_credentials.xml', 'config.d/network.xml', 'config.d/remote_servers_no_restart.xml', 'config.d/storage.xml',
+      'config.d/system_logs.xml', 'config.d/zookeeper.xml', 'users.d/default_user.xml',
     ]);
     expect(configOf('ingestion-small').map((f) => f.path)).toEqual([
       'config.d/kafka_consumers.xml', 'config.d/named_collections.xml', 'config.d/remote_servers_no_restart.xml',
@@ -163,6 +165,32 @@ describe('listen addresses', () => {
   });
 });
 
+describe('storage access', () => {
+  test('the default user may log in only from loopback, replacing the package\'s ::/0 rather than adding to it', () => {
+    const networks = at(file(configOf('data'), DEFAULT_USER_FILE), 'users', 'default', 'networks');
+    expect(networks.getAttribute('replace')).toBe('replace');
+    expect(children(networks, 'ip').map((ip) => ip.textContent)).toEqual(['::1', '127.0.0.1']);
+    expect(childNames(networks)).toEqual(['ip', 'ip']);
+    // Nothing else about the user changes (its password stays the package's, usable from loopback only).
+    expect(childNames(at(file(configOf('data'), DEFAULT_USER_FILE), 'users', 'default'))).toEqual(['networks']);
+  });
+
+  test('replicas authenticate fetches with a user and password from the environment, never written down', () => {
+    const credentials = at(file(configOf('data'), INTERSERVER_CREDENTIALS_FILE), 'interserver_http_credentials');
+    expect(childNames(credentials)).toEqual(['user', 'password']);
+    expect(child(credentials, 'user').getAttribute('from_env')).toBe(INTERSERVER_HTTP_USER_ENV);
+    expect(child(credentials, 'password').getAttribute('from_env')).toBe(INTERSERVER_HTTP_PASSWORD_ENV);
+    expect(children(credentials, 'user').concat(children(credentials, 'password')).map((e) => e.textContent)).toEqual(['', '']);
+  });
+
+  test('ingestion pods get neither: the operator owns their users, and they fetch no parts', () => {
+    for (const name of ['ingestion-small', 'ingestion-medium', 'ingestion-events']) {
+      expect(configOf(name).map((f) => f.path)).not.toContain(DEFAULT_USER_FILE);
+      expect(configOf(name).map((f) => f.path)).not.toContain(INTERSERVER_CREDENTIALS_FILE);
+    }
+  });
+});
+
 describe('ZooKeeper', () => {
   test('the region\'s ensemble and root; distributed_ddl with path and replicas_path; both replace earlier definitions', () => {
     const root = file(configOf('ingestion-small'), 'config.d/zookeeper.xml');
@@ -243,7 +271,7 @@ describe('ingestion profile', () => {
   test('distributed_foreground_insert=1 in the default profile of ingestion nodes, and nowhere on storage nodes', () => {
     const profile = at(file(configOf('ingestion-small'), INGESTION_PROFILE_FILE), 'profiles', 'default');
     expect(textAt(profile, 'distributed_foreground_insert')).toBe('1');
-    expect(configOf('data').some((f) => f.path.startsWith('users.d/') || f.content.includes('distributed_foreground_insert'))).toBe(false);
+    expect(configOf('data').some((f) => f.content.includes('profiles') || f.content.includes('distributed_foreground_insert'))).toBe(false);
   });
 });
 
@@ -292,7 +320,9 @@ describe('storage configuration', () => {
     const opts = { coldStorage: { endpoint: 'https://cold.s3.us-east-1.amazonaws.com/clickhouse/us/' } };
     expect(textAt(parseClickHouseXml(renderStorageConfiguration(opts).content), 'storage_configuration', 'disks', 's3_cold', 'endpoint'))
       .toBe('https://cold.s3.us-east-1.amazonaws.com/clickhouse/us/');
-    expect(requiredEnvironment(topology, group('data'), opts)).toEqual([INTERSERVER_SECRET_ENV]);
+    expect(requiredEnvironment(topology, group('data'), opts)).toEqual([
+      INTERSERVER_HTTP_PASSWORD_ENV, INTERSERVER_HTTP_USER_ENV, INTERSERVER_SECRET_ENV,
+    ]);
   });
 
   test('folders cloud-init must create, all on the mounts it formats', () => {
@@ -304,7 +334,9 @@ describe('storage configuration', () => {
 
 describe('environment', () => {
   test('each group names exactly the variables its files read, sorted', () => {
-    expect(requiredEnvironment(topology, group('data'))).toEqual(['CLICKHOUSE_COLD_S3_ENDPOINT', 'CLICKHOUSE_INTERSERVER_SECRET']);
+    expect(requiredEnvironment(topology, group('data'))).toEqual([
+      'CLICKHOUSE_COLD_S3_ENDPOINT', 'CLICKHOUSE_INTERSERVER_HTTP_PASSWORD', 'CLICKHOUSE_INTERSERVER_HTTP_USER', 'CLICKHOUSE_INTERSERVER_SECRET',
+    ]);
     expect(requiredEnvironment(topology, group('ingestion-small'))).toEqual(['CLICKHOUSE_INTERSERVER_SECRET', 'KAFKA_HOSTS_MSK_CLUSTER']);
     expect(requiredEnvironment(topology, group('ingestion-medium'))).toEqual([
       'CLICKHOUSE_INTERSERVER_SECRET', 'KAFKA_HOSTS_MSK_CLUSTER', 'KAFKA_HOSTS_MSK_SCRAM', 'KAFKA_SASL_PASSWORD_MSK_SCRAM', 'KAFKA_SASL_USERNAME_MSK_SCRAM',

@@ -40,10 +40,13 @@ describe('a storage host\'s config, as delivered by the synthesized plan, loads 
     // The startup scripts create replicated tables, which need a ZooKeeper this test does not run.
     const files = [...objects.filter((f) => f.path !== 'config.d/startup_scripts.xml'), ...written];
 
-    const env: Record<string, string> = {
-      CLICKHOUSE_INTERSERVER_SECRET: 'test-only-secret',
-      CLICKHOUSE_COLD_S3_ENDPOINT: 'http://127.0.0.1:9/cold-tier/cold/ch-data-s02-r2/',
-    };
+    // What the host's boot provides: host.env as written, a test value per secret the fetch script reads,
+    // and a local stand-in for the cold endpoint (a Terraform token here).
+    const writtenFile = (path: string): string => userData.write_files.find((f) => f.path === path)!.content;
+    const env: Record<string, string> = Object.fromEntries(writtenFile('/etc/clickhouse-server/host.env').split('\n').filter((l) => l !== '')
+      .map((l) => /^([A-Z0-9_]+)="(.*)"$/.exec(l)!.slice(1, 3)));
+    for (const [, name] of writtenFile('/usr/local/sbin/clickhouse-fetch-secrets').matchAll(/^fetch ([A-Z0-9_]+) aws /gm)) env[name] = `test-only-${name}`;
+    env.CLICKHOUSE_COLD_S3_ENDPOINT = 'http://127.0.0.1:9/cold-tier/cold/ch-data-s02-r2/';
     // Jest gives each test file a copy of process.env that never reaches the C environment chdb
     // reads, so substitute `from_env` the way ClickHouse's preprocessor does, and fail on any left unset.
     const resolved = files.map((f) => ({
@@ -63,5 +66,8 @@ describe('a storage host\'s config, as delivered by the synthesized plan, loads 
     const volumes = engine.rows<{ volume_name: string; disks: string[] }>(
       "SELECT volume_name, disks FROM system.storage_policies WHERE policy_name = 'tiered' ORDER BY volume_priority");
     expect(volumes.map((v) => v.volume_name)).toEqual(['hot', 'warm', 'cold']);
+    // The synced users.d confines the default user to loopback (the engine's base users.xml allows ::/0, as the package does).
+    expect(engine.rows("SELECT host_ip, host_names FROM system.users WHERE name = 'default'")).toEqual([{ host_ip: [], host_names: ['localhost'] }]);
+    expect(env).toMatchObject({ CLICKHOUSE_INTERSERVER_HTTP_USER: 'interserver', CLICKHOUSE_INTERSERVER_HTTP_PASSWORD: 'test-only-CLICKHOUSE_INTERSERVER_HTTP_PASSWORD' });
   });
 });

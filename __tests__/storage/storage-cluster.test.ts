@@ -1,9 +1,10 @@
 import { TerraformStack, Testing } from 'cdktf';
 import { parse } from 'yaml';
 import { evaluatePolicies } from '../../lib/policy';
-import { buildTopology, TopologyValidationError } from '../../lib/model';
+import { buildTopology, INTERSERVER_SECRET_ENV, TopologyValidationError } from '../../lib/model';
 import { Architecture, MachineImage, RemovalPolicy, StorageCluster, StorageClusterProps } from '../../lib/storage-cluster';
 import { US_TOPOLOGY } from '../../stacks/us';
+import { INTERSERVER_HTTP_PASSWORD_ENV, INTERSERVER_HTTP_USER_ENV, nodeGroups, requiredEnvironment } from '../../lib/clickhouse';
 import { bashSyntaxErrors, cloudInitSchemaCli, hasCloudInit, validateCloudConfigs } from './support/cloud-init-schema';
 import { BASE_PROPS, SUBNETS, synthStorage, SynthResult, usTopology } from './support/fixtures';
 
@@ -125,6 +126,35 @@ describe('StorageCluster, 10 shards × 3 replicas', () => {
     expect(fetch).toMatch(/secretsmanager get-secret-value --secret-id '\$\{aws_secretsmanager_secret\.[^}]+\.arn\}'/);
     expect(Object.values(r.aws_secretsmanager_secret_version)[0].secret_string).toMatch(/^\$\{data\.aws_secretsmanager_random_password\./);
     for (const d of docs) expect(Buffer.byteLength(d)).toBeLessThan(16 * 1024);
+  });
+
+  test('every variable the storage config reads reaches every host: secrets fetched at boot, the rest in host.env', () => {
+    const required = requiredEnvironment(usTopology(10), nodeGroups(usTopology(10))[0]);
+    expect(required).toEqual(expect.arrayContaining([INTERSERVER_HTTP_USER_ENV, INTERSERVER_HTTP_PASSWORD_ENV, INTERSERVER_SECRET_ENV]));
+    for (const i of Object.values(r.aws_instance)) {
+      const files = (parse(i.user_data as string) as { write_files: { path: string; content: string }[] }).write_files;
+      const content = (path: string): string => files.find((f) => f.path === path)!.content;
+      const fetched = [...content('/usr/local/sbin/clickhouse-fetch-secrets').matchAll(/^fetch ([A-Z0-9_]+) aws /gm)].map((m) => m[1]);
+      const hostEnv = content('/etc/clickhouse-server/host.env').split('\n').filter((l) => l !== '').map((l) => l.split('=')[0]);
+      expect([...fetched, ...hostEnv].sort()).toEqual(required);
+      expect(content('/etc/clickhouse-server/host.env')).toContain(`${INTERSERVER_HTTP_USER_ENV}="interserver"\n`);
+    }
+  });
+
+  test('the interserver HTTP password is a generated secret of its own, readable by the hosts\' role', () => {
+    const secrets = Object.entries(r.aws_secretsmanager_secret);
+    expect(secrets.map(([, s]) => s.name_prefix).sort()).toEqual(['us-clickhouse-interserver-', 'us-clickhouse-interserver-http-']);
+    const httpId = secrets.find(([, s]) => s.name_prefix === 'us-clickhouse-interserver-http-')![0];
+    const fetch = (parse(Object.values(r.aws_instance)[0].user_data as string) as { write_files: { path: string; content: string }[] })
+      .write_files.find((f) => f.path === '/usr/local/sbin/clickhouse-fetch-secrets')!.content;
+    expect(fetch).toContain(`fetch ${INTERSERVER_HTTP_PASSWORD_ENV} aws secretsmanager get-secret-value --secret-id '\${aws_secretsmanager_secret.${httpId}.arn}'`);
+    const read = Object.values(ten.json.data!.aws_iam_policy_document).flatMap((d) => d.statement as { sid?: string; resources: string[] }[])
+      .find((st) => st.sid === 'ReadSecrets')!;
+    expect(read.resources).toContain(`\${aws_secretsmanager_secret.${httpId}.arn}`);
+    for (const v of Object.values(r.aws_secretsmanager_secret_version)) {
+      expect(v.secret_string).toMatch(/^\$\{data\.aws_secretsmanager_random_password\./);
+      expect(v.lifecycle).toEqual({ ignore_changes: ['secret_string'] });
+    }
   });
 
   test('every script in the user data parses with bash', () => {

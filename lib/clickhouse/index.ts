@@ -1,11 +1,13 @@
 /**
  * ClickHouse server config for every node group of a region, rendered from the topology model:
  * remote_servers, macros, ZooKeeper, named collections, the ingestion profile, Kafka consumer
- * threads, system log retention, listen addresses and the storage tiers. Pure: no cdktf, XML
+ * threads, system log retention, listen addresses, the storage tiers, and on storage hosts the
+ * `default` user's networks and the replicas' interserver credentials. Pure: no cdktf, XML
  * built with xmlbuilder2. docs/clickhouse-config.md explains each file.
  */
 import { Host, Topology } from '../model';
 import { RenderedFile, sortFiles } from '../render/file';
+import { accessEnvironment, renderDefaultUser, renderInterserverCredentials } from './access';
 import { renderIngestionProfile } from './ingestion-profile';
 import { renderKafkaConsumers } from './kafka-consumers';
 import { renderHostMacros, renderRoleMacros } from './macros';
@@ -18,6 +20,7 @@ import { renderStorageConfiguration, storageEnvironment } from './storage';
 import { renderSystemLogs } from './system-logs';
 import { renderZooKeeper } from './zookeeper';
 
+export * from './access';
 export * from './ingestion-profile';
 export * from './kafka-consumers';
 export * from './macros';
@@ -32,14 +35,15 @@ export * from './zookeeper';
 
 /**
  * Every config.d/ and users.d/ file shared by all hosts of a group (NOT per-host macros), sorted by path.
- * Storage: remote_servers, ZooKeeper, storage tiers, listen addresses, system logs. Ingestion: remote_servers, role
+ * Storage: remote_servers, ZooKeeper, storage tiers, listen addresses, system logs, the `default` user
+ * confined to localhost, interserver credentials. Ingestion: remote_servers, role
  * macros, ZooKeeper, named collections, Kafka consumer threads, system logs, the ingestion profile.
  */
 export function renderNodeGroupConfig(topology: Topology, group: NodeGroup, options: ClickHouseConfigOptions = {}): RenderedFile[] {
   resolveOptions(options);
   const files: RenderedFile[] = [renderRemoteServers(topology, group), renderZooKeeper(topology), renderSystemLogs(group, options)];
   if (group.kind === 'storage') {
-    files.push(renderStorageConfiguration(options), renderStorageNetwork());
+    files.push(renderStorageConfiguration(options), renderStorageNetwork(), renderDefaultUser(), renderInterserverCredentials());
   } else {
     files.push(renderRoleMacros(group, options), renderKafkaConsumers(topology, group), renderIngestionProfile());
     const collections = renderNamedCollections(topology, group);
@@ -54,10 +58,13 @@ export function renderStorageHostConfig(topology: Topology, host: Host, options:
   return sortFiles([...renderNodeGroupConfig(topology, storage, options), renderHostMacros(topology, host, options)]);
 }
 
-/** Environment variables a node of the group needs at runtime (inter-server secret, broker lists, SCRAM creds...), sorted. */
+/**
+ * Environment variables a node of the group needs at runtime (cluster secret, interserver credentials of storage
+ * hosts, broker lists, SCRAM creds...), sorted.
+ */
 export function requiredEnvironment(topology: Topology, group: NodeGroup, options: ClickHouseConfigOptions = {}): string[] {
   const names = new Set<string>(clustersForGroup(topology, group).map((c) => c.secretEnv));
-  if (group.kind === 'storage') storageEnvironment(options).forEach((n) => names.add(n));
+  if (group.kind === 'storage') [...storageEnvironment(options), ...accessEnvironment()].forEach((n) => names.add(n));
   else namedCollectionEnvironment(topology, group).forEach((n) => names.add(n));
   return [...names].sort();
 }
