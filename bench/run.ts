@@ -91,19 +91,41 @@ function census(outdir: string): { resources: number; artifacts: number } {
   return { resources, artifacts };
 }
 
-/** Runs a scenario RUNS times into fresh folders; keeps the first output for the floor to copy. */
-function scenario(id: string, label: string, script: string, env: Record<string, string>, keep: string, mode: Mode, runs = RUNS): Result {
-  const all: Run[] = [];
-  for (let i = 0; i < runs; i++) {
-    const outdir = i === 0 ? keep : fs.mkdtempSync(path.join(os.tmpdir(), `bench-${id}-`));
-    fs.rmSync(outdir, { recursive: true, force: true });
-    all.push(runOnce(script, { ...env, BENCH_OUTDIR: outdir }, mode));
-    if (i > 0) fs.rmSync(outdir, { recursive: true, force: true });
-    process.stderr.write(`  ${label}: run ${i + 1}/${runs} ${all[i].wallMs.toFixed(0)} ms, ${all[i].maxRssMb.toFixed(0)} MB\n`);
+interface Scenario {
+  readonly id: string;
+  readonly label: string;
+  readonly script: string;
+  readonly env: Record<string, string>;
+  /** The first run's output folder, kept for the floors and the census. */
+  readonly keep: string;
+  readonly mode: Mode;
+  readonly runs: number;
+}
+
+/**
+ * Runs every scenario in rounds (a, c, b, d, ... then again), so that a change of load on a shared
+ * machine hits a scenario and its floor alike; the first round keeps its outputs for the floors.
+ */
+function runAll(scenarios: readonly Scenario[]): Map<string, Result> {
+  const runs = new Map<string, Run[]>(scenarios.map((sc) => [sc.id, []]));
+  const rounds = Math.max(...scenarios.map((sc) => sc.runs));
+  for (let round = 0; round < rounds; round++) {
+    for (const sc of scenarios.filter((x) => round < x.runs)) {
+      const outdir = round === 0 ? sc.keep : fs.mkdtempSync(path.join(os.tmpdir(), `bench-${sc.id}-`));
+      fs.rmSync(outdir, { recursive: true, force: true });
+      const run = runOnce(sc.script, { ...sc.env, BENCH_OUTDIR: outdir }, sc.mode);
+      if (round > 0) fs.rmSync(outdir, { recursive: true, force: true });
+      runs.get(sc.id)!.push(run);
+      process.stderr.write(`  ${sc.label}: run ${round + 1}/${sc.runs} ${run.wallMs.toFixed(0)} ms, ${run.maxRssMb.toFixed(0)} MB\n`);
+    }
   }
-  return {
-    id, label, runs: all, wallMs: median(all.map((r) => r.wallMs)), maxRssMb: median(all.map((r) => r.maxRssMb)), ...census(keep),
-  };
+  return new Map(scenarios.map((sc) => {
+    const all = runs.get(sc.id)!;
+    return [sc.id, {
+      id: sc.id, label: sc.label, runs: all,
+      wallMs: median(all.map((r) => r.wallMs)), maxRssMb: median(all.map((r) => r.maxRssMb)), ...census(sc.keep),
+    }];
+  }));
 }
 
 function timeNpmTest(): Run | undefined {
@@ -123,13 +145,20 @@ function main(): void {
     process.stderr.write('  compiling with tsc --noCheck...\n');
     compile();
     const at = (name: string): string => path.join(work, name);
-    const a = scenario('a', '(a) us + eu', 'production.ts', {}, at('a'), 'compiled');
-    const c = scenario('c', '(c) floor for (a)', 'floor.ts', { BENCH_SOURCE: at('a') }, at('c'), 'compiled');
-    const b = scenario('b', '(b) 10× region', 'scaled.ts', { BENCH_FACTOR: '10' }, at('b'), 'compiled');
-    const d = scenario('d', '(d) floor for (b)', 'floor.ts', { BENCH_SOURCE: at('b') }, at('d'), 'compiled');
-    const aTs = scenario('a-ts', '(a) us + eu, ts-node', 'production.ts', {}, at('a-ts'), 'ts-node');
-    const cTs = scenario('c-ts', '(c) floor for (a), ts-node', 'floor.ts', { BENCH_SOURCE: at('a') }, at('c-ts'), 'ts-node');
-    const series = [1, 2, 5].map((f) => scenario(`s${f}`, `scaled ${f}×`, 'scaled.ts', { BENCH_FACTOR: String(f) }, at(`s${f}`), 'compiled', Math.min(RUNS, 3)));
+    const sc = (id: string, label: string, script: string, env: Record<string, string>, mode: Mode, runs = RUNS): Scenario =>
+      ({ id, label, script, env, keep: at(id), mode, runs });
+    const results = runAll([
+      sc('a', '(a) us + eu', 'production.ts', {}, 'compiled'),
+      sc('c', '(c) floor for (a)', 'floor.ts', { BENCH_SOURCE: at('a') }, 'compiled'),
+      sc('b', '(b) 10× region', 'scaled.ts', { BENCH_FACTOR: '10' }, 'compiled'),
+      sc('d', '(d) floor for (b)', 'floor.ts', { BENCH_SOURCE: at('b') }, 'compiled'),
+      sc('a-ts', '(a) us + eu, ts-node', 'production.ts', {}, 'ts-node'),
+      sc('c-ts', '(c) floor for (a), ts-node', 'floor.ts', { BENCH_SOURCE: at('a') }, 'ts-node'),
+      ...[1, 2, 5].map((f) => sc(`s${f}`, `scaled ${f}×`, 'scaled.ts', { BENCH_FACTOR: String(f) }, 'compiled', Math.min(RUNS, 3))),
+    ]);
+    const r = (id: string): Result => results.get(id)!;
+    const [a, b, c, d, aTs, cTs] = ['a', 'b', 'c', 'd', 'a-ts', 'c-ts'].map(r);
+    const series = [1, 2, 5].map((f) => r(`s${f}`));
     const npmTest = timeNpmTest();
     const report = render({ a, b, c, d, aTs, cTs }, [...series, { ...b, label: 'scaled 10×' }], npmTest);
     process.stdout.write(report);
@@ -158,7 +187,7 @@ function render(r: Results, series: readonly Result[], npmTest: Run | undefined)
     `Generated by \`npm run bench\` on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC (load average at the end: ${os.loadavg().map((l) => l.toFixed(1)).join(', ')}).`,
     '',
     `Machine: ${cpu.length} × ${cpu[0]?.model ?? 'unknown CPU'}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${os.type()} ${os.release()}, Node ${process.version}.`,
-    `Each scenario is a whole process, ${r.a.runs.length} runs, medians; peak RSS from ${HAS_GNU_TIME ? '`/usr/bin/time -v`' : '`process.resourceUsage().maxRSS`'}.`,
+    `Each scenario is a whole process, ${r.a.runs.length} runs taken in rounds (every scenario once per round), medians; peak RSS from ${HAS_GNU_TIME ? '`/usr/bin/time -v`' : '`process.resourceUsage().maxRSS`'}.`,
     '"compiled": plain node over JavaScript built with `tsc` (how an application using the published package runs);',
     '"ts-node": `node -r ts-node/register/transpile-only` over the sources (how `npm run synth` runs in this repository).',
     '',
