@@ -177,6 +177,12 @@ describe('policy pack: each rule catches its violation', () => {
     ['storage-tier-never-delete', 'a storage installation relying on the operator default (Delete)', (s) => {
       new Release(s, 'storage_chi', { name: 's', chart: './chart', values: [stringify(chi('storage', undefined, undefined))] });
     }],
+    ['storage-tier-never-delete', 'a data instance whose inline EBS volume dies with it', (s) => {
+      new Instance(s, 'inline', {
+        ami: 'ami-1', instanceType: 'i8ge.xlarge', rootBlockDevice: { encrypted: true }, metadataOptions: { httpTokens: 'required' },
+        ebsBlockDevice: [{ deviceName: '/dev/sdf', volumeSize: 100, encrypted: true, deleteOnTermination: true }], lifecycle: { preventDestroy: true },
+      });
+    }],
     ['msk-in-transit-tls', 'MSK accepting plaintext clients', (s) => {
       new MskCluster(s, 'plain_msk', {
         clusterName: 'p', kafkaVersion: '3.8.x', numberOfBrokerNodes: 3,

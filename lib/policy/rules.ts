@@ -430,9 +430,20 @@ const statelessForegroundInsert: PolicyRule = {
 
 const storageNeverDelete: PolicyRule = {
   id: 'storage-tier-never-delete',
-  description: 'installations that store data never use reclaimPolicy Delete (explicitly or by the operator default)',
+  description: 'storage never goes with its host: installations that store data never resolve to reclaimPolicy Delete, ' +
+    'and EC2 data volumes attached inline are not deleted on termination',
   check(ctx) {
     const found: PolicyViolation[] = [];
+    // On EC2 the storage tier's Delete is an inline EBS data volume that dies with its instance
+    // (separate aws_ebs_volume resources outlive it; the root volume holds no data).
+    for (const r of ctx.ofType('aws_instance')) {
+      blocks(r.config.ebs_block_device).forEach((d, i) => {
+        if (d.delete_on_termination === undefined || isTrue(d.delete_on_termination)) {
+          found.push(violation(this.id, r, `ebs_block_device[${i}] (${String(d.device_name ?? '?')}) is deleted on termination; ` +
+            'expected delete_on_termination = false, or a separate aws_ebs_volume with prevent_destroy'));
+        }
+      });
+    }
     for (const inst of ctx.installations().filter((i) => !isStateless(ctx, i))) {
       for (const p of claimPolicies(inst.chi)) {
         if (p.effective === 'Delete' || p.misplaced) {
