@@ -121,8 +121,9 @@ export interface RegionSpec extends TopologySpec {
    */
   readonly policySuppressions?: Readonly<Partial<Record<PolicyRuleId, string>>>;
   /**
-   * Options of the ClickHouse server config every node loads (macros, storage paths, cold tier,
-   * system log retention); the storage cluster, the ingestion tiers and the artifacts share them.
+   * Options of the ClickHouse server config (macros, storage paths, cold tier, system log
+   * retention) of the storage cluster and its artifacts. The ingestion tiers render theirs with
+   * the defaults until StatelessIngestionTier takes these options.
    * @default the renderers' defaults
    */
   readonly clickhouse?: ClickHouseConfigOptions;
