@@ -203,6 +203,11 @@ function checkRegionParts(spec: RegionSpec, problems: Problems): void {
     problems.check(typeof value === 'string' && TAG_VALUE.test(value), `defaultTags.${key}`, value, 'a tag value (at most 256 characters)');
   }
   if (spec.development !== undefined) problems.check(typeof spec.development === 'boolean', 'development', spec.development, 'true or false');
+  // The tiers render their config with the defaults for now: refuse what would make pods and storage hosts disagree.
+  for (const key of ['hostClusterType', 'ingestionLogRetentionDays'] as const) {
+    problems.check(spec.clickhouse?.[key] === undefined, `clickhouse.${key}`, spec.clickhouse?.[key],
+      'nothing yet: the ingestion tiers do not take this option, so pods and storage hosts would disagree');
+  }
   if (spec.hostedZoneId !== undefined) {
     problems.check(typeof spec.hostedZoneId === 'string' && /^Z[A-Z0-9]{1,31}$/.test(spec.hostedZoneId), 'hostedZoneId', spec.hostedZoneId,
       'a Route53 hosted zone id such as Z0123456789ABCDEFGHIJ');

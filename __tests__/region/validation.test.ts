@@ -72,6 +72,11 @@ describe('region validation', () => {
     ]);
   });
 
+  test('fails on ClickHouse options the ingestion tiers would not apply', () => {
+    expect(problemsOf({ ...US_REGION, clickhouse: { hostClusterType: 'offline', storageLogRetentionDays: 7 } }).map((p) => p.field))
+      .toEqual(['clickhouse.hostClusterType']);
+  });
+
   test('fails when a WarpStream backend has no options, or options of the other kind', () => {
     const fields = problemsOf({
       ...US_REGION,
