@@ -82,6 +82,10 @@ describe('offset reset commands', () => {
     expect(commands[1].execute).toBe('kafka-consumer-groups.sh --bootstrap-server "$KAFKA_HOSTS_WARPSTREAM_INGESTION" ' +
       '--group clickhouse_groups_ws --topic clickhouse_groups --reset-offsets --to-datetime 2026-11-22T02:00:00.000Z --execute');
     expect(commands[0].dryRun).toMatch(/--dry-run$/);
+    // The WarpStream leg starts at a timestamp: a one-off reset before its group first consumes.
+    expect(commands[1].initialStart).toBe('kafka-consumer-groups.sh --bootstrap-server "$KAFKA_HOSTS_WARPSTREAM_INGESTION" ' +
+      '--group clickhouse_groups_ws --topic clickhouse_groups --reset-offsets --to-datetime 2026-11-01T00:00:00.000Z --execute');
+    expect(commands.filter((c) => c.initialStart !== undefined)).toHaveLength(1);
     expect(commands[0].describe).toMatch(/--describe --state$/);
   });
 

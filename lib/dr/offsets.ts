@@ -132,6 +132,11 @@ export interface OffsetResetCommand {
   readonly dryRun: string;
   /** The reset, applied. */
   readonly execute: string;
+  /**
+   * For a leg declared to start at a timestamp: the reset to run once, before its group first
+   * consumes (ClickHouse can only start a new group at earliest or latest).
+   */
+  readonly initialStart?: string;
 }
 
 export interface OffsetResetOptions {
@@ -160,7 +165,13 @@ export function offsetResetCommands(topology: Topology, options: OffsetResetOpti
     const config = kafkaClientProperties(target.backend).length > 0 ? commandConfigFileName(target.backend) : undefined;
     const base = `${tool} --bootstrap-server "$${target.backend.brokerListEnv}"${config ? ` --command-config ${config}` : ''} --group ${target.group}`;
     const reset = `${base} --topic ${target.topic} --reset-offsets --to-datetime ${at}`;
-    return { target, commandConfigFile: config, describe: `${base} --describe --state`, dryRun: `${reset} --dry-run`, execute: `${reset} --execute` };
+    const initialStart = target.offsets.startAt === 'timestamp'
+      ? `${base} --topic ${target.topic} --reset-offsets --to-datetime ${kafkaDatetime(target.offsets.timestampMs ?? 0)} --execute`
+      : undefined;
+    return {
+      target, commandConfigFile: config, describe: `${base} --describe --state`, dryRun: `${reset} --dry-run`, execute: `${reset} --execute`,
+      ...(initialStart ? { initialStart } : {}),
+    };
   });
 }
 

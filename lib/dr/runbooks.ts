@@ -153,6 +153,11 @@ function resetOffsets(topology: Topology): string {
     'speaks the Kafka protocol (ListOffsets, OffsetCommit, DescribeGroups): the same tool works against its agents, from inside the cluster network.',
     '## One leg by hand',
     ...commands.map((c) => code('bash', [`# ${c.target.stream}${c.target.legSuffix}`, c.describe, c.dryRun, c.execute])),
+    ...(commands.some((c) => c.initialStart) ? [
+      '## Legs that start at a timestamp',
+      'Run once, before the leg is deployed (its group must not have consumed yet):',
+      code('bash', commands.filter((c) => c.initialStart).map((c) => c.initialStart!)),
+    ] : []),
     '## What ClickHouse cannot do by itself',
     'ClickHouse applies `auto_offset_reset` (earliest or latest) only to a group that has no committed offset, per named collection. ' +
     'A leg declared to start at a timestamp needs this reset before its group first consumes; until then it starts at earliest (replays, never skips).',
