@@ -284,6 +284,12 @@ describe('policy pack: suppression', () => {
     expect(call).toThrow(message);
   });
 
+  test('a stack has one pack: PolicyPack.of finds it, a second apply is rejected', () => {
+    const { stack, pack } = compliantStack();
+    expect(PolicyPack.of(stack)).toBe(pack);
+    expect(() => PolicyPack.apply(stack)).toThrow(/already|without a policy pack yet/);
+  });
+
   test('fails: options suppression without a reason', () => {
     expect(() => compliantStack({ suppressions: { 'bucket-tls-only': '' } })).toThrow(/suppressions\.bucket-tls-only: got ""; expected a written reason/);
   });

@@ -52,13 +52,29 @@ interface Suppression {
  * even when validations are skipped.
  */
 export class PolicyPack implements IAspect {
-  /** Turns the pack on for `stack` and returns it (its `violations` fill in at synth). */
+  /**
+   * Turns the pack on for `stack` and returns it (its `violations` fill in at synth). A stack has
+   * at most one pack: a second `apply` is rejected (use `PolicyPack.of(stack)` and `suppress`).
+   */
   public static apply(stack: TerraformStack, options: PolicyPackOptions = {}): PolicyPack {
+    if (PolicyPack.packs.has(stack)) {
+      const problems = new Problems();
+      problems.add('stack', stack.node.path, 'a stack without a policy pack yet (RegionStack turns one on: use PolicyPack.of(stack))');
+      problems.throwIfAny('policy pack');
+    }
     const pack = new PolicyPack(stack, { ...options });
+    PolicyPack.packs.set(stack, pack);
     Aspects.of(stack).add(pack);
     stack.node.addValidation({ validate: () => pack.errors() });
     return pack;
   }
+
+  /** The pack applied to `stack`, if any. */
+  public static of(stack: TerraformStack): PolicyPack | undefined {
+    return PolicyPack.packs.get(stack);
+  }
+
+  private static readonly packs = new WeakMap<TerraformStack, PolicyPack>();
 
   /**
    * Switches one rule off for `scope` and everything below it, with a written reason that is kept
