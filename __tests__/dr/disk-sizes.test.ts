@@ -58,8 +58,10 @@ function changedLeaves(before: Resources, after: Resources): Map<string, string[
 }
 
 let base: ReturnType<typeof synth>;
+let grownResult: ReturnType<typeof synth>;
 beforeAll(() => {
   base = synth(US_REGION);
+  grownResult = synth(grown, base.dr.nextDiskSizeLock);
 });
 
 describe('disk ids', () => {
@@ -75,7 +77,7 @@ describe('disk ids', () => {
 
 describe('growing updates in place', () => {
   test('storage, ZooKeeper and MSK disks grow: same addresses, only their sizes change', () => {
-    const after = synth(grown, base.dr.nextDiskSizeLock);
+    const after = grownResult;
     expect(addresses(after.resources)).toEqual(addresses(base.resources));
     const changes = changedLeaves(base.resources, after.resources);
     const byType = new Map<string, Set<string>>();
@@ -107,7 +109,7 @@ describe('growing updates in place', () => {
 
 describe('shrinking is rejected', () => {
   test('below the lock, every shrinking disk is listed in one error, before anything is written', () => {
-    const lock = synth(grown).dr.nextDiskSizeLock;
+    const lock = grownResult.dr.nextDiskSizeLock;
     let error: unknown;
     try {
       synth(US_REGION, lock);
