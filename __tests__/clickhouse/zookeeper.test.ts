@@ -1,21 +1,22 @@
 /**
  * The rendered ZooKeeper client config against a real ZooKeeper (Debian's `zookeeper` package):
  * ClickHouse uses the region's root as a chroot, refuses to use ZooKeeper until that root exists
- * (it has to be created before ClickHouse needs it), and then keeps replicated tables' metadata
- * under it, named by the host's macros.
+ * (the script the ZooKeeper nodes run at boot creates it, and that is all ClickHouse needs), and
+ * then keeps replicated tables' metadata under it, named by the host's macros.
  */
-import { ChildProcess, execFile, spawn } from 'child_process';
+import { ChildProcess, execFile, spawn, spawnSync } from 'child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { createServer } from 'net';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { renderHostMacros, renderZooKeeper, zookeeperRootZnodes } from '../../lib/clickhouse';
+import { DEBIAN_ZKCLI, renderCreateZnodesScript } from '../../lib/zookeeper';
 import { ConfigFile } from '../support/clickhouse-engine';
 import { EngineProcess } from './support/engine-process';
 import { issueTopology } from './support/topologies';
 
 const JARS = ['/usr/share/java/zookeeper.jar', '/usr/share/java/slf4j-simple.jar'];
-const hasZooKeeper = JARS.every(existsSync) && existsSync('/usr/bin/java');
+const hasZooKeeper = JARS.every(existsSync) && existsSync('/usr/bin/java') && existsSync(DEBIAN_ZKCLI);
 if (!hasZooKeeper) console.warn('SKIPPED ClickHouse ↔ ZooKeeper test: Debian package `zookeeper` (and java) not installed');
 
 function freePort(): Promise<number> {
@@ -78,7 +79,7 @@ function zookeeperFileOnLoopback(port: number): ConfigFile {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  test('the region\'s root must exist before ClickHouse can use ZooKeeper; creating it is enough', async () => {
+  test('the region\'s root must exist before ClickHouse can use ZooKeeper; the ZooKeeper nodes\' root script is enough', async () => {
     // ZooKeeper may still be starting: wait until ClickHouse's error is about the root, not the connection.
     const deadline = Date.now() + 30_000;
     let error = await node!.errorOf(createProbe);
@@ -89,8 +90,11 @@ function zookeeperFileOnLoopback(port: number): ConfigFile {
     expect(error).toMatch(/ZooKeeper root doesn't exist. You should create root node \/clickhouse\/test before start/);
 
     expect(zookeeperRootZnodes(topology)).toEqual(['/clickhouse', '/clickhouse/test']);
-    const created = await zkCli(port, zookeeperRootZnodes(topology).map((p) => `create ${p} ''`));
-    expect(created).toEqual(expect.arrayContaining(['Created /clickhouse', 'Created /clickhouse/test']));
+    // What the ZooKeeper nodes run at boot (their user data points it at localhost:2181).
+    const script = join(dir, 'create-root');
+    writeFileSync(script, renderCreateZnodesScript({ znodes: zookeeperRootZnodes(topology), server: `127.0.0.1:${port}`, retrySeconds: 1, deadlineMinutes: 1 }));
+    const run = spawnSync('/bin/bash', [script], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, CLIENT_JVMFLAGS: '-Xmx64m -XX:TieredStopAtLevel=1' } });
+    expect(run.status).toBe(0);
     expect(await node!.errorOf(createProbe)).toBeUndefined();
   });
 
