@@ -20,6 +20,8 @@ const args = new Set(process.argv.slice(2));
 
 interface Run {
   readonly wallMs: number;
+  /** User + system CPU time: steadier than wall time on a shared machine. */
+  readonly cpuMs: number;
   readonly maxRssMb: number;
 }
 
@@ -28,6 +30,7 @@ interface Result {
   readonly label: string;
   readonly runs: readonly Run[];
   readonly wallMs: number;
+  readonly cpuMs: number;
   readonly maxRssMb: number;
   readonly resources: number;
   readonly artifacts: number;
@@ -74,7 +77,11 @@ function runOnce(scenarioName: string, env: Record<string, string>, mode: Mode):
   const gnu = /Maximum resident set size \(kbytes\): (\d+)/.exec(child.stderr);
   const probe = /BENCH_MAXRSS_KB=(\d+)/.exec(child.stderr);
   const kb = Number((gnu ?? probe)?.[1] ?? NaN);
-  return { wallMs, maxRssMb: kb / 1024 };
+  const user = /User time \(seconds\): ([\d.]+)/.exec(child.stderr);
+  const sys = /System time \(seconds\): ([\d.]+)/.exec(child.stderr);
+  const probeCpu = /BENCH_CPU_MS=(\d+)/.exec(child.stderr);
+  const cpuMs = user && sys ? (Number(user[1]) + Number(sys[1])) * 1000 : Number(probeCpu?.[1] ?? NaN);
+  return { wallMs, cpuMs, maxRssMb: kb / 1024 };
 }
 
 /** Resources, data sources and artifact files of a synthesized output folder. */
@@ -123,7 +130,7 @@ function runAll(scenarios: readonly Scenario[]): Map<string, Result> {
     const all = runs.get(sc.id)!;
     return [sc.id, {
       id: sc.id, label: sc.label, runs: all,
-      wallMs: median(all.map((r) => r.wallMs)), maxRssMb: median(all.map((r) => r.maxRssMb)), ...census(sc.keep),
+      wallMs: median(all.map((r) => r.wallMs)), cpuMs: median(all.map((r) => r.cpuMs)), maxRssMb: median(all.map((r) => r.maxRssMb)), ...census(sc.keep),
     }];
   }));
 }
@@ -135,7 +142,7 @@ function timeNpmTest(): Run | undefined {
   const child = spawnSync('npm', ['test'], { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 << 20 });
   const wallMs = Number(process.hrtime.bigint() - start) / 1e6;
   if (child.status !== 0) process.stderr.write(`  npm test failed (${child.status}); its time is recorded anyway\n`);
-  return { wallMs, maxRssMb: NaN };
+  return { wallMs, cpuMs: NaN, maxRssMb: NaN };
 }
 
 function main(): void {
@@ -177,7 +184,7 @@ function render(r: Results, series: readonly Result[], npmTest: Run | undefined)
   const s = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
   const mb = (v: number): string => (Number.isFinite(v) ? `${v.toFixed(0)} MB` : 'n/a');
   const x = (v: number): string => `${v.toFixed(2)}×`;
-  const row = (x: Result): string => `| ${x.label} | ${x.resources} | ${x.artifacts} | ${s(x.wallMs)} | ${mb(x.maxRssMb)} | ${x.runs.map((y) => (y.wallMs / 1000).toFixed(2)).join(', ')} |`;
+  const row = (x: Result): string => `| ${x.label} | ${x.resources} | ${x.artifacts} | ${s(x.wallMs)} | ${s(x.cpuMs)} | ${mb(x.maxRssMb)} | ${x.runs.map((y) => (y.wallMs / 1000).toFixed(2)).join(', ')} |`;
   const ok = (pass: boolean): string => (pass ? 'met' : '**missed**');
   const cpu = os.cpus();
   const base = series[0];
@@ -191,8 +198,8 @@ function render(r: Results, series: readonly Result[], npmTest: Run | undefined)
     '"compiled": plain node over JavaScript built with `tsc` (how an application using the published package runs);',
     '"ts-node": `node -r ts-node/register/transpile-only` over the sources (how `npm run synth` runs in this repository).',
     '',
-    '| scenario | resources + data sources | artifact files | wall (median) | peak RSS (median) | runs (s) |',
-    '|---|---:|---:|---:|---:|---|',
+    '| scenario | resources + data sources | artifact files | wall (median) | CPU user+sys (median) | peak RSS (median) | wall per run (s) |',
+    '|---|---:|---:|---:|---:|---:|---|',
     row(r.a), row(r.c), row(r.b), row(r.d), row(r.aTs), row(r.cTs),
     '',
     'The floors (c) and (d) are bare cdktf apps that create the same providers, resources and data sources as (a) and (b),',
@@ -203,12 +210,14 @@ function render(r: Results, series: readonly Result[], npmTest: Run | undefined)
     '| measure | value | target | |',
     '|---|---:|---:|---|',
     `| (a)/(c) wall, compiled | ${x(r.a.wallMs / r.c.wallMs)} | ≤ 1.5× | ${ok(r.a.wallMs / r.c.wallMs <= 1.5)} |`,
+    `| (a)/(c) CPU, compiled | ${x(r.a.cpuMs / r.c.cpuMs)} | ≤ 1.5× | ${ok(r.a.cpuMs / r.c.cpuMs <= 1.5)} |`,
     `| (a)/(c) wall, ts-node | ${x(r.aTs.wallMs / r.cTs.wallMs)} | ≤ 1.5× | ${ok(r.aTs.wallMs / r.cTs.wallMs <= 1.5)} |`,
     `| (a) peak RSS, compiled | ${mb(r.a.maxRssMb)} | ≤ 200 MB | ${ok(r.a.maxRssMb <= 200)} |`,
     `| (a) peak RSS, ts-node | ${mb(r.aTs.maxRssMb)} | ≤ 200 MB | ${ok(r.aTs.maxRssMb <= 200)} |`,
     `| (b)/(c) wall | ${x(r.b.wallMs / r.c.wallMs)} | (reported) | |`,
     `| (b)/(d) wall: 10× against its own floor | ${x(r.b.wallMs / r.d.wallMs)} | (reported) | |`,
     `| (b)/(a) wall: 10× against production | ${x(r.b.wallMs / r.a.wallMs)} | ≤ 10× | ${ok(r.b.wallMs / r.a.wallMs <= 10)} |`,
+    `| (b)/(a) CPU: 10× against production | ${x(r.b.cpuMs / r.a.cpuMs)} | ≤ 10× | ${ok(r.b.cpuMs / r.a.cpuMs <= 10)} |`,
     ...(npmTest ? [`| whole \`npm test\` (lint, typecheck, jest) | ${s(npmTest.wallMs)} | ≤ 90 s on 2 cores | ${ok(npmTest.wallMs <= 90_000)} |`] : []),
     '',
     '## Scaling (no superlinear step)',
@@ -216,9 +225,9 @@ function render(r: Results, series: readonly Result[], npmTest: Run | undefined)
     'The US region scaled by a factor f (compiled): 10·f shards × 3 replicas, 38·f ingestion nodes, 10·f streams.',
     'The marginal cost per resource should stay flat as the region grows.',
     '',
-    '| factor | resources + data sources | artifact files | wall | peak RSS | ms per added resource vs 1× |',
-    '|---:|---:|---:|---:|---:|---:|',
-    ...series.map((x) => `| ${x.label.replace('scaled ', '')} | ${x.resources} | ${x.artifacts} | ${s(x.wallMs)} | ${mb(x.maxRssMb)} | ${x === base ? '–' : ((x.wallMs - base.wallMs) / Math.max(1, x.resources - base.resources)).toFixed(2)} |`),
+    '| factor | resources + data sources | artifact files | wall | CPU | peak RSS | CPU ms per added resource vs 1× |',
+    '|---:|---:|---:|---:|---:|---:|---:|',
+    ...series.map((x) => `| ${x.label.replace('scaled ', '')} | ${x.resources} | ${x.artifacts} | ${s(x.wallMs)} | ${s(x.cpuMs)} | ${mb(x.maxRssMb)} | ${x === base ? '–' : ((x.cpuMs - base.cpuMs) / Math.max(1, x.resources - base.resources)).toFixed(2)} |`),
     '',
   ];
   return lines.join('\n') + NOTES;
