@@ -50,10 +50,11 @@ function synth(spec: RegionSpec, id = 'region'): Synthesized {
 
 /**
  * Config files whose content lists the region's members or schema, and therefore grows with it.
- * ClickHouse reloads them in place (remote_servers without a restart; startup scripts and named
- * collections are additive), so a change to them is an in-place update, never a replacement.
+ * ClickHouse reloads them in place (remote_servers without a restart; startup scripts, named
+ * collections and the collections' offset settings are additive), so a change to them is an
+ * in-place update, never a replacement.
  */
-const GROWING_CONFIG_FILES = /(^|\/)(remote_servers_no_restart|startup_scripts|named_collections)\.xml$/;
+const GROWING_CONFIG_FILES = /(^|\/)(remote_servers_no_restart|startup_scripts|named_collections|kafka_offsets)\.xml$/;
 
 /** Attributes of a config file resource that may change when its content grows. */
 const IN_PLACE: Readonly<Record<string, readonly string[]>> = {
@@ -212,7 +213,7 @@ describe('plan stability: growing a region only adds', () => {
     expect(added.sql.filter((f) => f.includes('groups_ws'))).toHaveLength(3);
     // The small tier now also reads WarpStream: its pods get the broker list variable (a rolling
     // restart of stateless pods, nothing replaced), and its boot schema gains the leg's tables.
-    expect(added.grown).toEqual(['env KAFKA_HOSTS_WARPSTREAM_INGESTION', 'named_collections.xml', 'startup_scripts.xml']);
+    expect(added.grown).toEqual(['env KAFKA_HOSTS_WARPSTREAM_INGESTION', 'kafka_offsets.xml', 'named_collections.xml', 'startup_scripts.xml']);
   });
 
   test('adding a Kafka backend', () => {

@@ -99,6 +99,7 @@ export class PolicyPack implements IAspect {
   }
 
   private lastRun?: { violations: PolicyViolation[]; suppressed: (PolicyViolation & { reason: string })[] };
+  private resolved?: TerraformJson;
   private readonly annotated = new WeakMap<IConstruct, Set<string>>();
 
   private constructor(private readonly stack: TerraformStack, private readonly options: PolicyPackOptions) {
@@ -113,11 +114,14 @@ export class PolicyPack implements IAspect {
     // The pack reads the whole stack at once; the aspect is inherited by every child, so act once.
     if (node !== this.stack) return;
     this.run();
+    this.shareWithSynth();
   }
 
   /** Evaluates every rule now and annotates offending constructs; returns the unsuppressed violations. */
   public run(): readonly PolicyViolation[] {
+    this.unshare();
     const terraform = this.stack.toTerraform() as TerraformJson;
+    this.resolved = terraform;
     const found = evaluatePolicies({
       terraform,
       topology: this.options.topology,
@@ -139,6 +143,29 @@ export class PolicyPack implements IAspect {
     }
     this.lastRun = run;
     return run.violations;
+  }
+
+  /**
+   * Resolving a stack's tokens is the most expensive step of a synth, and the pack has just done
+   * it: the synth's own `toTerraform()`, which follows in the same synchronous call (after the
+   * validations), gets the same JSON instead of resolving again, once, if the construct tree has
+   * not changed. The shortcut is dropped at the end of the current call (a microtask) either way.
+   */
+  private shareWithSynth(): void {
+    const terraform = this.resolved;
+    if (terraform === undefined) return;
+    const stack = this.stack as unknown as { toTerraform?: () => unknown };
+    const size = this.stack.node.findAll().length;
+    stack.toTerraform = () => {
+      this.unshare();
+      return this.stack.node.findAll().length === size ? terraform : this.stack.toTerraform();
+    };
+    queueMicrotask(() => this.unshare());
+  }
+
+  private unshare(): void {
+    // Deleting the instance's own property restores the class's toTerraform.
+    if (Object.prototype.hasOwnProperty.call(this.stack, 'toTerraform')) delete (this.stack as unknown as { toTerraform?: unknown }).toTerraform;
   }
 
   private errors(): string[] {
