@@ -349,3 +349,28 @@ describe('policy pack: rules that read the model and the artifacts', () => {
     expect(found[0].message).not.toContain('s3cr3t-Pa55');
   });
 });
+
+describe('policy pack: sharing its resolved JSON with the synth', () => {
+  const ownToTerraform = (stack: TerraformStack): boolean => Object.prototype.hasOwnProperty.call(stack, 'toTerraform');
+
+  test('the synth writes what a fresh resolution gives, and the shortcut is gone afterwards', () => {
+    const outdir = tmpOutdir();
+    const { app, stack } = compliantStack({}, outdir);
+    app.synth();
+    expect(ownToTerraform(stack)).toBe(false);
+    const written = JSON.parse(fs.readFileSync(path.join(outdir, 'stacks', 'region', 'cdk.tf.json'), 'utf8'));
+    expect(written).toEqual(JSON.parse(JSON.stringify(stack.toTerraform())));
+  });
+
+  test('a construct added after the pack ran is not missed, and the shortcut ends with the current call', async () => {
+    const { stack, pack } = compliantStack();
+    pack.visit(stack);
+    expect(ownToTerraform(stack)).toBe(true);
+    new EbsVolume(stack, 'late', { availabilityZone: 'us-east-1a', size: 1, encrypted: true, lifecycle: { preventDestroy: true } });
+    const json = stack.toTerraform() as { resource: Record<string, Record<string, unknown>> };
+    expect(Object.keys(json.resource.aws_ebs_volume)).toContain('late');
+    pack.visit(stack);
+    await Promise.resolve();
+    expect(ownToTerraform(stack)).toBe(false);
+  });
+});
