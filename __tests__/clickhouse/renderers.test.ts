@@ -58,7 +58,7 @@ describe('node groups', () => {
       'config.d/system_logs.xml', 'config.d/zookeeper.xml', 'users.d/default_user.xml',
     ]);
     expect(configOf('ingestion-small').map((f) => f.path)).toEqual([
-      'config.d/kafka_consumers.xml', 'config.d/named_collections.xml', 'config.d/remote_servers_no_restart.xml',
+      'config.d/kafka_consumers.xml', 'config.d/kafka_offsets.xml', 'config.d/named_collections.xml', 'config.d/remote_servers_no_restart.xml',
       'config.d/role_macros.xml', 'config.d/system_logs.xml', 'config.d/zookeeper.xml', 'users.d/ingestion_profile.xml',
     ]);
   });

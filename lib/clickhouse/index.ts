@@ -5,6 +5,7 @@
  * `default` user's networks and the replicas' interserver credentials. Pure: no cdktf, XML
  * built with xmlbuilder2. docs/clickhouse-config.md explains each file.
  */
+import { renderOffsetPolicyConfig } from '../dr/offsets';
 import { Host, Topology } from '../model';
 import { RenderedFile, sortFiles } from '../render/file';
 import { accessEnvironment, renderDefaultUser, renderInterserverCredentials } from './access';
@@ -48,6 +49,9 @@ export function renderNodeGroupConfig(topology: Topology, group: NodeGroup, opti
     files.push(renderRoleMacros(group, options), renderKafkaConsumers(topology, group), renderIngestionProfile());
     const collections = renderNamedCollections(topology, group);
     if (collections !== undefined) files.push(collections);
+    // Where each leg's new consumer group starts (auto_offset_reset per named collection).
+    const offsets = renderOffsetPolicyConfig(topology, group.role.value);
+    if (offsets !== undefined) files.push(offsets);
   }
   return sortFiles(files);
 }
