@@ -29,7 +29,8 @@ export interface TopologyDocument {
 export interface StreamDocument {
   readonly name: string;
   readonly columns: readonly { readonly name: string; readonly type: string }[];
-  readonly engine: { readonly family: string; readonly folds: boolean };
+  /** Null for a ShuffleHog stream, which stores nothing. */
+  readonly engine: { readonly family: string; readonly folds: boolean } | null;
   readonly dataTable: string;
   readonly legs: readonly LegDocument[];
   readonly shuffle: null | { readonly backend: string; readonly topic: string; readonly keyExpression: string; readonly producerTable: string };

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { LegDocument, RehearsalBundle, StreamDocument } from './bundle';
+import { sampleEvents } from './sample-events';
 import { RehearsalSession, RoleEngine } from './session';
 
 /** One drill's outcome. */
@@ -72,15 +73,17 @@ function pick(bundle: RehearsalBundle, options: DrillOptions, fits: (s: StreamDo
  */
 export function podReplacementDrill(bundle: RehearsalBundle, options: DrillOptions = {}): Promise<DrillReport> {
   return drill('pod replacement', bundle, options, async (session, details) => {
-    const stream = pick(bundle, options, (s) => s.shuffle === null && s.legs.length > 0);
-    if (stream === undefined) return 'no stream with a data table';
+    const stream = pick(bundle, options, (s) => s.shuffle === null && s.engine !== null && s.legs.length > 0);
+    if (stream === undefined || stream.engine === null) return 'no stream with a data table';
+    const engine = stream.engine;
     const leg = stream.legs[0];
     const role = leg.roles[0];
     const batch = options.events ?? 10;
     const timeoutMs = options.timeoutMs ?? 90_000;
     const db = session.database;
     const first = await session.startEngine(role);
-    details.push(`${role} node A consumes ${leg.topic} on ${leg.backend} with group ${leg.consumerGroup} into ${db}.${stream.dataTable} (${stream.engine.family})`);
+    await session.waitForAssignments([first], 30_000);
+    details.push(`${role} node A consumes ${leg.topic} on ${leg.backend} with group ${leg.consumerGroup} into ${db}.${stream.dataTable} (${engine.family})`);
     await session.produceFor(stream, leg, first.engine, batch, 0);
     const someLanded = await waitUntil(timeoutMs, async () => (await session.rowsIn(stream.dataTable, [first])) > 0);
     if (!someLanded) {
@@ -98,12 +101,14 @@ export function podReplacementDrill(bundle: RehearsalBundle, options: DrillOptio
     // An empty ingestion disk: the objects the role's SQL created are gone, the storage tables stay.
     for (const file of metadata) fs.rmSync(file, { force: true });
     for (const name of first.ownedObjects) fs.rmSync(path.join(first.engine.dataDir, 'data', db, name), { force: true, recursive: true });
+    // The killed node never leaves its group, so the new one waits until the coordinator drops it
+    // (librdkafka's mock holds a dead member about 45 s, whatever session.timeout.ms says).
     const startedB = Date.now();
     const second = await session.startEngine(role, { dir: first.engine.dir });
     details.push(`node B started on an empty ingestion disk: ${second.ownedObjects.length} objects recreated (${second.ownedObjects.join(', ')})`);
     const expected = 2 * batch;
     const count = async (final: boolean): Promise<number> => session.rowsIn(stream.dataTable, [second], final);
-    const all = await waitUntil(timeoutMs, async () => (await count(stream.engine.folds)) >= expected);
+    const all = await waitUntil(timeoutMs, async () => (await count(engine.folds)) >= expected);
     const raw = await count(false);
     const final = await count(true);
     details.push(`node B resumed group ${leg.consumerGroup} after ${((Date.now() - startedB) / 1000).toFixed(1)} s: ${raw} rows, ${final} with FINAL, for ${expected} events`);
@@ -111,15 +116,15 @@ export function podReplacementDrill(bundle: RehearsalBundle, options: DrillOptio
       details.push(`missing: ${expected - final} events never landed`);
       return false;
     }
-    if (raw > expected && !stream.engine.folds) {
-      details.push(`${raw - expected} duplicates in ${db}.${stream.dataTable}, whose ${stream.engine.family} does not fold them`);
+    if (raw > expected && !engine.folds) {
+      details.push(`${raw - expected} duplicates in ${db}.${stream.dataTable}, whose ${engine.family} does not fold them`);
       return false;
     }
     if (final > expected) {
       details.push(`${final - expected} rows too many even with FINAL`);
       return false;
     }
-    details.push(raw > expected ? `${raw - expected} duplicates, folded by ${stream.engine.family} (FINAL = ${final})` : 'no duplicates');
+    details.push(raw > expected ? `${raw - expected} duplicates, folded by ${engine.family} (FINAL = ${final})` : 'no duplicates');
     return true;
   });
 }
@@ -148,7 +153,8 @@ export function backendMigrationDrill(bundle: RehearsalBundle, options: DrillOpt
     const roles = [...new Set(stream.legs.flatMap((l) => l.roles))];
     const engines = await Promise.all(roles.map((r) => session.startEngine(r)));
     const engineOf = (leg: LegDocument): RoleEngine => engines.find((e) => leg.roles.includes(e.role))!;
-    for (const leg of stream.legs) await session.produceFor(stream, leg, engineOf(leg).engine, batch, 0);
+    await session.waitForAssignments(engines, 30_000);
+    for (const [i, leg] of stream.legs.entries()) await session.produceFor(stream, leg, engineOf(leg).engine, batch, i * batch);
     const both = batch * stream.legs.length;
     details.push(`legs ${stream.legs.map((l) => `${l.backend}/${l.topic}`).join(' and ')} live at once into ${db}.${stream.dataTable}; ${both} events produced`);
     const landed = await waitUntil(timeoutMs, async () => (await session.rowsIn(stream.dataTable, engines)) >= both);
@@ -157,17 +163,20 @@ export function backendMigrationDrill(bundle: RehearsalBundle, options: DrillOpt
     if (!landed || afterBoth !== both) return false;
 
     const oldEngine = engineOf(old);
+    // Events for the removed leg's topic, generated while its Kafka table still describes them.
+    const later = batch * stream.legs.length;
+    const oldEvents = sampleEvents(await session.kafkaColumns(oldEngine.engine, old.kafkaTable), batch, { offset: later });
     for (const object of [old.materializedView, old.kafkaTable, old.writableTable]) {
       await oldEngine.engine.query(`DROP TABLE IF EXISTS ${db}.${object} SYNC`);
     }
     details.push(`leg ${old.backend} removed: ${old.materializedView}, ${old.kafkaTable}, ${old.writableTable} dropped`);
-    for (const leg of stream.legs) await session.produceFor(stream, leg, engineOf(leg).engine, batch, batch);
+    for (const [i, leg] of stream.legs.entries()) await session.produceFor(stream, leg, engineOf(leg).engine, batch, later + i * batch, leg === old ? oldEvents : undefined);
     const want = afterBoth + batch * kept.length;
     const keptLanded = await waitUntil(timeoutMs, async () => (await session.rowsIn(stream.dataTable, engines)) >= want);
     // A removed leg must not deliver anything: give it a flush interval to prove it.
     await new Promise((r) => setTimeout(r, 1500));
     const final = await session.rowsIn(stream.dataTable, engines);
-    details.push(`after removal: ${final - afterBoth} of ${batch * kept.length} events from ${kept.map((l) => l.backend).join(', ')} landed; ${batch} events left unread on ${old.backend}/${old.topic}`);
+    details.push(`after removal: ${final - afterBoth} of ${batch * kept.length} events from ${kept.map((l) => l.backend).join(', ')} landed; the ${batch} produced to ${old.backend}/${old.topic} did not (leg removed)`);
     return keptLanded && final === want;
   });
 }
@@ -185,12 +194,15 @@ export function shuffleHogDrill(bundle: RehearsalBundle, options: DrillOptions =
     const timeoutMs = options.timeoutMs ?? 90_000;
     const roles = [...new Set(stream.legs.flatMap((l) => l.roles))];
     const engines = await Promise.all(roles.map((r) => session.startEngine(r)));
+    await session.waitForAssignments(engines, 30_000);
     let produced = 0;
     for (const leg of stream.legs) produced += await session.produceFor(stream, leg, engines.find((e) => leg.roles.includes(e.role))!.engine, batch, 0);
     details.push(`${produced} events produced to ${stream.legs.map((l) => `${l.backend}/${l.topic}`).join(', ')}`);
     const mock = session.mock(sink.backend);
-    const arrived = await waitUntil(timeoutMs, async () => (await mock.consumeAll(sink.topic).catch(() => [])).length >= produced);
+    const distinct = async (): Promise<number> => new Set((await mock.consumeAll(sink.topic).catch(() => [])).map((m) => m.payload)).size;
+    const arrived = await waitUntil(timeoutMs, async () => (await distinct()) >= produced);
     const messages = await mock.consumeAll(sink.topic).catch(() => []);
+    const payloads = new Set(messages.map((m) => m.payload)).size;
     const partitionsByKey = new Map<string, Set<number>>();
     let unkeyed = 0;
     for (const m of messages) {
@@ -200,10 +212,11 @@ export function shuffleHogDrill(bundle: RehearsalBundle, options: DrillOptions =
     const split = [...partitionsByKey].filter(([, ps]) => ps.size > 1);
     const partitions = new Set(messages.map((m) => m.partition));
     details.push(`${messages.length} messages on ${sink.backend}/${sink.topic} keyed by ${sink.keyExpression}: ${partitionsByKey.size} keys over ${partitions.size} partitions`);
+    if (messages.length > payloads) details.push(`${messages.length - payloads} messages redelivered (at-least-once)`);
     if (unkeyed > 0) details.push(`${unkeyed} messages without a key`);
     for (const [key, ps] of split) details.push(`key ${key} on partitions ${[...ps].join(', ')}`);
     if (split.length === 0 && unkeyed === 0) details.push('every key on exactly one partition');
-    return arrived && messages.length === produced && unkeyed === 0 && split.length === 0;
+    return arrived && payloads === produced && unkeyed === 0 && split.length === 0;
   });
 }
 

@@ -137,6 +137,12 @@ export class MockKafkaCluster {
     await kcat(['-L', '-b', this.bootstrapServers, '-t', topic]);
   }
 
+  /** Partitions of a topic (`kcat -L -J`). */
+  public async partitionCount(topic: string): Promise<number> {
+    const meta = JSON.parse(await kcat(['-L', '-J', '-b', this.bootstrapServers, '-t', topic])) as { topics?: { partitions?: unknown[] }[] };
+    return meta.topics?.[0]?.partitions?.length ?? 0;
+  }
+
   /** Every message on a topic from the beginning (`kcat -C -J -e`). */
   public async consumeAll(topic: string): Promise<KafkaMessage[]> {
     const out = await kcat(['-C', '-b', this.bootstrapServers, '-t', topic, '-o', 'beginning', '-e', '-J', '-q']);

@@ -13,6 +13,17 @@ export const REHEARSAL_TCP_PORT = 19000;
 /** Consumer session timeout in the rehearsal (librdkafka's default is 45 s). */
 export const REHEARSAL_SESSION_TIMEOUT_MS = 6000;
 
+/**
+ * librdkafka settings of every rehearsal consumer: groups start at the earliest offset, and short
+ * group timeouts, because librdkafka's mock coordinator waits session.timeout.ms − 1 s for members
+ * that join late and drops a member that died (a replaced node) only after session.timeout.ms.
+ */
+export const REHEARSAL_LIBRDKAFKA = {
+  auto_offset_reset: 'earliest',
+  session_timeout_ms: REHEARSAL_SESSION_TIMEOUT_MS,
+  heartbeat_interval_ms: 500,
+} as const;
+
 /** Profile settings for every query and materialized view of the rehearsal engine. */
 export const REHEARSAL_PROFILE = {
   // Rows are counted exactly: equal keys of Replacing/Collapsing tables must not fold on insert.
@@ -130,10 +141,13 @@ export function rehearsalOverrides(files: readonly RenderedFile[]): OverrideSumm
   const named: XmlObject = {};
   const authDropped = new Map<string, string[]>();
   for (const [name, keys] of renderedNamedCollections(files)) {
-    const kept: XmlObject = { '@replace': 'replace' };
+    // A table using a named collection ignores the global <kafka> section: its librdkafka
+    // settings go in the collection's own <kafka> element.
+    const kept: XmlObject = { '@replace': 'replace', kafka: { ...REHEARSAL_LIBRDKAFKA } };
     const dropped: string[] = [];
     for (const [k, v] of Object.entries(keys)) {
       if (AUTH_KEYS.test(k)) dropped.push(k);
+      else if (k === 'kafka' && v !== null && typeof v === 'object') kept.kafka = { ...(v as XmlObject), ...REHEARSAL_LIBRDKAFKA };
       else kept[k] = v;
     }
     named[name] = kept;
@@ -144,14 +158,8 @@ export function rehearsalOverrides(files: readonly RenderedFile[]): OverrideSumm
     remote_servers: remote,
     zookeeper: { '@remove': 'remove' },
     distributed_ddl: { '@remove': 'remove' },
-    kafka: {
-      auto_offset_reset: 'earliest',
-      // Short group timeouts: librdkafka's mock coordinator waits session.timeout.ms − 1 s for
-      // members that join late (a node's second consumer) or never leave (a replaced node).
-      session_timeout_ms: REHEARSAL_SESSION_TIMEOUT_MS,
-      heartbeat_interval_ms: 500,
-      use_environment_credentials: { '@remove': 'remove' },
-    },
+    // Tables without a named collection read librdkafka settings from here.
+    kafka: { ...REHEARSAL_LIBRDKAFKA, use_environment_credentials: { '@remove': 'remove' } },
   };
   if (Object.keys(named).length > 0) root.named_collections = named;
   return { file: { path: 'config.d/zz_rehearsal.xml', content: xml(root) }, authDropped };
@@ -175,14 +183,11 @@ export function nonReplicatedTwin(statement: string): string {
 }
 
 /**
- * Kafka table settings the rehearsal caps, with why. librdkafka's mock coordinator (Debian's 2.0.2)
- * does not settle a group whose members join a few hundred milliseconds apart, as a node's
- * consumers do, so each Kafka table runs one consumer (the model checks consumer counts against
- * partitions). A consumer takes part in a rebalance only between polls, so long polls (PostHog's
- * 10 s, for WarpStream) make every join and every replacement wait; the rehearsal polls for 500 ms.
+ * Kafka table settings the rehearsal caps, with why. A consumer takes part in a group rebalance
+ * only between polls, so long polls (PostHog's 10 s, for WarpStream) make every join, every late
+ * consumer of a node and every replacement wait; the rehearsal polls for at most 500 ms.
  */
 export const REHEARSAL_KAFKA_CAPS: Readonly<Record<string, number>> = {
-  kafka_num_consumers: 1,
   kafka_poll_timeout_ms: 500,
 };
 

@@ -23,7 +23,10 @@ export interface StreamReport {
   /** `posthog.groups`, or `topic events_by_team on warpstream_ingestion` for a ShuffleHog stream. */
   readonly target: string;
   readonly expected: number;
+  /** Distinct events that landed (rows with FINAL where the engine folds equal keys; distinct messages on a ShuffleHog topic). */
   readonly landed: number;
+  /** Rows (or messages) beyond the distinct ones: redeliveries, harmless only where the engine folds them. */
+  readonly duplicates: number;
   /** Seconds from the first produced event until every expected row had landed. */
   readonly secondsToLand?: number;
   readonly ok: boolean;
@@ -125,10 +128,18 @@ export async function legProgress(session: RehearsalSession, leg: LegDocument, e
   return { consumed, lag };
 }
 
-/** Rows (or, for ShuffleHog, messages on the sink topic) a stream has delivered. */
-async function delivered(session: RehearsalSession, stream: StreamDocument, engines: readonly RoleEngine[]): Promise<number> {
-  if (stream.shuffle) return (await session.mock(stream.shuffle.backend).consumeAll(stream.shuffle.topic).catch(() => [])).length;
-  return session.rowsIn(stream.dataTable, enginesFor(stream, engines));
+/**
+ * What a stream has delivered: distinct events (`landed`) and all rows (`rows`). A data table that
+ * folds equal keys counts with FINAL; a ShuffleHog topic counts distinct payloads.
+ */
+async function delivered(session: RehearsalSession, stream: StreamDocument, engines: readonly RoleEngine[]): Promise<{ landed: number; rows: number }> {
+  if (stream.shuffle) {
+    const messages = await session.mock(stream.shuffle.backend).consumeAll(stream.shuffle.topic).catch(() => []);
+    return { landed: new Set(messages.map((m) => m.payload)).size, rows: messages.length };
+  }
+  const on = enginesFor(stream, engines);
+  const rows = await session.rowsIn(stream.dataTable, on);
+  return { landed: stream.engine?.folds ? await session.rowsIn(stream.dataTable, on, true) : rows, rows };
 }
 
 function targetOf(session: RehearsalSession, stream: StreamDocument): string {
@@ -176,15 +187,18 @@ export async function runRehearsal(session: RehearsalSession, options: Omit<Rehe
     }
   }
 
+  const unsettled = await session.waitForAssignments(engines, 30_000);
+  if (unsettled.length > 0) notes.push(`produced before these groups had every partition assigned: ${unsettled.join(', ')}`);
   const flow = flowOf(topology.streams);
   const produced = new Map<string, number>();
   const count = options.eventsPerTopic ?? 20;
   const produceStart = Date.now();
-  for (const src of flow.sources) {
+  for (const [i, src] of flow.sources.entries()) {
     const engine = engines.find((e) => src.leg.roles.includes(e.role));
     if (engine === undefined) continue;
     try {
-      produced.set(topicKey(src), await session.produceFor(src.stream, src.leg, engine.engine, count, 0, options.events?.[src.topic]));
+      // Each topic gets its own events: two legs of one stream must not deliver equal rows that FINAL would fold.
+      produced.set(topicKey(src), await session.produceFor(src.stream, src.leg, engine.engine, count, i * count, options.events?.[src.topic]));
     } catch (e) {
       loadProblems.set(`${src.stream.name}`, e instanceof Error ? e.message : String(e));
     }
@@ -194,21 +208,32 @@ export async function runRehearsal(session: RehearsalSession, options: Omit<Rehe
   progress(`${topology.name}: produced ${[...produced.values()].reduce((a, b) => a + b, 0)} events to ${produced.size} topic${produced.size === 1 ? '' : 's'}; waiting for them to land`);
 
   const landedAt = new Map<string, number>();
-  const landed = new Map<string, number>();
+  const landed = new Map<string, { landed: number; rows: number }>();
   const deadline = Date.now() + (options.timeoutMs ?? 90_000);
   let lastProgress = 0;
+  let lastStructureCheck = Date.now();
+  const broken = new Map<string, string>();
   for (;;) {
     for (const s of topology.streams) {
       if (landedAt.has(s.name) || !enginesFor(s, engines).length) continue;
       const n = await delivered(session, s, engines);
       landed.set(s.name, n);
-      if (n >= (streamExpected.get(s.name) ?? 0) && (streamExpected.get(s.name) ?? 0) > 0) landedAt.set(s.name, Date.now());
+      if (n.landed >= (streamExpected.get(s.name) ?? 0) && (streamExpected.get(s.name) ?? 0) > 0) landedAt.set(s.name, Date.now());
     }
-    const waiting = topology.streams.filter((s) => !landedAt.has(s.name) && enginesFor(s, engines).length > 0);
+    // A stream whose chain is missing an object cannot land: stop waiting for it.
+    if (Date.now() - lastStructureCheck >= 2000) {
+      lastStructureCheck = Date.now();
+      for (const s of topology.streams) {
+        if (landedAt.has(s.name) || broken.has(s.name) || !enginesFor(s, engines).length) continue;
+        const missing = await missingObject(session, s, engines);
+        if (missing !== undefined) broken.set(s.name, missing);
+      }
+    }
+    const waiting = topology.streams.filter((s) => !landedAt.has(s.name) && !broken.has(s.name) && enginesFor(s, engines).length > 0);
     if (Date.now() - lastProgress >= 1000 || waiting.length === 0) {
       lastProgress = Date.now();
       progress(`  ${((Date.now() - produceStart) / 1000).toFixed(1)} s: ` +
-        topology.streams.map((s) => `${s.name} ${landed.get(s.name) ?? 0}/${streamExpected.get(s.name) ?? 0}${landedAt.has(s.name) ? ' ✓' : ''}`).join(', '));
+        topology.streams.map((s) => `${s.name} ${landed.get(s.name)?.landed ?? 0}/${streamExpected.get(s.name) ?? 0}${landedAt.has(s.name) ? ' ✓' : ''}`).join(', '));
     }
     if (waiting.length === 0 || Date.now() > deadline) break;
     await new Promise((r) => setTimeout(r, POLL_MS));
@@ -225,17 +250,23 @@ export async function runRehearsal(session: RehearsalSession, options: Omit<Rehe
       });
     }
     const want = streamExpected.get(s.name) ?? 0;
-    let got = landed.get(s.name) ?? 0;
+    let seen = landed.get(s.name) ?? { landed: 0, rows: 0 };
     // One more look: rows may land between the last poll and the deadline.
-    if (!landedAt.has(s.name) && enginesFor(s, engines).length > 0) got = await delivered(session, s, engines).catch(() => got);
+    if (!landedAt.has(s.name) && enginesFor(s, engines).length > 0) seen = await delivered(session, s, engines).catch(() => seen);
+    const got = seen.landed;
+    const duplicates = Math.max(0, seen.rows - seen.landed);
+    const folds = s.shuffle !== null || s.engine?.folds === true;
     let problem: string | undefined;
     const roleProblem = s.legs.flatMap((l) => l.roles).map((r) => loadProblems.get(r)).find((p) => p !== undefined) ?? loadProblems.get(s.name);
     if (roleProblem !== undefined) problem = roleProblem;
     else if (want === 0) problem = `nothing was produced for stream ${s.name}`;
-    else if (got > want) problem = `${targetOf(session, s)} holds ${got} rows for ${want} events: duplicates`;
-    else if (got < want) problem = await diagnose(session, s, engines, legs, got, want);
+    else if (got > want) problem = `${targetOf(session, s)} holds ${got} distinct rows for ${want} events`;
+    else if (!folds && seen.rows > want) problem = `${targetOf(session, s)} holds ${seen.rows} rows for ${want} events: ${duplicates} duplicates its ${s.engine?.family ?? ''} engine does not fold`;
+    else if (got < want) {
+      problem = broken.has(s.name) ? `${s.name}: ${got} of ${want} landed in ${targetOf(session, s)}; ${broken.get(s.name)}` : await diagnose(session, s, engines, legs, got, want);
+    }
     streams.push({
-      name: s.name, target: targetOf(session, s), expected: want, landed: got, ok: problem === undefined,
+      name: s.name, target: targetOf(session, s), expected: want, landed: got, duplicates, ok: problem === undefined,
       secondsToLand: landedAt.has(s.name) ? (landedAt.get(s.name)! - produceStart) / 1000 : undefined, problem, legs,
     });
   }
@@ -244,6 +275,36 @@ export async function runRehearsal(session: RehearsalSession, options: Omit<Rehe
 
 async function exists(engine: EngineProcess, database: string, table: string): Promise<boolean> {
   return (await engine.count(`SELECT count() FROM system.tables WHERE database = '${database}' AND name = '${table}'`)) > 0;
+}
+
+/** The first object of a stream's chain that does not exist on its nodes, if any. */
+export async function missingObject(session: RehearsalSession, stream: StreamDocument, engines: readonly RoleEngine[]): Promise<string | undefined> {
+  const db = session.database;
+  for (const leg of stream.legs) {
+    for (const e of engines.filter((x) => leg.roles.includes(x.role) && x.engine.running)) {
+      const where = `on a ${e.role} node`;
+      if (!(await exists(e.engine, db, leg.kafkaTable))) return `Kafka table ${db}.${leg.kafkaTable} does not exist ${where}`;
+      if (!(await exists(e.engine, db, leg.materializedView))) return `materialized view ${db}.${leg.materializedView} does not exist ${where}`;
+      const mv = await e.engine.rows<{ q: string }>(`SELECT create_table_query AS q FROM system.tables WHERE database = '${db}' AND name = '${leg.materializedView}'`);
+      const to = /\bTO\s+([`\w]+)\.([`\w]+)/i.exec(mv[0]?.q ?? '');
+      if (to && !(await exists(e.engine, to[1].replace(/`/g, ''), to[2].replace(/`/g, '')))) {
+        return `materialized view ${db}.${leg.materializedView} writes to ${to[1]}.${to[2]}, which does not exist ${where}`;
+      }
+      if (!stream.shuffle) {
+        const writable = await e.engine.rows<{ e: string }>(`SELECT engine_full AS e FROM system.tables WHERE database = '${db}' AND name = '${leg.writableTable}'`);
+        if (writable.length === 0) return `writable table ${db}.${leg.writableTable} does not exist ${where}`;
+        const target = /Distributed\('([^']*)',\s*'([^']*)',\s*'([^']*)'/.exec(writable[0].e);
+        if (target) {
+          const [, cluster, tdb, table] = target;
+          if ((await e.engine.count(`SELECT count() FROM system.clusters WHERE cluster = '${cluster}'`)) === 0) {
+            return `writable table ${db}.${leg.writableTable} sends to cluster ${cluster}, which is not in remote_servers ${where}`;
+          }
+          if (!(await exists(e.engine, tdb, table))) return `writable table ${db}.${leg.writableTable} sends to ${tdb}.${table}, which does not exist on the data nodes`;
+        }
+      }
+    }
+  }
+  return undefined;
 }
 
 /**
@@ -255,33 +316,15 @@ export async function diagnose(
 ): Promise<string> {
   const db = session.database;
   const prefix = `${stream.name}: ${got} of ${want} landed in ${targetOf(session, stream)}`;
+  const missing = await missingObject(session, stream, engines);
+  if (missing !== undefined) return `${prefix}; ${missing}`;
   for (const [i, leg] of stream.legs.entries()) {
-    for (const e of engines.filter((x) => leg.roles.includes(x.role))) {
-      const engine = e.engine;
+    for (const e of engines.filter((x) => leg.roles.includes(x.role) && x.engine.running)) {
       const where = `on a ${e.role} node`;
-      if (!(await exists(engine, db, leg.kafkaTable))) return `${prefix}; Kafka table ${db}.${leg.kafkaTable} does not exist ${where}`;
-      if (!(await exists(engine, db, leg.materializedView))) return `${prefix}; materialized view ${db}.${leg.materializedView} does not exist ${where}`;
-      const consumers = await engine.rows<{ ex: string[]; missing: string[][] | string[] }>(
-        `SELECT exceptions.text AS ex, missing_dependencies AS missing FROM system.kafka_consumers WHERE database = '${db}' AND table = '${leg.kafkaTable}'`);
-      const mv = await engine.rows<{ q: string }>(`SELECT create_table_query AS q FROM system.tables WHERE database = '${db}' AND name = '${leg.materializedView}'`);
-      const to = /\bTO\s+([`\w]+)\.([`\w]+)/i.exec(mv[0]?.q ?? '');
-      if (to && !(await exists(engine, to[1].replace(/`/g, ''), to[2].replace(/`/g, '')))) {
-        return `${prefix}; materialized view ${db}.${leg.materializedView} writes to ${to[1]}.${to[2]}, which does not exist ${where}`;
-      }
+      const consumers = await e.engine.rows<{ ex: string[] }>(
+        `SELECT exceptions.text AS ex FROM system.kafka_consumers WHERE database = '${db}' AND table = '${leg.kafkaTable}'`);
       const errors = consumers.flatMap((c) => c.ex).filter((t) => t.trim() !== '');
       if (errors.length > 0) return `${prefix}; Kafka table ${db}.${leg.kafkaTable} (topic ${leg.topic} on ${leg.backend}) ${where}: ${firstLine(errors[errors.length - 1])}`;
-      if (!stream.shuffle) {
-        const writable = await engine.rows<{ e: string }>(`SELECT engine_full AS e FROM system.tables WHERE database = '${db}' AND name = '${leg.writableTable}'`);
-        if (writable.length === 0) return `${prefix}; writable table ${db}.${leg.writableTable} does not exist ${where}`;
-        const target = /Distributed\('([^']*)',\s*'([^']*)',\s*'([^']*)'/.exec(writable[0].e);
-        if (target) {
-          const [, cluster, tdb, table] = target;
-          if ((await engine.count(`SELECT count() FROM system.clusters WHERE cluster = '${cluster}'`)) === 0) {
-            return `${prefix}; writable table ${db}.${leg.writableTable} sends to cluster ${cluster}, which is not in remote_servers ${where}`;
-          }
-          if (!(await exists(engine, tdb, table))) return `${prefix}; writable table ${db}.${leg.writableTable} sends to ${tdb}.${table}, which does not exist on the data nodes`;
-        }
-      }
       if (legs[i] !== undefined && legs[i].consumed === 0) {
         return `${prefix}; Kafka table ${db}.${leg.kafkaTable} read nothing from topic ${leg.topic} on ${leg.backend} (group ${leg.consumerGroup}) ${where}`;
       }
@@ -299,7 +342,8 @@ export function formatReport(report: RehearsalReport): string {
   lines.push(`Rehearsal of ${report.region}: ${report.ok ? 'every event landed' : 'FAILED'} (${report.seconds.toFixed(1)} s)`);
   for (const s of report.streams) {
     const time = s.secondsToLand !== undefined ? `${s.secondsToLand.toFixed(1)} s` : '—';
-    lines.push(`  ${s.ok ? '✓' : '✗'} ${s.name} → ${s.target}: ${s.landed}/${s.expected} landed in ${time}`);
+    const dups = s.duplicates > 0 ? ` (+${s.duplicates} redelivered${s.ok ? ', folded' : ''})` : '';
+    lines.push(`  ${s.ok ? '✓' : '✗'} ${s.name} → ${s.target}: ${s.landed}/${s.expected} landed in ${time}${dups}`);
     for (const l of s.legs) {
       lines.push(`      leg ${l.backend}/${l.topic} (group ${l.consumerGroup}, ${l.roles.join(', ')}): produced ${l.produced}, consumed ${l.consumed}, lag ${l.lag}`);
     }

@@ -196,11 +196,40 @@ export class RehearsalSession {
     if (events === undefined) {
       const columns = await this.kafkaColumns(engine, leg.kafkaTable);
       if (columns.length === 0) throw new RehearsalError(`Kafka table ${this.database}.${leg.kafkaTable} has no columns on a ${leg.roles.join('/')} node (is it missing?)`);
-      const signs = stream.engine.family.includes('Collapsing') ? columns.filter((c) => /^Int8$/.test(c.type) && /sign/i.test(c.name)).map((c) => c.name) : [];
+      const signs = stream.engine?.family.includes('Collapsing') ? columns.filter((c) => /^Int8$/.test(c.type) && /sign/i.test(c.name)).map((c) => c.name) : [];
       events = sampleEvents(columns, count, { offset, signColumns: signs });
     }
     await this.mock(leg.backend).produce(leg.topic, events.map((payload) => ({ payload })));
     return events.length;
+  }
+
+  /**
+   * Waits until every leg consumed on these engines has all partitions of its topic assigned, so
+   * events are produced to a settled group: consumers of a node join one after another, and a
+   * rebalance while messages are in flight redelivers them (duplicates) in any Kafka. Returns the
+   * legs that did not settle in time.
+   */
+  public async waitForAssignments(engines: readonly RoleEngine[], timeoutMs: number): Promise<string[]> {
+    const legs = this.bundle.topology.streams.flatMap((s) => s.legs).filter((l) => engines.some((e) => l.roles.includes(e.role)));
+    const want = new Map<LegDocument, number>();
+    for (const l of legs) want.set(l, await this.mock(l.backend).partitionCount(l.topic));
+    const deadline = Date.now() + timeoutMs;
+    let unsettled: LegDocument[] = legs;
+    for (;;) {
+      const next: LegDocument[] = [];
+      for (const l of unsettled) {
+        let assigned = 0;
+        for (const e of engines.filter((x) => l.roles.includes(x.role) && x.engine.running)) {
+          assigned += await e.engine.count(
+            `SELECT sum(length(assignments.partition_id)) FROM system.kafka_consumers WHERE database = '${this.database}' AND table = '${l.kafkaTable}'`);
+        }
+        if (assigned < (want.get(l) ?? 0)) next.push(l);
+      }
+      unsettled = next;
+      if (unsettled.length === 0 || Date.now() > deadline) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    return unsettled.map((l) => `${l.kafkaTable} (group ${l.consumerGroup})`);
   }
 
   /** Rows in a data table across the given engines (no FINAL: every inserted row). */
