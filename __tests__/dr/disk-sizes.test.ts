@@ -138,3 +138,14 @@ describe('shrinking is rejected', () => {
     expect(nextDiskSizeLock({ kept: 40, added: 1 }, lock, 'us').sizesGiB).toEqual({ added: 1, kept: 50 });
   });
 });
+
+describe('the us stack backs up', () => {
+  test('one backup bucket, and backup timers on exactly one replica per shard', () => {
+    const buckets = Object.keys(base.resources.aws_s3_bucket).filter((n) => n.includes('backups'));
+    expect(buckets).toHaveLength(1);
+    const withTimers = Object.entries(base.resources.aws_instance)
+      .filter(([, i]) => String(i.user_data).includes('clickhouse-backup-full.timer'))
+      .map(([name]) => /ch-data-s(\d\d)-r(\d)/.exec(name)!.slice(1).join('/'));
+    expect(withTimers.sort()).toEqual(Array.from({ length: 10 }, (_, i) => `${String(i + 1).padStart(2, '0')}/1`));
+  });
+});
