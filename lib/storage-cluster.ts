@@ -32,7 +32,7 @@ import {
 } from './cloud-init';
 import { BackupBucket } from './backup-bucket';
 import {
-  BACKUP_TIMERS, backupBucketUrl, backupCloudConfigFiles, BackupPlan, backupPlan, BackupScheduleProps, regionBackupPrefix,
+  BACKUP_TIMERS, backupBucketUrl, backupHostConfig, BackupPlan, backupPlan, BackupScheduleProps, backupSystemFiles, regionBackupPrefix,
 } from './dr/backup';
 import { Cluster, Host, INTERSERVER_SECRET_ENV, Problems, Topology, TopologyValidationError } from './model';
 import { RenderedFile } from './render/file';
@@ -434,16 +434,17 @@ export class StorageCluster extends Construct {
         tags: tags(`${host.name}-data`),
       });
       // Only the replica that runs its shard's backups gets the timers.
-      const backupFiles = plan !== undefined && this.backupBucket !== undefined
-        ? backupCloudConfigFiles(plan, host, backupBucketUrl(this.backupBucket.bucket.bucket, region))
-        : [];
+      const backupUrl = this.backupBucket !== undefined ? backupBucketUrl(this.backupBucket.bucket.bucket, region) : undefined;
+      const backupConfig = plan !== undefined && backupUrl !== undefined ? backupHostConfig(plan, host, backupUrl) : undefined;
+      const backupFiles = plan !== undefined && backupUrl !== undefined ? backupSystemFiles(plan, host, backupUrl) : [];
       const userData: StorageHostUserDataProps = {
         host,
         region,
         extraFiles: backupFiles,
         extraTimers: backupFiles.length > 0 ? [...BACKUP_TIMERS] : [],
         clickhouseVersion: p.clickhouseVersion ?? DEFAULT_CLICKHOUSE_VERSION,
-        hostFiles: [renderHostMacros(topology, host, clickhouseConfig)],
+        // Host files survive the shared-config sync (which deletes what S3 does not hold).
+        hostFiles: [renderHostMacros(topology, host, clickhouseConfig), ...(backupConfig ? [backupConfig] : [])],
         sharedConfig: { bucket: this.bucket.bucket, prefix: STORAGE_CONFIG_PREFIX },
         secrets,
         environment: {

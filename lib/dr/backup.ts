@@ -235,14 +235,22 @@ export function renderBackupScript(plan: BackupPlan, shard: ShardBackup, bucketU
 }
 
 /**
- * The cloud-init `write_files` entries of the host that runs a shard's backups: the ClickHouse
- * endpoint config, the script, and a service + timer pair for full and for incremental backups.
- * Enable `BACKUP_TIMERS` after they are written. Hosts that run no backup get none.
- * Nothing in them depends on the streams (the script lists the tables at run time).
+ * The ClickHouse config file of the host that runs a shard's backups (`config.d/backup_destination.xml`,
+ * relative to the config root): a host file, so a sync of the node group's shared config leaves it alone.
  */
-export function backupCloudConfigFiles(plan: BackupPlan, host: Pick<Host, 'name'>, bucketUrl: string, configRoot = '/etc/clickhouse-server'): CloudConfigFile[] {
+export function backupHostConfig(plan: BackupPlan, host: Pick<Host, 'name'>, bucketUrl: string): RenderedFile | undefined {
   const shard = plan.shards.find((s) => s.host.name === host.name);
-  // Even a shard with nothing to back up today gets its timers: user data must not change when streams do.
+  return shard === undefined ? undefined : renderBackupDestinationConfig(bucketUrl, shard.prefix);
+}
+
+/**
+ * The script and the service + timer pairs (full and incremental) of the host that runs a
+ * shard's backups, as cloud-init `write_files` entries; enable `BACKUP_TIMERS` once written.
+ * Hosts that run no backup get none. Nothing in them depends on the streams (the script lists
+ * the tables at run time), and a shard with nothing to back up today still gets its timers.
+ */
+export function backupSystemFiles(plan: BackupPlan, host: Pick<Host, 'name'>, bucketUrl: string): CloudConfigFile[] {
+  const shard = plan.shards.find((s) => s.host.name === host.name);
   if (shard === undefined) return [];
   const units = '/etc/systemd/system';
   const pair = (kind: 'full' | 'incremental', calendar: string): CloudConfigFile[] => [
@@ -263,11 +271,16 @@ export function backupCloudConfigFiles(plan: BackupPlan, host: Pick<Host, 'name'
       }),
     },
   ];
-  const config = renderBackupDestinationConfig(bucketUrl, shard.prefix);
   return [
-    { path: `${configRoot}/${config.path}`, content: config.content },
     { path: BACKUP_SCRIPT, permissions: '0755', content: renderBackupScript(plan, shard, bucketUrl) },
     ...pair('full', plan.schedule.full),
     ...pair('incremental', plan.schedule.incremental),
   ];
+}
+
+/** Every file of a backup host as `write_files` entries: its config under `configRoot`, then `backupSystemFiles`. */
+export function backupCloudConfigFiles(plan: BackupPlan, host: Pick<Host, 'name'>, bucketUrl: string, configRoot = '/etc/clickhouse-server'): CloudConfigFile[] {
+  const config = backupHostConfig(plan, host, bucketUrl);
+  if (config === undefined) return [];
+  return [{ path: `${configRoot}/${config.path}`, content: config.content }, ...backupSystemFiles(plan, host, bucketUrl)];
 }
