@@ -149,6 +149,17 @@ export class MockKafkaCluster {
     return out.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as KafkaMessage);
   }
 
+  /**
+   * Consumer lag as the broker sees it: messages on a topic past a group's committed offsets (all
+   * of them where the group has committed nothing). Reads with the group's id without joining it
+   * and without committing.
+   */
+  public async uncommitted(topic: string, group: string): Promise<number> {
+    const out = await kcat(['-C', '-b', this.bootstrapServers, '-t', topic, '-X', `group.id=${group}`, '-X', 'enable.auto.commit=false',
+      '-X', 'enable.auto.offset.store=false', '-X', 'auto.offset.reset=earliest', '-o', 'stored', '-e', '-q', '-f', '%p\n']);
+    return out.split('\n').filter((l) => l.trim() !== '').length;
+  }
+
   /** The next offset of each partition that holds messages (the high watermarks), by partition. */
   public async highWatermarks(topic: string): Promise<Map<number, number>> {
     const marks = new Map<number, number>();

@@ -182,12 +182,18 @@ export function nonReplicatedTwin(statement: string): string {
   return statement.replace(REPLICATED_ENGINE, (_m, family: string) => `${family}(`);
 }
 
+/** Partitions of every topic on librdkafka's mock cluster (its fixed default, whatever the topology declares). */
+export const MOCK_PARTITIONS = 4;
+
 /**
  * Kafka table settings the rehearsal caps, with why. A consumer takes part in a group rebalance
- * only between polls, so long polls (PostHog's 10 s, for WarpStream) make every join, every late
- * consumer of a node and every replacement wait; the rehearsal polls for at most 500 ms.
+ * only between polls, so long polls (PostHog's 10 s, for WarpStream) make every join and every
+ * replacement wait: the rehearsal polls for at most 500 ms. Mock topics have 4 partitions, and a
+ * consumer without a partition keeps rejoining its group, stalling it each time: a node runs at
+ * most 4 consumers per table (the model checks consumers against the real partition counts).
  */
 export const REHEARSAL_KAFKA_CAPS: Readonly<Record<string, number>> = {
+  kafka_num_consumers: MOCK_PARTITIONS,
   kafka_poll_timeout_ms: 500,
 };
 

@@ -11,8 +11,8 @@ export interface LegReport {
   readonly kafkaTable: string;
   /** Messages on the leg's topic. */
   readonly produced: number;
-  /** Messages the leg's Kafka tables read (system.kafka_consumers). */
-  readonly consumed: number;
+  /** Messages the leg's consumer group has committed (written to its target, then committed). */
+  readonly committed: number;
   /** Messages on the topic past the consumers' positions. */
   readonly lag: number;
 }
@@ -109,23 +109,12 @@ function enginesFor(stream: StreamDocument, engines: readonly RoleEngine[]): Rol
   return engines.filter((e) => roles.has(e.role));
 }
 
-/** Messages read and lag of a leg on the given engines. */
-export async function legProgress(session: RehearsalSession, leg: LegDocument, engines: readonly RoleEngine[]): Promise<{ consumed: number; lag: number }> {
-  let consumed = 0;
-  const positions = new Map<number, number>();
-  for (const e of engines.filter((x) => leg.roles.includes(x.role) && x.engine.running)) {
-    const rows = await e.engine.rows<{ n: string | number; p: number[]; o: (string | number)[] }>(
-      `SELECT num_messages_read AS n, assignments.partition_id AS p, assignments.current_offset AS o FROM system.kafka_consumers ` +
-      `WHERE database = '${session.database}' AND table = '${leg.kafkaTable}'`);
-    for (const r of rows) {
-      consumed += Number(r.n);
-      r.p.forEach((p, i) => positions.set(p, Math.max(positions.get(p) ?? 0, Number(r.o[i]))));
-    }
-  }
-  let lag = 0;
-  const marks = await session.mock(leg.backend).highWatermarks(leg.topic).catch(() => new Map<number, number>());
-  for (const [p, hw] of marks) lag += Math.max(0, hw - Math.max(0, positions.get(p) ?? 0));
-  return { consumed, lag };
+/**
+ * A leg's consumer lag as the broker sees it: messages past the group's committed offsets. The
+ * Kafka engine commits only after the block is written to its target, so committed = delivered.
+ */
+export async function legLag(session: RehearsalSession, leg: LegDocument): Promise<number> {
+  return session.mock(leg.backend).uncommitted(leg.topic, leg.consumerGroup);
 }
 
 /**
@@ -243,10 +232,11 @@ export async function runRehearsal(session: RehearsalSession, options: Omit<Rehe
   for (const s of topology.streams) {
     const legs: LegReport[] = [];
     for (const l of s.legs) {
-      const p = await legProgress(session, l, engines).catch(() => ({ consumed: 0, lag: 0 }));
+      const produced = expected.get(topicKey(l)) ?? 0;
+      const lag = await legLag(session, l).catch(() => produced);
       legs.push({
         backend: l.backend, topic: l.topic, consumerGroup: l.consumerGroup, roles: l.roles, kafkaTable: l.kafkaTable,
-        produced: expected.get(topicKey(l)) ?? 0, consumed: p.consumed, lag: p.lag,
+        produced, committed: Math.max(0, produced - lag), lag,
       });
     }
     const want = streamExpected.get(s.name) ?? 0;
@@ -325,8 +315,8 @@ export async function diagnose(
         `SELECT exceptions.text AS ex FROM system.kafka_consumers WHERE database = '${db}' AND table = '${leg.kafkaTable}'`);
       const errors = consumers.flatMap((c) => c.ex).filter((t) => t.trim() !== '');
       if (errors.length > 0) return `${prefix}; Kafka table ${db}.${leg.kafkaTable} (topic ${leg.topic} on ${leg.backend}) ${where}: ${firstLine(errors[errors.length - 1])}`;
-      if (legs[i] !== undefined && legs[i].consumed === 0) {
-        return `${prefix}; Kafka table ${db}.${leg.kafkaTable} read nothing from topic ${leg.topic} on ${leg.backend} (group ${leg.consumerGroup}) ${where}`;
+      if (legs[i] !== undefined && legs[i].committed === 0) {
+        return `${prefix}; Kafka table ${db}.${leg.kafkaTable} committed nothing from topic ${leg.topic} on ${leg.backend} (group ${leg.consumerGroup}) ${where}`;
       }
     }
   }
@@ -345,7 +335,7 @@ export function formatReport(report: RehearsalReport): string {
     const dups = s.duplicates > 0 ? ` (+${s.duplicates} redelivered${s.ok ? ', folded' : ''})` : '';
     lines.push(`  ${s.ok ? '✓' : '✗'} ${s.name} → ${s.target}: ${s.landed}/${s.expected} landed in ${time}${dups}`);
     for (const l of s.legs) {
-      lines.push(`      leg ${l.backend}/${l.topic} (group ${l.consumerGroup}, ${l.roles.join(', ')}): produced ${l.produced}, consumed ${l.consumed}, lag ${l.lag}`);
+      lines.push(`      leg ${l.backend}/${l.topic} (group ${l.consumerGroup}, ${l.roles.join(', ')}): produced ${l.produced}, committed ${l.committed}, lag ${l.lag}`);
     }
     if (s.problem) lines.push(`      broken: ${s.problem}`);
   }
