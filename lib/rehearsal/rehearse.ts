@@ -228,12 +228,26 @@ export async function runRehearsal(session: RehearsalSession, options: Omit<Rehe
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
 
+  // The Kafka engine commits right after the block is written: give the last commits a moment.
+  const lags = new Map<LegDocument, number>();
+  const commitDeadline = Date.now() + 5_000;
+  for (;;) {
+    for (const s of topology.streams) {
+      for (const l of s.legs) {
+        const produced = expected.get(topicKey(l)) ?? 0;
+        if (lags.get(l) !== 0) lags.set(l, await legLag(session, l).catch(() => produced));
+      }
+    }
+    if ([...lags.values()].every((n) => n === 0) || Date.now() > commitDeadline) break;
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+
   const streams: StreamReport[] = [];
   for (const s of topology.streams) {
     const legs: LegReport[] = [];
     for (const l of s.legs) {
       const produced = expected.get(topicKey(l)) ?? 0;
-      const lag = await legLag(session, l).catch(() => produced);
+      const lag = lags.get(l) ?? produced;
       legs.push({
         backend: l.backend, topic: l.topic, consumerGroup: l.consumerGroup, roles: l.roles, kafkaTable: l.kafkaTable,
         produced, committed: Math.max(0, produced - lag), lag,

@@ -199,7 +199,9 @@ export class RehearsalSession {
       const signs = stream.engine?.family.includes('Collapsing') ? columns.filter((c) => /^Int8$/.test(c.type) && /sign/i.test(c.name)).map((c) => c.name) : [];
       events = sampleEvents(columns, count, { offset, signColumns: signs });
     }
-    await this.mock(leg.backend).produce(leg.topic, events.map((payload) => ({ payload })));
+    // Keyed, so the events spread over every partition (an unkeyed batch lands on one, and the
+    // Kafka engine then commits offsets only for that one).
+    await this.mock(leg.backend).produce(leg.topic, events.map((payload, n) => ({ payload, key: `event-${offset + n}` })));
     return events.length;
   }
 
