@@ -196,7 +196,14 @@ export function shuffleHogDrill(bundle: RehearsalBundle, options: DrillOptions =
     const engines = await Promise.all(roles.map((r) => session.startEngine(r)));
     await session.waitForAssignments(engines, 30_000);
     let produced = 0;
-    for (const leg of stream.legs) produced += await session.produceFor(stream, leg, engines.find((e) => leg.roles.includes(e.role))!.engine, batch, 0);
+    for (const [i, leg] of stream.legs.entries()) {
+      const engine = engines.find((e) => leg.roles.includes(e.role))!.engine;
+      // The key's columns cycle through 4 values, so every key is shared by several events.
+      const columns = await session.kafkaColumns(engine, leg.kafkaTable);
+      const keyColumns = columns.filter((c) => new RegExp(`\\b${c.name}\\b`).test(sink.keyExpression)).map((c) => c.name);
+      const events = sampleEvents(columns, batch, { offset: i * batch, repeat: { columns: keyColumns, every: 4 } });
+      produced += await session.produceFor(stream, leg, engine, batch, i * batch, events);
+    }
     details.push(`${produced} events produced to ${stream.legs.map((l) => `${l.backend}/${l.topic}`).join(', ')}`);
     const mock = session.mock(sink.backend);
     const distinct = async (): Promise<number> => new Set((await mock.consumeAll(sink.topic).catch(() => [])).map((m) => m.payload)).size;

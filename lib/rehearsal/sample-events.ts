@@ -58,20 +58,29 @@ export function sampleValue(column: ColumnType, i: number): unknown {
   return undefined;
 }
 
+export interface SampleOptions {
+  /** Shifts the values, so a second batch for the same stream never repeats the first. @default 0 */
+  readonly offset?: number;
+  /** Int8 columns of a Collapsing engine's sign: always 1, so every row counts once. @default none */
+  readonly signColumns?: readonly string[];
+  /** Columns whose values cycle through `every` values (events then share keys built from them). @default none */
+  readonly repeat?: { readonly columns: readonly string[]; readonly every: number };
+}
+
 /**
- * `count` JSON events (one line each) for a Kafka table with these columns. Columns named like a
- * Collapsing engine's sign get 1, so every row counts once. `offset` shifts the values, so a
- * second batch for the same stream never repeats the first.
+ * `count` JSON events (one line each) for a Kafka table with these columns.
  */
-export function sampleEvents(columns: readonly ColumnType[], count: number, options: { readonly offset?: number; readonly signColumns?: readonly string[] } = {}): string[] {
+export function sampleEvents(columns: readonly ColumnType[], count: number, options: SampleOptions = {}): string[] {
   const offset = options.offset ?? 0;
   const signs = new Set(options.signColumns ?? []);
+  const repeated = new Set(options.repeat?.columns ?? []);
+  const every = Math.max(1, options.repeat?.every ?? 1);
   const events: string[] = [];
   for (let n = 0; n < count; n++) {
     const i = n + offset;
     const event: Record<string, unknown> = {};
     for (const c of columns) {
-      const v = signs.has(c.name) ? 1 : sampleValue(c, i);
+      const v = signs.has(c.name) ? 1 : sampleValue(c, repeated.has(c.name) ? i % every : i);
       if (v !== undefined) event[c.name] = v;
     }
     events.push(JSON.stringify(event));
