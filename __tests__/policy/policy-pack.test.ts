@@ -20,7 +20,9 @@ import { HelmProvider } from '@cdktf/provider-helm/lib/provider';
 import { Release } from '@cdktf/provider-helm/lib/release';
 import { buildTopology, Topology, TopologyValidationError } from '../../lib/model';
 import { PolicyPack, PolicyPackOptions, PolicyRuleId } from '../../lib/policy';
+import { RegionStack } from '../../lib/region-stack';
 import { US_TOPOLOGY } from '../../stacks/us';
+import { smallRegion } from '../safety/specs';
 
 /** A stack whose every resource passes the pack: each test adds one thing that breaks one rule. */
 function compliantStack(options: PolicyPackOptions = {}, outdir?: string): { app: App; stack: TerraformStack; pack: PolicyPack } {
@@ -372,5 +374,25 @@ describe('policy pack: sharing its resolved JSON with the synth', () => {
     pack.visit(stack);
     await Promise.resolve();
     expect(ownToTerraform(stack)).toBe(false);
+  });
+});
+
+describe('policy pack: on by default in RegionStack', () => {
+  test('a violation added through the escape hatch stops the region synth before its folder is written; policySuppressions lets it through', () => {
+    const addOpenIngress = (stack: TerraformStack): void => {
+      new VpcSecurityGroupIngressRule(stack, 'debug-open', { securityGroupId: 'sg-1', cidrIpv4: '0.0.0.0/0', ipProtocol: 'tcp', fromPort: 8123, toPort: 8123 });
+    };
+    const outdir = tmpOutdir();
+    const app = new App({ outdir });
+    addOpenIngress(new RegionStack(app, 'region', smallRegion()));
+    expect(() => app.synth()).toThrow(/\[policy no-public-data-ingress\] aws_vpc_security_group_ingress_rule\.debug-open/);
+    expect(fs.readdirSync(path.join(outdir, 'stacks'))).toEqual([]);
+
+    const allowed = new RegionStack(Testing.app(), 'region', {
+      ...smallRegion(), policySuppressions: { 'no-public-data-ingress': 'a throwaway debugging region behind a VPN-only NAT' },
+    });
+    addOpenIngress(allowed);
+    Testing.synth(allowed, true);
+    expect(allowed.policyPack.suppressed.map((v) => v.ruleId)).toEqual(['no-public-data-ingress']);
   });
 });
