@@ -23,10 +23,12 @@ export interface StreamReport {
   /** `posthog.groups`, or `topic events_by_team on warpstream_ingestion` for a ShuffleHog stream. */
   readonly target: string;
   readonly expected: number;
-  /** Distinct events that landed (rows with FINAL where the engine folds equal keys; distinct messages on a ShuffleHog topic). */
+  /** Events that landed: rows in the data table (messages on a ShuffleHog topic), at most `expected`. */
   readonly landed: number;
-  /** Rows (or messages) beyond the distinct ones: redeliveries, harmless only where the engine folds them. */
+  /** Rows (or messages) beyond the events produced: redeliveries, harmless only where the engine folds them. */
   readonly duplicates: number;
+  /** Rows with FINAL where the engine folds equal keys (distinct payloads on a ShuffleHog topic); otherwise the row count. */
+  readonly distinct: number;
   /** Seconds from the first produced event until every expected row had landed. */
   readonly secondsToLand?: number;
   readonly ok: boolean;
@@ -117,18 +119,31 @@ export async function legLag(session: RehearsalSession, leg: LegDocument): Promi
   return session.mock(leg.backend).uncommitted(leg.topic, leg.consumerGroup);
 }
 
-/**
- * What a stream has delivered: distinct events (`landed`) and all rows (`rows`). A data table that
- * folds equal keys counts with FINAL; a ShuffleHog topic counts distinct payloads.
- */
-async function delivered(session: RehearsalSession, stream: StreamDocument, engines: readonly RoleEngine[]): Promise<{ landed: number; rows: number }> {
+interface Delivered {
+  /** Every row (message) delivered. */
+  readonly rows: number;
+  /** Rows with FINAL where the engine folds equal keys; distinct payloads on a ShuffleHog topic. */
+  readonly distinct: number;
+}
+
+/** What a stream has delivered so far. */
+async function delivered(session: RehearsalSession, stream: StreamDocument, engines: readonly RoleEngine[]): Promise<Delivered> {
   if (stream.shuffle) {
     const messages = await session.mock(stream.shuffle.backend).consumeAll(stream.shuffle.topic).catch(() => []);
-    return { landed: new Set(messages.map((m) => m.payload)).size, rows: messages.length };
+    return { rows: messages.length, distinct: new Set(messages.map((m) => m.payload)).size };
   }
   const on = enginesFor(stream, engines);
   const rows = await session.rowsIn(stream.dataTable, on);
-  return { landed: stream.engine?.folds ? await session.rowsIn(stream.dataTable, on, true) : rows, rows };
+  return { rows, distinct: stream.engine?.folds ? await session.rowsIn(stream.dataTable, on, true) : rows };
+}
+
+/**
+ * Whether every event arrived: as many rows as events, and with generated events (distinct in
+ * every column) as many distinct rows, so a redelivery cannot hide a lost event. The user's own
+ * events may legitimately share keys.
+ */
+function arrived(d: Delivered, expected: number, generated: boolean): boolean {
+  return expected > 0 && d.rows >= expected && (!generated || d.distinct >= expected);
 }
 
 function targetOf(session: RehearsalSession, stream: StreamDocument): string {
@@ -197,7 +212,8 @@ export async function runRehearsal(session: RehearsalSession, options: Omit<Rehe
   progress(`${topology.name}: produced ${[...produced.values()].reduce((a, b) => a + b, 0)} events to ${produced.size} topic${produced.size === 1 ? '' : 's'}; waiting for them to land`);
 
   const landedAt = new Map<string, number>();
-  const landed = new Map<string, { landed: number; rows: number }>();
+  const landed = new Map<string, Delivered>();
+  const generated = options.events === undefined || Object.keys(options.events).length === 0;
   const deadline = Date.now() + (options.timeoutMs ?? 90_000);
   let lastProgress = 0;
   let lastStructureCheck = Date.now();
@@ -207,7 +223,7 @@ export async function runRehearsal(session: RehearsalSession, options: Omit<Rehe
       if (landedAt.has(s.name) || !enginesFor(s, engines).length) continue;
       const n = await delivered(session, s, engines);
       landed.set(s.name, n);
-      if (n.landed >= (streamExpected.get(s.name) ?? 0) && (streamExpected.get(s.name) ?? 0) > 0) landedAt.set(s.name, Date.now());
+      if (arrived(n, streamExpected.get(s.name) ?? 0, generated)) landedAt.set(s.name, Date.now());
     }
     // A stream whose chain is missing an object cannot land: stop waiting for it.
     if (Date.now() - lastStructureCheck >= 2000) {
@@ -222,7 +238,7 @@ export async function runRehearsal(session: RehearsalSession, options: Omit<Rehe
     if (Date.now() - lastProgress >= 1000 || waiting.length === 0) {
       lastProgress = Date.now();
       progress(`  ${((Date.now() - produceStart) / 1000).toFixed(1)} s: ` +
-        topology.streams.map((s) => `${s.name} ${landed.get(s.name)?.landed ?? 0}/${streamExpected.get(s.name) ?? 0}${landedAt.has(s.name) ? ' ✓' : ''}`).join(', '));
+        topology.streams.map((s) => `${s.name} ${Math.min(landed.get(s.name)?.rows ?? 0, streamExpected.get(s.name) ?? 0)}/${streamExpected.get(s.name) ?? 0}${landedAt.has(s.name) ? ' ✓' : ''}`).join(', '));
     }
     if (waiting.length === 0 || Date.now() > deadline) break;
     await new Promise((r) => setTimeout(r, POLL_MS));
@@ -254,23 +270,24 @@ export async function runRehearsal(session: RehearsalSession, options: Omit<Rehe
       });
     }
     const want = streamExpected.get(s.name) ?? 0;
-    let seen = landed.get(s.name) ?? { landed: 0, rows: 0 };
+    let seen = landed.get(s.name) ?? { rows: 0, distinct: 0 };
     // One more look: rows may land between the last poll and the deadline.
     if (!landedAt.has(s.name) && enginesFor(s, engines).length > 0) seen = await delivered(session, s, engines).catch(() => seen);
-    const got = seen.landed;
-    const duplicates = Math.max(0, seen.rows - seen.landed);
+    const complete = arrived(seen, want, generated);
+    const got = complete ? want : Math.min(seen.rows, generated ? seen.distinct : seen.rows, want);
+    const duplicates = Math.max(0, seen.rows - want);
     const folds = s.shuffle !== null || s.engine?.folds === true;
     let problem: string | undefined;
     const roleProblem = s.legs.flatMap((l) => l.roles).map((r) => loadProblems.get(r)).find((p) => p !== undefined) ?? loadProblems.get(s.name);
     if (roleProblem !== undefined) problem = roleProblem;
     else if (want === 0) problem = `nothing was produced for stream ${s.name}`;
-    else if (got > want) problem = `${targetOf(session, s)} holds ${got} distinct rows for ${want} events`;
+    else if (generated && seen.distinct > want) problem = `${targetOf(session, s)} holds ${seen.distinct} distinct rows for ${want} events`;
     else if (!folds && seen.rows > want) problem = `${targetOf(session, s)} holds ${seen.rows} rows for ${want} events: ${duplicates} duplicates its ${s.engine?.family ?? ''} engine does not fold`;
-    else if (got < want) {
+    else if (!complete) {
       problem = broken.has(s.name) ? `${s.name}: ${got} of ${want} landed in ${targetOf(session, s)}; ${broken.get(s.name)}` : await diagnose(session, s, engines, legs, got, want);
     }
     streams.push({
-      name: s.name, target: targetOf(session, s), expected: want, landed: got, duplicates, ok: problem === undefined,
+      name: s.name, target: targetOf(session, s), expected: want, landed: got, duplicates, distinct: seen.distinct, ok: problem === undefined,
       secondsToLand: landedAt.has(s.name) ? (landedAt.get(s.name)! - produceStart) / 1000 : undefined, problem, legs,
     });
   }
