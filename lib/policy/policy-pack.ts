@@ -153,6 +153,7 @@ export class PolicyPack implements IAspect {
    */
   private shareWithSynth(): void {
     const terraform = this.resolved;
+    this.resolved = undefined; // held by the one-shot closure only, not for the pack's lifetime
     if (terraform === undefined) return;
     const stack = this.stack as unknown as { toTerraform?: () => unknown };
     const size = this.stack.node.findAll().length;
