@@ -1,3 +1,4 @@
+import * as fc from 'fast-check';
 import { entropy, findSecretsInJson, findSecretsInText } from '../../lib/policy';
 
 describe('secret scanner', () => {
@@ -51,5 +52,30 @@ describe('secret scanner', () => {
   test('entropy separates random tokens from words', () => {
     expect(entropy('aaaaaaaaaaaaaaaa')).toBe(0);
     expect(entropy('x9Fq2LmZ7vR4tY8wK3pN6bC1')).toBeGreaterThan(4);
+  });
+});
+
+describe('secret scanner, properties', () => {
+  const literal = fc.stringMatching(/^[a-z0-9][A-Za-z0-9!#%+\-.]{3,40}$/).filter((v) => !/^(true|false|null|none)$/i.test(v));
+
+  test('any literal password, in YAML, ini, JSON or XML form, is found and never echoed', () => {
+    fc.assert(fc.property(literal, fc.constantFrom('password', 'sasl_password', 'adminPassword', 'db.passwd'), (value, name) => {
+      for (const text of [`${name}: ${value}`, `${name}=${value}`, `"${name}": "${value}"`, `<${name}>${value}</${name}>`]) {
+        const found = findSecretsInText(`config:\n  ${text}\n`, 'f');
+        expect(found.length).toBeGreaterThan(0);
+        if (value.length > 2) expect(found.filter((f) => f.hint.includes(value))).toEqual([]);
+      }
+    }), { numRuns: 200 });
+  });
+
+  test('references are never findings, whatever they are called', () => {
+    const reference = fc.oneof(
+      fc.stringMatching(/^[a-z_]{1,12}\.[a-z_]{1,12}\.[a-z_]{1,12}$/).map((r) => `\${${r}}`),
+      fc.stringMatching(/^[A-Z][A-Z0-9_]{2,30}$/),
+      fc.stringMatching(/^[a-z]{1,10}$/).map((r) => `{{ .Values.${r} }}`),
+    );
+    fc.assert(fc.property(reference, fc.constantFrom('password', 'secret_string', 'api_token', 'privateKey'), (value, name) => {
+      expect(findSecretsInText(`${name}: ${value}`, 'f')).toEqual([]);
+    }), { numRuns: 200 });
   });
 });
