@@ -80,7 +80,7 @@ describe('rehearsal end to end (mock Kafka via kcat, chdb)', () => {
   // Everything starts at once (a few engines at a time): most of the time is spent waiting for
   // Kafka groups, the pod replacement longest (the mock drops a killed node after 6 s).
   type Run = RehearsalReport | DrillReport;
-  const runs: Record<string, Promise<Run>> = hasKcat ? limited<Run>(4, {
+  const runs: Record<string, Promise<Run>> = hasKcat ? limited<Run>(6, {
     podDrill: () => podReplacementDrill(us, { timeoutMs: 60_000 }),
     us: () => rehearse({ bundle: us, timeoutMs: 60_000 }),
     eu: () => rehearse({ bundle: bundleOf(EU_TOPOLOGY), timeoutMs: 60_000 }),
