@@ -1,3 +1,7 @@
+import { execFile } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { migrationRegion, MigrationPhase } from '../../examples/backend-migration/region';
 import { DEV_REGION } from '../../examples/dev-region/region';
 import { SHUFFLEHOG_REGION } from '../../examples/shufflehog/region';
@@ -103,6 +107,22 @@ describe('rehearsal end to end (mock Kafka via kcat, chdb)', () => {
     migrationDrillOnUs: () => backendMigrationDrill(us),
   }) : {};
   const report = (name: string): Promise<RehearsalReport> => runs[name] as Promise<RehearsalReport>;
+
+  // The command users run, over artifacts on disk laid out as a synth writes them.
+  const cliOut = fs.mkdtempSync(path.join(os.tmpdir(), 'rehearse-cli-'));
+  afterAll(() => fs.rmSync(cliOut, { recursive: true, force: true }));
+  const cli: Promise<{ code: number; stdout: string; stderr: string }> = hasKcat ? (async () => {
+    for (const [file, content] of bundleOf(DEV_REGION).files) {
+      const target = path.join(cliOut, 'stacks', 'dev', 'artifacts', file);
+      fs.mkdirSync(path.dirname(target), { recursive: true });
+      fs.writeFileSync(target, content);
+    }
+    return new Promise((resolve) => {
+      execFile(process.execPath, ['-r', 'ts-node/register/transpile-only', 'bin/rehearse.ts', 'dev', '--out', cliOut, '--events', '5'],
+        { env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true' }, timeout: 100_000 },
+        (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }));
+    });
+  })() : Promise.resolve({ code: -1, stdout: '', stderr: '' });
   const drill = (name: string): Promise<DrillReport> => runs[name] as Promise<DrillReport>;
 
   function expectAllLanded(report: RehearsalReport): void {
@@ -148,6 +168,15 @@ describe('rehearsal end to end (mock Kafka via kcat, chdb)', () => {
     const r = await report('shufflehog');
     expectAllLanded(r);
     expect(r.streams.map((s) => [s.name, s.landed])).toEqual([['events_shufflehog', 20], ['events', 20]]);
+  }, 120_000);
+
+  withKcat('npm run rehearse -- <stack>: reads the artifacts, prints the report and progress, exits 0', async () => {
+    const { code, stdout, stderr } = await cli;
+    expect(stdout).toContain('Rehearsal of dev: every event landed');
+    expect(stdout).toMatch(/✓ groups → posthog\.groups: 5\/5 landed in [\d.]+ s/);
+    expect(stdout).toContain('leg warpstream_dev/clickhouse_groups (group clickhouse_groups_ws, small): produced 5, committed 5, lag 0');
+    expect(stderr).toContain('dev: produced 5 events to 1 topic; waiting for them to land');
+    expect(code).toBe(0);
   }, 120_000);
 
   withKcat('a broken stream fails the rehearsal with a message naming the broken object', async () => {

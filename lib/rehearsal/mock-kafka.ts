@@ -19,10 +19,12 @@ export interface KafkaMessage {
   readonly payload: string | null;
 }
 
-/** A message to produce: its payload and, optionally, its key. */
+/** A message to produce: its payload and, optionally, its key and partition. */
 export interface OutgoingMessage {
   readonly payload: string;
   readonly key?: string;
+  /** @default chosen by the partitioner from the key */
+  readonly partition?: number;
 }
 
 /** Every kcat process this module started and has not stopped yet, so an exiting process can end them. */
@@ -124,8 +126,13 @@ export class MockKafkaCluster {
         throw new Error(`a message for ${topic} has a newline in its payload or a tab/newline in its key`);
       }
     }
-    const input = messages.map((m) => (keyed ? `${m.key ?? ''}\t${m.payload}` : m.payload)).join('\n') + '\n';
-    await kcat(['-P', '-b', this.bootstrapServers, '-t', topic, ...(keyed ? ['-K', '\t'] : [])], input);
+    const byPartition = new Map<number | undefined, OutgoingMessage[]>();
+    for (const m of messages) byPartition.set(m.partition, [...(byPartition.get(m.partition) ?? []), m]);
+    for (const [partition, batch] of byPartition) {
+      const input = batch.map((m) => (keyed ? `${m.key ?? ''}\t${m.payload}` : m.payload)).join('\n') + '\n';
+      const target = partition === undefined ? [] : ['-p', String(partition)];
+      await kcat(['-P', '-b', this.bootstrapServers, '-t', topic, ...target, ...(keyed ? ['-K', '\t'] : [])], input);
+    }
   }
 
   /**

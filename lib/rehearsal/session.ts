@@ -199,9 +199,12 @@ export class RehearsalSession {
       const signs = stream.engine?.family.includes('Collapsing') ? columns.filter((c) => /^Int8$/.test(c.type) && /sign/i.test(c.name)).map((c) => c.name) : [];
       events = sampleEvents(columns, count, { offset, signColumns: signs });
     }
-    // Keyed, so the events spread over every partition (an unkeyed batch lands on one, and the
-    // Kafka engine then commits offsets only for that one).
-    await this.mock(leg.backend).produce(leg.topic, events.map((payload, n) => ({ payload, key: `event-${offset + n}` })));
+    // Spread over every partition: the Kafka engine commits an invalid offset for an assigned
+    // partition it read nothing from, and the mock then drops the whole commit (lag would stay).
+    const partitions = Math.max(1, await this.mock(leg.backend).partitionCount(leg.topic));
+    await this.mock(leg.backend).produce(leg.topic, events.map((payload, n) => ({
+      payload, key: `event-${offset + n}`, partition: (offset + n) % partitions,
+    })));
     return events.length;
   }
 
