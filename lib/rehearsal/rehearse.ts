@@ -168,7 +168,7 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
   }
 }
 
-/** The rehearsal on an open session (drills reuse it). */
+/** The rehearsal on an open session, for callers that keep it open to inspect its engines afterwards. */
 export async function runRehearsal(session: RehearsalSession, options: Omit<RehearseOptions, 'bundle'>, started = Date.now()): Promise<RehearsalReport> {
   const topology = session.bundle.topology;
   const progress = session.progress;
