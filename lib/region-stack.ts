@@ -14,7 +14,7 @@ import {
   buildTopology, KafkaAuth, KafkaBackendKind, Problems, Topology, TopologySpec, TopologyValidationError,
 } from './model';
 import {
-  backendsForGroup, ClickHouseConfigOptions, nodeGroups, renderHostMacros, renderNodeGroupConfig, STORAGE_GROUP_NAME,
+  backendsForGroup, ClickHouseConfigOptions, nodeGroups, renderHostMacros, renderNodeGroupConfig, resolveOptions, STORAGE_GROUP_NAME,
 } from './clickhouse';
 import { ClickHouseOperator, ClickHouseOperatorProps } from './clickhouse-operator';
 import { instanceStoreDeviceCount, RemovalPolicy } from './cloud-init';
@@ -59,8 +59,11 @@ export type RegionStorageClusterOptions = Omit<StorageClusterProps, 'topology' |
 /** ZooKeeper props a region may set; the topology, network, DNS zone, clients and removal policy come from the region. */
 export type RegionZooKeeperOptions = Omit<ZooKeeperProps, 'topology' | 'vpcId' | 'subnetIds' | 'hostedZoneId' | 'clientSecurityGroupIds' | 'removalPolicy'>;
 
-/** StatelessIngestionTier props a region may set per tier; the topology, role, operator and backends come from the region. */
-export type RegionIngestionTierOptions = Omit<StatelessIngestionTierProps, 'topology' | 'role' | 'operator' | 'backends'>;
+/**
+ * StatelessIngestionTier props a region may set per tier; the topology, role, operator and backends
+ * come from the region, the ClickHouse config from `RegionSpec.clickhouse` (shared with the storage cluster).
+ */
+export type RegionIngestionTierOptions = Omit<StatelessIngestionTierProps, 'topology' | 'role' | 'operator' | 'backends' | 'clickhouseConfig'>;
 
 /** MSK props a region may set; the network, the ClickHouse clients and prevent_destroy come from the region. */
 export type RegionMskOptions = Omit<MskBackendProps, 'topology' | 'name' | 'vpcId' | 'clientSubnetIds' | 'clientSecurityGroupIds' | 'preventDestroy'>;
@@ -122,8 +125,8 @@ export interface RegionSpec extends TopologySpec {
   readonly policySuppressions?: Readonly<Partial<Record<PolicyRuleId, string>>>;
   /**
    * Options of the ClickHouse server config (macros, storage paths, cold tier, system log
-   * retention) of the storage cluster and its artifacts. The ingestion tiers render theirs with
-   * the defaults until StatelessIngestionTier takes these options.
+   * retention), the same for the storage cluster and every ingestion tier, so that the
+   * `hostClusterType` macro of the pods matches the storage hosts'.
    * @default the renderers' defaults
    */
   readonly clickhouse?: ClickHouseConfigOptions;
@@ -203,10 +206,12 @@ function checkRegionParts(spec: RegionSpec, problems: Problems): void {
     problems.check(typeof value === 'string' && TAG_VALUE.test(value), `defaultTags.${key}`, value, 'a tag value (at most 256 characters)');
   }
   if (spec.development !== undefined) problems.check(typeof spec.development === 'boolean', 'development', spec.development, 'true or false');
-  // The tiers render their config with the defaults for now: refuse what would make pods and storage hosts disagree.
-  for (const key of ['hostClusterType', 'ingestionLogRetentionDays'] as const) {
-    problems.check(spec.clickhouse?.[key] === undefined, `clickhouse.${key}`, spec.clickhouse?.[key],
-      'nothing yet: the ingestion tiers do not take this option, so pods and storage hosts would disagree');
+  // Checked once here, under the RegionSpec field, rather than by the storage cluster and every tier that render with it.
+  try {
+    resolveOptions(spec.clickhouse);
+  } catch (e) {
+    if (!(e instanceof TopologyValidationError)) throw e;
+    e.problems.forEach((p) => problems.add(`clickhouse.${p.field}`, p.value, p.expected));
   }
   if (spec.hostedZoneId !== undefined) {
     problems.check(typeof spec.hostedZoneId === 'string' && /^Z[A-Z0-9]{1,31}$/.test(spec.hostedZoneId), 'hostedZoneId', spec.hostedZoneId,
@@ -438,6 +443,7 @@ export class RegionStack extends TerraformStack {
         role,
         operator,
         backends: needed,
+        clickhouseConfig: spec.clickhouse,
       }));
       if (tier !== undefined) tiers[role] = tier;
     }

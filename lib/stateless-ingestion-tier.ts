@@ -8,8 +8,8 @@ import { Release } from '@cdktf/provider-helm/lib/release';
 import { ServiceAccountV1 } from '@cdktf/provider-kubernetes/lib/service-account-v1';
 import { ClickHouseOperator } from './clickhouse-operator';
 import { irsaTrustPolicy, KafkaBackend, MskBackend } from './kafka-backend';
-import { ClickHouseInstallation, EnvSource, ReclaimPolicy } from './kubernetes/chi';
-import { DEFAULT_INGESTION_NAMESPACE, ingestionInstallation } from './kubernetes/ingestion';
+import { ClickHouseInstallation } from './kubernetes/chi';
+import { DEFAULT_INGESTION_NAMESPACE, IngestionInstallationOptions, ingestionInstallation } from './kubernetes/ingestion';
 import { escapeTerraformTemplate, toHelmValuesYaml } from './kubernetes/yaml';
 import { NodeRole } from './model/node-role';
 import { KafkaAuth } from './model/spec';
@@ -17,7 +17,11 @@ import type { IngestionTier, Topology } from './model/topology';
 import { tierOfRole } from './model/topology';
 import { Problems, TopologyValidationError } from './model/validation';
 
-export interface StatelessIngestionTierProps {
+/**
+ * Props of a StatelessIngestionTier: the Kubernetes options of `ingestionInstallation` (the single
+ * source of their docs and defaults), minus the bootstrap brokers, which come from `backends`.
+ */
+export interface StatelessIngestionTierProps extends Omit<IngestionInstallationOptions, 'bootstrapBrokers' | 'serviceAccountName'> {
   /** The region's topology (built once with `buildTopology`). */
   readonly topology: Topology;
   /** The tier's role: `NodeRole.SMALL`, `NodeRole.MEDIUM`, `NodeRole.EVENTS` or a custom one. */
@@ -26,57 +30,6 @@ export interface StatelessIngestionTierProps {
   readonly operator: ClickHouseOperator;
   /** The Kafka backends the tier's streams consume from (their bootstrap brokers feed the broker-list variables). */
   readonly backends: readonly KafkaBackend[];
-  /**
-   * Namespace of the installation; the operator must watch it.
-   * @default 'clickhouse-ingestion'
-   */
-  readonly namespace?: string;
-  /**
-   * ClickHouse server image.
-   * @default 'clickhouse/clickhouse-server:26.3'
-   */
-  readonly image?: string;
-  /**
-   * Kubernetes Secret holding the nodes' secret variables (inter-server secret, SCRAM credentials),
-   * one key per variable named after it. Provided by the platform (e.g. External Secrets).
-   * @default 'clickhouse-ingestion'
-   */
-  readonly secretName?: string;
-  /**
-   * Size of each node's cache volume.
-   * @default '10Gi'
-   */
-  readonly cacheSize?: string;
-  /**
-   * Reclaim policy of the cache volumes. Only Delete is accepted on a stateless tier.
-   * @default ReclaimPolicy.DELETE
-   */
-  readonly cacheReclaimPolicy?: ReclaimPolicy;
-  /**
-   * StorageClass of the cache volumes.
-   * @default - the cluster's default StorageClass
-   */
-  readonly storageClassName?: string;
-  /**
-   * Replicas per shard. Only 1 is accepted: a stateless tier is shards only.
-   * @default 1
-   */
-  readonly replicasCount?: number;
-  /**
-   * Memory per requested core, in GiB.
-   * @default 4
-   */
-  readonly memoryGiBPerCore?: number;
-  /**
-   * Nodes that may be down at once for voluntary disruptions (the operator's PodDisruptionBudget).
-   * @default 1
-   */
-  readonly pdbMaxUnavailable?: number;
-  /**
-   * Seconds a stopping node gets to finish its in-flight block.
-   * @default 120
-   */
-  readonly terminationGracePeriodSeconds?: number;
   /**
    * ServiceAccount of the pods, when the platform manages it.
    * @default - the one `podIdentity` creates, else the namespace's default ServiceAccount
@@ -88,16 +41,6 @@ export interface StatelessIngestionTierProps {
    * @default - none
    */
   readonly podIdentity?: PodIdentityProps;
-  /**
-   * Node selector of the pods.
-   * @default - none
-   */
-  readonly nodeSelector?: Readonly<Record<string, string>>;
-  /**
-   * More environment variables for the ClickHouse container; secret-looking names must come from a Secret.
-   * @default - none
-   */
-  readonly extraEnvironment?: Readonly<Record<string, EnvSource>>;
 }
 
 /** The EKS cluster's OIDC provider, for IRSA. */
@@ -153,21 +96,13 @@ export class StatelessIngestionTier extends Construct {
     // Pure and validating: every problem, the tier's and the installation's, in one error before any resource exists.
     let installation: ClickHouseInstallation | undefined;
     try {
-      installation = ingestionInstallation(p.topology, role, {
+      // Everything but the construct's own props is an installation option, passed through as given.
+      const { topology, role: _role, operator: _operator, backends: _backends, podIdentity: _podIdentity, ...options } = p;
+      installation = ingestionInstallation(topology, role, {
+        ...options,
         namespace,
-        image: p.image,
-        secretName: p.secretName,
         bootstrapBrokers,
-        cacheSize: p.cacheSize,
-        cacheReclaimPolicy: p.cacheReclaimPolicy,
-        storageClassName: p.storageClassName,
-        replicasCount: p.replicasCount,
-        memoryGiBPerCore: p.memoryGiBPerCore,
-        pdbMaxUnavailable: p.pdbMaxUnavailable,
-        terminationGracePeriodSeconds: p.terminationGracePeriodSeconds,
         serviceAccountName: ownServiceAccount ?? p.serviceAccountName,
-        nodeSelector: p.nodeSelector,
-        extraEnvironment: p.extraEnvironment,
       });
     } catch (e) {
       if (!(e instanceof TopologyValidationError)) throw e;

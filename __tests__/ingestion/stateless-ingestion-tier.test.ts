@@ -278,6 +278,42 @@ describe('StatelessIngestionTier pod identity (MSK SASL/IAM signs with the pod\'
   });
 });
 
+describe('StatelessIngestionTier clickhouseConfig (the storage cluster\'s ClickHouse options)', () => {
+  const macrosOf = (files: Record<string, string>) =>
+    (create(files['config.d/role_macros.xml']).end({ format: 'object' }) as { clickhouse: { macros: Record<string, string> } }).clickhouse.macros;
+  const filesOf = (region: ReturnType<typeof buildRegion>, role: string) =>
+    (helmRelease(synthJson(region.stack), `ingestion-${role}`).values.installation as Chi).spec.configuration.files;
+
+  test('hostClusterType reaches every pod\'s macros, ingestionLogRetentionDays its system log TTLs', () => {
+    const region = buildRegion(SMALL_REGION, { clickhouseConfig: { hostClusterType: 'offline', ingestionLogRetentionDays: 5 } });
+    for (const role of ['small', 'medium', 'events']) {
+      const files = filesOf(region, role);
+      expect(macrosOf(files)).toEqual({ hostClusterRole: role, hostClusterType: 'offline' });
+      const ttls = [...files['config.d/system_logs.xml'].matchAll(/<ttl>([^<]*)<\/ttl>/g)].map((m) => m[1]);
+      expect(ttls.length).toBeGreaterThan(0);
+      for (const ttl of ttls) expect(ttl).toBe('event_date + INTERVAL 5 DAY DELETE');
+    }
+  });
+
+  test('without it, the renderers\' defaults: online, 3 days', () => {
+    const files = filesOf(buildRegion(), 'small');
+    expect(macrosOf(files).hostClusterType).toBe('online');
+    expect(files['config.d/system_logs.xml']).toContain('INTERVAL 3 DAY');
+  });
+
+  test('its problems are reported under clickhouseConfig, with the tier\'s own, in one error', () => {
+    let error: unknown;
+    try {
+      buildRegion(SMALL_REGION, { clickhouseConfig: { hostClusterType: 'not a type', ingestionLogRetentionDays: 0 }, replicasCount: 2 });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(TopologyValidationError);
+    const fields = (error as TopologyValidationError).problems.map((p) => p.field);
+    expect(fields).toEqual(expect.arrayContaining(['clickhouseConfig.hostClusterType', 'clickhouseConfig.ingestionLogRetentionDays', 'replicasCount']));
+  });
+});
+
 describe('StatelessIngestionTier rejects', () => {
   const expectProblem = (fn: () => unknown, field: string, expected: RegExp) => {
     let error: unknown;

@@ -72,9 +72,22 @@ describe('region validation', () => {
     ]);
   });
 
-  test('fails on ClickHouse options the ingestion tiers would not apply', () => {
-    expect(problemsOf({ ...US_REGION, clickhouse: { hostClusterType: 'offline', storageLogRetentionDays: 7 } }).map((p) => p.field))
-      .toEqual(['clickhouse.hostClusterType']);
+  test('accepts hostClusterType and ingestionLogRetentionDays, which the ingestion tiers now apply too', () => {
+    expect(() => buildRegionTopology({ ...US_REGION, clickhouse: { hostClusterType: 'offline', ingestionLogRetentionDays: 5, storageLogRetentionDays: 7 } }))
+      .not.toThrow();
+  });
+
+  test('fails on bad ClickHouse options once, under clickhouse, before the storage cluster or a tier sees them', () => {
+    expect(problemsOf({ ...US_REGION, clickhouse: { hostClusterType: 'not a type', ingestionLogRetentionDays: 0 } }).map((p) => p.field))
+      .toEqual(['clickhouse.hostClusterType', 'clickhouse.ingestionLogRetentionDays']);
+    let error: unknown;
+    try {
+      new RegionStack(new App({ outdir: tempOutdir() }), 'us', { ...US_REGION, clickhouse: { hostClusterType: 'not a type' } });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(TopologyValidationError);
+    expect((error as TopologyValidationError).problems.map((p) => p.field)).toEqual(['clickhouse.hostClusterType']);
   });
 
   test('fails when a WarpStream backend has no options, or options of the other kind', () => {

@@ -1,4 +1,4 @@
-import { nodeGroups, renderNodeGroupConfig, requiredEnvironment } from '../clickhouse';
+import { ClickHouseConfigOptions, nodeGroups, renderNodeGroupConfig, requiredEnvironment } from '../clickhouse';
 import { ingestionInstallationName, tierOfRole } from '../model/topology';
 import { NodeRole } from '../model/node-role';
 import type { Topology } from '../model/topology';
@@ -89,12 +89,19 @@ export interface IngestionInstallationOptions {
    * @default - none
    */
   readonly extraEnvironment?: Readonly<Record<string, EnvSource>>;
+  /**
+   * Options of the nodes' ClickHouse config (the `hostClusterType` macro, system log retention).
+   * Pass the storage cluster's options, so that both sides render the same macros.
+   * @default the renderers' defaults
+   */
+  readonly clickhouseConfig?: ClickHouseConfigOptions;
 }
 
 /** The config files a node of the role loads: the group's rendered config plus the boot schema. */
-export function ingestionConfigFiles(topology: Topology, role: NodeRole | string): RenderedFile[] {
+export function ingestionConfigFiles(topology: Topology, role: NodeRole | string,
+  clickhouseConfig: ClickHouseConfigOptions = {}): RenderedFile[] {
   const group = ingestionGroup(topology, role);
-  return [...renderNodeGroupConfig(topology, group), renderStartupScripts(topology, roleValue(role))];
+  return [...renderNodeGroupConfig(topology, group, clickhouseConfig), renderStartupScripts(topology, roleValue(role))];
 }
 
 /** Environment variables a node of the role needs, and where each comes from. */
@@ -154,6 +161,13 @@ export function ingestionInstallation(topology: Topology, role: NodeRole | strin
   }
   const environment = { ...required, ...(options.extraEnvironment ?? {}) };
   const name = ingestionInstallationName(tier!);
+  let files: RenderedFile[] = [];
+  try {
+    files = ingestionConfigFiles(topology, value, options.clickhouseConfig);
+  } catch (e) {
+    if (!(e instanceof TopologyValidationError)) throw e;
+    e.problems.forEach((x) => problems.add(`clickhouseConfig.${x.field}`, x.value, x.expected));
+  }
   let installation: ClickHouseInstallation | undefined;
   try {
     installation = renderInstallation({
@@ -165,7 +179,7 @@ export function ingestionInstallation(topology: Topology, role: NodeRole | strin
       cores: tier!.cores,
       memoryGiBPerCore: options.memoryGiBPerCore ?? 4,
       image: options.image ?? DEFAULT_CLICKHOUSE_IMAGE,
-      files: ingestionConfigFiles(topology, value),
+      files,
       environment,
       cacheSize: options.cacheSize ?? '10Gi',
       cacheReclaimPolicy: options.cacheReclaimPolicy ?? ReclaimPolicy.DELETE,
