@@ -301,6 +301,11 @@ describe('StatelessIngestionTier clickhouseConfig (the storage cluster\'s ClickH
     expect(files['config.d/system_logs.xml']).toContain('INTERVAL 3 DAY');
   });
 
+  test('every installation option is a prop, e.g. zoneTopologyKey, which the props used to leave out', () => {
+    const chi = helmRelease(synthJson(buildRegion(SMALL_REGION, { zoneTopologyKey: 'example.com/rack' }).stack), 'ingestion-small').values.installation as Chi;
+    expect(chi.spec.templates.podTemplates[0].spec.topologySpreadConstraints[0].topologyKey).toBe('example.com/rack');
+  });
+
   test('its problems are reported under clickhouseConfig, with the tier\'s own, in one error', () => {
     let error: unknown;
     try {
