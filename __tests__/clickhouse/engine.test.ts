@@ -2,7 +2,7 @@
  * Every node group's rendered config loaded into a real ClickHouse (chdb, 26.x) the way a server
  * loads it, next to files that stand in for what is already there in production (the package's
  * sample cluster, the Altinity operator's generated macros, remote_servers, ZooKeeper and
- * query_log). A file ClickHouse rejects makes `EngineProcess.open` throw, which fails the test.
+ * query_log). A file ClickHouse rejects makes `TestEngine.open` throw, which fails the test.
  * Assertions read ClickHouse's own view: system.clusters, system.macros,
  * system.named_collections, system.storage_policies, system.disks, getSetting, server settings.
  */
@@ -14,8 +14,7 @@ import {
   requiredEnvironment, SYSTEM_LOGS_FILE, TIERED_STORAGE_POLICY,
 } from '../../lib/clickhouse';
 import { KafkaAuth } from '../../lib/model';
-import { ConfigFile } from '../support/clickhouse-engine';
-import { EngineProcess } from './support/engine-process';
+import { ConfigFile, TestEngine } from '../support/engine';
 import { hasKcat, MockKafka } from './support/mock-kafka';
 import { issueTopology } from './support/topologies';
 import { elements, parseClickHouseXml, textAt } from './support/xml';
@@ -70,7 +69,7 @@ function fakeEnvironment(g: NodeGroup, overrides: Record<string, string> = {}): 
 }
 
 /** Replicas per shard of every cluster ClickHouse knows, e.g. `{ posthog: [3, 3, ...] }`. */
-async function clusterShape(engine: EngineProcess): Promise<Record<string, number[]>> {
+async function clusterShape(engine: TestEngine): Promise<Record<string, number[]>> {
   const rows = await engine.rows<{ cluster: string; shard_num: number; replicas: string }>(
     'SELECT cluster, shard_num, count() AS replicas FROM system.clusters GROUP BY cluster, shard_num ORDER BY cluster, shard_num');
   const shape: Record<string, number[]> = {};
@@ -80,17 +79,17 @@ async function clusterShape(engine: EngineProcess): Promise<Record<string, numbe
 
 const ones = (n: number): number[] => Array<number>(n).fill(1);
 
-async function macros(engine: EngineProcess): Promise<Record<string, string>> {
+async function macros(engine: TestEngine): Promise<Record<string, string>> {
   const rows = await engine.rows<{ macro: string; substitution: string }>('SELECT macro, substitution FROM system.macros');
   return Object.fromEntries(rows.map((r) => [r.macro, r.substitution]));
 }
 
-function serverSetting(engine: EngineProcess, name: string): Promise<string> {
+function serverSetting(engine: TestEngine, name: string): Promise<string> {
   return engine.value(`SELECT value FROM system.server_settings WHERE name = '${name}'`);
 }
 
 /** A Kafka table on a leg's named collection with the leg's consumers, as the schema renders it. */
-function createKafkaTable(engine: EngineProcess, consumed: ConsumedLeg): Promise<void> {
+function createKafkaTable(engine: TestEngine, consumed: ConsumedLeg): Promise<void> {
   const { leg, consumers } = consumed;
   return engine.exec(`CREATE TABLE ${leg.kafkaTable} (uuid String, event String) ENGINE = Kafka(${leg.backend.name}, ` +
     `kafka_topic_list = '${leg.topic.name}', kafka_group_name = '${leg.consumerGroup}', kafka_format = '${leg.format}') ` +
@@ -103,11 +102,11 @@ const readKafkaSql = (table: string): string => `SELECT * FROM ${table} SETTINGS
 /** The storage host whose files are loaded. */
 const STORAGE_HOST = topology.storage.hosts.find((h) => h.name === 'ch-data-s02-r2')!;
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ch-storage-'));
-const engines = new Map<string, EngineProcess>();
+const engines = new Map<string, TestEngine>();
 let kafka: MockKafka | undefined;
 
-async function openGroup(g: NodeGroup): Promise<EngineProcess> {
-  let engine: EngineProcess;
+async function openGroup(g: NodeGroup): Promise<TestEngine> {
+  let engine: TestEngine;
   if (g.kind === 'storage') {
     // chdb cannot reach S3: skip the startup probe; the disks live in temporary folders.
     const options: ClickHouseConfigOptions = {
@@ -115,11 +114,11 @@ async function openGroup(g: NodeGroup): Promise<EngineProcess> {
       coldStorage: { skipAccessCheck: true },
     };
     const files = [PACKAGE_DEFAULTS, ...renderStorageHostConfig(topology, STORAGE_HOST, options)];
-    engine = await EngineProcess.open(files, fakeEnvironment(g, { CLICKHOUSE_COLD_S3_ENDPOINT: 'http://127.0.0.1:9/cold/test/' }));
+    engine = await TestEngine.open(files, fakeEnvironment(g, { CLICKHOUSE_COLD_S3_ENDPOINT: 'http://127.0.0.1:9/cold/test/' }));
   } else {
     // The plaintext WarpStream collection points at a real (mock) broker, so its Kafka table can be read end to end.
     const overrides: Record<string, string> = kafka === undefined ? {} : { KAFKA_HOSTS_WARPSTREAM_INGESTION: kafka.bootstrap };
-    engine = await EngineProcess.open([PACKAGE_DEFAULTS, ...operatorFiles(g), ...renderNodeGroupConfig(topology, g)], fakeEnvironment(g, overrides));
+    engine = await TestEngine.open([PACKAGE_DEFAULTS, ...operatorFiles(g), ...renderNodeGroupConfig(topology, g)], fakeEnvironment(g, overrides));
   }
   // ClickHouse resolves every remote_servers host when it first builds the clusters; do it for all groups at once.
   await engine.value('SELECT count() FROM system.clusters');
@@ -134,13 +133,13 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all([...engines.values()].map((e) => e.close()));
+  await Promise.all([...engines.values()].map((e) => e.kill()));
   kafka?.stop();
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
 describe('storage nodes in ClickHouse', () => {
-  let engine: EngineProcess;
+  let engine: TestEngine;
   beforeAll(() => {
     engine = engines.get('data')!;
   });
@@ -225,7 +224,7 @@ const TIERS = [
 ] as const;
 
 describe.each(TIERS)('$name nodes in ClickHouse', (tier) => {
-  let engine: EngineProcess;
+  let engine: TestEngine;
   const g = group(tier.name);
   beforeAll(() => {
     engine = engines.get(tier.name)!;
@@ -318,6 +317,6 @@ if (!hasKcat) console.warn('kcat is not installed (Debian package `kcat`): the e
 
 test('a config ClickHouse rejects fails to open', async () => {
   const broken = renderNodeGroupConfig(topology, group('ingestion-small')).map((f) => (f.path === 'config.d/zookeeper.xml' ? { ...f, content: f.content.replace('</zookeeper>', '') } : f));
-  await expect(EngineProcess.open(broken, fakeEnvironment(group('ingestion-small')))).rejects.toThrow(/rejected the config/);
+  await expect(TestEngine.open(broken, fakeEnvironment(group('ingestion-small')))).rejects.toThrow(/rejected the config/);
 });
 

@@ -11,8 +11,7 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { renderHostMacros, renderZooKeeper, zookeeperRootZnodes } from '../../lib/clickhouse';
 import { DEBIAN_ZKCLI, renderCreateZnodesScript } from '../../lib/zookeeper';
-import { ConfigFile } from '../support/clickhouse-engine';
-import { EngineProcess } from './support/engine-process';
+import { ConfigFile, TestEngine } from '../support/engine';
 import { issueTopology } from './support/topologies';
 
 const JARS = ['/usr/share/java/zookeeper.jar', '/usr/share/java/slf4j-simple.jar'];
@@ -56,7 +55,7 @@ function zookeeperFileOnLoopback(port: number): ConfigFile {
   let dir: string;
   let port: number;
   let zookeeper: ChildProcess | undefined;
-  let node: EngineProcess | undefined;
+  let node: TestEngine | undefined;
   const createProbe = "CREATE TABLE zk_probe (x UInt64) ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/test.zk_probe', '{replica}') ORDER BY x";
 
   beforeAll(async () => {
@@ -65,7 +64,7 @@ function zookeeperFileOnLoopback(port: number): ConfigFile {
     writeFileSync(join(dir, 'zoo.cfg'), `tickTime=2000\ndataDir=${dir}/data\nclientPort=${port}\nclientPortAddress=127.0.0.1\nadmin.enableServer=false\n`);
     zookeeper = spawn('/usr/bin/java', ['-cp', JARS.join(':'), '-Xmx128m', '-XX:TieredStopAtLevel=1',
       'org.apache.zookeeper.server.ZooKeeperServerMain', join(dir, 'zoo.cfg')], { stdio: 'ignore' });
-    node = await EngineProcess.open([zookeeperFileOnLoopback(port), renderHostMacros(topology, host)]);
+    node = await TestEngine.open([zookeeperFileOnLoopback(port), renderHostMacros(topology, host)]);
   });
 
   afterAll(async () => {

@@ -2,10 +2,10 @@
  * The config files inside each synthesized ClickHouseInstallation, loaded by a real ClickHouse
  * (chdb) as a pod would load them, with the pod's environment; then the boot schema from the same
  * files runs there, twice, as on two boots of a pod with an empty disk. One process per
- * installation (see support/engine-child.ts).
+ * installation (see ../support/engine.ts).
  */
 import { startupScriptQueries } from '../../lib/schema';
-import { runIsolated } from './support/isolated-engine';
+import { runEngineJob } from '../support/engine';
 import { buildRegion, helmRelease, synthJson } from './support/region';
 
 interface EnvVar { name: string; value?: string; valueFrom?: unknown }
@@ -43,19 +43,22 @@ describe.each(['small', 'medium', 'events'])('the %s installation in a real Clic
   let profile: Record<string, unknown>[];
   let tables: Record<string, unknown>[];
 
-  beforeAll(() => {
-    [clusters, macros, collections, profile, tables] = runIsolated({
+  beforeAll(async () => {
+    const queries = {
+      clusters: 'SELECT cluster, shard_num, replica_num, host_name FROM system.clusters ORDER BY cluster, shard_num, replica_num',
+      macros: 'SELECT macro, substitution FROM system.macros',
+      collections: 'SELECT name FROM system.named_collections',
+      profile: "SELECT toString(getSetting('distributed_foreground_insert')) AS value",
+      tables: `SELECT name, engine, create_table_query FROM system.tables WHERE database = '${region.topology.database}' ORDER BY name`,
+    };
+    const result = await runEngineJob({
       files, env,
       // Two boots: every statement must be idempotent.
-      exec: [...bootSchema, ...bootSchema],
-      queries: [
-        'SELECT cluster, shard_num, replica_num, host_name FROM system.clusters ORDER BY cluster, shard_num, replica_num',
-        'SELECT macro, substitution FROM system.macros',
-        'SELECT name FROM system.named_collections',
-        "SELECT toString(getSetting('distributed_foreground_insert')) AS value",
-        `SELECT name, engine, create_table_query FROM system.tables WHERE database = '${region.topology.database}' ORDER BY name`,
-      ],
+      statements: [...bootSchema, ...bootSchema].map((sql, i) => ({ name: `boot statement ${i + 1}`, sql })),
+      queries,
     });
+    if (result.error !== undefined) throw new Error(`${result.failedStatement ?? 'open'}: ${result.error}`);
+    ({ clusters, macros, collections, profile, tables } = result.results);
   });
 
   test('the tier cluster: one shard per node, one replica each, the operator\'s host names', () => {

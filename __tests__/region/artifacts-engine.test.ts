@@ -7,9 +7,7 @@ import { buildRegionTopology, RegionSpec } from '../../lib/region-stack';
 import { migrationFiles, startupScriptQueries } from '../../lib/schema';
 import { EU_REGION } from '../../stacks/eu';
 import { US_REGION } from '../../stacks/us';
-import { ConfigFile } from '../support/clickhouse-engine';
-import { removeRunner, runEngineJobs } from './support/engine-process';
-import type { EngineJob, EngineResult } from './support/engine-runner';
+import { ConfigFile, EngineJob, EngineJobResult, mapConcurrently, runEngineJob } from '../support/engine';
 import { cleanUp, readTree, synthStacks } from './support/synth';
 
 interface TopologyJson {
@@ -72,7 +70,6 @@ describe.each(Object.keys(REGIONS))('artifacts of %s load in ClickHouse and thei
   });
   afterAll(() => {
     cleanUp();
-    removeRunner();
   });
 
   test('every config file belongs to a node group listed in topology.json', () => {
@@ -93,7 +90,7 @@ describe.each(Object.keys(REGIONS))('artifacts of %s load in ClickHouse and thei
     readonly files: ConfigFile[];
     readonly sqlFiles: string[];
     readonly statements: string[];
-    readonly result: EngineResult;
+    readonly result: EngineJobResult;
   }
   let runs: GroupRun[];
   beforeAll(async () => {
@@ -125,7 +122,7 @@ describe.each(Object.keys(REGIONS))('artifacts of %s load in ClickHouse and thei
       return { group, files, sqlFiles, statements, job, hostDir };
     });
     try {
-      const results = await runEngineJobs(prepared.map((p) => p.job));
+      const results = await mapConcurrently(prepared, 2, (p) => runEngineJob(p.job));
       runs = prepared.map((p, i) => ({ group: p.group, files: p.files, sqlFiles: p.sqlFiles, statements: p.statements, result: results[i] }));
     } finally {
       for (const p of prepared) fs.rmSync(p.hostDir, { recursive: true, force: true });

@@ -9,6 +9,7 @@ import { buildTopology, NodeRole, Topology } from '../../lib/model';
 import {
   migrationFiles, renderStartupScripts, SchemaObjectKind, schemaRoles, startupScriptQueries, statementsForRole,
 } from '../../lib/schema';
+import { mapConcurrently } from '../support/engine';
 import { inspectRole, RoleSnapshot, TableSnapshot } from './support/inspect-role';
 import { roleConfig } from './support/role-config';
 import { RICH_TOPOLOGY, TALK_TOPOLOGY } from './support/topologies';
@@ -19,7 +20,7 @@ import { RICH_TOPOLOGY, TALK_TOPOLOGY } from './support/topologies';
  */
 const booted = new Map<Topology, Map<string, RoleSnapshot>>();
 
-function bootRole(topology: Topology, role: NodeRole): RoleSnapshot {
+async function bootRole(topology: Topology, role: NodeRole): Promise<RoleSnapshot> {
   const cached = booted.get(topology)?.get(role.value);
   if (cached !== undefined) return cached;
   const { files, env, cleanup } = roleConfig(topology, role);
@@ -32,9 +33,9 @@ function bootRole(topology: Topology, role: NodeRole): RoleSnapshot {
     // Killed rather than closed, like a pod: closing waits for the Kafka consumers to give up on their brokers.
     // The rendered startup_scripts.xml is loaded with the rest (ClickHouse must accept it as config);
     // chdb does not execute startup scripts, so their queries are run as the server would run them.
-    snapshot = inspectRole({
+    snapshot = await inspectRole({
       files: [...files, renderStartupScripts(topology, role)], env, database: topology.database,
-      queries: [...migrations, ...startup, ...startup], kill: true,
+      queries: [...migrations, ...startup, ...startup],
     });
   } finally {
     cleanup();
@@ -71,8 +72,10 @@ describe.each(TOPOLOGIES)('%s topology on a real ClickHouse', (_name, topology) 
     if (t === undefined) throw new Error(`${name} missing on ${role.value}`);
     return t;
   };
-  beforeAll(() => {
-    for (const role of roles) snapshots.set(role.value, bootRole(topology, role));
+  beforeAll(async () => {
+    // Two engines at a time: each mostly waits on chdb's startup.
+    const booted = await mapConcurrently(roles, 2, (role) => bootRole(topology, role));
+    roles.forEach((role, i) => snapshots.set(role.value, booted[i]));
   });
 
   test('every role ran its statements, and exactly its objects exist in system.tables', () => {
@@ -131,14 +134,14 @@ describe.each(TOPOLOGIES)('%s topology on a real ClickHouse', (_name, topology) 
 
 describe('Kafka consumer settings as ClickHouse stores them', () => {
   const topology = RICH;
-  test('medium: 4 consumers with a thread each; small: 1 consumer per leg; PostHog baseline everywhere', () => {
-    const medium = bootRole(topology, NodeRole.MEDIUM).tables.find((t) => t.name === 'kafka_heatmaps')!;
+  test('medium: 4 consumers with a thread each; small: 1 consumer per leg; PostHog baseline everywhere', async () => {
+    const medium = (await bootRole(topology, NodeRole.MEDIUM)).tables.find((t) => t.name === 'kafka_heatmaps')!;
     expect(engineSettings(medium.engine_full)).toMatchObject({
       kafka_topic_list: 'heatmaps', kafka_group_name: 'clickhouse_heatmaps', kafka_format: 'JSONEachRow',
       kafka_num_consumers: '4', kafka_thread_per_consumer: '1',
       kafka_skip_broken_messages: '100', kafka_poll_timeout_ms: '10000', kafka_max_block_size: '100000',
     });
-    const small = bootRole(topology, NodeRole.SMALL).tables.filter((t) => t.engine === 'Kafka').map((t) => [t.name, engineSettings(t.engine_full)]);
+    const small = (await bootRole(topology, NodeRole.SMALL)).tables.filter((t) => t.engine === 'Kafka').map((t) => [t.name, engineSettings(t.engine_full)]);
     expect(Object.fromEntries(small)).toMatchObject({
       kafka_groups: { kafka_group_name: 'clickhouse_groups', kafka_num_consumers: '1', kafka_skip_broken_messages: '100' },
       kafka_groups_ws: { kafka_group_name: 'clickhouse_groups_ws', kafka_num_consumers: '1', kafka_skip_broken_messages: '100' },

@@ -65,7 +65,7 @@ function region(index: number, stream: StreamSpec): Topology {
   return buildTopology(spec);
 }
 
-test('arbitrary valid streams render statements ClickHouse accepts, with view columns equal to their targets', () => {
+test('arbitrary valid streams render statements ClickHouse accepts, with view columns equal to their targets', async () => {
   const regions = fc.sample(streamArb, { numRuns: 25, seed: 20261122 }).map((s, i) => region(i, s));
   // A small tier that consumes from both backends and writes to both clusters: the
   // remote_servers and named collections any sample needs (lib/clickhouse renders only what a tier uses).
@@ -81,7 +81,7 @@ test('arbitrary valid streams render statements ClickHouse accepts, with view co
   let snapshot;
   try {
     // Killed rather than closed: closing waits for dozens of Kafka consumers to give up on their brokers.
-    snapshot = inspectRole({ files, env, database: regions.map((t) => t.database), queries, kill: true });
+    snapshot = await inspectRole({ files, env, database: regions.map((t) => t.database), queries });
   } finally {
     cleanup();
   }

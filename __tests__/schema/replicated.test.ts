@@ -6,7 +6,7 @@
  */
 import { buildTopology, NodeRole } from '../../lib/model';
 import { statementsForRole } from '../../lib/schema';
-import { inspectRoleAsync, RoleSnapshot } from './support/inspect-role';
+import { inspectRole, RoleSnapshot } from './support/inspect-role';
 import { roleConfig } from './support/role-config';
 import { RICH_TOPOLOGY } from './support/topologies';
 import { hasZooKeeper, LocalZooKeeper } from './support/zookeeper';
@@ -23,14 +23,13 @@ if (!hasZooKeeper) console.warn('Skipping the replicated data-table test: Debian
     zookeeper = await LocalZooKeeper.start();
     const { files, env, cleanup } = roleConfig(topology, NodeRole.DATA);
     try {
-      snapshot = await inspectRoleAsync({
+      snapshot = await inspectRole({
         files: zookeeper.pointConfigHere(files), env, database: topology.database,
         queries: statementsForRole(topology, NodeRole.DATA).map((s) => s.sql),
         probes: [
           "SELECT table, engine, zookeeper_path, replica_name FROM system.replicas WHERE database = 'posthog' ORDER BY table",
         ],
         // Closing waits for the ZooKeeper session to end; the snapshot is all the test needs.
-        kill: true,
       });
     } finally {
       cleanup();

@@ -10,7 +10,7 @@ import { promisify } from 'util';
 import { buildTopology, KafkaBackendKind, NodeRole, TopologySpec } from '../../lib/model';
 import { renderStartupScripts, startupScriptQueries } from '../../lib/schema';
 import { hasKcat, MockKafka } from '../clickhouse/support/mock-kafka';
-import { inspectRoleAsync, RoleSnapshot } from './support/inspect-role';
+import { inspectRole, RoleSnapshot } from './support/inspect-role';
 import { roleConfig } from './support/role-config';
 import { SHUFFLEHOG } from './support/topologies';
 
@@ -89,7 +89,7 @@ describe('ShuffleHog re-keys a topic so each key lands on one partition', () => 
     const queries = startupScriptQueries(renderStartupScripts(topology, NodeRole.SHUFFLEHOG));
     let snapshot: RoleSnapshot;
     try {
-      snapshot = await inspectRoleAsync({
+      snapshot = await inspectRole({
         files,
         env: { ...env, KAFKA_HOSTS_WARPSTREAM_INGESTION: kafka.bootstrap },
         database: topology.database,
@@ -101,7 +101,6 @@ describe('ShuffleHog re-keys a topic so each key lands on one partition', () => 
           timeoutMs: 90_000,
         },
         probes: ['SELECT table, num_messages_read, num_commits, exceptions.text FROM system.kafka_consumers'],
-        kill: true,
       });
     } finally {
       cleanup();

@@ -48,14 +48,14 @@ describe('SQL builder', () => {
     expect(() => createTable({ database: 'd', name: 't', columns: [], engine: call('Memory') })).toThrow(UnsafeSqlError);
   });
 
-  test('quoting round-trips through a real ClickHouse for arbitrary strings and names', () => {
+  test('quoting round-trips through a real ClickHouse for arbitrary strings and names', async () => {
     const strings = fc.sample(fc.string({ unit: 'binary', minLength: 0, maxLength: 24 }).filter((s) => !s.includes('\0')), { numRuns: 150, seed: 42 });
     const names = fc.sample(fc.string({ unit: 'binary', minLength: 1, maxLength: 24 }).filter((s) => !s.includes('\0') && s.trim() !== ''),
       { numRuns: 60, seed: 7 });
     // Some names a user could plausibly try to inject through.
     const hostile = ['a` ENGINE = Memory; DROP DATABASE x; --', "x'y", 'back\\slash', 'sp ace', 'groups'];
     const tableNames = [...new Set([...names, ...hostile])];
-    const snapshot = inspectRole({
+    const snapshot = await inspectRole({
       files: [], env: {}, database: 'quoting',
       queries: [createDatabase('quoting'), ...tableNames.map((n) => `CREATE TABLE ${qualified('quoting', n)} (x UInt8) ENGINE = Memory`)],
       probes: strings.map((s) => `SELECT ${stringLiteral(s)} AS v`),
