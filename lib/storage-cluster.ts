@@ -404,9 +404,10 @@ export class StorageCluster extends Construct {
 
     // Shared config: one object per file of the storage group, synced by every host.
     const sharedObjects: Record<string, S3Object> = {};
+    const bucketId = this.bucket.id;
     for (const f of sharedFiles) {
       sharedObjects[f.path] = new S3Object(this, `shared-${f.path.replace(/[^A-Za-z0-9]+/g, '-')}`, {
-        bucket: this.bucket.id,
+        bucket: bucketId,
         key: `${STORAGE_CONFIG_PREFIX}/${f.path}`,
         content: f.content,
         contentType: 'application/xml',
@@ -417,6 +418,11 @@ export class StorageCluster extends Construct {
     // Hosts.
     const amiId = image.amiId ?? new DataAwsSsmParameter(this, 'ami', { name: image.ssmParameter! }).insecureValue;
     const directories = storageDirectories(clickhouseConfig);
+    // Provider attributes read once: every getter call makes a new token and captures a full stack trace.
+    const bucketName = this.bucket.bucket;
+    const bucketDomainName = this.bucket.bucketRegionalDomainName;
+    const instanceProfileName = this.instanceProfile.name;
+    const backupBucketName = this.backupBucket?.bucket.bucket;
     const resources: StorageHostResources[] = [];
     for (const host of topology.storage.hosts) {
       const zone = host.availabilityZone!;
@@ -434,7 +440,7 @@ export class StorageCluster extends Construct {
         tags: tags(`${host.name}-data`),
       });
       // Only the replica that runs its shard's backups gets the timers.
-      const backupUrl = this.backupBucket !== undefined ? backupBucketUrl(this.backupBucket.bucket.bucket, region) : undefined;
+      const backupUrl = backupBucketName !== undefined ? backupBucketUrl(backupBucketName, region) : undefined;
       const backupConfig = plan !== undefined && backupUrl !== undefined ? backupHostConfig(plan, host, backupUrl) : undefined;
       const backupFiles = plan !== undefined && backupUrl !== undefined ? backupSystemFiles(plan, host, backupUrl) : [];
       const userData: StorageHostUserDataProps = {
@@ -445,11 +451,11 @@ export class StorageCluster extends Construct {
         clickhouseVersion: p.clickhouseVersion ?? DEFAULT_CLICKHOUSE_VERSION,
         // Host files survive the shared-config sync (which deletes what S3 does not hold).
         hostFiles: [renderHostMacros(topology, host, clickhouseConfig), ...(backupConfig ? [backupConfig] : [])],
-        sharedConfig: { bucket: this.bucket.bucket, prefix: STORAGE_CONFIG_PREFIX },
+        sharedConfig: { bucket: bucketName, prefix: STORAGE_CONFIG_PREFIX },
         secrets,
         environment: {
           [clickhouseConfig.coldStorage?.endpointEnv ?? DEFAULT_COLD_ENDPOINT_ENV]:
-            `https://${this.bucket.bucketRegionalDomainName}/${COLD_TIER_PREFIX}/${host.name}/`,
+            `https://${bucketDomainName}/${COLD_TIER_PREFIX}/${host.name}/`,
           [INTERSERVER_HTTP_USER_ENV]: INTERSERVER_HTTP_USER,
         },
         disks: {
@@ -464,7 +470,7 @@ export class StorageCluster extends Construct {
         instanceType,
         subnetId: p.subnetIds[zone],
         vpcSecurityGroupIds: [sgId],
-        iamInstanceProfile: this.instanceProfile.name,
+        iamInstanceProfile: instanceProfileName,
         ebsOptimized: true,
         metadataOptions: { httpTokens: 'required', httpEndpoint: 'enabled', httpPutResponseHopLimit: 1 },
         rootBlockDevice: {

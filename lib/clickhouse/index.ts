@@ -8,6 +8,7 @@
 import { renderOffsetPolicyConfig } from '../dr/offsets';
 import { Host, Topology } from '../model';
 import { RenderedFile, sortFiles } from '../render/file';
+import { optionsKey, TopologyCache } from '../render/memo';
 import { accessEnvironment, renderDefaultUser, renderInterserverCredentials } from './access';
 import { renderIngestionProfile } from './ingestion-profile';
 import { renderKafkaConsumers } from './kafka-consumers';
@@ -42,6 +43,14 @@ export * from './zookeeper';
  */
 export function renderNodeGroupConfig(topology: Topology, group: NodeGroup, options: ClickHouseConfigOptions = {}): RenderedFile[] {
   resolveOptions(options);
+  // The construct and the artifacts folder both render every group: once per topology is enough.
+  const key = `${group.kind}/${group.name}/${group.role.value}/${group.tier?.clusterName ?? ''}/${optionsKey(options)}`;
+  return [...groupConfigCache.get(topology, key, () => renderGroupFiles(topology, group, options))];
+}
+
+const groupConfigCache = new TopologyCache<readonly RenderedFile[]>();
+
+function renderGroupFiles(topology: Topology, group: NodeGroup, options: ClickHouseConfigOptions): RenderedFile[] {
   const files: RenderedFile[] = [renderRemoteServers(topology, group), renderZooKeeper(topology), renderSystemLogs(group, options)];
   if (group.kind === 'storage') {
     files.push(renderStorageConfiguration(options), renderStorageNetwork(), renderDefaultUser(), renderInterserverCredentials());

@@ -1,5 +1,6 @@
 import { Host, Problems, Topology } from '../model';
 import { RenderedFile } from '../render/file';
+import { optionsKey, TopologyCache } from '../render/memo';
 import { NodeGroup } from './node-groups';
 import { ClickHouseConfigOptions, resolveOptions } from './options';
 import { clickhouseXml } from './xml';
@@ -31,14 +32,15 @@ export function renderHostMacros(topology: Topology, host: Host, options: ClickH
   problems.check(topology.storage.hosts.some((h) => h.name === host.name) && host.role.isData, 'host', host.name,
     `a storage host of region ${topology.name} (ingestion pods get shard and replica from the operator)`);
   problems.throwIfAny('macros request');
-  return {
-    path: HOST_MACROS_FILE,
-    content: clickhouseXml({
-      macros: { shard: shardMacro(host), replica: host.name, hostClusterRole: host.role.value, hostClusterType: o.hostClusterType },
-      interserver_http_host: host.fqdn,
-    }),
-  };
+  // Rendered for the host's user data and again for the artifacts folder.
+  const content = hostMacrosCache.get(topology, `${host.name}/${host.shard}/${host.fqdn}/${optionsKey(options)}`, () => clickhouseXml({
+    macros: { shard: shardMacro(host), replica: host.name, hostClusterRole: host.role.value, hostClusterType: o.hostClusterType },
+    interserver_http_host: host.fqdn,
+  }));
+  return { path: HOST_MACROS_FILE, content };
 }
+
+const hostMacrosCache = new TopologyCache<string>();
 
 /** config.d/role_macros.xml for an ingestion group: hostClusterRole and hostClusterType only. */
 export function renderRoleMacros(group: NodeGroup, options: ClickHouseConfigOptions = {}): RenderedFile {
