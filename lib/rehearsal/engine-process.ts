@@ -1,5 +1,6 @@
 import { ChildProcess, fork } from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { RenderedFile } from '../render/file';
 import { mainConfigXml, usersXml } from './overrides';
@@ -56,16 +57,19 @@ export class EngineProcess {
     const main = path.join(etc, 'config.xml');
     fs.writeFileSync(main, mainConfigXml({ dataDir: data + path.sep, usersFile: users, logFile: path.join(options.dir, 'clickhouse.log') }));
 
-    const worker = path.join(__dirname, `engine-worker${path.extname(__filename)}`);
-    // From sources (jest, ts-node) the worker is TypeScript too: register ts-node in the child.
-    const execArgv = __filename.endsWith('.ts') ? ['-r', 'ts-node/register/transpile-only'] : [];
-    const child = fork(worker, [], {
-      execArgv,
+    const child = fork(workerScript(), [], {
+      execArgv: [],
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-      env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true' },
+      env: { ...process.env, NODE_PATH: nodeModulesOf('chdb') },
     });
     const engine = new EngineProcess(child, options.dir, options.queryTimeoutMs ?? 60_000);
-    await engine.request({ op: 'open', dataDir: data, configFile: main, env: { ...options.env } }, 'open');
+    try {
+      await engine.request({ op: 'open', dataDir: data, configFile: main, env: { ...options.env } }, 'open');
+    } catch (e) {
+      // A config ClickHouse rejects must not leave the process behind.
+      await engine.kill();
+      throw e;
+    }
     return engine;
   }
 
@@ -156,6 +160,35 @@ export class EngineProcess {
     this.child.kill('SIGKILL');
     return exited;
   }
+}
+
+let compiledWorker: string | undefined;
+
+/**
+ * The worker as JavaScript. From sources (jest, swc-node) it is transpiled once per process into
+ * a temp folder, so each engine starts with bare node: a TypeScript loader in every child would
+ * add most of a second per engine.
+ */
+function workerScript(): string {
+  if (!__filename.endsWith('.ts')) return path.join(__dirname, 'engine-worker.js');
+  if (compiledWorker !== undefined && fs.existsSync(compiledWorker)) return compiledWorker;
+  const { transformFileSync } = require('@swc/core') as typeof import('@swc/core');
+  const { code } = transformFileSync(path.join(__dirname, 'engine-worker.ts'), {
+    swcrc: false, configFile: false,
+    jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' },
+  });
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rehearsal-worker-'));
+  process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  compiledWorker = path.join(dir, 'engine-worker.js');
+  fs.writeFileSync(compiledWorker, code);
+  return compiledWorker;
+}
+
+/** The node_modules folder a package resolves from here: the worker's imports resolve there even from a temp folder. */
+function nodeModulesOf(pkg: string): string {
+  let dir = path.dirname(require.resolve(pkg));
+  while (path.basename(dir) !== 'node_modules' && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return dir;
 }
 
 /** Engine processes still running, ended when this process exits (a failing test must not leave them). */
