@@ -60,6 +60,8 @@ function looksRandom(value: string): boolean {
 /** Whether `name: value` hands a literal secret to the output. */
 export function isSecretAssignment(name: string, value: string): string | undefined {
   const n = normalize(name);
+  // Most names in a config hold no secret: decide on the name before looking at the value.
+  if (!PASSWORD_NAME.test(n) && !SECRET_NAME.test(n)) return undefined;
   const v = value.trim();
   if (v === '' || isReference(v) || /^(true|false|null|none|~|\*+)$/i.test(v) || POINTER_NAME.test(n)) return undefined;
   if (PASSWORD_NAME.test(n)) return `a literal value for ${name}`;
