@@ -64,7 +64,9 @@ export function renderCloudConfig(config: CloudConfig): string {
     }));
   }
   if (config.runcmd?.length) body.runcmd = config.runcmd.map((c) => [...c]);
-  const doc = new Document(body);
+  // Every value is spelled out (no anchors and aliases), and a cloud-config has no directives:
+  // both options also spare the yaml package a walk over the document per host.
+  const doc = new Document(body, { aliasDuplicateObjects: false });
   // Multi-line contents as literal blocks, never folded: what cloud-init writes is what reviewers read.
-  return '#cloud-config\n' + doc.toString({ lineWidth: 0, blockQuote: 'literal' });
+  return '#cloud-config\n' + doc.toString({ lineWidth: 0, blockQuote: 'literal', directives: false });
 }
