@@ -44,10 +44,10 @@ function median(values: readonly number[]): number {
 
 /**
  * How a scenario runs. `compiled`: plain node over JavaScript built once with `tsc --noCheck`, as an
- * application using the published package runs. `ts-node`: node with ts-node's transpile-only hook
+ * application using the published package runs. `swc`: node with @swc-node/register's hook
  * over the sources, as `npm run synth` in this repository runs (it transpiles every file on load).
  */
-type Mode = 'compiled' | 'ts-node';
+type Mode = 'compiled' | 'swc';
 
 /** Compiled JavaScript lives under node_modules/.cache so `charts/` and `node_modules` resolve as from the sources. */
 const JS_DIR = path.join(ROOT, 'node_modules', '.cache', 'bench-js');
@@ -66,11 +66,11 @@ function runOnce(scenarioName: string, env: Record<string, string>, mode: Mode):
   const rssProbe = ['-r', path.join(__dirname, 'rss-probe.js')];
   const node = mode === 'compiled'
     ? [process.execPath, ...rssProbe, path.join(JS_DIR, 'bench', 'scenarios', scenarioName.replace(/\.ts$/, '.js'))]
-    : [process.execPath, '-r', 'ts-node/register/transpile-only', ...rssProbe, path.join(__dirname, 'scenarios', scenarioName)];
+    : [process.execPath, '-r', '@swc-node/register', ...rssProbe, path.join(__dirname, 'scenarios', scenarioName)];
   const command = HAS_GNU_TIME ? [TIME, '-v', ...node] : node;
   const start = process.hrtime.bigint();
   const child = spawnSync(command[0], command.slice(1), {
-    cwd: ROOT, env: { ...process.env, ...env, TS_NODE_TRANSPILE_ONLY: 'true' }, encoding: 'utf8', maxBuffer: 64 << 20,
+    cwd: ROOT, env: { ...process.env, ...env }, encoding: 'utf8', maxBuffer: 64 << 20,
   });
   const wallMs = Number(process.hrtime.bigint() - start) / 1e6;
   if (child.status !== 0) throw new Error(`${scenarioName} (${mode}) failed (${child.status}):\n${child.stderr}`);
@@ -159,15 +159,15 @@ function main(): void {
       sc('c', '(c) floor for (a)', 'floor.ts', { BENCH_SOURCE: at('a') }, 'compiled'),
       sc('b', '(b) 10× region', 'scaled.ts', { BENCH_FACTOR: '10' }, 'compiled'),
       sc('d', '(d) floor for (b)', 'floor.ts', { BENCH_SOURCE: at('b') }, 'compiled'),
-      sc('a-ts', '(a) us + eu, ts-node', 'production.ts', {}, 'ts-node'),
-      sc('c-ts', '(c) floor for (a), ts-node', 'floor.ts', { BENCH_SOURCE: at('a') }, 'ts-node'),
+      sc('a-swc', '(a) us + eu, swc', 'production.ts', {}, 'swc'),
+      sc('c-swc', '(c) floor for (a), swc', 'floor.ts', { BENCH_SOURCE: at('a') }, 'swc'),
       ...[1, 2, 5].map((f) => sc(`s${f}`, `scaled ${f}×`, 'scaled.ts', { BENCH_FACTOR: String(f) }, 'compiled', Math.min(RUNS, 3))),
     ]);
     const r = (id: string): Result => results.get(id)!;
-    const [a, b, c, d, aTs, cTs] = ['a', 'b', 'c', 'd', 'a-ts', 'c-ts'].map(r);
+    const [a, b, c, d, aSwc, cSwc] = ['a', 'b', 'c', 'd', 'a-swc', 'c-swc'].map(r);
     const series = [1, 2, 5].map((f) => r(`s${f}`));
     const npmTest = timeNpmTest();
-    const report = render({ a, b, c, d, aTs, cTs }, [...series, { ...b, label: 'scaled 10×' }], npmTest);
+    const report = render({ a, b, c, d, aSwc, cSwc }, [...series, { ...b, label: 'scaled 10×' }], npmTest);
     process.stdout.write(report);
     if (!args.has('--no-write')) fs.writeFileSync(path.join(ROOT, 'BENCHMARKS.md'), report);
   } finally {
@@ -177,7 +177,7 @@ function main(): void {
 }
 
 interface Results {
-  readonly a: Result; readonly b: Result; readonly c: Result; readonly d: Result; readonly aTs: Result; readonly cTs: Result;
+  readonly a: Result; readonly b: Result; readonly c: Result; readonly d: Result; readonly aSwc: Result; readonly cSwc: Result;
 }
 
 function render(r: Results, series: readonly Result[], npmTest: Run | undefined): string {
@@ -196,11 +196,11 @@ function render(r: Results, series: readonly Result[], npmTest: Run | undefined)
     `Machine: ${cpu.length} × ${cpu[0]?.model ?? 'unknown CPU'}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${os.type()} ${os.release()}, Node ${process.version}.`,
     `Each scenario is a whole process, ${r.a.runs.length} runs taken in rounds (every scenario once per round), medians; peak RSS from ${HAS_GNU_TIME ? '`/usr/bin/time -v`' : '`process.resourceUsage().maxRSS`'}.`,
     '"compiled": plain node over JavaScript built with `tsc` (how an application using the published package runs);',
-    '"ts-node": `node -r ts-node/register/transpile-only` over the sources (how `npm run synth` runs in this repository).',
+    '"swc": `node -r @swc-node/register` over the sources (how `npm run synth` runs in this repository: it transpiles every file on load).',
     '',
     '| scenario | resources + data sources | artifact files | wall (median) | CPU user+sys (median) | peak RSS (median) | wall per run (s) |',
     '|---|---:|---:|---:|---:|---:|---|',
-    row(r.a), row(r.c), row(r.b), row(r.d), row(r.aTs), row(r.cTs),
+    row(r.a), row(r.c), row(r.b), row(r.d), row(r.aSwc), row(r.cSwc),
     '',
     'The floors (c) and (d) are bare cdktf apps that create the same providers, resources and data sources as (a) and (b),',
     'with the same attributes, from the prebuilt providers by deep import, and synthesize them: no model, renderers, artifacts or policy pack.',
@@ -211,9 +211,9 @@ function render(r: Results, series: readonly Result[], npmTest: Run | undefined)
     '|---|---:|---:|---|',
     `| (a)/(c) wall, compiled | ${x(r.a.wallMs / r.c.wallMs)} | ≤ 1.5× | ${ok(r.a.wallMs / r.c.wallMs <= 1.5)} |`,
     `| (a)/(c) CPU, compiled | ${x(r.a.cpuMs / r.c.cpuMs)} | ≤ 1.5× | ${ok(r.a.cpuMs / r.c.cpuMs <= 1.5)} |`,
-    `| (a)/(c) wall, ts-node | ${x(r.aTs.wallMs / r.cTs.wallMs)} | ≤ 1.5× | ${ok(r.aTs.wallMs / r.cTs.wallMs <= 1.5)} |`,
+    `| (a)/(c) wall, swc | ${x(r.aSwc.wallMs / r.cSwc.wallMs)} | ≤ 1.5× | ${ok(r.aSwc.wallMs / r.cSwc.wallMs <= 1.5)} |`,
     `| (a) peak RSS, compiled | ${mb(r.a.maxRssMb)} | ≤ 200 MB | ${ok(r.a.maxRssMb <= 200)} |`,
-    `| (a) peak RSS, ts-node | ${mb(r.aTs.maxRssMb)} | ≤ 200 MB | ${ok(r.aTs.maxRssMb <= 200)} |`,
+    `| (a) peak RSS, swc | ${mb(r.aSwc.maxRssMb)} | ≤ 200 MB | ${ok(r.aSwc.maxRssMb <= 200)} |`,
     `| (b)/(c) wall | ${x(r.b.wallMs / r.c.wallMs)} | (reported) | |`,
     `| (b)/(d) wall: 10× against its own floor | ${x(r.b.wallMs / r.d.wallMs)} | (reported) | |`,
     `| (b)/(a) wall: 10× against production | ${x(r.b.wallMs / r.a.wallMs)} | ≤ 10× | ${ok(r.b.wallMs / r.a.wallMs <= 10)} |`,
