@@ -72,7 +72,8 @@ function zookeeperFileOnLoopback(port: number): ConfigFile {
     await node?.kill();
     if (zookeeper && zookeeper.exitCode === null) {
       const exited = new Promise((r) => zookeeper!.once('exit', r));
-      zookeeper.kill('SIGTERM');
+      // A scratch server: nothing to shut down cleanly, and a JVM's orderly exit takes a while.
+      zookeeper.kill('SIGKILL');
       await exited;
     }
     rmSync(dir, { recursive: true, force: true });

@@ -78,7 +78,8 @@ export class LocalZooKeeper {
   public async stop(): Promise<void> {
     if (this.proc.exitCode === null && this.proc.signalCode === null) {
       const exited = new Promise((r) => this.proc.once('exit', r));
-      this.proc.kill('SIGTERM');
+      // A scratch server: nothing to shut down cleanly, and a JVM's orderly exit takes a while.
+      this.proc.kill('SIGKILL');
       await exited;
     }
     rmSync(this.dir, { recursive: true, force: true });
