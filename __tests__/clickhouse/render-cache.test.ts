@@ -2,7 +2,10 @@
  * The per-topology caches behind renderNodeGroupConfig and renderHostMacros (synth speed): a
  * cached answer must be the answer a fresh render gives, for every group, host and option set.
  */
-import { nodeGroups, renderHostMacros, renderNodeGroupConfig, SYSTEM_LOGS_FILE } from '../../lib/clickhouse';
+import {
+  INGESTION_PROFILE_FILE, nodeGroups, renderHostMacros, renderIngestionProfile, renderNodeGroupConfig, renderSystemLogs, renderZooKeeper,
+  SYSTEM_LOGS_FILE, ZOOKEEPER_FILE,
+} from '../../lib/clickhouse';
 import { buildTopology } from '../../lib/model';
 import { TopologyCache } from '../../lib/render/memo';
 import { issueTopology, ISSUE_SPEC } from './support/topologies';
@@ -20,6 +23,20 @@ describe('render caches', () => {
     for (const host of topology.storage.hosts.slice(0, 4)) {
       expect(renderHostMacros(topology, host)).toEqual(renderHostMacros(fresh(), host));
     }
+  });
+
+  test('files shared between groups come out as each group\'s own renderer makes them', () => {
+    const topology = issueTopology();
+    for (const group of nodeGroups(topology)) {
+      const files = new Map(renderNodeGroupConfig(topology, group).map((f) => [f.path, f.content]));
+      expect(files.get(SYSTEM_LOGS_FILE)).toBe(renderSystemLogs(group).content);
+      expect(files.get(ZOOKEEPER_FILE)).toBe(renderZooKeeper(topology).content);
+      expect(files.get(INGESTION_PROFILE_FILE)).toBe(group.kind === 'ingestion' ? renderIngestionProfile().content : undefined);
+    }
+    // Storage keeps its logs 30 days, ingestion 3: a cache keyed too coarsely would hand one to the other.
+    const logs = nodeGroups(topology).map((g) => renderNodeGroupConfig(topology, g).find((f) => f.path === SYSTEM_LOGS_FILE)!.content);
+    expect(logs[0]).toContain('INTERVAL 30 DAY');
+    logs.slice(1).forEach((l) => expect(l).toContain('INTERVAL 3 DAY'));
   });
 
   test('different options are rendered apart, not served from the cache', () => {

@@ -49,13 +49,20 @@ export function renderNodeGroupConfig(topology: Topology, group: NodeGroup, opti
 }
 
 const groupConfigCache = new TopologyCache<readonly RenderedFile[]>();
+const sharedFileCache = new TopologyCache<RenderedFile>();
 
 function renderGroupFiles(topology: Topology, group: NodeGroup, options: ClickHouseConfigOptions): RenderedFile[] {
-  const files: RenderedFile[] = [renderRemoteServers(topology, group), renderZooKeeper(topology), renderSystemLogs(group, options)];
+  // Files that are the same for several groups of the region are rendered once.
+  const shared = (name: string, render: () => RenderedFile): RenderedFile => sharedFileCache.get(topology, name, render);
+  const files: RenderedFile[] = [
+    renderRemoteServers(topology, group),
+    shared('zookeeper', () => renderZooKeeper(topology)),
+    shared(`system-logs/${group.kind}/${optionsKey(options)}`, () => renderSystemLogs(group, options)),
+  ];
   if (group.kind === 'storage') {
     files.push(renderStorageConfiguration(options), renderStorageNetwork(), renderDefaultUser(), renderInterserverCredentials());
   } else {
-    files.push(renderRoleMacros(group, options), renderKafkaConsumers(topology, group), renderIngestionProfile());
+    files.push(renderRoleMacros(group, options), renderKafkaConsumers(topology, group), shared('ingestion-profile', renderIngestionProfile));
     const collections = renderNamedCollections(topology, group);
     if (collections !== undefined) files.push(collections);
     // Where each leg's new consumer group starts (auto_offset_reset per named collection).
