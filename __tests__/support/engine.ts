@@ -30,6 +30,22 @@ const SHOW_SECRETS: ConfigFile = {
     .end({ prettyPrint: true }),
 };
 
+/**
+ * A config.d file that gives the consumer groups of these named collections short sessions (6 s,
+ * heartbeats every 0.5 s; librdkafka's default session is 45 s). librdkafka's mock coordinator
+ * holds every rebalance after the first for session.timeout.ms − 1 s, so two consumers joining a
+ * moment apart would otherwise stall a test for 44 s. Only the test's timing changes: a table on
+ * a named collection takes its librdkafka settings from the collection's own <kafka> element.
+ */
+export function shortKafkaSessions(collections: readonly string[]): ConfigFile {
+  const kafka = { session_timeout_ms: 6000, heartbeat_interval_ms: 500 };
+  const named = Object.fromEntries(collections.map((c) => [c, { kafka }]));
+  return {
+    path: 'config.d/zz_test_kafka_sessions.xml',
+    content: create({ version: '1.0' }, { clickhouse: { named_collections: named } }).end({ prettyPrint: true }),
+  };
+}
+
 export class TestEngine {
   /** Loads `files` (config.d/, users.d/ ...) with `env` for from_env; rejects with ClickHouse's reason if the config is refused. */
   public static async open(files: readonly ConfigFile[], env: Readonly<Record<string, string>> = {}): Promise<TestEngine> {
