@@ -13,7 +13,7 @@ import { BackupDestination, backupStatement, restoreStatement } from '../../lib/
 import { renderOffsetPolicyConfig } from '../../lib/dr/offsets';
 import { buildTopology, DataEngine, KafkaAuth, KafkaBackendKind, NodeRole, Topology, TopologySpec } from '../../lib/model';
 import { statementsForRole } from '../../lib/schema';
-import { ClickHouseEngine } from '../support/clickhouse-engine';
+import { TestEngine } from '../support/engine';
 import { drillNodeConfig, hasConfluentKafka, hasKcat, MockKafka, resetOffsetsToDatetime, waitFor } from './support/drill';
 
 const DRILL: TopologySpec = {
@@ -41,42 +41,43 @@ if (missing.length > 0) console.warn(`Skipping the restore-offset drill: Debian 
   const table = `${topology.database}.${stream.dataTable}`;
   const backupDir = fs.mkdtempSync(path.join(os.tmpdir(), 'drill-backups-'));
   let kafka: MockKafka;
-  let engine: ClickHouseEngine | undefined;
+  let engine: TestEngine | undefined;
 
   beforeAll(async () => {
     kafka = await MockKafka.start();
   });
-  afterAll(() => {
-    engine?.close();
+  afterAll(async () => {
+    // Killed, not closed: a clean shutdown waits for the Kafka engine's in-flight polls.
+    await engine?.kill();
     kafka?.stop();
     fs.rmSync(backupDir, { recursive: true, force: true });
   });
 
   /** A region's node: the drill config plus the rendered offset policy (earliest, this leg's default). */
-  function openRegion(tcpPort: number): ClickHouseEngine {
-    return ClickHouseEngine.open([drillNodeConfig(topology, tcpPort, backupDir, kafka.bootstrap), renderOffsetPolicyConfig(topology, 'small')!]);
+  function openRegion(tcpPort: number): Promise<TestEngine> {
+    return TestEngine.open([drillNodeConfig(topology, tcpPort, backupDir, kafka.bootstrap), renderOffsetPolicyConfig(topology, 'small')!]);
   }
 
   /** The schema as rendered, data role first; the 10 s poll shortened so the drill stays fast. */
-  function deploy(e: ClickHouseEngine, consumers: boolean): void {
+  async function deploy(e: TestEngine, consumers: boolean): Promise<void> {
     const data = statementsForRole(topology, NodeRole.DATA, { replicated: false });
     const ingestion = statementsForRole(topology, NodeRole.SMALL).filter((s) => s.kind !== 'database');
     for (const s of [...data, ...(consumers ? ingestion : [])]) {
-      e.exec(s.sql.replace('kafka_poll_timeout_ms = 10000', 'kafka_poll_timeout_ms = 200, kafka_flush_interval_ms = 300'));
+      await e.exec(s.sql.replace('kafka_poll_timeout_ms = 10000', 'kafka_poll_timeout_ms = 200, kafka_flush_interval_ms = 300'));
     }
   }
 
   const events = (phase: string, from: number, n: number): string[] =>
     Array.from({ length: n }, (_, i) => JSON.stringify({ id: from + i, phase }));
-  const count = (e: ClickHouseEngine): number => Number(e.value(`SELECT count() FROM ${table}`));
+  const count = async (e: TestEngine): Promise<number> => Number(await e.value(`SELECT count() FROM ${table}`));
 
   test('events before and after a backup: restore at the backup time, reset offsets, replay; nothing missing, nothing twice', async () => {
-    engine = openRegion(29101);
-    deploy(engine, true);
+    engine = await openRegion(29101);
+    await deploy(engine, true);
     kafka.produce(leg.topic.name, events('before', 0, 200));
     expect(await waitFor(() => count(engine!), 200, 30000)).toBe(200);
     const backupTime = Date.now();
-    engine.exec(backupStatement(topology.database, [stream.dataTable], BackupDestination.disk('backups', 'drill/shard-01/full/')));
+    await engine.exec(backupStatement(topology.database, [stream.dataTable], BackupDestination.disk('backups', 'drill/shard-01/full/')));
     await new Promise((r) => setTimeout(r, 5));
     kafka.produce(leg.topic.name, events('after', 200, 150));
     expect(await waitFor(() => count(engine!), 350, 30000)).toBe(350);
@@ -85,21 +86,21 @@ if (missing.length > 0) console.warn(`Skipping the restore-offset drill: Debian 
     // start Kafka consumers again in a second session of one process, so the region is rebuilt
     // in place: every object dropped, then the schema deployed again with its consumers off.)
     for (const s of [...statementsForRole(topology, NodeRole.SMALL), ...statementsForRole(topology, NodeRole.DATA)].reverse()) {
-      if (s.kind !== 'database') engine.exec(`DROP TABLE IF EXISTS ${topology.database}.${s.name} SYNC`);
+      if (s.kind !== 'database') await engine.exec(`DROP TABLE IF EXISTS ${topology.database}.${s.name} SYNC`);
     }
-    deploy(engine, false);
-    expect(count(engine)).toBe(0);
-    engine.exec(restoreStatement(topology.database, [stream.dataTable], BackupDestination.disk('backups', 'drill/shard-01/full/')));
-    expect(count(engine)).toBe(200);
+    await deploy(engine, false);
+    expect(await count(engine)).toBe(0);
+    await engine.exec(restoreStatement(topology.database, [stream.dataTable], BackupDestination.disk('backups', 'drill/shard-01/full/')));
+    expect(await count(engine)).toBe(200);
 
     const committed = resetOffsetsToDatetime(kafka.bootstrap, leg.consumerGroup, leg.topic.name, backupTime);
     expect(committed.split(' ')).toHaveLength(leg.topic.partitions);
-    deploy(engine, true);
+    await deploy(engine, true);
     expect(await waitFor(() => count(engine!), 350, 30000)).toBe(350);
     // Nothing more arrives: a reset to the beginning would have replayed the 200 restored events.
     await new Promise((r) => setTimeout(r, 1500));
-    const result = engine.rows<{ rows: number; ids: number; after: number }>(
-      `SELECT count() AS rows, uniqExact(id) AS ids, countIf(phase = 'after') AS after FROM ${table}`)[0];
+    const [result] = await engine.rows<{ rows: number; ids: number; after: number }>(
+      `SELECT count() AS rows, uniqExact(id) AS ids, countIf(phase = 'after') AS after FROM ${table}`);
     expect(result).toEqual({ rows: 350, ids: 350, after: 150 });
   });
 });

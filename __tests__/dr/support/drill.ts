@@ -86,12 +86,12 @@ export function drillNodeConfig(topology: Topology, tcpPort: number, backupDir: 
 }
 
 /** Polls `read` until it returns `want` or the time is up; returns the last value. */
-export async function waitFor<T>(read: () => T, want: T, timeoutMs: number): Promise<T> {
+export async function waitFor<T>(read: () => T | Promise<T>, want: T, timeoutMs: number): Promise<T> {
   const deadline = Date.now() + timeoutMs;
-  let value = read();
+  let value = await read();
   while (value !== want && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 200));
-    value = read();
+    value = await read();
   }
   return value;
 }
