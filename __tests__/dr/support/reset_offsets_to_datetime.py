@@ -14,7 +14,10 @@ from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 
 bootstrap, group, topic, at_ms = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 
-scanner = Consumer({'bootstrap.servers': bootstrap, 'group.id': group + '.scan', 'enable.auto.commit': False})
+# Short fetch waits: the scan reads a few hundred messages, partition by partition, and the
+# default 500 ms fetch wait would be paid at every partition's end.
+scanner = Consumer({'bootstrap.servers': bootstrap, 'group.id': group + '.scan', 'enable.auto.commit': False,
+                    'fetch.wait.max.ms': 10})
 partitions = sorted(scanner.list_topics(topic, timeout=10).topics[topic].partitions)
 targets = []
 for p in partitions:
