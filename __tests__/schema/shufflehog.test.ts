@@ -99,7 +99,10 @@ describe('ShuffleHog re-keys a topic so each key lands on one partition', () => 
         queries,
         // The group join (~4 s on the mock) plus one flush interval (7.5 s, PostHog leaves it unset) before the first commit.
         waitFor: {
-          query: "SELECT sum(num_messages_read) >= 48 AND sum(num_commits) > 0 FROM system.kafka_consumers WHERE table = 'kafka_events_shuffle_ws'",
+          // Every consumer that read has committed (it produces before it commits): with two
+          // consumers, one commit alone could leave the other's half unproduced when the node dies.
+          query: 'SELECT sum(num_messages_read) >= 48 AND sum(num_commits) > 0 AND countIf(num_messages_read > 0 AND num_commits = 0) = 0 ' +
+            "FROM system.kafka_consumers WHERE table = 'kafka_events_shuffle_ws'",
           // Generous: on 2 shared cores under a full test run this can take several times longer.
           timeoutMs: 90_000,
         },
