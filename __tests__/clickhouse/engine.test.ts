@@ -307,7 +307,10 @@ describe.each(TIERS)('$name nodes in ClickHouse', (tier) => {
     const probe = consumedLegs(topology, g).find((l) => l.leg.backend.name === 'warpstream_ingestion')!;
     await engine.exec(`CREATE TABLE kafka_probe (uuid String, event String) ENGINE = Kafka(${probe.leg.backend.name}, ` +
       `kafka_topic_list = '${probe.leg.topic.name}', kafka_group_name = 'probe', kafka_format = 'JSONEachRow') ` +
-      'SETTINGS kafka_max_block_size = 3, kafka_flush_interval_ms = 500');
+      // One SELECT returns as soon as its block holds 3 rows, or when the flush interval ends: a
+      // long one, so that under load the group join and the fetches of all 4 partitions fit in it
+      // (a later SELECT may rejoin and start past partitions it had not read).
+      'SETTINGS kafka_max_block_size = 3, kafka_flush_interval_ms = 20000');
     const rows = await engine.rows<{ event: string }>(readKafkaSql('kafka_probe'));
     expect(rows.map((r) => r.event).sort()).toEqual(['$autocapture', '$identify', '$pageview']);
   });

@@ -16,7 +16,7 @@ import {
 import { buildTopology, TopologyValidationError } from '../../lib/model';
 import { dataTableStatement } from '../../lib/schema';
 import { US_TOPOLOGY } from '../../stacks/us';
-import { ClickHouseEngine } from '../support/clickhouse-engine';
+import { TestEngine } from '../support/engine';
 
 const us = buildTopology(US_TOPOLOGY);
 const bucketUrl = backupBucketUrl('acme-us-clickhouse-backups', 'us-east-1');
@@ -52,11 +52,11 @@ describe('backup plan', () => {
 
 describe('backup and restore on a real ClickHouse', () => {
   const diskDir = fs.mkdtempSync(path.join(os.tmpdir(), 'backups-'));
-  let engine: ClickHouseEngine;
+  let engine: TestEngine;
   const shard1 = backupPlan(us).shards[0];
 
-  beforeAll(() => {
-    engine = ClickHouseEngine.open([
+  beforeAll(async () => {
+    engine = await TestEngine.open([
       // The rendered S3 endpoint config, loaded to prove ClickHouse accepts it.
       renderBackupDestinationConfig(bucketUrl, shard1.prefix),
       {
@@ -65,58 +65,58 @@ describe('backup and restore on a real ClickHouse', () => {
           `<backups><allowed_disk>backups</allowed_disk><allowed_path>${diskDir}/</allowed_path></backups></clickhouse>`,
       },
     ]);
-    engine.exec(`CREATE DATABASE IF NOT EXISTS ${us.database}`);
-    for (const stream of us.streams) engine.exec(dataTableStatement(us, stream, { replicated: false }).sql);
+    await engine.exec(`CREATE DATABASE IF NOT EXISTS ${us.database}`);
+    for (const stream of us.streams) await engine.exec(dataTableStatement(us, stream, { replicated: false }).sql);
   });
 
-  afterAll(() => {
-    engine?.close();
+  afterAll(async () => {
+    await engine?.kill();
     fs.rmSync(diskDir, { recursive: true, force: true });
   });
 
-  const counts = (): Record<string, number> => Object.fromEntries(shard1.tables.map((t) =>
-    [t, Number(engine.value(`SELECT count() FROM ${us.database}.${t}`))]));
+  const counts = async (): Promise<Record<string, number>> => Object.fromEntries(await Promise.all(shard1.tables.map(async (t) =>
+    [t, Number(await engine.value(`SELECT count() FROM ${us.database}.${t}`))])));
 
-  test('full, then incremental on top of it, then restore from the incremental brings back every row', () => {
-    engine.exec(`INSERT INTO ${us.database}.groups (group_type_index, group_key, created_at, team_id, group_properties, _timestamp, _offset) ` +
+  test('full, then incremental on top of it, then restore from the incremental brings back every row', async () => {
+    await engine.exec(`INSERT INTO ${us.database}.groups (group_type_index, group_key, created_at, team_id, group_properties, _timestamp, _offset) ` +
       `SELECT 0, toString(number), now(), 1, '{}', now(), number FROM numbers(100)`);
-    engine.exec(`INSERT INTO ${us.database}.sharded_events (uuid, event, properties, timestamp, team_id, distinct_id, created_at, _timestamp, _offset) ` +
+    await engine.exec(`INSERT INTO ${us.database}.sharded_events (uuid, event, properties, timestamp, team_id, distinct_id, created_at, _timestamp, _offset) ` +
       `SELECT generateUUIDv4(), 'pageview', '{}', now64(6), 1, toString(number), now64(6), now(), number FROM numbers(1000)`);
-    engine.exec(backupStatement(us.database, shard1.tables, BackupDestination.disk('backups', 'us/shard-01/full-1/')));
+    await engine.exec(backupStatement(us.database, shard1.tables, BackupDestination.disk('backups', 'us/shard-01/full-1/')));
 
-    engine.exec(`INSERT INTO ${us.database}.heatmaps (session_id, team_id, distinct_id, timestamp, x, y, current_url, type, _timestamp, _offset) ` +
+    await engine.exec(`INSERT INTO ${us.database}.heatmaps (session_id, team_id, distinct_id, timestamp, x, y, current_url, type, _timestamp, _offset) ` +
       `SELECT 's', 1, 'd', now64(6), 1, 2, 'https://x', 'click', now(), number FROM numbers(50)`);
     // The scheduled script binds the destination and base as query parameters: the same here.
-    engine.exec("SET param_destination = 'us/shard-01/incremental-1/'");
-    engine.exec("SET param_base = 'us/shard-01/full-1/'");
-    engine.exec(backupStatement(us.database, shard1.tables, BackupDestination.diskParameter('backups', 'destination'), BackupDestination.diskParameter('backups', 'base')));
-    const before = counts();
+    await engine.exec("SET param_destination = 'us/shard-01/incremental-1/'");
+    await engine.exec("SET param_base = 'us/shard-01/full-1/'");
+    await engine.exec(backupStatement(us.database, shard1.tables, BackupDestination.diskParameter('backups', 'destination'), BackupDestination.diskParameter('backups', 'base')));
+    const before = await counts();
     expect(before).toEqual({ groups: 100, heatmaps: 50, sharded_events: 1000 });
 
-    const [full, incremental] = engine.rows<{ name: string; base_backup_name: string; num_entries: number }>(
+    const [full, incremental] = await engine.rows<{ name: string; base_backup_name: string; num_entries: number }>(
       "SELECT name, base_backup_name, num_entries FROM system.backups WHERE status = 'BACKUP_CREATED' ORDER BY start_time");
     // The incremental names the full one as its base and writes only what changed since.
     expect(incremental.base_backup_name).toBe(full.name);
     expect(incremental.num_entries).toBeLessThan(full.num_entries);
 
-    for (const t of shard1.tables) engine.exec(`TRUNCATE TABLE ${us.database}.${t}`);
-    expect(counts()).toEqual({ groups: 0, heatmaps: 0, sharded_events: 0 });
-    engine.exec(restoreStatement(us.database, shard1.tables, BackupDestination.disk('backups', 'us/shard-01/incremental-1/')));
-    expect(counts()).toEqual(before);
+    for (const t of shard1.tables) await engine.exec(`TRUNCATE TABLE ${us.database}.${t}`);
+    expect(await counts()).toEqual({ groups: 0, heatmaps: 0, sharded_events: 0 });
+    await engine.exec(restoreStatement(us.database, shard1.tables, BackupDestination.disk('backups', 'us/shard-01/incremental-1/')));
+    expect(await counts()).toEqual(before);
   });
 
-  test('the script\'s run-time table list is backup_tables: all data tables on shard 1, the sharded ones elsewhere', () => {
+  test('the script\'s run-time table list is backup_tables: all data tables on shard 1, the sharded ones elsewhere', async () => {
     for (const host of [us.storage.hosts[0], us.storage.hosts.find((h) => h.shard === 2)!]) {
-      engine.exec(`SET param_shard = ${host.shard}`);
-      const listed = engine.value(backupTablesQuery(us.database));
+      await engine.exec(`SET param_shard = ${host.shard}`);
+      const listed = await engine.value(backupTablesQuery(us.database));
       expect(listed).toBe(backupTables(us, host).sort().map((t) => `TABLE ${us.database}.${t}`).join(', '));
       // What the script then runs, with that list, parses and names only those tables.
       const statement = `BACKUP ${listed} TO S3({destination:String}) SETTINGS base_backup = S3({base:String})`;
-      expect(engine.value(`SELECT formatQuerySingleLine(${quote(statement)})`)).toMatch(/^BACKUP TABLE /);
+      expect(await engine.value(`SELECT formatQuerySingleLine(${quote(statement)})`)).toMatch(/^BACKUP TABLE /);
     }
   });
 
-  test('the S3 statements of the scheduled script parse', () => {
+  test('the S3 statements of the scheduled script parse', async () => {
     const statements = [
       backupStatement(us.database, shard1.tables, BackupDestination.s3Parameter('destination')),
       backupStatement(us.database, shard1.tables, BackupDestination.s3Parameter('destination'), BackupDestination.s3Parameter('base')),
@@ -124,7 +124,7 @@ describe('backup and restore on a real ClickHouse', () => {
       restoreStatement(us.database, shard1.tables, BackupDestination.s3(`${bucketUrl}us/shard-01/incremental-20261123T020000Z/`)),
     ];
     for (const s of statements) {
-      const formatted = engine.value(`SELECT formatQuerySingleLine(${quote(s)})`);
+      const formatted = await engine.value(`SELECT formatQuerySingleLine(${quote(s)})`);
       expect(formatted).toMatch(/^(BACKUP|RESTORE) TABLE posthog\.groups, TABLE posthog\.heatmaps, TABLE posthog\.sharded_events (TO|FROM) S3\(/);
     }
     expect(statements[1]).toContain('SETTINGS base_backup = S3({base:String})');

@@ -11,7 +11,7 @@ import {
 import { buildTopology, KafkaAuth, KafkaBackendKind, NodeRole, TopologySpec, TopologyValidationError } from '../../lib/model';
 import { EU_TOPOLOGY } from '../../stacks/eu';
 import { GROUPS_STREAM, US_TOPOLOGY } from '../../stacks/us';
-import { ClickHouseEngine } from '../support/clickhouse-engine';
+import { TestEngine } from '../support/engine';
 
 const us = buildTopology(US_TOPOLOGY);
 
@@ -38,18 +38,18 @@ describe('offset policy', () => {
     expect(autoOffsetReset({ startAt: 'timestamp', timestampMs: 1 })).toBe('earliest');
   });
 
-  test('ClickHouse loads the policy into each named collection a role consumes through', () => {
+  test('ClickHouse loads the policy into each named collection a role consumes through', async () => {
     const file = renderOffsetPolicyConfig(buildTopology(MIGRATING), 'medium')!;
     expect(file.path).toBe(OFFSET_POLICY_FILE);
-    const engine = ClickHouseEngine.open([file]);
+    const engine = await TestEngine.open([file]);
     try {
-      const rows = engine.rows<{ name: string; keys: string[] }>('SELECT name, mapKeys(collection) AS keys FROM system.named_collections ORDER BY name');
+      const rows = await engine.rows<{ name: string; keys: string[] }>('SELECT name, mapKeys(collection) AS keys FROM system.named_collections ORDER BY name');
       expect(rows).toEqual([
         { name: 'msk_cluster', keys: ['kafka.auto_offset_reset'] },
         { name: 'warpstream_ingestion', keys: ['kafka.auto_offset_reset'] },
       ]);
     } finally {
-      engine.close();
+      await engine.kill();
     }
     expect(renderOffsetPolicyConfig(us, 'does_not_consume')).toBeUndefined();
   });

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { parse } from 'yaml';
-import { ClickHouseEngine, ConfigFile } from '../support/clickhouse-engine';
+import { ConfigFile, TestEngine } from '../support/engine';
 import { STORAGE_CONFIG_PREFIX } from '../../lib/storage-cluster';
 import { US_TOPOLOGY } from '../../stacks/us';
 import { synthStorage, usTopology } from './support/fixtures';
@@ -14,13 +14,13 @@ import { synthStorage, usTopology } from './support/fixtures';
  */
 describe('a storage host\'s config, as delivered by the synthesized plan, loads in ClickHouse', () => {
   const scratch = mkdtempSync(join(tmpdir(), 'storage-host-'));
-  let engine: ClickHouseEngine | undefined;
-  afterAll(() => {
-    engine?.close();
+  let engine: TestEngine | undefined;
+  afterAll(async () => {
+    await engine?.kill();
     rmSync(scratch, { recursive: true, force: true });
   });
 
-  test('macros of the host, remote_servers of every shard, the tiered storage policy', () => {
+  test('macros of the host, remote_servers of every shard, the tiered storage policy', async () => {
     // Two shards and one pod per tier: ClickHouse resolves every remote_servers host at startup,
     // and each unresolvable test name costs a DNS timeout.
     const topology = usTopology(2, { ingestionTiers: US_TOPOLOGY.ingestionTiers!.map((t) => ({ ...t, nodes: 1 })) });
@@ -47,8 +47,8 @@ describe('a storage host\'s config, as delivered by the synthesized plan, loads 
       .map((l) => /^([A-Z0-9_]+)="(.*)"$/.exec(l)!.slice(1, 3)));
     for (const [, name] of writtenFile('/usr/local/sbin/clickhouse-fetch-secrets').matchAll(/^fetch ([A-Z0-9_]+) aws /gm)) env[name] = `test-only-${name}`;
     env.CLICKHOUSE_COLD_S3_ENDPOINT = 'http://127.0.0.1:9/cold-tier/cold/ch-data-s02-r2/';
-    // Jest gives each test file a copy of process.env that never reaches the C environment chdb
-    // reads, so substitute `from_env` the way ClickHouse's preprocessor does, and fail on any left unset.
+    // Substitute `from_env` the way ClickHouse's preprocessor does, failing on any variable a storage host
+    // does not get (ClickHouse would load an unset one as empty).
     const resolved = files.map((f) => ({
       path: f.path,
       content: f.content.replace(/<([A-Za-z_][\w.-]*) from_env="([A-Z0-9_]+)"\s*\/>/g, (_, tag: string, name: string) => {
@@ -56,18 +56,18 @@ describe('a storage host\'s config, as delivered by the synthesized plan, loads 
         return `<${tag}>${env[name]}</${tag}>`;
       }),
     }));
-    engine = ClickHouseEngine.open(resolved);
-    const macros = Object.fromEntries(engine.rows<{ macro: string; substitution: string }>('SELECT macro, substitution FROM system.macros')
+    engine = await TestEngine.open(resolved);
+    const macros = Object.fromEntries((await engine.rows<{ macro: string; substitution: string }>('SELECT macro, substitution FROM system.macros'))
       .map((m) => [m.macro, m.substitution]));
     expect(macros).toMatchObject({ shard: '02', replica: 'ch-data-s02-r2', hostClusterRole: 'data' });
-    expect(engine.value("SELECT count(DISTINCT shard_num) FROM system.clusters WHERE cluster = 'posthog'")).toBe('2');
-    expect(engine.value("SELECT count() FROM system.clusters WHERE cluster = 'posthog'")).toBe('6');
-    expect(engine.value("SELECT count() FROM system.clusters WHERE cluster = 'posthog_migrations'")).toBe(String(6 + 3));
-    const volumes = engine.rows<{ volume_name: string; disks: string[] }>(
+    expect(await engine.value("SELECT count(DISTINCT shard_num) FROM system.clusters WHERE cluster = 'posthog'")).toBe('2');
+    expect(await engine.value("SELECT count() FROM system.clusters WHERE cluster = 'posthog'")).toBe('6');
+    expect(await engine.value("SELECT count() FROM system.clusters WHERE cluster = 'posthog_migrations'")).toBe(String(6 + 3));
+    const volumes = await engine.rows<{ volume_name: string; disks: string[] }>(
       "SELECT volume_name, disks FROM system.storage_policies WHERE policy_name = 'tiered' ORDER BY volume_priority");
     expect(volumes.map((v) => v.volume_name)).toEqual(['hot', 'warm', 'cold']);
     // The synced users.d confines the default user to loopback (the engine's base users.xml allows ::/0, as the package does).
-    expect(engine.rows("SELECT host_ip, host_names FROM system.users WHERE name = 'default'")).toEqual([{ host_ip: [], host_names: ['localhost'] }]);
+    expect(await engine.rows("SELECT host_ip, host_names FROM system.users WHERE name = 'default'")).toEqual([{ host_ip: [], host_names: ['localhost'] }]);
     expect(env).toMatchObject({ CLICKHOUSE_INTERSERVER_HTTP_USER: 'interserver', CLICKHOUSE_INTERSERVER_HTTP_PASSWORD: 'test-only-CLICKHOUSE_INTERSERVER_HTTP_PASSWORD' });
   });
 });

@@ -12,9 +12,12 @@ import * as os from 'os';
 import * as path from 'path';
 import { create } from 'xmlbuilder2';
 import { EngineProcess, EngineQueryError } from '../../lib/rehearsal/engine-process';
-import type { ConfigFile } from './clickhouse-engine';
 
-export type { ConfigFile } from './clickhouse-engine';
+/** A rendered file to place under the engine's config folder, e.g. `config.d/remote_servers.xml`. */
+export interface ConfigFile {
+  readonly path: string;
+  readonly content: string;
+}
 
 /**
  * The rendered hosts only resolve inside the VPC and this machine's DNS server drops some
