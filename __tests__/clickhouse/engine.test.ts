@@ -307,10 +307,10 @@ describe.each(TIERS)('$name nodes in ClickHouse', (tier) => {
     const probe = consumedLegs(topology, g).find((l) => l.leg.backend.name === 'warpstream_ingestion')!;
     await engine.exec(`CREATE TABLE kafka_probe (uuid String, event String) ENGINE = Kafka(${probe.leg.backend.name}, ` +
       `kafka_topic_list = '${probe.leg.topic.name}', kafka_group_name = 'probe', kafka_format = 'JSONEachRow') ` +
-      // One SELECT returns as soon as its block holds 3 rows, or when the flush interval ends: a
-      // long one, so that under load the group join and the fetches of all 4 partitions fit in it
-      // (a later SELECT may rejoin and start past partitions it had not read).
-      'SETTINGS kafka_max_block_size = 3, kafka_flush_interval_ms = 20000');
+      // A direct SELECT ends after a poll that brings nothing new, so a short poll can return the
+      // message of the first partition fetched alone (1 of 3 under load). A poll waits until it
+      // holds a block of 3 or its timeout: long timeouts, which cost nothing once all 3 are in.
+      'SETTINGS kafka_max_block_size = 3, kafka_poll_timeout_ms = 15000, kafka_flush_interval_ms = 20000');
     const rows = await engine.rows<{ event: string }>(readKafkaSql('kafka_probe'));
     expect(rows.map((r) => r.event).sort()).toEqual(['$autocapture', '$identify', '$pageview']);
   });
