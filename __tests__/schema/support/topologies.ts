@@ -1,19 +1,10 @@
 import { DataEngine, KafkaBackendKind, NodeRole, StreamSpec, TopologySpec } from '../../../lib/model';
+import { GROUPS_STREAM } from '../../../stacks/posthog-region';
 
-/** The `groups` stream exactly as the talk shows it (slides 13–16). */
-export const TALK_GROUPS: StreamSpec = {
-  name: 'groups',
-  columns: [
-    { name: 'group_type_index', type: 'UInt8' },
-    { name: 'group_key', type: 'VARCHAR' },
-    { name: 'created_at', type: 'DateTime64' },
-    { name: 'team_id', type: 'Int64' },
-    { name: 'group_properties', type: 'VARCHAR' },
-  ],
-  orderBy: ['team_id', 'group_type_index', 'group_key'],
-  engine: DataEngine.replicatedReplacingMergeTree('_timestamp'),
-  legs: [{ backend: 'warpstream_ingestion', topic: 'groups', consumerGroup: 'group1', suffix: '', roles: [NodeRole.SMALL] }],
-};
+/** The `groups` stream as the talk shows it (slides 13–16): the default stacks' definition, on the talk's group `group1`. */
+export const TALK_GROUPS: StreamSpec = GROUPS_STREAM([
+  { backend: 'warpstream_ingestion', topic: 'groups', consumerGroup: 'group1', suffix: '', roles: [NodeRole.SMALL] },
+]);
 
 const BASE: TopologySpec = {
   name: 'test',
