@@ -42,26 +42,21 @@ export const DUAL_LEG_GROUPS: StreamSpec = {
   ],
 };
 
+/** The Kafka message fields of the events stream. */
+const EVENT_SOURCE_COLUMNS: StreamSpec['columns'] = [
+  { name: 'uuid', type: 'UUID' },
+  { name: 'event', type: 'String' },
+  { name: 'properties', type: 'String' },
+  { name: 'timestamp', type: "DateTime64(6, 'UTC')" },
+  { name: 'team_id', type: 'Int64' },
+  { name: 'distinct_id', type: 'String' },
+];
+
 export const EVENTS: StreamSpec = {
   name: 'events',
-  columns: [
-    { name: 'uuid', type: 'UUID' },
-    { name: 'event', type: 'String' },
-    { name: 'properties', type: 'String' },
-    { name: 'timestamp', type: "DateTime64(6, 'UTC')" },
-    { name: 'team_id', type: 'Int64' },
-    { name: 'distinct_id', type: 'String' },
-    { name: 'consumer_breadcrumbs', type: 'Array(String)' },
-  ],
+  columns: [...EVENT_SOURCE_COLUMNS, { name: 'consumer_breadcrumbs', type: 'Array(String)' }],
   // The view derives the breadcrumbs from the Kafka headers, as PostHog's events_json_ws_mv does.
-  sourceColumns: [
-    { name: 'uuid', type: 'UUID' },
-    { name: 'event', type: 'String' },
-    { name: 'properties', type: 'String' },
-    { name: 'timestamp', type: "DateTime64(6, 'UTC')" },
-    { name: 'team_id', type: 'Int64' },
-    { name: 'distinct_id', type: 'String' },
-  ],
+  sourceColumns: EVENT_SOURCE_COLUMNS,
   transforms: { consumer_breadcrumbs: "arrayConcat(_headers.value, ['clickhouse'])" },
   orderBy: ['team_id', 'toDate(timestamp)', 'event', 'cityHash64(distinct_id)', 'cityHash64(uuid)'],
   partitionBy: 'toYYYYMM(timestamp)',
