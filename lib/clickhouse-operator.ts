@@ -1,4 +1,6 @@
+import { TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
+import { LiteralText } from './literal-text';
 import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
 import { Release } from '@cdktf/provider-helm/lib/release';
 import { DEFAULT_INGESTION_NAMESPACE } from './kubernetes/ingestion';
@@ -56,6 +58,7 @@ export class ClickHouseOperator extends Construct {
 
   constructor(scope: Construct, id: string, props: ClickHouseOperatorProps = {}) {
     super(scope, id);
+    LiteralText.applyTo(TerraformStack.of(this));
     const p = { ...props };
     const namespace = p.namespace ?? 'clickhouse-operator';
     const watch = [...(p.watchNamespaces ?? [DEFAULT_INGESTION_NAMESPACE])];

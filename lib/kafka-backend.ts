@@ -1,4 +1,4 @@
-import { Fn, Token } from 'cdktf';
+import { Fn, TerraformStack, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { AppautoscalingPolicy } from '@cdktf/provider-aws/lib/appautoscaling-policy';
 import { AppautoscalingTarget } from '@cdktf/provider-aws/lib/appautoscaling-target';
@@ -23,6 +23,7 @@ import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
 import { Release } from '@cdktf/provider-helm/lib/release';
+import { LiteralText } from './literal-text';
 import { scramCredentialEnv } from './clickhouse/named-collections';
 import { warpStreamAgentValues, warpStreamBootstrap, WARPSTREAM_CHART } from './kubernetes/warpstream';
 import { toHelmValuesYaml } from './kubernetes/yaml';
@@ -253,6 +254,7 @@ export abstract class KafkaBackend extends Construct {
   /** `kind` undefined: whatever the topology declares. */
   protected constructor(scope: Construct, id: string, props: KafkaBackendBaseProps, kind: KafkaBackendKind | undefined, problems: Problems) {
     super(scope, id);
+    LiteralText.applyTo(TerraformStack.of(this));
     const model = props.topology?.kafkaBackends?.find((b) => b.name === props.name);
     if (problems.check(model !== undefined, 'name', props.name,
       `a Kafka backend of the topology (${props.topology?.kafkaBackends?.map((b) => b.name).join(', ') || 'none declared'})`)) {

@@ -21,6 +21,7 @@ import { instanceStoreDeviceCount, RemovalPolicy } from './cloud-init';
 import {
   KafkaBackend, MskBackendProps, WarpStreamBackendProps,
 } from './kafka-backend';
+import { LiteralText } from './literal-text';
 import { PolicyPack, PolicyRuleId } from './policy';
 import { renderAnsibleInventory, instanceStoreDevices } from './render/ansible-inventory';
 import { ARTIFACTS_DIR, assembleArtifacts, helmValuesArtifacts, underFolder } from './render/artifacts';
@@ -305,6 +306,8 @@ export class RegionStack extends TerraformStack {
     // Validate before the stack joins the tree: a bad description leaves no half-built app behind.
     const topology = buildRegionTopology(spec);
     super(scope, id);
+    // First of the stack's aspects: the policy pack after it reads the escaped output.
+    LiteralText.applyTo(this);
     this.spec = { ...spec };
     this.topology = topology;
 

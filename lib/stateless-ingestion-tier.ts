@@ -10,7 +10,8 @@ import { ClickHouseOperator } from './clickhouse-operator';
 import { irsaTrustPolicy, KafkaBackend, MskBackend } from './kafka-backend';
 import { ClickHouseInstallation } from './kubernetes/chi';
 import { DEFAULT_INGESTION_NAMESPACE, IngestionInstallationOptions, ingestionInstallation } from './kubernetes/ingestion';
-import { escapeTerraformTemplate, toHelmValuesYaml } from './kubernetes/yaml';
+import { toHelmValuesYaml } from './kubernetes/yaml';
+import { LiteralText } from './literal-text';
 import { NodeRole } from './model/node-role';
 import { KafkaAuth } from './model/spec';
 import type { IngestionTier, Topology } from './model/topology';
@@ -152,12 +153,9 @@ export class StatelessIngestionTier extends Construct {
     this.installationName = installation.metadata.name;
     this.tier = tier!;
 
-    // Inside a Terraform string `${` would start an interpolation; the config files reach Helm verbatim.
-    const files: Record<string, string> = {};
-    for (const [k, v] of Object.entries(installation.spec.configuration.files)) files[k] = escapeTerraformTemplate(v);
-    this.valuesYaml = toHelmValuesYaml({
-      installation: { ...installation, spec: { ...installation.spec, configuration: { ...installation.spec.configuration, files } } },
-    });
+    // The stack escapes Terraform's template sequences in the values once (LiteralText): the files reach Helm verbatim.
+    LiteralText.applyTo(TerraformStack.of(this));
+    this.valuesYaml = toHelmValuesYaml({ installation });
 
     this.release = new Release(this, 'Installation', {
       name: installation.metadata.name,

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { TerraformResourceLifecycle } from 'cdktf';
+import { TerraformResourceLifecycle, TerraformStack } from 'cdktf';
 import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
 import { DataAwsSecretsmanagerRandomPassword } from '@cdktf/provider-aws/lib/data-aws-secretsmanager-random-password';
 import { DataAwsSsmParameter } from '@cdktf/provider-aws/lib/data-aws-ssm-parameter';
@@ -31,6 +31,7 @@ import {
   STORAGE_INSTANCE_FAMILIES, StorageHostUserDataProps,
 } from './cloud-init';
 import { BackupBucket } from './backup-bucket';
+import { LiteralText } from './literal-text';
 import {
   BACKUP_TIMERS, backupBucketUrl, backupHostConfig, BackupPlan, backupPlan, BackupScheduleProps, backupSystemFiles, regionBackupPrefix,
 } from './dr/backup';
@@ -206,6 +207,7 @@ export class StorageCluster extends Construct {
 
   constructor(scope: Construct, id: string, props: StorageClusterProps) {
     super(scope, id);
+    LiteralText.applyTo(TerraformStack.of(this));
     const p: StorageClusterProps = {
       ...props,
       subnetIds: { ...props.subnetIds },

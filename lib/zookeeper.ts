@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
-import { TerraformResourceLifecycle } from 'cdktf';
+import { TerraformResourceLifecycle, TerraformStack } from 'cdktf';
+import { LiteralText } from './literal-text';
 import { DataAwsSsmParameter } from '@cdktf/provider-aws/lib/data-aws-ssm-parameter';
 import { EbsVolume } from '@cdktf/provider-aws/lib/ebs-volume';
 import { Instance } from '@cdktf/provider-aws/lib/instance';
@@ -103,6 +104,7 @@ export class ZooKeeper extends Construct {
 
   constructor(scope: Construct, id: string, props: ZooKeeperProps) {
     super(scope, id);
+    LiteralText.applyTo(TerraformStack.of(this));
     const p: ZooKeeperProps = {
       ...props, subnetIds: { ...props.subnetIds }, clientSecurityGroupIds: [...(props.clientSecurityGroupIds ?? [])],
       zooCfg: props.zooCfg ? { ...props.zooCfg } : undefined,

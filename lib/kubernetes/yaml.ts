@@ -19,11 +19,5 @@ export function toHelmValuesYaml(values: unknown): string {
   return doc.toString({ lineWidth: 0, blockQuote: 'literal' });
 }
 
-/**
- * Escapes Terraform template sequences in text that must reach Helm verbatim: inside a Terraform
- * string `${` and `%{` start an interpolation or directive, `$${` and `%%{` are their literals.
- */
-export function escapeTerraformTemplate(text: string): string {
-  // Replacement functions: in a replacement string `$$` would itself mean one `$`.
-  return text.replace(/\$\{/g, () => '$${').replace(/%\{/g, () => '%%{');
-}
+/** @deprecated the stack escapes every string once (`LiteralText`); kept for callers of the old name. */
+export { escapeTerraformLiteral as escapeTerraformTemplate } from '../render/terraform-literal';

@@ -1,0 +1,156 @@
+/**
+ * Literal text inside Terraform strings. Terraform reads every string of a configuration as a
+ * template: `${…}` starts an interpolation and `%{…}` a directive, so shell (`${VAR:-x}`), SQL,
+ * XML or YAML that holds them must be escaped (`$${`, `%%{`) to arrive as written. Pure: no cdktf.
+ *
+ * cdktf encodes an unresolved reference as the marker `${TfToken[TOKEN.n]}` and turns it into a
+ * Terraform expression only when the stack is resolved, so escaping text that still holds markers
+ * keeps the references and makes everything around them literal.
+ */
+
+/** The marker cdktf puts in a string for an unresolved token (`Token.asString`). */
+const TOKEN_MARKER = '${TfToken[';
+
+/**
+ * Escapes Terraform template sequences in text that may hold cdktf token markers: every `${` that
+ * does not open a marker becomes `$${`, every `%{` becomes `%%{`, and a `$` right before a marker
+ * becomes `${"$"}` (`$${` would otherwise swallow the reference). Not idempotent: apply it once,
+ * to the text as the library built it (the stack does, see `LiteralText`).
+ */
+export function escapeTerraformLiteral(text: string): string {
+  if (!text.includes('{')) return text;
+  let out = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '$' && text.startsWith(TOKEN_MARKER, i + 1)) {
+      out += '${"$"}';
+    } else if (c === '$' && text[i + 1] === '{' && !text.startsWith(TOKEN_MARKER, i)) {
+      out += '$${';
+      i++;
+    } else if (c === '%' && text[i + 1] === '{') {
+      out += '%%{';
+      i++;
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+/** What Terraform makes of an escaped literal: `$${` → `${`, `%%{` → `%{` (for reading synthesized files back). */
+export function unescapeTerraformLiteral(text: string): string {
+  return text.replace(/\$\$\{/g, () => '${').replace(/%%\{/g, () => '%{').replace(/\$\{"\$"\}/g, () => '$');
+}
+
+/** One template sequence Terraform would interpret that is not a reference of the configuration. */
+export interface UninterpretedTemplate {
+  /** JSON path of the string, e.g. `resource.aws_instance.x.user_data`. */
+  readonly location: string;
+  /** The sequence as written, shortened. */
+  readonly sequence: string;
+}
+
+/** The addresses a Terraform JSON configuration declares, which a cdktf reference may name. */
+interface Declared {
+  readonly resources: ReadonlySet<string>;
+  readonly data: ReadonlySet<string>;
+  readonly ephemeral: ReadonlySet<string>;
+}
+
+/** Roots a cdktf-produced expression starts with besides resource addresses. */
+const OTHER_ROOTS = /^(var|local|module|each|count|self|path|terraform)\./;
+/** A function call (`base64decode(…)`, `jsonencode(…)`, `provider::aws::arn_parse(…)`) or a literal string expression (`"$"`). */
+const FUNCTION_CALL = /^(provider::[a-z0-9_]+::)?[a-z][a-z0-9_]*\(/;
+const STRING_EXPRESSION = /^"[^"${}%]*"$/;
+
+function isReference(expression: string, declared: Declared): boolean {
+  const e = expression.trim();
+  if (OTHER_ROOTS.test(e) || FUNCTION_CALL.test(e) || STRING_EXPRESSION.test(e)) return true;
+  const m = /^(data\.|ephemeral\.)?([a-z][a-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_-]*)(?=[.[\s]|$)/.exec(e);
+  if (!m) return false;
+  const address = `${m[2]}.${m[3]}`;
+  if (m[1] === 'data.') return declared.data.has(address);
+  if (m[1] === 'ephemeral.') return declared.ephemeral.has(address);
+  return declared.resources.has(address);
+}
+
+/** The end of a `${…}` expression starting at `open` (the `{`), honouring nested braces and quoted strings. */
+function closingBrace(text: string, open: number): number {
+  let depth = 0;
+  let quoted = false;
+  for (let i = open; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '\\') i++;
+      else if (c === '"') quoted = false;
+    } else if (c === '"') {
+      quoted = true;
+    } else if (c === '{') {
+      depth++;
+    } else if (c === '}' && --depth === 0) {
+      return i;
+    }
+  }
+  return -1;
+}
+
+/** Template sequences of one string that are neither escaped nor references of the configuration. */
+export function uninterpretedTemplates(text: string, declared: Declared): string[] {
+  const found: string[] = [];
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if ((c === '$' || c === '%') && text[i + 1] === c && text[i + 2] === '{') {
+      i += 2; // `$${` / `%%{`: a literal
+      continue;
+    }
+    if (text[i + 1] !== '{') continue;
+    if (c === '%') {
+      found.push(text.slice(i, i + 40));
+      i++;
+    } else if (c === '$') {
+      const end = closingBrace(text, i + 1);
+      const expression = end < 0 ? text.slice(i + 2) : text.slice(i + 2, end);
+      if (end < 0 || !isReference(expression, declared)) found.push(text.slice(i, end < 0 ? i + 40 : Math.min(end + 1, i + 40)));
+      if (end > 0) i = end;
+    }
+  }
+  return found;
+}
+
+function keysOf(blocks: unknown): Set<string> {
+  const out = new Set<string>();
+  if (blocks === null || typeof blocks !== 'object') return out;
+  for (const [type, byName] of Object.entries(blocks as Record<string, unknown>)) {
+    if (byName !== null && typeof byName === 'object') for (const name of Object.keys(byName)) out.add(`${type}.${name}`);
+  }
+  return out;
+}
+
+/**
+ * Every string of a synthesized Terraform JSON configuration (`cdk.tf.json`) that holds a `${…}`
+ * or `%{…}` Terraform would interpret although it is no reference cdktf produced: literal text
+ * that escaped the escaping. cdktf's references name a declared resource, data source or ephemeral
+ * resource, a variable or local, or call a function; anything else (`${VAR:-x}`, `${nvme[@]}`,
+ * `%{ if }`) is reported. `//` metadata is skipped (Terraform ignores it).
+ */
+export function findUninterpretedTemplates(config: unknown): UninterpretedTemplate[] {
+  const root = (config ?? {}) as Record<string, unknown>;
+  const declared: Declared = { resources: keysOf(root.resource), data: keysOf(root.data), ephemeral: keysOf(root.ephemeral) };
+  const found: UninterpretedTemplate[] = [];
+  const walk = (value: unknown, location: string): void => {
+    if (typeof value === 'string') {
+      if (value.includes('{')) uninterpretedTemplates(value, declared).forEach((sequence) => found.push({ location, sequence }));
+    } else if (Array.isArray(value)) {
+      value.forEach((v, i) => walk(v, `${location}[${i}]`));
+    } else if (value !== null && typeof value === 'object') {
+      for (const [k, v] of Object.entries(value)) {
+        if (k === '//') continue;
+        walk(k, `${location}.${k} (key)`);
+        walk(v, location === '' ? k : `${location}.${k}`);
+      }
+    }
+  };
+  // The backend block takes no expressions; everything else is evaluated.
+  for (const [k, v] of Object.entries(root)) if (k !== '//' && k !== 'terraform') walk(v, k);
+  return found;
+}
