@@ -1,6 +1,7 @@
 import { parseAllDocuments } from 'yaml';
 import { ingestionInstallationName, Topology } from '../model';
 import { RenderedFile } from '../render/file';
+import { findUninterpretedTemplates } from '../render/terraform-literal';
 import { findSecretsInJson, findSecretsInText } from './secrets';
 import {
   blocks, get, isObject, isTrue, refersTo, ResourceView, resourcesOf, TerraformJson,
@@ -81,6 +82,7 @@ export const POLICY_RULE_IDS = [
   'single-consumer-per-group',
   'msk-in-transit-tls',
   'no-literal-secrets',
+  'terraform-literal-text',
 ] as const;
 export type PolicyRuleId = (typeof POLICY_RULE_IDS)[number];
 
@@ -523,11 +525,26 @@ const noLiteralSecrets: PolicyRule = {
   },
 };
 
+const terraformLiteralText: PolicyRule = {
+  id: 'terraform-literal-text',
+  description: 'every ${…} or %{…} Terraform would interpret in cdk.tf.json is a reference cdktf produced; literal text is escaped ($${, %%{)',
+  check(ctx) {
+    const byAddress = new Map(ctx.resources.map((r) => [r.address, r]));
+    return findUninterpretedTemplates(ctx.terraform).map((f) => {
+      const [kind, type, name] = f.location.split(/[.[]/);
+      const address = kind === 'resource' ? `${type}.${name}` : kind === 'data' ? `data.${type}.${name}` : undefined;
+      return violation(this.id, address !== undefined ? byAddress.get(address) : undefined,
+        `${f.location} holds ${JSON.stringify(f.sequence)}, which Terraform would interpret; ` +
+        'expected literal text escaped ($${ and %%{) or a cdktf reference');
+    });
+  },
+};
+
 /** Every rule of the pack, in report order. */
 export const POLICY_RULES: readonly PolicyRule[] = [
   noPublicDataIngress, ebsEncrypted, bucketEncrypted, bucketPublicAccessBlocked, bucketTlsOnly, imdsv2Required,
   statefulPreventDestroy, statelessReclaimDelete, statelessForegroundInsert, storageNeverDelete,
-  singleConsumerPerGroup, mskInTransitTls, noLiteralSecrets,
+  singleConsumerPerGroup, mskInTransitTls, noLiteralSecrets, terraformLiteralText,
 ];
 
 /** Decides the defaults of an input and indexes its resources. */

@@ -61,7 +61,7 @@ interface Declared {
 const OTHER_ROOTS = /^(var|local|module|each|count|self|path|terraform)\./;
 /** A function call (`base64decode(…)`, `jsonencode(…)`, `provider::aws::arn_parse(…)`) or a literal string expression (`"$"`). */
 const FUNCTION_CALL = /^(provider::[a-z0-9_]+::)?[a-z][a-z0-9_]*\(/;
-const STRING_EXPRESSION = /^"[^"${}%]*"$/;
+const STRING_EXPRESSION = /^"[^"{}]*"$/;
 
 function isReference(expression: string, declared: Declared): boolean {
   const e = expression.trim();
