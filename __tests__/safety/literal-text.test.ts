@@ -107,10 +107,10 @@ describe('user values with ${…} or %{…}', () => {
   const hostile = '${HOME}%{ if true }x%{ endif }';
   /** Each case puts the sequence into one user value of an otherwise valid region. */
   const cases: [string, (spec: RegionSpec) => RegionSpec][] = [
-    ['a column type', (s) => ({ ...s, streams: [{ ...s.streams[0], columns: [...s.streams[0].columns, { name: 'note', type: `Enum8('${hostile}' = 1)` }] }, s.streams[1]] })],
-    ['an ORDER BY expression', (s) => ({ ...s, streams: [{ ...s.streams[0], orderBy: ['team_id', `concat(group_key, '${hostile}')`] }, s.streams[1]] })],
-    ['a PARTITION BY expression', (s) => ({ ...s, streams: [s.streams[0], { ...s.streams[1], partitionBy: `tuple('${hostile}')` }] })],
-    ['a sharding key', (s) => ({ ...s, streams: [s.streams[0], { ...s.streams[1], shardingKey: `sipHash64(concat(distinct_id, '${hostile}'))` }] })],
+    ['a column type', (s) => ({ ...s, streams: [{ ...s.streams![0], columns: [...s.streams![0].columns, { name: 'note', type: `Enum8('${hostile}' = 1)` }] }, s.streams![1]] })],
+    ['an ORDER BY expression', (s) => ({ ...s, streams: [{ ...s.streams![0], orderBy: ['team_id', `concat(group_key, '${hostile}')`] }, s.streams![1]] })],
+    ['a PARTITION BY expression', (s) => ({ ...s, streams: [s.streams![0], { ...s.streams![1], partitionBy: `tuple('${hostile}')` }] })],
+    ['a sharding key', (s) => ({ ...s, streams: [s.streams![0], { ...s.streams![1], shardingKey: `sipHash64(concat(distinct_id, '${hostile}'))` }] })],
     ['a region name', (s) => ({ ...s, name: hostile })],
     ['a tag value', (s) => ({ ...s, defaultTags: { team: hostile } })],
     ['a WarpStream virtual cluster id', (s) => ({ ...s, kafkaBackendOptions: { warpstream_ingestion: { ...s.kafkaBackendOptions!.warpstream_ingestion, warpStreamOptions: { virtualClusterId: `vci_${hostile}` } } as never } })],
