@@ -115,9 +115,15 @@ describe('StorageCluster, 10 shards × 3 replicas', () => {
     const docs = Object.values(r.aws_instance).map((i) => i.user_data as string);
     expect(new Set(docs).size).toBe(30);
     const first = parse(docs[0]);
-    expect(first.apt.sources.clickhouse).toMatchObject({
-      source: 'deb [signed-by=$KEY_FILE] https://packages.clickhouse.com/deb stable main', keyid: '3A9EA1193A97B548BE1457D48919F6BD2B48D754',
+    // The key comes over HTTPS (bootcmd, before apt is configured), checked against its full fingerprint; never HKP.
+    expect(first.apt.sources.clickhouse).toEqual({
+      source: 'deb [signed-by=/etc/apt/keyrings/clickhouse.asc] https://packages.clickhouse.com/deb stable main',
     });
+    const fetchKey = first.bootcmd.map((c: string[]) => c.join(' ')).join('\n');
+    expect(fetchKey).toContain("'https://packages.clickhouse.com/rpm/lts/repodata/repomd.xml.key'");
+    expect(fetchKey).toContain("--proto '=https'");
+    expect(fetchKey).toContain('3A9EA1193A97B548BE1457D48919F6BD2B48D754');
+    expect(docs[0]).not.toMatch(/keyserver|hkp:/);
     expect(first.packages).toContainEqual(['clickhouse-server', '25.8.8.26']);
     const macros = first.write_files.find((f: { path: string }) => f.path === '/etc/clickhouse-server/config.d/macros.xml').content;
     expect(macros).toMatch(/<hostClusterRole>data<\/hostClusterRole>/);

@@ -15,14 +15,35 @@ export interface CloudConfigFile {
   readonly defer?: boolean;
 }
 
-/** An apt repository with the key that signs it. */
+/** An apt repository with the key that signs it, fetched over HTTPS (never from a keyserver over HKP). */
 export interface AptSource {
-  /** A sources.list line; `$KEY_FILE` is replaced by the path of the imported key. */
+  /** A sources.list line; `$KEY_FILE` is replaced by the path of the repository's keyring (its `signed-by`). */
   readonly source: string;
-  /** Full fingerprint of the signing key (never a short id, which can collide). */
-  readonly keyid: string;
-  /** @default 'keyserver.ubuntu.com' */
-  readonly keyserver?: string;
+  /** HTTPS URL of the ASCII-armored signing key. */
+  readonly keyUrl: string;
+  /** Full fingerprint of the signing key (never a short id, which can collide): a key that differs is refused. */
+  readonly fingerprint: string;
+}
+
+/** Where a source's key is kept: apt reads an armored `.asc` keyring named by `signed-by`. */
+export function aptKeyringPath(name: string): string {
+  return `/etc/apt/keyrings/${name}.asc`;
+}
+
+/**
+ * A bootcmd script (init stage, before apt is configured) that fetches a source's key over HTTPS
+ * once, refuses it unless its fingerprint is the expected one (checked with gpg where the image has
+ * it), and installs it as the source's keyring.
+ */
+function fetchKeyScript(name: string, s: AptSource): string {
+  const keyring = aptKeyringPath(name);
+  return [
+    `set -eu; keyring='${keyring}'; [ -s "$keyring" ] && exit 0`,
+    `install -d -m 0755 /etc/apt/keyrings; tmp="$(mktemp)"`,
+    `curl -fsSL --proto '=https' --tlsv1.2 --retry 5 --retry-connrefused -o "$tmp" '${s.keyUrl}'`,
+    `if command -v gpg >/dev/null; then gpg --show-keys --with-colons "$tmp" | grep -q '^fpr:*${s.fingerprint}:' || { echo "apt key for ${name}: fingerprint is not ${s.fingerprint}" >&2; rm -f "$tmp"; exit 1; }; fi`,
+    `install -m 0644 "$tmp" "$keyring"; rm -f "$tmp"`,
+  ].join('\n');
 }
 
 /** The subset of cloud-config this library writes. */
@@ -45,10 +66,13 @@ export function renderCloudConfig(config: CloudConfig): string {
       ...(config.aptConf ? { conf: config.aptConf } : {}),
       ...(config.aptSources ? {
         sources: Object.fromEntries(Object.entries(config.aptSources).map(([name, s]) => [name, {
-          source: s.source, keyid: s.keyid, keyserver: s.keyserver ?? 'keyserver.ubuntu.com',
+          source: s.source.replace(/\$KEY_FILE/g, aptKeyringPath(name)),
         }])),
       } : {}),
     };
+    // bootcmd runs in the init stage, before apt-configure (config stage) reads the sources.
+    const keys = Object.entries(config.aptSources ?? {});
+    if (keys.length > 0) body.bootcmd = keys.map(([name, s]) => ['sh', '-c', fetchKeyScript(name, s)]);
   }
   if (config.packages?.length) {
     body.package_update = true;

@@ -9,6 +9,8 @@ import { checkStorageDisks, renderStorageDisksScript, StorageDisksOptions } from
 /** ClickHouse's official apt repository and the fingerprint of the key that signs it. */
 export const CLICKHOUSE_APT_REPOSITORY = 'https://packages.clickhouse.com/deb';
 export const CLICKHOUSE_SIGNING_KEY = '3A9EA1193A97B548BE1457D48919F6BD2B48D754';
+/** The ClickHouse packages' signing key, over HTTPS (ClickHouse's install docs). */
+export const CLICKHOUSE_SIGNING_KEY_URL = 'https://packages.clickhouse.com/rpm/lts/repodata/repomd.xml.key';
 /** The ClickHouse release installed unless told otherwise (an LTS line). */
 export const DEFAULT_CLICKHOUSE_VERSION = '25.8.8.26';
 
@@ -169,7 +171,7 @@ export function renderStorageHostUserData(p: StorageHostUserDataProps): string {
   return renderCloudConfig({
     aptConf: 'APT::Install-Recommends "false";\n',
     aptSources: {
-      clickhouse: { source: `deb [signed-by=$KEY_FILE] ${CLICKHOUSE_APT_REPOSITORY} stable main`, keyid: CLICKHOUSE_SIGNING_KEY },
+      clickhouse: { source: `deb [signed-by=$KEY_FILE] ${CLICKHOUSE_APT_REPOSITORY} stable main`, keyUrl: CLICKHOUSE_SIGNING_KEY_URL, fingerprint: CLICKHOUSE_SIGNING_KEY },
     },
     packages: [
       ['clickhouse-common-static', version], ['clickhouse-server', version], ['clickhouse-client', version],
