@@ -4,7 +4,6 @@ import { Fn, S3Backend, TerraformOutput, TerraformStack } from 'cdktf';
 import type { ISynthesisSession, IStackSynthesizer } from 'cdktf/lib/synthesize/types';
 import { Construct } from 'constructs';
 import { DataAwsEksCluster } from '@cdktf/provider-aws/lib/data-aws-eks-cluster';
-import { DataAwsEksClusterAuth } from '@cdktf/provider-aws/lib/data-aws-eks-cluster-auth';
 import { DataAwsIamOpenidConnectProvider } from '@cdktf/provider-aws/lib/data-aws-iam-openid-connect-provider';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { Route53Zone } from '@cdktf/provider-aws/lib/route53-zone';
@@ -332,14 +331,15 @@ export class RegionStack extends TerraformStack {
       }],
     });
     this.eksCluster = new DataAwsEksCluster(this, 'eks', { name: spec.eksClusterName });
-    const eksAuth = new DataAwsEksClusterAuth(this, 'eks-auth', { name: spec.eksClusterName });
+    // A token per call (`aws eks get-token`): a data.aws_eks_cluster_auth token expires after 15
+    // minutes, before MSK (about 30) is created, and the Helm releases after it would fail.
     const kubernetes = {
       host: this.eksCluster.endpoint,
       clusterCaCertificate: Fn.base64decode(this.eksCluster.certificateAuthority.get(0).data),
-      token: eksAuth.token,
     };
-    this.kubernetesProvider = new KubernetesProvider(this, 'kubernetes', kubernetes);
-    this.helmProvider = new HelmProvider(this, 'helm', { kubernetes });
+    const exec = eksTokenExec(spec.eksClusterName, spec.region);
+    this.kubernetesProvider = new KubernetesProvider(this, 'kubernetes', { ...kubernetes, exec: [exec] });
+    this.helmProvider = new HelmProvider(this, 'helm', { kubernetes: { ...kubernetes, exec } });
 
     // Construct ids below are public API: adding a shard, tier, stream or backend only adds resources.
     const removalPolicy = spec.development === true
@@ -353,6 +353,8 @@ export class RegionStack extends TerraformStack {
         name: topology.dnsZone,
         comment: `ClickHouse hosts of region ${topology.name}`,
         vpc: [{ vpcId: spec.vpcId, vpcRegion: spec.region }],
+        // Every host's name lives here: an identity resource, kept like the data it names.
+        lifecycle: { preventDestroy: !this.development },
       });
       hostedZoneId = this.hostedZone.zoneId;
     }
@@ -382,9 +384,11 @@ export class RegionStack extends TerraformStack {
       vpcId: spec.vpcId,
       subnetIds,
       hostedZoneId: hostedZoneId!,
-      clientSecurityGroupIds: [storageCluster.securityGroup.id],
+      // The ingestion pods are members of the migrations cluster (ON CLUSTER DDL goes through ZooKeeper).
+      clientSecurityGroupIds: [storageCluster.securityGroup.id, eksSecurityGroup],
       removalPolicy,
     }));
+    if (zooKeeper !== undefined) storageCluster!.allowEgressTo('zookeeper', zooKeeper.securityGroup.id, [zooKeeper.clientPort]);
 
     // IRSA: WarpStream agents reach their bucket, and pods reading MSK with SASL/IAM sign with, a pod role.
     const oidcIssuer = this.eksCluster.identity.get(0).oidc.get(0).issuer;
@@ -564,6 +568,11 @@ class ArtifactSynthesizer implements IStackSynthesizer {
     const files = assembleArtifacts([...this.stack.renderArtifacts(helm.map((f) => f.path)), ...helm]);
     writeFolder(path.join(session.outdir, stackManifest.workingDirectory, ARTIFACTS_DIR), files);
   }
+}
+
+/** Kubernetes client credentials from the AWS CLI, fetched whenever the provider needs them. */
+export function eksTokenExec(clusterName: string, region: string): { apiVersion: string; command: string; args: string[] } {
+  return { apiVersion: 'client.authentication.k8s.io/v1beta1', command: 'aws', args: ['eks', 'get-token', '--cluster-name', clusterName, '--region', region] };
 }
 
 /**

@@ -1,7 +1,6 @@
 import { Construct } from 'constructs';
 import { TerraformResourceLifecycle, TerraformStack } from 'cdktf';
 import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
-import { DataAwsSecretsmanagerRandomPassword } from '@cdktf/provider-aws/lib/data-aws-secretsmanager-random-password';
 import { DataAwsSsmParameter } from '@cdktf/provider-aws/lib/data-aws-ssm-parameter';
 import { EbsVolume } from '@cdktf/provider-aws/lib/ebs-volume';
 import { IamInstanceProfile } from '@cdktf/provider-aws/lib/iam-instance-profile';
@@ -15,6 +14,7 @@ import { S3BucketPolicy } from '@cdktf/provider-aws/lib/s3-bucket-policy';
 import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-public-access-block';
 import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration';
 import { S3Object } from '@cdktf/provider-aws/lib/s3-object';
+import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
 import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-secret';
 import { SecretsmanagerSecretVersion } from '@cdktf/provider-aws/lib/secretsmanager-secret-version';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
@@ -31,6 +31,8 @@ import {
   STORAGE_INSTANCE_FAMILIES, StorageHostUserDataProps,
 } from './cloud-init';
 import { BackupBucket } from './backup-bucket';
+import { generatedSecret } from './generated-secret';
+import { egressToInternet } from './host-egress';
 import { LiteralText } from './literal-text';
 import {
   BACKUP_TIMERS, backupBucketUrl, backupHostConfig, BackupPlan, backupPlan, BackupScheduleProps, backupSystemFiles, regionBackupPrefix,
@@ -157,6 +159,8 @@ export const STORAGE_CONFIG_PREFIX = 'config/data';
 export const COLD_TIER_PREFIX = 'cold';
 /** The user name replicas fetch parts as (`interserver_http_credentials`); the password is a secret. */
 export const INTERSERVER_HTTP_USER = 'interserver';
+/** AWS's managed policy for SSM Session Manager on an instance. */
+export const SESSION_MANAGER_POLICY_ARN = 'arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore';
 
 /** The per-host resources of the storage cluster. */
 export interface StorageHostResources {
@@ -192,6 +196,10 @@ export class StorageCluster extends Construct {
   public readonly instanceProfile: IamInstanceProfile;
   /** The inter-server secret created here (absent when one was given). */
   public readonly interServerSecret?: SecretsmanagerSecret;
+  /** The version carrying the inter-server secret's generated value (absent when one was given): readers depend on it. */
+  public readonly interServerSecretVersion?: SecretsmanagerSecretVersion;
+  /** Session Manager access of the hosts (no SSH keys, no port 22). */
+  public readonly sessionManagerPolicy: IamRolePolicyAttachment;
   /** The replicas' interserver HTTP password created here (absent when one was given). */
   public readonly interServerHttpSecret?: SecretsmanagerSecret;
   /** Per-host resources, in host order. */
@@ -204,6 +212,19 @@ export class StorageCluster extends Construct {
   public readonly backupBucket?: BackupBucket;
   /** Which replica of each shard backs up which tables, and when (none when backups are off). */
   public readonly backupPlan?: BackupPlan;
+
+  /**
+   * Lets the storage hosts open connections to `securityGroupId` on `ports` (e.g. ZooKeeper's client
+   * port): their security group allows no other outbound traffic inside the VPC.
+   */
+  public allowEgressTo(name: string, securityGroupId: string, ports: readonly number[]): void {
+    for (const port of ports) {
+      new VpcSecurityGroupEgressRule(this, `egress-${name}-${port}`, {
+        securityGroupId: this.securityGroup.id, ipProtocol: 'tcp', fromPort: port, toPort: port, referencedSecurityGroupId: securityGroupId,
+        description: `${name} ${port}`,
+      });
+    }
+  }
 
   constructor(scope: Construct, id: string, props: StorageClusterProps) {
     super(scope, id);
@@ -292,44 +313,35 @@ export class StorageCluster extends Construct {
     });
     new S3BucketPolicy(this, 'cold-tier-policy', { bucket: this.bucket.id, policy: tlsOnly.json });
 
-    // The inter-server secret: read at boot by each host, never in Terraform's configuration.
+    // The inter-server secret and the replicas' fetch password: read at boot by each host; generated
+    // ephemerally and written write-only, so neither Terraform's configuration, plan nor state holds them.
+    const bootSecretVersions: SecretsmanagerSecretVersion[] = [];
     let secret = p.interServerSecret;
     if (secret === undefined) {
-      this.interServerSecret = new SecretsmanagerSecret(this, 'interserver-secret', {
+      const generated = generatedSecret(this, 'interserver-secret', {
         namePrefix: `${topology.name}-clickhouse-interserver-`,
         description: `ClickHouse cluster secret of region ${topology.name} (remote_servers <secret from_env>)`,
-        ...(p.kmsKeyArn ? { kmsKeyId: p.kmsKeyArn } : {}),
+        kmsKeyArn: p.kmsKeyArn,
         tags: tags(`${topology.name}-clickhouse-interserver`),
+        preventDestroy: !allowDestroy,
       });
-      const generated = new DataAwsSecretsmanagerRandomPassword(this, 'interserver-secret-value', {
-        passwordLength: 48, excludePunctuation: true,
-      });
-      new SecretsmanagerSecretVersion(this, 'interserver-secret-version', {
-        secretId: this.interServerSecret.id,
-        secretString: generated.randomPassword,
-        // Generated once; a new plan must not rotate the secret under running servers.
-        lifecycle: { ignoreChanges: ['secret_string'] },
-      });
+      this.interServerSecret = generated.secret;
+      this.interServerSecretVersion = generated.version;
+      bootSecretVersions.push(generated.version);
       secret = BootSecret.fromSecretsManager(this.interServerSecret.arn);
     }
-    // The replicas' fetch password: a secret of its own, read at boot like the cluster secret.
     let httpSecret = p.interServerHttpSecret;
     if (httpSecret === undefined) {
-      this.interServerHttpSecret = new SecretsmanagerSecret(this, 'interserver-http-secret', {
+      // Every replica must present the same password: a rotation is a rolling operation, not a plan side effect.
+      const generated = generatedSecret(this, 'interserver-http-secret', {
         namePrefix: `${topology.name}-clickhouse-interserver-http-`,
         description: `ClickHouse interserver HTTP password of region ${topology.name} (interserver_http_credentials, replica fetches)`,
-        ...(p.kmsKeyArn ? { kmsKeyId: p.kmsKeyArn } : {}),
+        kmsKeyArn: p.kmsKeyArn,
         tags: tags(`${topology.name}-clickhouse-interserver-http`),
+        preventDestroy: !allowDestroy,
       });
-      const generated = new DataAwsSecretsmanagerRandomPassword(this, 'interserver-http-secret-value', {
-        passwordLength: 48, excludePunctuation: true,
-      });
-      new SecretsmanagerSecretVersion(this, 'interserver-http-secret-version', {
-        secretId: this.interServerHttpSecret.id,
-        secretString: generated.randomPassword,
-        // Every replica must present the same password: a rotation is a rolling operation, not a plan side effect.
-        lifecycle: { ignoreChanges: ['secret_string'] },
-      });
+      this.interServerHttpSecret = generated.secret;
+      bootSecretVersions.push(generated.version);
       httpSecret = BootSecret.fromSecretsManager(this.interServerHttpSecret.arn);
     }
     const secrets: BootSecretBinding[] = [
@@ -358,7 +370,11 @@ export class StorageCluster extends Construct {
         ...(p.kmsKeyArn ? [{ sid: 'UseKey', actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [p.kmsKeyArn] }] : []),
       ],
     });
-    new IamRolePolicy(this, 'role-policy', { role: this.role.id, name: 'clickhouse-storage', policy: access.json });
+    const rolePolicy = new IamRolePolicy(this, 'role-policy', { role: this.role.id, name: 'clickhouse-storage', policy: access.json });
+    // Operators reach the hosts through SSM Session Manager (`aws ssm start-session`): no key pairs, no port 22.
+    this.sessionManagerPolicy = new IamRolePolicyAttachment(this, 'session-manager', {
+      role: this.role.name, policyArn: SESSION_MANAGER_POLICY_ARN,
+    });
     if (plan !== undefined) {
       // Backups: a bucket apart from the cold tier; this region's hosts write only under its prefix.
       this.backupBucket = new BackupBucket(this, 'backups', {
@@ -399,10 +415,16 @@ export class StorageCluster extends Construct {
         description: `ClickHouse ${port} from ${cidr}`,
       }));
     }
-    // Outbound: package mirrors, S3, Secrets Manager (HTTPS/HTTP), ZooKeeper and peers inside the VPC.
-    new VpcSecurityGroupEgressRule(this, 'egress-all', {
-      securityGroupId: sgId, ipProtocol: '-1', cidrIpv4: '0.0.0.0/0', description: 'Outbound: packages, AWS APIs, ZooKeeper, peers',
-    });
+    // Outbound: what the hosts' config and boot name, nothing else. HTTPS: S3 (cold tier, shared config,
+    // backups), Secrets Manager, SSM, the ClickHouse apt repository; HTTP: Debian's signed package mirrors;
+    // the ClickHouse ports of the peers; ZooKeeper through allowEgressTo (the ensemble is built after this).
+    egressToInternet(this, sgId);
+    for (const port of ports) {
+      new VpcSecurityGroupEgressRule(this, `egress-${port}-self`, {
+        securityGroupId: sgId, ipProtocol: 'tcp', fromPort: port, toPort: port, referencedSecurityGroupId: sgId,
+        description: `ClickHouse ${port} to the other storage hosts`,
+      });
+    }
 
     // Shared config: one object per file of the storage group, synced by every host.
     const sharedObjects: Record<string, S3Object> = {};
@@ -486,6 +508,8 @@ export class StorageCluster extends Construct {
         disableApiTermination: !allowDestroy,
         // Stopping an instance empties its NVMe hot tier: only on purpose, never as a side effect.
         disableApiStop: !allowDestroy,
+        // Boot reads these through the instance role: the secret values, the shared config and the role's access.
+        dependsOn: [...bootSecretVersions, ...Object.values(sharedObjects), rolePolicy, this.sessionManagerPolicy],
         lifecycle: {
           ...protect,
           // A new image is rolled out host by host, not by replacing every host in one apply. cloud-init
@@ -497,8 +521,11 @@ export class StorageCluster extends Construct {
       });
       const attachment = new VolumeAttachment(this, `${host.name}-data-attachment`, {
         deviceName: DATA_VOLUME_DEVICE, volumeId: dataVolume.id, instanceId: instance.id,
-        // Unmounting is the host's business: Terraform never yanks a mounted data volume.
-        stopInstanceBeforeDetaching: true,
+        // Unmounting is the host's business: Terraform never yanks a mounted data volume. A protected
+        // host cannot be stopped (disable_api_stop), so removing the attachment only forgets it;
+        // a development region may stop the host to detach.
+        stopInstanceBeforeDetaching: allowDestroy,
+        skipDestroy: !allowDestroy,
       });
       const dnsRecord = new Route53Record(this, `${host.name}-dns`, {
         zoneId: p.hostedZoneId, name: host.fqdn, type: 'A', ttl: 60, records: [instance.privateIp],

@@ -1,8 +1,12 @@
 import { Construct } from 'constructs';
 import { TerraformResourceLifecycle, TerraformStack } from 'cdktf';
 import { LiteralText } from './literal-text';
+import { egressToInternet } from './host-egress';
 import { DataAwsSsmParameter } from '@cdktf/provider-aws/lib/data-aws-ssm-parameter';
 import { EbsVolume } from '@cdktf/provider-aws/lib/ebs-volume';
+import { IamInstanceProfile } from '@cdktf/provider-aws/lib/iam-instance-profile';
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
+import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
 import { Instance } from '@cdktf/provider-aws/lib/instance';
 import { Route53Record } from '@cdktf/provider-aws/lib/route53-record';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
@@ -10,7 +14,7 @@ import { VolumeAttachment } from '@cdktf/provider-aws/lib/volume-attachment';
 import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import {
-  Architecture, checkInstanceImage, checkRemovalPolicy, instanceArchitecture, MachineImage, RemovalPolicy, renderZooKeeperHostUserData,
+  Architecture, checkInstanceImage, checkRemovalPolicy, instanceArchitecture, MachineImage, regionOfZone, RemovalPolicy, renderZooKeeperHostUserData,
 } from './cloud-init';
 import { zookeeperRootZnodes } from './clickhouse/zookeeper';
 import { Problems, Topology, ZooKeeperNode } from './model';
@@ -97,10 +101,15 @@ export class ZooKeeper extends Construct {
   public readonly zooCfg: string;
   /** The ensemble's security group. */
   public readonly securityGroup: SecurityGroup;
+  /** @attribute The port ClickHouse connects to. */
+  public readonly clientPort: number;
   /** Per-node resources, in id order. */
   public readonly nodes: readonly ZooKeeperNodeResources[];
   /** Instances by node name: the main resources (escape hatch). */
   public readonly instances: Readonly<Record<string, Instance>>;
+  /** The nodes' instance role: SSM Session Manager only (`aws ssm start-session`; no SSH keys, no port 22). */
+  public readonly role: IamRole;
+  public readonly instanceProfile: IamInstanceProfile;
 
   constructor(scope: Construct, id: string, props: ZooKeeperProps) {
     super(scope, id);
@@ -137,6 +146,7 @@ export class ZooKeeper extends Construct {
     const options = resolveZooCfgOptions(ensemble, p.zooCfg);
     this.zooCfg = renderZooCfg(ensemble, p.zooCfg);
     this.connectionNodes = zooKeeperConnectionNodes(ensemble);
+    this.clientPort = options.clientPort;
     const allowDestroy = removal.allowDestroy;
     const protect: TerraformResourceLifecycle = { preventDestroy: !allowDestroy };
     const tags = (name: string): Record<string, string> => ({
@@ -163,9 +173,32 @@ export class ZooKeeper extends Construct {
         description: `ZooKeeper ${name} port within the ensemble`,
       });
     }
-    new VpcSecurityGroupEgressRule(this, 'egress-all', {
-      securityGroupId: sgId, ipProtocol: '-1', cidrIpv4: '0.0.0.0/0', description: 'Outbound: packages and peers',
+    // Outbound: the other nodes (quorum, election, client for the znode script), and HTTPS/HTTP for
+    // packages and SSM; nothing else.
+    for (const [name, port] of [['client', options.clientPort], ['quorum', options.quorumPort], ['election', options.electionPort]] as const) {
+      new VpcSecurityGroupEgressRule(this, `egress-${name}-self`, {
+        securityGroupId: sgId, ipProtocol: 'tcp', fromPort: port, toPort: port, referencedSecurityGroupId: sgId,
+        description: `ZooKeeper ${name} port to the other nodes`,
+      });
+    }
+    egressToInternet(this, sgId);
+
+    // Operator access through SSM Session Manager; the nodes read nothing else from AWS.
+    this.role = new IamRole(this, 'role', {
+      namePrefix: `${topology.name}-zookeeper-`,
+      assumeRolePolicy: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+      }),
+      tags: tags(`${topology.name}-zookeeper`),
     });
+    const sessionManager = new IamRolePolicyAttachment(this, 'session-manager', {
+      role: this.role.name, policyArn: 'arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore',
+    });
+    this.instanceProfile = new IamInstanceProfile(this, 'instance-profile', {
+      namePrefix: `${topology.name}-zookeeper-`, role: this.role.name, tags: tags(`${topology.name}-zookeeper`),
+    });
+    const instanceProfileName = this.instanceProfile.name;
 
     const amiId = image.amiId ?? new DataAwsSsmParameter(this, 'ami', { name: image.ssmParameter! }).insecureValue;
     const nodes: ZooKeeperNodeResources[] = [];
@@ -182,6 +215,7 @@ export class ZooKeeper extends Construct {
         instanceType,
         subnetId: p.subnetIds[node.availabilityZone],
         vpcSecurityGroupIds: [sgId],
+        iamInstanceProfile: instanceProfileName,
         metadataOptions: { httpTokens: 'required', httpEndpoint: 'enabled', httpPutResponseHopLimit: 1 },
         rootBlockDevice: {
           // Tagged here, not with volume_tags, which would fight the data volume's own tags.
@@ -191,7 +225,10 @@ export class ZooKeeper extends Construct {
         },
         userData: renderZooKeeperHostUserData({
           ensemble, node, zooCfg: p.zooCfg, dataVolumeDevice: DATA_VOLUME_DEVICE, createZnodes: zookeeperRootZnodes(topology),
+          region: regionOfZone(node.availabilityZone),
         }),
+        // The SSM agent registers with the role's access at first boot.
+        dependsOn: [sessionManager],
         userDataReplaceOnChange: false,
         disableApiTermination: !allowDestroy,
         // As on the storage hosts: images roll node by node, and user data only matters at first boot.

@@ -4,3 +4,4 @@ export * from './storage-disks';
 export * from './storage-host';
 export * from './zookeeper-host';
 export * from './ec2-host';
+export * from './session-manager';

@@ -4,6 +4,7 @@ import { Problems } from '../model/validation';
 import type { RenderedFile } from '../render/file';
 import { BootSecretBinding, checkBootSecrets, renderFetchSecretsScript } from './boot-secrets';
 import { CloudConfigFile, renderCloudConfig } from './cloud-config';
+import { sessionManagerAgentCommand } from './session-manager';
 import { checkStorageDisks, renderStorageDisksScript, StorageDisksOptions } from './storage-disks';
 
 /** ClickHouse's official apt repository and the fingerprint of the key that signs it. */
@@ -183,6 +184,8 @@ export function renderStorageHostUserData(p: StorageHostUserDataProps): string {
       ['systemctl', 'daemon-reload'],
       ['systemctl', 'enable', 'clickhouse-server.service', 'clickhouse-config-refresh.timer', ...(p.extraTimers ?? [])],
       ['systemctl', 'start', 'clickhouse-server.service', 'clickhouse-config-refresh.timer', ...(p.extraTimers ?? [])],
+      // Operator access: SSM Session Manager, never SSH.
+      sessionManagerAgentCommand(p.region),
     ],
   });
 }

@@ -3,6 +3,7 @@ import { Problems } from '../model/validation';
 import { collectZooCfgProblems, renderMyId, renderZooCfg, resolveZooCfgOptions, ZooCfgOptions } from '../zookeeper/zoo-cfg';
 import { checkCreateZnodes, renderCreateZnodesScript } from '../zookeeper/znodes';
 import { renderCloudConfig } from './cloud-config';
+import { sessionManagerAgentCommand } from './session-manager';
 import { checkStorageDisks, renderStorageDisksScript } from './storage-disks';
 
 /** The unit that creates ClickHouse's znodes (its chroot) once the ensemble has quorum. */
@@ -28,6 +29,11 @@ export interface ZooKeeperHostUserDataProps {
    * @default none
    */
   readonly createZnodes?: readonly string[];
+  /**
+   * AWS region of the host: the SSM agent is installed from that region's bucket (Session Manager access).
+   * @default - no SSM agent
+   */
+  readonly region?: string;
 }
 
 /**
@@ -94,6 +100,7 @@ export function renderZooKeeperHostUserData(p: ZooKeeperHostUserDataProps): stri
       ['systemctl', 'restart', 'zookeeper'],
       // Not waited for: the first node up would otherwise hold its boot until the others join.
       ...(znodes.length === 0 ? [] : [['systemctl', 'enable', CLICKHOUSE_ZNODES_UNIT], ['systemctl', 'start', '--no-block', CLICKHOUSE_ZNODES_UNIT]]),
+      ...(p.region !== undefined ? [sessionManagerAgentCommand(p.region)] : []),
     ],
   });
 }
