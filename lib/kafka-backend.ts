@@ -1,4 +1,4 @@
-import { Fn, TerraformStack, Token } from 'cdktf';
+import { Annotations, Fn, TerraformStack, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { AppautoscalingPolicy } from '@cdktf/provider-aws/lib/appautoscaling-policy';
 import { AppautoscalingTarget } from '@cdktf/provider-aws/lib/appautoscaling-target';
@@ -23,6 +23,8 @@ import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
 import { Release } from '@cdktf/provider-helm/lib/release';
+import { BootSecret } from './cloud-init/boot-secrets';
+import { KubernetesSecretFromAws } from './kubernetes-secret-from-aws';
 import { LiteralText } from './literal-text';
 import { scramCredentialEnv } from './clickhouse/named-collections';
 import { warpStreamAgentValues, warpStreamBootstrap, WARPSTREAM_CHART } from './kubernetes/warpstream';
@@ -156,6 +158,12 @@ export interface WarpStreamBackendProps extends KafkaBackendBaseProps {
    * @default 'agent-key'
    */
   readonly agentKeySecretKey?: string;
+  /**
+   * Secrets Manager secret (ARN) holding the agent key from WarpStream's console: the stack then
+   * creates the agents' Secret from it (write-only, never in state) before the agents start.
+   * @default - the platform provides the Secret `agentKeySecretName` (a warning says so)
+   */
+  readonly agentKeySecretArn?: string;
   /**
    * Namespace of the agents.
    * @default 'warpstream'
@@ -570,6 +578,8 @@ export class WarpStreamBackend extends KafkaBackend {
   public readonly releaseName: string;
   /** The agents' Helm values as YAML (references to the bucket and role as Terraform expressions). */
   public readonly valuesYaml: string;
+  /** The agents' key Secret, when created from `agentKeySecretArn`. */
+  public readonly agentKeySecret?: KubernetesSecretFromAws;
   private readonly bootstrap: string;
 
   constructor(scope: Construct, id: string, props: WarpStreamBackendProps) {
@@ -586,6 +596,10 @@ export class WarpStreamBackend extends KafkaBackend {
       'plaintext or tls: the agents inside the cluster network take no SASL from this library');
     if (p.bucketName !== undefined && !Token.isUnresolved(p.bucketName)) {
       problems.check(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(p.bucketName), 'bucketName', p.bucketName, 'an S3 bucket name');
+    }
+    if (p.agentKeySecretArn !== undefined && !Token.isUnresolved(p.agentKeySecretArn)) {
+      problems.check(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/.test(p.agentKeySecretArn), 'agentKeySecretArn',
+        p.agentKeySecretArn, 'a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>)');
     }
     // Validates the Helm side before any resource exists; rebuilt below with the real references.
     const agentInput = {
@@ -619,6 +633,17 @@ export class WarpStreamBackend extends KafkaBackend {
     const ns = (p.createNamespace ?? true)
       ? new NamespaceV1(this, 'Namespace', { metadata: { name: namespace, labels: { 'app.kubernetes.io/part-of': 'warpstream' } } }).metadata.name
       : namespace;
+    if (p.agentKeySecretArn !== undefined) {
+      this.agentKeySecret = new KubernetesSecretFromAws(this, 'AgentKey', {
+        name: agentInput.agentKeySecretName,
+        namespace: ns,
+        keys: { [agentInput.agentKeySecretKey]: { secret: BootSecret.fromSecretsManager(p.agentKeySecretArn) } },
+        labels: { 'app.kubernetes.io/part-of': 'warpstream' },
+      });
+    } else {
+      Annotations.of(this).addWarning(`WarpStream backend ${p.name}: no agentKeySecretArn, so the Secret ${agentInput.agentKeySecretName} `
+        + `must exist in namespace ${namespace} before the agents start`);
+    }
 
     this.bucket = new S3Bucket(this, 'Bucket', {
       ...(p.bucketName !== undefined ? { bucket: p.bucketName } : { bucketPrefix: `warpstream-${kebab(p.topology.name)}-`.slice(0, 37) }),
@@ -693,7 +718,7 @@ export class WarpStreamBackend extends KafkaBackend {
       version: p.chartVersion ?? WARPSTREAM_CHART.version,
       values: [this.valuesYaml],
       maxHistory: 10,
-      dependsOn: [rolePolicy],
+      dependsOn: [rolePolicy, ...(this.agentKeySecret ? [this.agentKeySecret.secret] : [])],
     });
     this.bootstrap = warpStreamBootstrap(releaseName, namespace, p.clusterDomain ?? 'cluster.local');
   }

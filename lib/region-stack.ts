@@ -1,6 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Fn, S3Backend, TerraformOutput, TerraformStack } from 'cdktf';
+import {
+  Annotations, conditional, Fn, LocalBackend, Op, S3Backend, TerraformBackend, TerraformOutput, TerraformStack, TerraformVariable, Token,
+} from 'cdktf';
 import type { ISynthesisSession, IStackSynthesizer } from 'cdktf/lib/synthesize/types';
 import { Construct } from 'constructs';
 import { DataAwsEksCluster } from '@cdktf/provider-aws/lib/data-aws-eks-cluster';
@@ -20,11 +22,14 @@ import { instanceStoreDeviceCount, RemovalPolicy } from './cloud-init';
 import {
   KafkaBackend, MskBackendProps, WarpStreamBackendProps,
 } from './kafka-backend';
+import { IngestionStorageClass } from './ingestion-storage-class';
 import { LiteralText } from './literal-text';
+import { IngestionPrerequisites } from './region-prerequisites';
 import { PolicyPack, PolicyRuleId } from './policy';
 import { renderAnsibleInventory, instanceStoreDevices } from './render/ansible-inventory';
 import { ARTIFACTS_DIR, assembleArtifacts, helmValuesArtifacts, underFolder } from './render/artifacts';
 import { RenderedFile } from './render/file';
+import { placeholderMessage, remainingPlaceholders } from './render/placeholders';
 import { ArtifactNodeGroup, renderTopologyJson } from './render/topology-json';
 import { renderTopologyMarkdown } from './render/topology-md';
 import { migrationFiles, renderStartupScripts } from './schema';
@@ -106,6 +111,16 @@ export interface RegionSpec extends TopologySpec {
   readonly eksClusterName: string;
   /** Terraform state: an S3 backend with locking and encryption. */
   readonly stateBackend: StateBackendSpec;
+  /**
+   * Fields of this description that hold example values rather than the account's own, by field path
+   * (`vpcId`, `subnetIds.us-east-1a`, `eksClusterName`, `stateBackend.bucket`,
+   * `kafkaBackendOptions.<backend>.warpStreamOptions.virtualClusterId`), each with its example value.
+   * While any field still holds its example value the stack synthesizes (for review) with a warning,
+   * keeps its state local, and `terraform plan`/`cdktf deploy` stops with a message naming every such
+   * field before the AWS provider is configured: nothing is sent to AWS.
+   * @default none: every value is the account's own
+   */
+  readonly placeholders?: Readonly<Record<string, string>>;
   /**
    * Tags on every AWS resource (the aws provider's default_tags), added to the library's own.
    * @default - only `clickhouse-ingest:region` and `managed-by`
@@ -280,8 +295,10 @@ export class RegionStack extends TerraformStack {
   public readonly helmProvider: HelmProvider;
   /** The existing EKS cluster, read at plan time. */
   public readonly eksCluster: DataAwsEksCluster;
-  /** The S3 state backend. */
-  public readonly backend: S3Backend;
+  /** The S3 state backend; a local one while placeholder values remain (so `terraform init` calls no AWS API). */
+  public readonly backend: TerraformBackend;
+  /** Placeholder fields that still hold their example value (`field = value`); a deploy stops while any remain. */
+  public readonly remainingPlaceholders: readonly string[];
   /** The policy pack checking this stack at synth; its `violations` fill in then. */
   public readonly policyPack: PolicyPack;
   /** The private zone with every host's name (undefined when an existing zone was given). */
@@ -296,6 +313,10 @@ export class RegionStack extends TerraformStack {
   public readonly operator: ClickHouseOperator;
   /** The stateless ingestion tiers, by role. */
   public readonly ingestionTiers: Readonly<Record<string, StatelessIngestionTier>>;
+  /** The StorageClass of the tiers' cache volumes (absent when every tier names its own). */
+  public readonly ingestionStorageClass?: IngestionStorageClass;
+  /** The tiers' Secrets and the backends' topics Jobs, created before any pod starts. */
+  public readonly ingestionPrerequisites: IngestionPrerequisites;
 
   private readonly spec: RegionSpec;
   private readonly extraArtifacts: RenderedFile[] = [];
@@ -310,18 +331,36 @@ export class RegionStack extends TerraformStack {
     this.spec = { ...spec };
     this.topology = topology;
 
-    this.backend = new S3Backend(this, {
-      bucket: spec.stateBackend.bucket,
-      key: spec.stateBackend.key ?? `clickhouse-ingest/${topology.name}.tfstate`,
-      region: spec.stateBackend.region ?? spec.region,
-      encrypt: true,
-      ...(spec.stateBackend.kmsKeyId !== undefined ? { kmsKeyId: spec.stateBackend.kmsKeyId } : {}),
-    });
-    // cdktf 0.21's S3BackendConfig predates S3-native locking (Terraform ≥ 1.10).
-    this.addOverride('terraform.backend.s3.use_lockfile', true);
+    // Placeholders left: the state stays local (the example bucket is nobody's), and a variable whose
+    // validation fails names them. The AWS provider's region reads that variable, so Terraform
+    // evaluates the validation before it configures the provider: the plan stops before any AWS call.
+    this.remainingPlaceholders = remainingPlaceholders(spec, spec.placeholders);
+    let region: string = spec.region;
+    if (this.remainingPlaceholders.length > 0) {
+      const message = placeholderMessage(this.remainingPlaceholders);
+      Annotations.of(this).addWarning(message);
+      this.backend = new LocalBackend(this, { path: `${topology.name}.placeholder.tfstate` });
+      const guard = new TerraformVariable(this, 'placeholder_values', {
+        type: 'list(string)',
+        default: [...this.remainingPlaceholders],
+        description: 'Placeholder values still in the region description; a plan stops while any remain',
+      });
+      guard.addValidation({ condition: Op.lt(Fn.lengthOf(guard.listValue), 1), errorMessage: message });
+      region = Token.asString(conditional(Op.lt(Fn.lengthOf(guard.listValue), 1), spec.region, spec.region));
+    } else {
+      this.backend = new S3Backend(this, {
+        bucket: spec.stateBackend.bucket,
+        key: spec.stateBackend.key ?? `clickhouse-ingest/${topology.name}.tfstate`,
+        region: spec.stateBackend.region ?? spec.region,
+        encrypt: true,
+        ...(spec.stateBackend.kmsKeyId !== undefined ? { kmsKeyId: spec.stateBackend.kmsKeyId } : {}),
+      });
+      // cdktf 0.21's S3BackendConfig predates S3-native locking (Terraform ≥ 1.10).
+      this.addOverride('terraform.backend.s3.use_lockfile', true);
+    }
 
     this.awsProvider = new AwsProvider(this, 'aws', {
-      region: spec.region,
+      region,
       defaultTags: [{
         tags: {
           'clickhouse-ingest:region': topology.name,
@@ -431,7 +470,10 @@ export class RegionStack extends TerraformStack {
 
     const operatorOptions = spec.operatorOptions ?? {};
     const operator = collectProblems(problems, 'operatorOptions', operatorOptions, undefined,
-      () => new ClickHouseOperator(this, 'clickhouse-operator', { ...operatorOptions }));
+      () => new ClickHouseOperator(this, 'clickhouse-operator', { preventDestroy: !this.development, ...operatorOptions }));
+    // The tiers' cache volumes: gp3, encrypted, deleted with their claim (unless a tier names its own class).
+    const needsStorageClass = topology.ingestionTiers.some((t) => spec.ingestionTierOptions?.[t.role.value]?.storageClassName === undefined);
+    this.ingestionStorageClass = needsStorageClass ? new IngestionStorageClass(this, 'ingestion-storage-class') : undefined;
     const tiers: Record<string, StatelessIngestionTier> = {};
     for (const group of nodeGroups(topology)) {
       if (group.kind !== 'ingestion' || operator === undefined) continue;
@@ -445,6 +487,7 @@ export class RegionStack extends TerraformStack {
         ? { podIdentity: podIdentity() } : {};
       const tier = collectProblems(problems, `ingestionTierOptions.${role}`, tierOptions, undefined, () => new StatelessIngestionTier(this, `tier-${role}`, {
         ...identity,
+        ...(this.ingestionStorageClass ? { storageClassName: this.ingestionStorageClass.storageClassName } : {}),
         ...tierOptions,
         topology,
         role,
@@ -460,6 +503,14 @@ export class RegionStack extends TerraformStack {
     this.kafkaBackends = backends;
     this.operator = operator!;
     this.ingestionTiers = tiers;
+    // Before any pod starts: its namespace's Secret and the topics it consumes (first-apply order).
+    this.ingestionPrerequisites = new IngestionPrerequisites(this, 'ingestion-prerequisites', {
+      topology, operator: this.operator, tiers, backends,
+      interServerSecret: this.storageCluster.interServerSecretSource,
+      interServerSecretVersion: this.storageCluster.interServerSecretVersion,
+      podIdentity,
+      alsoBefore: this.ingestionStorageClass ? [this.ingestionStorageClass.storageClass] : [],
+    });
 
     // What operators wire by hand after a deploy (External Secrets, clients); static ids so `cdktf output` names stay put.
     if (this.storageCluster.interServerSecret !== undefined) {

@@ -198,6 +198,8 @@ export class StorageCluster extends Construct {
   public readonly interServerSecret?: SecretsmanagerSecret;
   /** The version carrying the inter-server secret's generated value (absent when one was given): readers depend on it. */
   public readonly interServerSecretVersion?: SecretsmanagerSecretVersion;
+  /** Where the hosts read the cluster secret from (created here or given): the ingestion pods need the same. */
+  public readonly interServerSecretSource: BootSecret;
   /** Session Manager access of the hosts (no SSH keys, no port 22). */
   public readonly sessionManagerPolicy: IamRolePolicyAttachment;
   /** The replicas' interserver HTTP password created here (absent when one was given). */
@@ -344,6 +346,7 @@ export class StorageCluster extends Construct {
       bootSecretVersions.push(generated.version);
       httpSecret = BootSecret.fromSecretsManager(this.interServerHttpSecret.arn);
     }
+    this.interServerSecretSource = secret;
     const secrets: BootSecretBinding[] = [
       { env: INTERSERVER_SECRET_ENV, secret },
       { env: INTERSERVER_HTTP_PASSWORD_ENV, secret: httpSecret },

@@ -1,3 +1,4 @@
+import { accountFields, markPlaceholders } from '../lib/render/placeholders';
 import { DataEngine, KafkaBackendKind, NodeRole, StreamSpec, TopologySpec } from '../lib/model';
 import { KafkaBackendOptions, RegionSpec } from '../lib/region-stack';
 
@@ -118,7 +119,8 @@ export function postHogTopology(shape: PostHogRegionShape): TopologySpec {
  */
 export function postHogRegion(topology: TopologySpec, shape: PostHogRegionShape): RegionSpec {
   const zones = availabilityZones(shape);
-  return {
+  // Every account-specific value is an example: a deploy stops, naming them, until each is replaced.
+  const spec: RegionSpec = {
     ...topology,
     region: shape.awsRegion,
     vpcId: shape.vpcId,
@@ -131,6 +133,7 @@ export function postHogRegion(topology: TopologySpec, shape: PostHogRegionShape)
       warpstream_ingestion: KafkaBackendOptions.warpStream({ virtualClusterId: `vci_${shape.awsRegion.replace(/-/g, '_')}_ingestion` }),
     },
   };
+  return markPlaceholders(spec, accountFields(spec));
 }
 
 function availabilityZones(shape: PostHogRegionShape): string[] {

@@ -157,6 +157,33 @@ export async function validateStack(stackDir: string, options: { readonly unmirr
   }
 }
 
+/**
+ * `terraform plan` of the validated copy of a stack with no credentials and no network to AWS
+ * (dummy keys, no instance metadata, one attempt): for checks that a plan stops before it calls AWS.
+ * Returns Terraform's combined output and exit code.
+ */
+export async function planStackOffline(stackDir: string): Promise<{ code: number; output: string }> {
+  const tf = terraformAvailability();
+  if (!tf.available) throw new Error(`terraform plan unavailable: ${tf.reason}`);
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'tf-plan-'));
+  try {
+    fs.cpSync(stackDir, work, { recursive: true, filter: (src) => !src.includes(`${path.sep}.terraform`) });
+    const original = JSON.parse(fs.readFileSync(path.join(stackDir, 'cdk.tf.json'), 'utf8')) as Json;
+    fs.writeFileSync(path.join(work, 'cdk.tf.json'), JSON.stringify(mirrorableConfig(original, tf.awsVersion!).config, null, 2));
+    const env = {
+      ...process.env, TF_IN_AUTOMATION: '1', CHECKPOINT_DISABLE: '1', TF_CLI_CONFIG_FILE: '/dev/null',
+      AWS_ACCESS_KEY_ID: 'AKIAEXAMPLEEXAMPLE00', AWS_SECRET_ACCESS_KEY: 'example', AWS_EC2_METADATA_DISABLED: 'true', AWS_MAX_ATTEMPTS: '1',
+      AWS_PROFILE: '', AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+    };
+    const init = await terraform(work, ['init', '-backend=false', '-input=false', '-no-color', `-plugin-dir=${tf.pluginDir}`], env);
+    if (init.code !== 0) return { code: init.code, output: init.stdout + init.stderr };
+    const plan = await terraform(work, ['plan', '-input=false', '-no-color', '-lock=false'], env);
+    return { code: plan.code, output: plan.stdout + plan.stderr };
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
 /** Validates several stack directories, at most `concurrency` (2) at once. Results in input order. */
 export async function validateStacks(dirs: readonly string[], concurrency = 2): Promise<StackValidation[]> {
   const results: StackValidation[] = new Array(dirs.length);

@@ -149,6 +149,11 @@ export enum KafkaBackendKind {
 export interface KafkaTopicSpec {
   readonly name: string;
   readonly partitions: number;
+  /**
+   * How long the backend keeps a message, in hours (the topic's `retention.ms`), set when the stack creates the topic.
+   * @default 168 (7 days, Kafka's default)
+   */
+  readonly retentionHours?: number;
 }
 
 /** A Kafka backend as ClickHouse sees it: a named collection and its topics. */

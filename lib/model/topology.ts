@@ -253,6 +253,7 @@ export function buildTopology(spec: TopologySpec): Topology {
       problems.check(typeof t.name === 'string' && /^[a-zA-Z0-9._-]{1,249}$/.test(t.name) && t.name !== '.' && t.name !== '..',
         `${f}.topics[${j}].name`, t.name, 'a Kafka topic name: letters, digits, ., _ and - (at most 249)');
       problems.count(`${f}.topics[${j}].partitions`, t.partitions, 1, LIMITS.partitions);
+      if (t.retentionHours !== undefined) problems.count(`${f}.topics[${j}].retentionHours`, t.retentionHours, 1, 24 * 365 * 10);
     });
     checkUnique(problems, `${f}.topics[].name`, topics.map((t) => t.name), 'topic names');
     return { name: b.name, kind: b.kind, auth, brokerListEnv, topics };

@@ -33,7 +33,9 @@ const POINTER_NAME = /(name|names|ref|arn|id|ids|env|var|path|file|files|version
 /** How a secret is supposed to arrive: references, placeholders resolved elsewhere, env variable names. */
 function isReference(value: string): boolean {
   return value.includes('${') || value.includes('$(') || value.includes('{{') || value.startsWith('arn:')
-    || /from_env|from_zk|secretKeyRef|valueFrom/.test(value) || /^[A-Z][A-Z0-9_]*$/.test(value);
+    || /from_env|from_zk|secretKeyRef|valueFrom/.test(value) || /^[A-Z][A-Z0-9_]*$/.test(value)
+    // A Terraform reference inside an expression (`jsonencode({"password" = ephemeral.x.y.random_password})`).
+    || /^(ephemeral|data|var|local)\.[a-z_][a-z0-9_]*\./.test(value);
 }
 
 function normalize(name: string): string {

@@ -64,7 +64,8 @@ const FUNCTION_CALL = /^(provider::[a-z0-9_]+::)?[a-z][a-z0-9_]*\(/;
 const STRING_EXPRESSION = /^"[^"{}]*"$/;
 
 function isReference(expression: string, declared: Declared): boolean {
-  const e = expression.trim();
+  // cdktf writes operators and conditionals in parentheses: `(length(var.x) < 1)`, `(a ? b : c)`.
+  const e = expression.trim().replace(/^[(!\s-]+/, '');
   if (OTHER_ROOTS.test(e) || FUNCTION_CALL.test(e) || STRING_EXPRESSION.test(e)) return true;
   const m = /^(data\.|ephemeral\.)?([a-z][a-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_-]*)(?=[.[\s]|$)/.exec(e);
   if (!m) return false;
