@@ -38,6 +38,13 @@ export interface BackupBucketProps {
   readonly removalPolicy?: RemovalPolicy;
   /** @default none */
   readonly tags?: Readonly<Record<string, string>>;
+  /**
+   * Backup chains: under each prefix, `full-*` backups are kept `fullRetentionDays` and
+   * `incremental-*` ones `retentionDays`, so no full backup expires while an incremental based on it
+   * exists. Objects outside these prefixes expire after `fullRetentionDays`.
+   * @default - one rule: every object expires after `retentionDays`
+   */
+  readonly chains?: { readonly prefixes: readonly string[]; readonly fullRetentionDays: number };
 }
 
 /**
@@ -66,6 +73,10 @@ export class BackupBucket extends Construct {
       'a bucket name prefix: lower-case letters, digits and -, at most 36 characters');
     problems.count('retentionDays', retentionDays, 15, 3650);
     problems.count('noncurrentVersionDays', noncurrentDays, 1, 365);
+    if (p.chains !== undefined) {
+      problems.count('chains.fullRetentionDays', p.chains.fullRetentionDays, retentionDays + 1, 3650);
+      p.chains.prefixes.forEach((x, i) => problems.check(/^[a-z0-9][a-z0-9/_-]*\/$/.test(x), `chains.prefixes[${i}]`, x, 'a key prefix ending in /'));
+    }
     checkRemovalPolicy(problems, 'removalPolicy', removal);
     problems.throwIfAny('backup bucket');
     this.kmsKeyArn = p.kmsKeyArn;
@@ -97,16 +108,33 @@ export class BackupBucket extends Construct {
       }],
     });
     this.policy = new S3BucketPolicy(this, 'policy', { bucket: this.bucket.id, policy: tlsOnly.json });
+    const chains = p.chains;
     this.lifecycle = new S3BucketLifecycleConfiguration(this, 'lifecycle', {
       bucket: this.bucket.id,
-      rule: [{
+      rule: chains === undefined ? [{
         id: 'retention',
         status: 'Enabled',
         filter: [{ prefix: '' }],
         expiration: [{ days: retentionDays }],
         noncurrentVersionExpiration: [{ noncurrentDays }],
         abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }],
-      }],
+      }] : [
+        // S3 applies the earliest expiration of overlapping rules: the catch-all keeps the longest.
+        {
+          id: 'retention',
+          status: 'Enabled',
+          filter: [{ prefix: '' }],
+          expiration: [{ days: chains.fullRetentionDays }],
+          noncurrentVersionExpiration: [{ noncurrentDays }],
+          abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }],
+        },
+        ...chains.prefixes.map((prefix) => ({
+          id: `incremental-${prefix.replace(/[^A-Za-z0-9]+/g, '-').replace(/-$/, '')}`,
+          status: 'Enabled',
+          filter: [{ prefix: `${prefix}incremental-` }],
+          expiration: [{ days: retentionDays }],
+        })),
+      ],
     });
   }
 

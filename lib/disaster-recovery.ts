@@ -70,7 +70,7 @@ export class DisasterRecovery {
     assertGrowOnly(this.diskSizes, props.diskSizeLock, region);
     this.nextDiskSizeLock = nextDiskSizeLock(this.diskSizes, props.diskSizeLock, region);
     stack.addArtifact(renderDiskSizeLock(this.nextDiskSizeLock));
-    const awsRegion = stack.awsProvider.region ?? '<aws region>';
+    const awsRegion = stack.awsRegion;
     const backupSchedule = props.backupSchedule ?? stack.storageCluster.backupPlan?.schedule;
     for (const file of renderRunbooks(stack.topology, { awsRegion, diskSizes: this.diskSizes, backupSchedule })) {
       stack.addArtifact(file);

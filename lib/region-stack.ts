@@ -287,6 +287,8 @@ export function buildRegionTopology(spec: RegionSpec): Topology {
 export class RegionStack extends TerraformStack {
   /** The resolved topology every construct of this stack was built from. */
   public readonly topology: Topology;
+  /** @attribute The AWS region (a literal, also while the provider's region carries the placeholder guard). */
+  public readonly awsRegion: string;
   /** The AWS provider, with this region's default tags. */
   public readonly awsProvider: AwsProvider;
   /** The Kubernetes provider, authenticated against the EKS cluster. */
@@ -334,6 +336,7 @@ export class RegionStack extends TerraformStack {
     // Placeholders left: the state stays local (the example bucket is nobody's), and a variable whose
     // validation fails names them. The AWS provider's region reads that variable, so Terraform
     // evaluates the validation before it configures the provider: the plan stops before any AWS call.
+    this.awsRegion = spec.region;
     this.remainingPlaceholders = remainingPlaceholders(spec, spec.placeholders);
     let region: string = spec.region;
     if (this.remainingPlaceholders.length > 0) {

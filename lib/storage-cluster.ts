@@ -35,7 +35,7 @@ import { generatedSecret } from './generated-secret';
 import { egressToInternet } from './host-egress';
 import { LiteralText } from './literal-text';
 import {
-  BACKUP_TIMERS, backupBucketUrl, backupHostConfig, BackupPlan, backupPlan, BackupScheduleProps, backupSystemFiles, regionBackupPrefix,
+  BACKUP_TIMERS, backupBucketUrl, backupHostConfig, fullBackupRetentionDays, BackupPlan, backupPlan, BackupScheduleProps, backupSystemFiles, regionBackupPrefix,
 } from './dr/backup';
 import { Cluster, Host, INTERSERVER_SECRET_ENV, Problems, Topology, TopologyValidationError } from './model';
 import { RenderedFile } from './render/file';
@@ -383,6 +383,8 @@ export class StorageCluster extends Construct {
       this.backupBucket = new BackupBucket(this, 'backups', {
         namePrefix: `${topology.name}-clickhouse-backups-`,
         retentionDays: plan.schedule.retentionDays,
+        // Full backups outlive every incremental based on them.
+        chains: { prefixes: plan.shards.map((s) => s.prefix), fullRetentionDays: fullBackupRetentionDays(plan.schedule) },
         kmsKeyArn: p.kmsKeyArn,
         removalPolicy: removal,
         tags: tags(`${topology.name}-clickhouse-backups`),

@@ -29,11 +29,17 @@ export interface BackupScheduleProps {
    */
   readonly replica?: number;
   /**
-   * Days a backup object is kept before the bucket's lifecycle expires it. Must cover at least
-   * two full cycles so an incremental never outlives its base.
+   * Days an incremental backup is kept before the bucket's lifecycle expires it. A full backup is
+   * kept `maxBaseAgeDays` + 1 days longer, so every incremental finds its base for as long as it exists.
    * @default 35
    */
   readonly retentionDays?: number;
+  /**
+   * Age in days past which the last full backup is no longer a base: the next scheduled incremental
+   * takes a full backup instead (a failed weekly full would otherwise stretch one chain forever).
+   * @default 8 (a weekly full plus a day)
+   */
+  readonly maxBaseAgeDays?: number;
 }
 
 export const DEFAULT_BACKUP_SCHEDULE: Required<BackupScheduleProps> = {
@@ -41,7 +47,16 @@ export const DEFAULT_BACKUP_SCHEDULE: Required<BackupScheduleProps> = {
   incremental: 'Mon..Sat *-*-* 02:00:00 UTC',
   replica: 1,
   retentionDays: 35,
+  maxBaseAgeDays: 8,
 };
+
+/**
+ * Days a full backup is kept: an incremental taken at day t (kept `retentionDays`) is based on a full
+ * finished after t - maxBaseAgeDays and started at most a day before it finished (the 24 h receive timeout).
+ */
+export function fullBackupRetentionDays(schedule: Pick<Required<BackupScheduleProps>, 'retentionDays' | 'maxBaseAgeDays'>): number {
+  return schedule.retentionDays + schedule.maxBaseAgeDays + 1;
+}
 
 /** The backup one shard takes: on which host, of which tables, under which key prefix. */
 export interface ShardBackup {
@@ -96,6 +111,7 @@ export function backupPlan(topology: Topology, props: BackupScheduleProps = {}):
   }
   problems.count('backups.replica', schedule.replica, 1, topology.storage.replicas);
   problems.count('backups.retentionDays', schedule.retentionDays, 15, 3650);
+  problems.count('backups.maxBaseAgeDays', schedule.maxBaseAgeDays, 1, 365);
   problems.throwIfAny('backup schedule');
   const shards: ShardBackup[] = [];
   for (let shard = 1; shard <= topology.storage.shards; shard++) {
@@ -203,7 +219,8 @@ export function backupTablesQuery(database: string): Sql {
 /**
  * The script the timers run: `full` or `incremental`. It lists the tables at run time
  * (`backupTablesQuery`); the destination is a time-stamped folder under the shard's prefix,
- * passed as a query parameter. An incremental without a recorded full backup takes a full one.
+ * passed as a query parameter. An incremental without a recorded full backup, or whose full backup
+ * is older than `maxBaseAgeDays`, takes a full one.
  */
 export function renderBackupScript(plan: BackupPlan, shard: ShardBackup, bucketUrl: string): string {
   const to = ` TO ${BackupDestination.s3Parameter('destination').sql}`;
@@ -220,7 +237,8 @@ export function renderBackupScript(plan: BackupPlan, shard: ShardBackup, bucketU
     `tables="$(clickhouse-client --param_shard=${shard.shard} --query ${shellQuote(backupTablesQuery(plan.database))})"`,
     'if [ -z "$tables" ]; then echo "no tables to back up on this shard"; exit 0; fi',
     'stamp="$(date -u +%Y%m%dT%H%M%SZ)"',
-    'if [ "$kind" = incremental ] && [ -s "$state/last-full" ]; then',
+    // A base older than maxBaseAgeDays may expire before this incremental does: take a full one instead.
+    `if [ "$kind" = incremental ] && [ -s "$state/last-full" ] && [ -n "$(find "$state/last-full" -mmin -${plan.schedule.maxBaseAgeDays * 1440})" ]; then`,
     '  name="incremental-$stamp"',
     '  base="$(cat "$state/last-full")"',
     `  clickhouse-client --receive_timeout=86400 --param_destination="$base_url$name/" --param_base="$base_url$base/" --query "BACKUP $tables${to}${base}"`,

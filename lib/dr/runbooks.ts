@@ -6,7 +6,7 @@ import { ZOOKEEPER_CONF_DIR } from '../cloud-init/zookeeper-host';
 import { EBS_MOUNT } from '../clickhouse/options';
 import { ingestionInstallationName, Topology } from '../model/topology';
 import type { RenderedFile } from '../render/file';
-import { BackupDestination, backupPlan, BackupScheduleProps, backupStatement, restoreStatement, BACKUP_SCRIPT, BACKUP_STATE_DIR } from './backup';
+import { BackupDestination, backupPlan, BackupScheduleProps, backupStatement, restoreStatement, BACKUP_SCRIPT, BACKUP_STATE_DIR, fullBackupRetentionDays } from './backup';
 import { DISK_SIZES_ARTIFACT, diskSizeLockPath, DiskSizes } from './disk-sizes';
 import { consumerGroupTargets, offsetResetCommands, renderOffsetResetScript } from './offsets';
 
@@ -99,13 +99,13 @@ function backupAndRestore(topology: Topology, o: RunbookOptions): string {
   const withTables = plan.shards.filter((s) => s.tables.length > 0);
   return doc('Take and restore a backup', topology, [
     `Native ClickHouse \`BACKUP … TO S3\` of the data tables, one replica per shard: full ${plan.schedule.full}, incremental ` +
-    `(against the last full) ${plan.schedule.incremental}. Objects expire after ${plan.schedule.retentionDays} days. ` +
+    `(against the last full) ${plan.schedule.incremental}. Incrementals expire after ${plan.schedule.retentionDays} days, full backups after ${fullBackupRetentionDays(plan.schedule)} (an incremental is based only on a full at most ${plan.schedule.maxBaseAgeDays} days old, so its base always outlives it). ` +
     `Each shard writes only under its own prefix of \`s3://${bucket}/\`.`,
     table(['shard', 'runs on', 'tables', 'prefix'],
       plan.shards.map((s) => [s.shard, `\`${s.host.fqdn}\``, s.tables.map((t) => `\`${t}\``).join(', ') || '—', `\`${s.prefix}\``])),
     '## Take one now',
     code('bash', [
-      `ssh ${withTables[0]?.host.fqdn ?? '<host>'}`,
+      ...ssmSession(withTables[0]?.host.name ?? '<host>', o.awsRegion),
       'sudo systemctl start clickhouse-backup-full.service     # or clickhouse-backup-incremental.service',
       `sudo cat ${BACKUP_STATE_DIR}/last                        # e.g. full-20261122T020000Z: the name carries the start time (UTC)`,
       `aws s3 ls s3://${bucket}/${plan.shards[0]?.prefix ?? ''}`,
@@ -209,6 +209,25 @@ function replacePod(topology: Topology, o: RunbookOptions): string {
   ]);
 }
 
+/** The instance id of a host by its Name tag: what SSM Session Manager targets (the hosts take no SSH keys and open no port 22). */
+function instanceIdOf(name: string, region: string): string {
+  return `id="$(aws ec2 describe-instances --region ${region} --filters Name=tag:Name,Values=${name} Name=instance-state-name,Values=running ` +
+    '--query \'Reservations[].Instances[].InstanceId\' --output text)"';
+}
+
+/** An interactive shell on a host through SSM Session Manager. */
+function ssmSession(name: string, region: string): string[] {
+  return [instanceIdOf(name, region), `aws ssm start-session --region ${region} --target "$id"      # a shell on ${name} (Session Manager, no SSH)`];
+}
+
+/** One command on a host through SSM Session Manager. */
+function ssmCommand(name: string, region: string, command: string): string[] {
+  return [
+    instanceIdOf(name, region),
+    `aws ssm start-session --region ${region} --target "$id" --document-name AWS-StartInteractiveCommand --parameters command="${command.replace(/"/g, '\\"')}"`,
+  ];
+}
+
 function zooKeeperRetention(topology: Topology, o: RunbookOptions): string {
   const dataDir = o.zooKeeper?.dataDir ?? '/var/lib/zookeeper';
   const interval = o.zooKeeper?.purgeIntervalHours ?? 1;
@@ -221,8 +240,7 @@ function zooKeeperRetention(topology: Topology, o: RunbookOptions): string {
     '## Check',
     code('bash', [
       ...topology.zookeeper.map((z) => `echo mntr | nc ${z.fqdn} ${z.clientPort} | grep -E 'zk_server_state|zk_approximate_data_size|zk_znode_count'`),
-      `ssh ${first?.fqdn ?? '<zk host>'} "df -h ${dataDir}; ls ${dataDir}/version-2 | grep -c '^snapshot\\.'"`,
-      `ssh ${first?.fqdn ?? '<zk host>'} "grep -E '^autopurge' ${ZOOKEEPER_CONF_DIR}/zoo.cfg"`,
+      ...ssmCommand(first?.name ?? '<zk host>', o.awsRegion, `df -h ${dataDir}; ls ${dataDir}/version-2 | grep -c '^snapshot\\.'; grep -E '^autopurge' ${ZOOKEEPER_CONF_DIR}/zoo.cfg`),
     ]),
     `Expect at most ${retain} snapshot files (plus the one being written) and \`autopurge.purgeInterval=${interval}\`, \`autopurge.snapRetainCount=${retain}\`.`,
     '## If the disk still fills',
