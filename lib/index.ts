@@ -18,6 +18,9 @@ export * from './render/artifacts';
 export * from './render/ansible-inventory';
 export * from './render/topology-json';
 export * from './render/topology-md';
+export * from './render/terraform-literal';
+export * from './render/placeholders';
+export * from './kubernetes/kafka-topics';
 export * from './dr/backup';
 export * from './dr/offsets';
 
@@ -28,6 +31,13 @@ export * from './kafka-backend';
 export * from './clickhouse-operator';
 export * from './stateless-ingestion-tier';
 export * from './region-stack';
+export * from './literal-text';
+export * from './ephemeral-resource';
+export * from './generated-secret';
+export * from './kubernetes-secret-from-aws';
+export * from './kafka-topics';
+export * from './ingestion-storage-class';
+export * from './region-prerequisites';
 
 // The policy pack.
 export * from './policy';

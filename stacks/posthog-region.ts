@@ -130,7 +130,11 @@ export function postHogRegion(topology: TopologySpec, shape: PostHogRegionShape)
     defaultTags: { team: 'data-platform', environment: 'production' },
     kafkaBackendOptions: {
       msk_cluster: KafkaBackendOptions.msk({ brokerCount: shape.msk.brokerCount, volumeSizeGiB: shape.msk.volumeSizeGiB }),
-      warpstream_ingestion: KafkaBackendOptions.warpStream({ virtualClusterId: `vci_${shape.awsRegion.replace(/-/g, '_')}_ingestion` }),
+      warpstream_ingestion: KafkaBackendOptions.warpStream({
+        virtualClusterId: `vci_${shape.awsRegion.replace(/-/g, '_')}_ingestion`,
+        // The agent key from WarpStream's console, stored in Secrets Manager by you (see README, "Deploy a region").
+        agentKeySecretArn: `arn:aws:secretsmanager:${shape.awsRegion}:111122223333:secret:warpstream-agent-key-${shape.name}-AbCdEf`,
+      }),
     },
   };
   return markPlaceholders(spec, accountFields(spec));

@@ -1,5 +1,6 @@
 import { KafkaBackendKind, KafkaBackendSpec, NodeRole, StreamLegSpec } from '../../lib/model';
 import { KafkaBackendOptions, RegionSpec } from '../../lib/region-stack';
+import { markAccountPlaceholders } from '../../lib/render/placeholders';
 import { GROUPS_STREAM } from '../../stacks/us';
 
 /**
@@ -44,7 +45,7 @@ export function migrationRegion(phase: MigrationPhase): RegionSpec {
     [MigrationPhase.BOTH_LEGS]: [MSK_LEG, WARPSTREAM_LEG],
     [MigrationPhase.WARPSTREAM_ONLY]: [WARPSTREAM_LEG],
   }[phase];
-  return {
+  return markAccountPlaceholders({
     name: 'migration',
     region: 'us-west-2',
     availabilityZones: ['us-west-2a', 'us-west-2b', 'us-west-2c'],
@@ -61,8 +62,9 @@ export function migrationRegion(phase: MigrationPhase): RegionSpec {
     kafkaBackends: backends,
     kafkaBackendOptions: {
       ...(backends.includes(MSK) ? { [MSK.name]: KafkaBackendOptions.msk() } : {}),
-      ...(backends.includes(WARPSTREAM) ? { [WARPSTREAM.name]: KafkaBackendOptions.warpStream({ virtualClusterId: 'vci_us_west_2_ingestion' }) } : {}),
+      ...(backends.includes(WARPSTREAM) ? { [WARPSTREAM.name]: KafkaBackendOptions.warpStream({ virtualClusterId: 'vci_us_west_2_ingestion',
+        agentKeySecretArn: 'arn:aws:secretsmanager:us-west-2:111122223333:secret:warpstream-agent-key-AbCdEf' }) } : {}),
     },
     streams: [GROUPS_STREAM(legs)],
-  };
+  });
 }

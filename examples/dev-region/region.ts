@@ -1,5 +1,6 @@
 import { KafkaBackendKind, NodeRole } from '../../lib/model';
 import { KafkaBackendOptions, RegionSpec } from '../../lib/region-stack';
+import { markAccountPlaceholders } from '../../lib/render/placeholders';
 import { Architecture, MachineImage } from '../../lib/storage-cluster';
 import { GROUPS_STREAM } from '../../stacks/us';
 
@@ -8,7 +9,7 @@ import { GROUPS_STREAM } from '../../stacks/us';
  * small ingestion node and one WarpStream backend. It turns the safety defaults off explicitly
  * (`development: true`), so `cdktf destroy dev` can remove everything, including data.
  */
-export const DEV_REGION: RegionSpec = {
+export const DEV_REGION: RegionSpec = markAccountPlaceholders({
   name: 'dev',
   region: 'eu-west-1',
   availabilityZones: ['eu-west-1a', 'eu-west-1b'],
@@ -35,7 +36,8 @@ export const DEV_REGION: RegionSpec = {
   },
   zooKeeperOptions: { instanceType: 't4g.small', dataVolumeSizeGiB: 20 },
   kafkaBackendOptions: {
-    warpstream_dev: KafkaBackendOptions.warpStream({ virtualClusterId: 'vci_dev_eu_west_1', cpu: 1, memoryGiB: 4, minReplicas: 1, maxReplicas: 2 }),
+    warpstream_dev: KafkaBackendOptions.warpStream({ virtualClusterId: 'vci_dev_eu_west_1',
+      agentKeySecretArn: 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:warpstream-agent-key-AbCdEf', cpu: 1, memoryGiB: 4, minReplicas: 1, maxReplicas: 2 }),
   },
   ingestionTierOptions: { small: { cacheSize: '5Gi' } },
   storage: { shards: 1, replicas: 2 },
@@ -47,4 +49,4 @@ export const DEV_REGION: RegionSpec = {
     topics: [{ name: 'clickhouse_groups', partitions: 4 }],
   }],
   streams: [GROUPS_STREAM([{ backend: 'warpstream_dev', topic: 'clickhouse_groups', roles: [NodeRole.SMALL] }])],
-};
+});

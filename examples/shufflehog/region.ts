@@ -1,5 +1,6 @@
 import { KafkaBackendKind, NodeRole } from '../../lib/model';
 import { KafkaBackendOptions, RegionSpec } from '../../lib/region-stack';
+import { markAccountPlaceholders } from '../../lib/render/placeholders';
 import { EVENTS_STREAM } from '../../stacks/us';
 
 /**
@@ -7,7 +8,7 @@ import { EVENTS_STREAM } from '../../stacks/us';
  * `events_json_by_team_event`, keyed by team and event, so each (team, event) lands on exactly one
  * partition. The `events` tier then consumes the re-keyed topic into the sharded events table.
  */
-export const SHUFFLEHOG_REGION: RegionSpec = {
+export const SHUFFLEHOG_REGION: RegionSpec = markAccountPlaceholders({
   name: 'shuffle',
   region: 'us-east-2',
   availabilityZones: ['us-east-2a', 'us-east-2b', 'us-east-2c'],
@@ -20,7 +21,8 @@ export const SHUFFLEHOG_REGION: RegionSpec = {
   eksClusterName: 'ingestion-us-east-2',
   stateBackend: { bucket: 'clickhouse-ingest-tfstate-us-east-2' },
   kafkaBackendOptions: {
-    warpstream_ingestion: KafkaBackendOptions.warpStream({ virtualClusterId: 'vci_us_east_2_ingestion' }),
+    warpstream_ingestion: KafkaBackendOptions.warpStream({ virtualClusterId: 'vci_us_east_2_ingestion',
+      agentKeySecretArn: 'arn:aws:secretsmanager:us-east-2:111122223333:secret:warpstream-agent-key-AbCdEf' }),
   },
   storage: { shards: 2, replicas: 3 },
   ingestionTiers: [
@@ -52,4 +54,4 @@ export const SHUFFLEHOG_REGION: RegionSpec = {
     },
     EVENTS_STREAM([{ backend: 'warpstream_ingestion', topic: 'events_json_by_team_event', roles: [NodeRole.EVENTS] }]),
   ],
-};
+});

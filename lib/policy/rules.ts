@@ -83,6 +83,8 @@ export const POLICY_RULE_IDS = [
   'msk-in-transit-tls',
   'no-literal-secrets',
   'terraform-literal-text',
+  'instance-flags-consistent',
+  'images-pinned',
 ] as const;
 export type PolicyRuleId = (typeof POLICY_RULE_IDS)[number];
 
@@ -540,11 +542,58 @@ const terraformLiteralText: PolicyRule = {
   },
 };
 
+const instanceFlagsConsistent: PolicyRule = {
+  id: 'instance-flags-consistent',
+  description: 'no volume attachment stops an instance before detaching while that instance has disable_api_stop',
+  check(ctx) {
+    const stopProtected = new Set(ctx.ofType('aws_instance').filter((r) => isTrue(r.config.disable_api_stop)).map((r) => r.address));
+    return ctx.ofType('aws_volume_attachment')
+      .filter((r) => isTrue(r.config.stop_instance_before_detaching) && [...stopProtected].some((a) => refersTo(r.config.instance_id, a)))
+      .map((r) => violation(this.id, r, 'stop_instance_before_detaching is true but the instance has disable_api_stop: the detach could never ' +
+        'complete; expected skip_destroy (the host unmounts) or no stop protection'));
+  },
+};
+
+/** A container image reference with a version tag or digest (not `:latest`, not untagged). */
+export function isPinnedImage(image: string): boolean {
+  if (image.includes('${')) return true; // a reference: pinned where it is defined
+  if (/@sha256:[0-9a-f]{64}$/.test(image)) return true;
+  const m = /^(?:[^/]+\/)*[^/:]+:([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})$/.exec(image);
+  return m !== null && m[1] !== 'latest';
+}
+
+const imagesPinned: PolicyRule = {
+  id: 'images-pinned',
+  description: 'every container image in Kubernetes resources and Helm values carries a version tag or digest (no :latest, no untagged image)',
+  check(ctx) {
+    const found: PolicyViolation[] = [];
+    const visit = (value: unknown, r: ResourceView, path: string, depth: number): void => {
+      if (depth > 40) return;
+      if (typeof value === 'string') {
+        if (r.type === 'helm_release' && path.startsWith('values') && value.includes('image')) {
+          for (const doc of parseYamlDocuments(value)) visit(doc, r, `${path} (YAML)`, depth + 1);
+        }
+      } else if (Array.isArray(value)) {
+        value.forEach((v, i) => visit(v, r, `${path}[${i}]`, depth + 1));
+      } else if (isObject(value)) {
+        for (const [k, v] of Object.entries(value)) {
+          if (k === 'image' && typeof v === 'string' && !isPinnedImage(v)) {
+            found.push(violation(this.id, r, `${path}.image is ${JSON.stringify(v)}; expected an image with a version tag or a digest`));
+          }
+          visit(v, r, path === '' ? k : `${path}.${k}`, depth + 1);
+        }
+      }
+    };
+    for (const r of ctx.resources) if (r.type.startsWith('kubernetes_') || r.type === 'helm_release') visit(r.config, r, '', 0);
+    return found;
+  },
+};
+
 /** Every rule of the pack, in report order. */
 export const POLICY_RULES: readonly PolicyRule[] = [
   noPublicDataIngress, ebsEncrypted, bucketEncrypted, bucketPublicAccessBlocked, bucketTlsOnly, imdsv2Required,
   statefulPreventDestroy, statelessReclaimDelete, statelessForegroundInsert, storageNeverDelete,
-  singleConsumerPerGroup, mskInTransitTls, noLiteralSecrets, terraformLiteralText,
+  singleConsumerPerGroup, mskInTransitTls, noLiteralSecrets, terraformLiteralText, instanceFlagsConsistent, imagesPinned,
 ];
 
 /** Decides the defaults of an input and indexes its resources. */

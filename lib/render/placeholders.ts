@@ -52,3 +52,8 @@ export function accountFields(spec: { readonly subnetIds?: Readonly<Record<strin
     ]),
   ];
 }
+
+/** `spec` with every account-specific field (`accountFields`) marked as a placeholder: for shipped examples. */
+export function markAccountPlaceholders<T extends Parameters<typeof accountFields>[0]>(spec: T): T & { readonly placeholders: Readonly<Record<string, string>> } {
+  return markPlaceholders(spec, accountFields(spec));
+}
