@@ -130,7 +130,9 @@ describe('StorageCluster, 10 shards × 3 replicas', () => {
     expect(macros).toMatch(/<replica>ch-data-s01-r1<\/replica>/);
     const fetch = first.write_files.find((f: { path: string }) => f.path === '/usr/local/sbin/clickhouse-fetch-secrets').content;
     expect(fetch).toMatch(/secretsmanager get-secret-value --secret-id '\$\{aws_secretsmanager_secret\.[^}]+\.arn\}'/);
-    expect(Object.values(r.aws_secretsmanager_secret_version)[0].secret_string).toMatch(/^\$\{data\.aws_secretsmanager_random_password\./);
+    // Generated ephemerally and written write-only: the value is in neither the plan nor the state.
+    expect(Object.values(r.aws_secretsmanager_secret_version)[0].secret_string).toBeUndefined();
+    expect(Object.values(r.aws_secretsmanager_secret_version)[0].secret_string_wo).toMatch(/^\$\{ephemeral\.aws_secretsmanager_random_password\./);
     for (const d of docs) expect(Buffer.byteLength(d)).toBeLessThan(16 * 1024);
   });
 
@@ -158,8 +160,9 @@ describe('StorageCluster, 10 shards × 3 replicas', () => {
       .find((st) => st.sid === 'ReadSecrets')!;
     expect(read.resources).toContain(`\${aws_secretsmanager_secret.${httpId}.arn}`);
     for (const v of Object.values(r.aws_secretsmanager_secret_version)) {
-      expect(v.secret_string).toMatch(/^\$\{data\.aws_secretsmanager_random_password\./);
-      expect(v.lifecycle).toEqual({ ignore_changes: ['secret_string'] });
+      // A fixed write-only version: later plans never rotate the password under running replicas.
+      expect(v.secret_string_wo).toMatch(/^\$\{ephemeral\.aws_secretsmanager_random_password\./);
+      expect(v.secret_string_wo_version).toBe(1);
     }
   });
 
@@ -193,7 +196,8 @@ describe('StorageCluster, 10 shards × 3 replicas', () => {
     }
     // remote_servers lists the new shard: the one file that must change, delivered as an S3 object the hosts sync.
     expect(changed.length).toBeGreaterThan(0);
-    expect(changed.every((c) => c.startsWith('aws_s3_object.'))).toBe(true);
+    // Besides the shared config objects, only the backup bucket's lifecycle gains the new shard's chain rule (in place).
+    expect(changed.filter((c) => !c.startsWith('aws_s3_object.'))).toEqual([expect.stringMatching(/^aws_s3_bucket_lifecycle_configuration\.storage_backups_lifecycle/)]);
     expect(changed).toEqual(expect.arrayContaining([expect.stringMatching(/remote-servers/)]));
     const added = Object.entries(after).flatMap(([type, byId]) => Object.keys(byId).filter((id) => !before[type]?.[id]).map((id) => `${type}.${id}`));
     expect(added.filter((a) => a.startsWith('aws_instance.'))).toHaveLength(3);

@@ -96,7 +96,9 @@ describe('ZooKeeper ensemble', () => {
       const unit = doc.write_files.find((f) => f.path === `/etc/systemd/system/${CLICKHOUSE_ZNODES_UNIT}`)?.content;
       expect(unit).toMatch(/^After=zookeeper\.service$/m);
       expect(unit).toMatch(/^ExecStart=\/usr\/local\/sbin\/zookeeper-create-clickhouse-root$/m);
-      expect(doc.runcmd.slice(-2)).toEqual([['systemctl', 'enable', CLICKHOUSE_ZNODES_UNIT], ['systemctl', 'start', '--no-block', CLICKHOUSE_ZNODES_UNIT]]);
+      // Then the SSM agent (Session Manager access), last.
+      expect(doc.runcmd.slice(-3, -1)).toEqual([['systemctl', 'enable', CLICKHOUSE_ZNODES_UNIT], ['systemctl', 'start', '--no-block', CLICKHOUSE_ZNODES_UNIT]]);
+      expect(doc.runcmd[doc.runcmd.length - 1].join(' ')).toContain('amazon-ssm-agent');
     }
   });
 
