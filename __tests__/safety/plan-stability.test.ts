@@ -59,7 +59,12 @@ const GROWING_CONFIG_FILES = /(^|\/)(remote_servers_no_restart|startup_scripts|n
 /** Attributes of a config file resource that may change when its content grows. */
 const IN_PLACE: Readonly<Record<string, readonly string[]>> = {
   aws_s3_object: ['content', 'etag', 'source_hash'],
-  helm_release: ['values'],
+  // depends_on is ordering only: a tier that reads another backend also waits for its topics Job.
+  helm_release: ['values', 'depends_on'],
+  // The topics Job holds no state: a grown topic list replaces it and it converges again (creates only).
+  kubernetes_job_v1: ['spec'],
+  // A new shard's backup chain rule, in place.
+  aws_s3_bucket_lifecycle_configuration: ['rule'],
 };
 
 /**
@@ -102,6 +107,23 @@ function disallowedChange(address: string, was: Record<string, unknown>, now: Re
   const type = address.split('.')[0];
   const allowed = IN_PLACE[type];
   if (!allowed || keys.some((k) => !allowed.includes(k))) return `changed ${keys.join(', ')}`;
+  if (type === 'kubernetes_job_v1') {
+    const ensured = (c: Record<string, unknown>): string[] => JSON.stringify(c).match(/ensure '[^']+' \d+ \d+/g) ?? [];
+    const lost = ensured(was).filter((line) => !ensured(now).includes(line));
+    if (lost.length > 0) return `topics Job no longer ensures ${lost.join(', ')}`;
+    return undefined;
+  }
+  if (type === 'aws_s3_bucket_lifecycle_configuration') {
+    const rules = (c: Record<string, unknown>): string[] => ((c.rule as unknown[]) ?? []).map((r) => JSON.stringify(r));
+    const lost = rules(was).filter((r) => !rules(now).includes(r));
+    return lost.length > 0 ? `changed or removed lifecycle rules: ${lost.join(', ')}` : undefined;
+  }
+  if (type === 'helm_release' && keys.includes('depends_on')) {
+    const deps = (c: Record<string, unknown>): string[] => (c.depends_on as string[] | undefined) ?? [];
+    const lost = deps(was).filter((d) => !deps(now).includes(d));
+    if (lost.length > 0) return `depends_on lost ${lost.join(', ')}`;
+    if (keys.length === 1) return undefined;
+  }
   if (type === 'aws_s3_object') {
     if (!GROWING_CONFIG_FILES.test(String(was.key))) return `changed ${keys.join(', ')} of ${String(was.key)}`;
     grown.add(String(was.key).split('/').pop()!);
