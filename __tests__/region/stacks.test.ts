@@ -4,7 +4,7 @@ import { EU_REGION } from '../../stacks/eu';
 import { US_REGION } from '../../stacks/us';
 import { expectToMatchGolden } from './support/golden';
 import { addRegionStacks } from '../../stacks/app';
-import { cleanUp, readTree, resources, SynthesizedStack, synthApp } from './support/synth';
+import { cleanUp, readTree, resources, SynthesizedStack, synthApp, synthStacks } from './support/synth';
 
 const REGIONS = { us: US_REGION, eu: EU_REGION };
 
@@ -130,8 +130,14 @@ describe('the us and eu stacks', () => {
     expect(topologyOf(id).streams.map((s) => s.name)).toEqual(expect.arrayContaining(['groups', 'events']));
   });
 
-  test.each(['us', 'eu'])('%s: S3 state backend with native locking and encryption', (id) => {
-    expect(stacks[id].config.terraform?.backend).toEqual({
+  test.each(['us', 'eu'])('%s: local state while its placeholder IDs remain (terraform init calls no AWS API)', (id) => {
+    expect(stacks[id].config.terraform?.backend).toEqual({ local: { path: `${id}.placeholder.tfstate` } });
+  });
+
+  test.each(['us', 'eu'])('%s with the account\'s own values: S3 state backend with native locking and encryption', (id) => {
+    // The same description once every placeholder is replaced (here: declared not to be one).
+    const { [id]: own } = synthStacks({ [id]: { ...REGIONS[id as 'us' | 'eu'], placeholders: {} } });
+    expect(own.config.terraform?.backend).toEqual({
       s3: {
         bucket: `clickhouse-ingest-tfstate-${id === 'us' ? 'us-east-1' : 'eu-central-1'}`,
         key: `clickhouse-ingest/${id}.tfstate`,
@@ -145,16 +151,17 @@ describe('the us and eu stacks', () => {
   test('providers: aws with default tags; kubernetes and helm authenticated from the EKS data sources', () => {
     const { config } = stacks.us;
     const aws = config.provider!.aws[0] as { region: string; default_tags: { tags: Record<string, string> }[] };
-    expect(aws.region).toBe('us-east-1');
+    // The region, behind the placeholder guard (see first-apply.test.ts).
+    expect(aws.region).toBe('${(length(var.placeholder_values) < 1) ? "us-east-1" : "us-east-1"}');
     expect(aws.default_tags[0].tags).toMatchObject({ 'clickhouse-ingest:region': 'us', environment: 'production' });
     expect(config.data?.aws_eks_cluster?.eks).toMatchObject({ name: 'ingestion-us-east-1' });
     const kubernetes = config.provider!.kubernetes[0];
     expect(kubernetes).toEqual({
       host: '${data.aws_eks_cluster.eks.endpoint}',
       cluster_ca_certificate: '${base64decode(data.aws_eks_cluster.eks.certificate_authority[0].data)}',
-      token: '${data.aws_eks_cluster_auth.eks-auth.token}',
+      exec: [{ api_version: 'client.authentication.k8s.io/v1beta1', command: 'aws', args: ['eks', 'get-token', '--cluster-name', 'ingestion-us-east-1', '--region', 'us-east-1'] }],
     });
-    expect(config.provider!.helm[0]).toEqual({ kubernetes });
+    expect(config.provider!.helm[0]).toEqual({ kubernetes: { ...kubernetes, exec: (kubernetes.exec as unknown[])[0] } });
   });
 
   test.each(['us', 'eu'])('%s: Terraform JSON and artifacts match the golden copy', (id) => {
