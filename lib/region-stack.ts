@@ -180,6 +180,9 @@ export interface RegionSpec extends TopologySpec {
   readonly ingestionTierOptions?: Readonly<Record<string, RegionIngestionTierOptions>>;
 }
 
+/** The Terraform the synthesized JSON needs: ephemeral resources and write-only arguments. */
+export const REQUIRED_TERRAFORM_VERSION = '>= 1.11.0';
+
 const AWS_REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
 const VPC_ID = /^vpc-[0-9a-f]{8}([0-9a-f]{9})?$/;
 const SUBNET_ID = /^subnet-[0-9a-f]{8}([0-9a-f]{9})?$/;
@@ -337,6 +340,8 @@ export class RegionStack extends TerraformStack {
     // validation fails names them. The AWS provider's region reads that variable, so Terraform
     // evaluates the validation before it configures the provider: the plan stops before any AWS call.
     this.awsRegion = spec.region;
+    // Ephemeral resources (1.10) and write-only arguments (1.11) keep generated passwords out of state.
+    this.addOverride('terraform.required_version', REQUIRED_TERRAFORM_VERSION);
     this.remainingPlaceholders = remainingPlaceholders(spec, spec.placeholders);
     let region: string = spec.region;
     if (this.remainingPlaceholders.length > 0) {
