@@ -4,7 +4,6 @@ import { AppautoscalingPolicy } from '@cdktf/provider-aws/lib/appautoscaling-pol
 import { AppautoscalingTarget } from '@cdktf/provider-aws/lib/appautoscaling-target';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
-import { DataAwsSecretsmanagerRandomPassword } from '@cdktf/provider-aws/lib/data-aws-secretsmanager-random-password';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
@@ -24,6 +23,7 @@ import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-securit
 import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
 import { Release } from '@cdktf/provider-helm/lib/release';
 import { BootSecret } from './cloud-init/boot-secrets';
+import { EphemeralResource } from './ephemeral-resource';
 import { KubernetesSecretFromAws } from './kubernetes-secret-from-aws';
 import { LiteralText } from './literal-text';
 import { scramCredentialEnv } from './clickhouse/named-collections';
@@ -510,16 +510,16 @@ export class MskBackend extends KafkaBackend {
           name: `AmazonMSK_${clusterName}_clickhouse`,
           description: `SASL/SCRAM credentials ClickHouse uses for MSK ${clusterName}`,
           kmsKeyId: keyArn,
+          lifecycle: { preventDestroy },
         });
-        const password = new DataAwsSecretsmanagerRandomPassword(this, 'ScramPassword', {
-          passwordLength: 40,
-          excludePunctuation: true,
+        // Generated ephemerally and written write-only: the value reaches Secrets Manager but neither
+        // the plan nor the state, and later plans change nothing until the version is bumped.
+        const password = new EphemeralResource(this, 'ScramPassword', {
+          type: 'aws_secretsmanager_random_password', config: { password_length: 40, exclude_punctuation: true },
         });
-        // Write-only: the value reaches Secrets Manager but neither the plan nor the state, and a
-        // new random value on later plans changes nothing until the version is bumped.
         const version = new SecretsmanagerSecretVersion(this, 'ScramSecretValue', {
           secretId: this.scramSecret.id,
-          secretStringWo: Fn.jsonencode({ username: 'clickhouse', password: password.randomPassword }),
+          secretStringWo: Fn.jsonencode({ username: 'clickhouse', password: password.getString('random_password') }),
           secretStringWoVersion: 1,
         });
         secretArns = [this.scramSecret.arn];

@@ -133,7 +133,7 @@ describe('KafkaBackend.msk', () => {
     expect(secret.kms_key_id).toMatch(/^\$\{aws_kms_key\./);
     const version = only(resources(j, 'aws_secretsmanager_secret_version'));
     expect(version).not.toHaveProperty('secret_string');
-    expect(String(version.secret_string_wo)).toMatch(/data\.aws_secretsmanager_random_password\.[A-Za-z0-9_]+\.random_password/);
+    expect(String(version.secret_string_wo)).toMatch(/ephemeral\.aws_secretsmanager_random_password\.[A-Za-z0-9_]+\.random_password/);
     const association = only(resources(j, 'aws_msk_scram_secret_association'));
     expect(association.secret_arn_list).toEqual([expect.stringMatching(/aws_secretsmanager_secret\./)]);
     expect(only(resources(j, 'aws_msk_cluster')).client_authentication).toEqual({ sasl: { scram: true } });

@@ -96,8 +96,10 @@ export const DEFAULT_DATA_PORTS: readonly number[] = [
   8123, 8443, 9000, 9440, 9009, 9010, 9181, 9234, 2181, 2281, 2888, 3888, 9092, 9094, 9096, 9098,
 ];
 
-/** Data instances and ZooKeeper (EC2), their volumes, and buckets. */
-export const DEFAULT_STATEFUL_RESOURCE_TYPES: readonly string[] = ['aws_instance', 'aws_ebs_volume', 'aws_s3_bucket'];
+/** Data instances and ZooKeeper (EC2), their volumes, buckets, and what identifies them: the DNS zone and the secrets. */
+export const DEFAULT_STATEFUL_RESOURCE_TYPES: readonly string[] = [
+  'aws_instance', 'aws_ebs_volume', 'aws_s3_bucket', 'aws_route53_zone', 'aws_secretsmanager_secret',
+];
 
 function violation(ruleId: PolicyRuleId, r: ResourceView | undefined, message: string): PolicyViolation {
   return { ruleId, address: r?.address, constructPath: r?.constructPath, message };
@@ -199,7 +201,7 @@ const imdsv2Required: PolicyRule = {
 
 const statefulPreventDestroy: PolicyRule = {
   id: 'stateful-prevent-destroy',
-  description: 'stateful resources (data and ZooKeeper instances, their volumes, buckets) carry lifecycle.prevent_destroy',
+  description: 'stateful and identity resources (data and ZooKeeper instances, their volumes, buckets, the DNS zone, secrets) carry lifecycle.prevent_destroy',
   check(ctx) {
     return ctx.resources
       .filter((r) => !r.isDataSource && ctx.statefulResourceTypes.has(r.type) && !isTrue(get(r.config, 'lifecycle', 'prevent_destroy')))
