@@ -9,6 +9,7 @@ import { DataAwsEksCluster } from '@cdktf/provider-aws/lib/data-aws-eks-cluster'
 import { DataAwsIamOpenidConnectProvider } from '@cdktf/provider-aws/lib/data-aws-iam-openid-connect-provider';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { Route53Zone } from '@cdktf/provider-aws/lib/route53-zone';
+import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import { HelmProvider } from '@cdktf/provider-helm/lib/provider';
 import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
 import {
@@ -436,6 +437,17 @@ export class RegionStack extends TerraformStack {
       removalPolicy,
     }));
     if (zooKeeper !== undefined) storageCluster!.allowEgressTo('zookeeper', zooKeeper.securityGroup.id, [zooKeeper.clientPort]);
+    // The storage hosts' remote_servers name the ingestion pods (the migrations cluster): they may connect to the pods' native port.
+    const podPorts = [...new Set(topology.ingestionTiers.flatMap((t) => t.hosts.map((h) => h.tcpPort)))].sort((a, b) => a - b);
+    if (storageCluster !== undefined && podPorts.length > 0) {
+      storageCluster.allowEgressTo('ingestion', eksSecurityGroup, podPorts);
+      for (const port of podPorts) {
+        new VpcSecurityGroupIngressRule(this, `ingestion-from-storage-${port}`, {
+          securityGroupId: eksSecurityGroup, ipProtocol: 'tcp', fromPort: port, toPort: port,
+          referencedSecurityGroupId: storageCluster.securityGroup.id, description: `ClickHouse ${port} of the ingestion pods from the storage hosts`,
+        });
+      }
+    }
 
     // IRSA: WarpStream agents reach their bucket, and pods reading MSK with SASL/IAM sign with, a pod role.
     const oidcIssuer = this.eksCluster.identity.get(0).oidc.get(0).issuer;

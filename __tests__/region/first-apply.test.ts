@@ -212,6 +212,14 @@ describe('network: every host reaches what its config names', () => {
     expect(egress.filter(([, r]) => r.ip_protocol === '-1')).toEqual([]);
     expect(egress.some(([id, r]) => id.startsWith('storage_egress-zookeeper-2181') && String(r.referenced_security_group_id).includes('zookeeper_security-group'))).toBe(true);
   });
+
+  test('the storage hosts, whose remote_servers name the ingestion pods, reach the pods\' native port and nothing else of the cluster', () => {
+    const eksSg = '${data.aws_eks_cluster.eks.vpc_config[0].cluster_security_group_id}';
+    const egress = blocksOf(small.config, 'aws_vpc_security_group_egress_rule').filter(([id]) => id.startsWith('storage_egress-ingestion'));
+    expect(egress.map(([, r]) => [r.referenced_security_group_id, r.from_port, r.to_port])).toEqual([[eksSg, 9000, 9000]]);
+    const ingress = blocksOf(small.config, 'aws_vpc_security_group_ingress_rule').filter(([, r]) => r.security_group_id === eksSg);
+    expect(ingress.map(([, r]) => [r.from_port, String(r.referenced_security_group_id).includes('storage_security-group')])).toEqual([[9000, true]]);
+  });
 });
 
 describe('safe and consistent', () => {
