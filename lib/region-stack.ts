@@ -537,7 +537,7 @@ export class RegionStack extends TerraformStack {
       new TerraformOutput(this, 'interserver_secret_arn', {
         staticId: true,
         value: this.storageCluster.interServerSecret.arn,
-        description: 'Secrets Manager secret with the cluster secret; sync it into the ingestion namespace\'s Kubernetes Secret',
+        description: 'Secrets Manager secret with the cluster secret (the stack copies it into the ingestion namespace\'s Kubernetes Secret)',
       });
     }
     new TerraformOutput(this, 'hosted_zone_id', { staticId: true, value: hostedZoneId, description: `Private zone ${topology.dnsZone}` });
