@@ -58,8 +58,3 @@ export function generatedSecret(scope: Construct, id: string, props: GeneratedSe
   });
   return { secret, version };
 }
-
-/** The current value of a Secrets Manager secret, read ephemerally (for write-only arguments such as a Kubernetes Secret's `data_wo`). */
-export function readSecretEphemerally(scope: Construct, id: string, secretArn: string, after: readonly SecretsmanagerSecretVersion[] = []): EphemeralResource {
-  return new EphemeralResource(scope, id, { type: 'aws_secretsmanager_secret_version', config: { secret_id: secretArn }, dependsOn: after });
-}

@@ -12,6 +12,7 @@ import {
 import { LiteralText } from './literal-text';
 import { kebab } from './model/names';
 import { KafkaAuth } from './model/spec';
+import { Problems } from './model/validation';
 import type { PodIdentityProps } from './stateless-ingestion-tier';
 
 export interface KafkaTopicsProps {
@@ -61,8 +62,11 @@ export class KafkaTopics extends Construct {
     const iam = backend.auth === KafkaAuth.SASL_IAM && backend instanceof MskBackend;
     let serviceAccount: ServiceAccountV1 | undefined;
     if (iam) {
-      if (props.podIdentity === undefined) throw new Error(`KafkaTopics ${backend.backendName}: a SASL/IAM backend needs podIdentity (the EKS OIDC provider)`);
-      const trust = irsaTrustPolicy(this, 'Trust', { ...props.podIdentity, namespace: props.namespace, serviceAccountName: name });
+      const problems = new Problems();
+      problems.check(props.podIdentity !== undefined, 'podIdentity', props.podIdentity,
+        'the EKS cluster\'s OIDC provider: the topics Job of a SASL/IAM backend signs with an IRSA role');
+      problems.throwIfAny(`topics of Kafka backend ${backend.backendName}`);
+      const trust = irsaTrustPolicy(this, 'Trust', { ...props.podIdentity!, namespace: props.namespace, serviceAccountName: name });
       this.role = new IamRole(this, 'Role', {
         namePrefix: `${name}-`.slice(0, 38),
         description: `Creates the topics of Kafka backend ${backend.backendName}`,
