@@ -1,0 +1,207 @@
+/**
+ * The host exporter: a small Python program (standard library only, Python 3 is on every Debian
+ * image cloud-init runs on) that serves Prometheus text on the EC2 hosts where nothing else does.
+ *
+ * - `zookeeper` mode, on ZooKeeper nodes, port 7000. Debian's zookeeper 3.8.0 package ships no
+ *   Prometheus metrics provider (org.apache.zookeeper.metrics.prometheus is not in its jars), so
+ *   the exporter reads `mntr` on the client port (whitelisted by default) and adds what ZooKeeper
+ *   does not report: snapshot and transaction-log files in dataDir and the volume's free bytes —
+ *   the signals of the runbook's snapshot incident.
+ * - `clickhouse` mode, on storage hosts, port 9364: rows of every dead-letter table
+ *   (`<stream>_dead_letter`), from one query on localhost as the `default` user (confined to
+ *   loopback), `readonly=1`. ClickHouse's own endpoint (9363) has no per-table metrics.
+ */
+import { DEAD_LETTER_ROWS, DEAD_LETTER_TABLE_SUFFIX } from './metrics';
+
+export const ZOOKEEPER_EXPORTER_PORT = 7000;
+export const CLICKHOUSE_TABLE_EXPORTER_PORT = 9364;
+export const HOST_EXPORTER_PATH = '/usr/local/bin/clickhouse-ingest-exporter';
+export const ZOOKEEPER_EXPORTER_UNIT = 'zookeeper-exporter.service';
+export const CLICKHOUSE_TABLE_EXPORTER_UNIT = 'clickhouse-table-exporter.service';
+
+/**
+ * The query behind `clickhouse_ingest_dead_letter_rows{database, table}`: ClickHouse's Prometheus
+ * output format, one sample per dead-letter table of the database (a query parameter).
+ */
+export const DEAD_LETTER_QUERY = [
+  `SELECT '${DEAD_LETTER_ROWS}' AS name, toFloat64(rows) AS value,`,
+  "map('database', db, 'table', tbl) AS labels,",
+  "'Rows in a stream dead-letter table on this replica' AS help, 'gauge' AS type",
+  'FROM (SELECT database AS db, name AS tbl, total_rows AS rows FROM system.tables',
+  `WHERE database = {db:String} AND endsWith(name, '${DEAD_LETTER_TABLE_SUFFIX}') AND rows IS NOT NULL)`,
+  'ORDER BY tbl FORMAT Prometheus',
+].join(' ');
+
+const SCRIPT = String.raw`#!/usr/bin/env python3
+"""Prometheus exporter of cdktf-clickhouse-ingest hosts (generated; do not edit).
+
+  clickhouse-ingest-exporter zookeeper --port 7000 --zookeeper localhost:2181 --data-dir DIR [--data-log-dir DIR]
+  clickhouse-ingest-exporter clickhouse --port 9364 --url http://localhost:8123/ --database DB
+"""
+import argparse
+import http.server
+import os
+import re
+import socket
+import sys
+import urllib.parse
+import urllib.request
+
+DEAD_LETTER_QUERY = __DEAD_LETTER_QUERY__
+SERVER_STATES = ("leader", "follower", "observer", "standalone")
+
+
+def sample(lines, name, value, help_text, labels=None):
+    if not any(line.startswith("# HELP " + name + " ") for line in lines):
+        lines.append("# HELP " + name + " " + help_text)
+        lines.append("# TYPE " + name + " gauge")
+    text = ""
+    if labels:
+        text = "{" + ",".join(k + '="' + v + '"' for k, v in sorted(labels.items())) + "}"
+    lines.append(name + text + " " + repr(float(value)))
+
+
+def mntr(address, timeout):
+    host, _, port = address.rpartition(":")
+    with socket.create_connection((host or "localhost", int(port)), timeout=timeout) as conn:
+        conn.sendall(b"mntr")
+        chunks = []
+        while True:
+            chunk = conn.recv(65536)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    values = {}
+    for line in b"".join(chunks).decode("utf-8", "replace").splitlines():
+        key, sep, value = line.partition("\t")
+        if sep and key.startswith("zk_"):
+            values[key[3:]] = value.strip()
+    return values
+
+
+def files(directory, prefix):
+    count = size = 0
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return 0, 0
+    for name in names:
+        if name.startswith(prefix):
+            count += 1
+            try:
+                size += os.path.getsize(os.path.join(directory, name))
+            except OSError:
+                pass
+    return count, size
+
+
+def zookeeper_metrics(args):
+    lines = []
+    try:
+        values = mntr(args.zookeeper, args.timeout)
+    except OSError:
+        values = {}
+    sample(lines, "zookeeper_up", 1 if values else 0, "1 when mntr answered on the client port")
+    for key in sorted(values):
+        if key == "server_state" or not re.fullmatch(r"[a-z_]+", key):
+            continue
+        try:
+            number = float(values[key])
+        except ValueError:
+            continue
+        sample(lines, "zookeeper_" + key, number, "mntr zk_" + key)
+    state = values.get("server_state")
+    if state:
+        for known in SERVER_STATES:
+            sample(lines, "zookeeper_server_state", 1 if state == known else 0, "1 for the role this node has", {"state": known})
+    snapshots, snapshot_bytes = files(os.path.join(args.data_dir, "version-2"), "snapshot.")
+    logs, log_bytes = files(os.path.join(args.data_log_dir or args.data_dir, "version-2"), "log.")
+    sample(lines, "zookeeper_snapshot_files", snapshots, "snapshot files in dataDir/version-2")
+    sample(lines, "zookeeper_snapshot_bytes", snapshot_bytes, "bytes of snapshot files in dataDir/version-2")
+    sample(lines, "zookeeper_txnlog_files", logs, "transaction log files in dataLogDir/version-2")
+    sample(lines, "zookeeper_txnlog_bytes", log_bytes, "bytes of transaction log files")
+    try:
+        stat = os.statvfs(args.data_dir)
+        sample(lines, "zookeeper_data_dir_free_bytes", stat.f_bavail * stat.f_frsize, "bytes free on the dataDir volume")
+        sample(lines, "zookeeper_data_dir_size_bytes", stat.f_blocks * stat.f_frsize, "size of the dataDir volume")
+    except OSError:
+        pass
+    return "\n".join(lines) + "\n"
+
+
+def clickhouse_metrics(args):
+    query = urllib.parse.urlencode({"query": DEAD_LETTER_QUERY, "param_db": args.database, "readonly": "1"})
+    lines = []
+    try:
+        with urllib.request.urlopen(args.url + "?" + query, timeout=args.timeout) as response:
+            body = response.read().decode("utf-8")
+        up = 1
+    except (OSError, ValueError):
+        body = ""
+        up = 0
+    sample(lines, "clickhouse_ingest_exporter_up", up, "1 when the local ClickHouse answered the dead-letter query")
+    return "\n".join(lines) + "\n" + body
+
+
+def main(argv):
+    parser = argparse.ArgumentParser(prog="clickhouse-ingest-exporter")
+    parser.add_argument("mode", choices=("zookeeper", "clickhouse"))
+    parser.add_argument("--listen", default="0.0.0.0")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--timeout", type=float, default=5.0)
+    parser.add_argument("--zookeeper", default="localhost:2181")
+    parser.add_argument("--data-dir", default="/var/lib/zookeeper")
+    parser.add_argument("--data-log-dir")
+    parser.add_argument("--url", default="http://localhost:8123/")
+    parser.add_argument("--database", default="default")
+    args = parser.parse_args(argv)
+    render = zookeeper_metrics if args.mode == "zookeeper" else clickhouse_metrics
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            if self.path.split("?")[0] != "/metrics":
+                self.send_error(404)
+                return
+            body = render(args).encode("utf-8")
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *_):
+            pass
+
+    http.server.ThreadingHTTPServer((args.listen, args.port), Handler).serve_forever()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
+`;
+
+/** The exporter program, with the dead-letter query in it. */
+export function renderHostExporter(): string {
+  return SCRIPT.replace('__DEAD_LETTER_QUERY__', () => JSON.stringify(DEAD_LETTER_QUERY));
+}
+
+/** systemd unit of the exporter on a ZooKeeper node. */
+export function renderZooKeeperExporterUnit(o: { clientPort: number; dataDir: string; dataLogDir?: string }): string {
+  const args = [`zookeeper --port ${ZOOKEEPER_EXPORTER_PORT} --zookeeper localhost:${o.clientPort} --data-dir ${o.dataDir}`,
+    ...(o.dataLogDir !== undefined ? [`--data-log-dir ${o.dataLogDir}`] : [])].join(' ');
+  return [
+    '[Unit]', 'Description=Prometheus exporter of ZooKeeper (mntr, dataDir files)', 'After=zookeeper.service', '',
+    '[Service]', `ExecStart=/usr/bin/python3 ${HOST_EXPORTER_PATH} ${args}`, 'User=zookeeper', 'Restart=always', 'RestartSec=5',
+    'NoNewPrivileges=yes', 'ProtectSystem=strict', 'ProtectHome=yes', '',
+    '[Install]', 'WantedBy=multi-user.target', '',
+  ].join('\n');
+}
+
+/** systemd unit of the exporter on a storage host. */
+export function renderClickHouseTableExporterUnit(database: string): string {
+  return [
+    '[Unit]', 'Description=Prometheus exporter of ClickHouse dead-letter tables', 'After=clickhouse-server.service', '',
+    '[Service]', `ExecStart=/usr/bin/python3 ${HOST_EXPORTER_PATH} clickhouse --port ${CLICKHOUSE_TABLE_EXPORTER_PORT} --database ${database}`,
+    'DynamicUser=yes', 'Restart=always', 'RestartSec=5', 'NoNewPrivileges=yes', 'ProtectSystem=strict', 'ProtectHome=yes', '',
+    '[Install]', 'WantedBy=multi-user.target', '',
+  ].join('\n');
+}
