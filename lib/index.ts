@@ -20,6 +20,7 @@ export * from './render/topology-json';
 export * from './render/topology-md';
 export * from './dr/backup';
 export * from './dr/offsets';
+export * from './observability/index';
 
 // Constructs.
 export * from './storage-cluster';
@@ -28,6 +29,7 @@ export * from './kafka-backend';
 export * from './clickhouse-operator';
 export * from './stateless-ingestion-tier';
 export * from './region-stack';
+export * from './observability';
 
 // The policy pack.
 export * from './policy';

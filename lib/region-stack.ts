@@ -21,6 +21,7 @@ import { instanceStoreDeviceCount, RemovalPolicy } from './cloud-init';
 import {
   KafkaBackend, MskBackendProps, WarpStreamBackendProps,
 } from './kafka-backend';
+import { checkObservabilitySpec, Observability, ObservabilitySpec } from './observability';
 import { PolicyPack, PolicyRuleId } from './policy';
 import { renderAnsibleInventory, instanceStoreDevices } from './render/ansible-inventory';
 import { ARTIFACTS_DIR, assembleArtifacts, helmValuesArtifacts, underFolder } from './render/artifacts';
@@ -31,6 +32,7 @@ import { migrationFiles, renderStartupScripts } from './schema';
 import { StatelessIngestionTier, StatelessIngestionTierProps } from './stateless-ingestion-tier';
 import { StorageCluster, StorageClusterProps } from './storage-cluster';
 import { ZooKeeper, ZooKeeperProps } from './zookeeper';
+import { resolveZooCfgOptions } from './zookeeper/zoo-cfg';
 
 /** Where Terraform keeps this region's state: an S3 bucket with native locking (`use_lockfile`). */
 export interface StateBackendSpec {
@@ -163,6 +165,12 @@ export interface RegionSpec extends TopologySpec {
    * provider) for a tier that reads an MSK backend with SASL/IAM, unless it names its ServiceAccount
    */
   readonly ingestionTierOptions?: Readonly<Record<string, RegionIngestionTierOptions>>;
+  /**
+   * Metrics collection, alert thresholds and CloudWatch alarms (docs/observability.md). Every node's
+   * Prometheus endpoint, the rule file and the dashboard are there regardless.
+   * @default - metrics ports closed to everyone, no monitoring objects, CloudWatch alarms without actions
+   */
+  readonly observability?: ObservabilitySpec;
 }
 
 const AWS_REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
@@ -233,6 +241,7 @@ function checkRegionParts(spec: RegionSpec, problems: Problems): void {
     problems.check(backendOptions[b.name] !== undefined, `kafkaBackendOptions.${b.name}`, undefined,
       'KafkaBackendOptions.warpStream({ virtualClusterId: \'vci_...\' }): a WarpStream backend needs its virtual cluster id');
   }
+  checkObservabilitySpec(spec.observability, problems);
   const roles = (Array.isArray(spec.ingestionTiers) ? spec.ingestionTiers : [])
     .map((t) => (typeof t?.role === 'string' ? t.role : t?.role?.value));
   for (const role of Object.keys(spec.ingestionTierOptions ?? {})) {
@@ -296,6 +305,8 @@ export class RegionStack extends TerraformStack {
   public readonly operator: ClickHouseOperator;
   /** The stateless ingestion tiers, by role. */
   public readonly ingestionTiers: Readonly<Record<string, StatelessIngestionTier>>;
+  /** Metrics ports, monitoring objects, alert rules and CloudWatch alarms. */
+  public readonly observability: Observability;
 
   private readonly spec: RegionSpec;
   private readonly extraArtifacts: RenderedFile[] = [];
@@ -447,7 +458,13 @@ export class RegionStack extends TerraformStack {
       }));
       if (tier !== undefined) tiers[role] = tier;
     }
+    const observability = storageCluster && zooKeeper && collectProblems(problems, 'observability', spec.observability ?? {}, undefined,
+      () => new Observability(this, 'observability', {
+        topology, spec: spec.observability, storageCluster, zooKeeper, kafkaBackends: backends, ingestionTiers: tiers,
+        zooCfg: resolveZooCfgOptions(topology.zookeeper, zooKeeperOptions.zooCfg), eksSecurityGroupId: eksSecurityGroup,
+      }));
     problems.throwIfAny();
+    this.observability = observability!;
     this.storageCluster = storageCluster!;
     this.zooKeeper = zooKeeper!;
     this.kafkaBackends = backends;
@@ -540,6 +557,7 @@ export class RegionStack extends TerraformStack {
       { path: 'zookeeper/zoo.cfg', content: this.zooKeeper.zooCfg },
       renderAnsibleInventory(topology, { raidVolumes: instanceStoreDevices(this.raidDeviceCount()) }),
       renderTopologyMarkdown(topology),
+      ...this.observability.renderArtifacts(),
     ];
     return { files, sqlByRole, nodeGroupIndex };
   }

@@ -1,13 +1,13 @@
 /**
- * The host exporter: a small Python program (standard library only, Python 3 is on every Debian
+ * The host exporters: small Python programs (standard library only, Python 3 is on every Debian
  * image cloud-init runs on) that serves Prometheus text on the EC2 hosts where nothing else does.
  *
- * - `zookeeper` mode, on ZooKeeper nodes, port 7000. Debian's zookeeper 3.8.0 package ships no
+ * - `zookeeper-exporter`, on ZooKeeper nodes, port 7000. Debian's zookeeper 3.8.0 package ships no
  *   Prometheus metrics provider (org.apache.zookeeper.metrics.prometheus is not in its jars), so
  *   the exporter reads `mntr` on the client port (whitelisted by default) and adds what ZooKeeper
  *   does not report: snapshot and transaction-log files in dataDir and the volume's free bytes —
  *   the signals of the runbook's snapshot incident.
- * - `clickhouse` mode, on storage hosts, port 9364: rows of every dead-letter table
+ * - `clickhouse-table-exporter`, on storage hosts, port 9364: rows of every dead-letter table
  *   (`<stream>_dead_letter`), from one query on localhost as the `default` user (confined to
  *   loopback), `readonly=1`. ClickHouse's own endpoint (9363) has no per-table metrics.
  */
@@ -15,7 +15,8 @@ import { DEAD_LETTER_ROWS, DEAD_LETTER_TABLE_SUFFIX } from './metrics';
 
 export const ZOOKEEPER_EXPORTER_PORT = 7000;
 export const CLICKHOUSE_TABLE_EXPORTER_PORT = 9364;
-export const HOST_EXPORTER_PATH = '/usr/local/bin/clickhouse-ingest-exporter';
+export const ZOOKEEPER_EXPORTER_PATH = '/usr/local/bin/zookeeper-exporter';
+export const TABLE_EXPORTER_PATH = '/usr/local/bin/clickhouse-table-exporter';
 export const ZOOKEEPER_EXPORTER_UNIT = 'zookeeper-exporter.service';
 export const CLICKHOUSE_TABLE_EXPORTER_UNIT = 'clickhouse-table-exporter.service';
 
@@ -33,10 +34,9 @@ export const DEAD_LETTER_QUERY = [
 ].join(' ');
 
 const SCRIPT = String.raw`#!/usr/bin/env python3
-"""Prometheus exporter of cdktf-clickhouse-ingest hosts (generated; do not edit).
+"""ZooKeeper exporter of cdktf-clickhouse-ingest (generated; do not edit): mntr plus dataDir files.
 
-  clickhouse-ingest-exporter zookeeper --port 7000 --zookeeper localhost:2181 --data-dir DIR [--data-log-dir DIR]
-  clickhouse-ingest-exporter clickhouse --port 9364 --url http://localhost:8123/ --database DB
+  zookeeper-exporter --port 7000 --zookeeper localhost:2181 --data-dir DIR [--data-log-dir DIR]
 """
 import argparse
 import http.server
@@ -47,7 +47,6 @@ import sys
 import urllib.parse
 import urllib.request
 
-DEAD_LETTER_QUERY = __DEAD_LETTER_QUERY__
 SERVER_STATES = ("leader", "follower", "observer", "standalone")
 
 
@@ -129,33 +128,16 @@ def zookeeper_metrics(args):
     return "\n".join(lines) + "\n"
 
 
-def clickhouse_metrics(args):
-    query = urllib.parse.urlencode({"query": DEAD_LETTER_QUERY, "param_db": args.database, "readonly": "1"})
-    lines = []
-    try:
-        with urllib.request.urlopen(args.url + "?" + query, timeout=args.timeout) as response:
-            body = response.read().decode("utf-8")
-        up = 1
-    except (OSError, ValueError):
-        body = ""
-        up = 0
-    sample(lines, "clickhouse_ingest_exporter_up", up, "1 when the local ClickHouse answered the dead-letter query")
-    return "\n".join(lines) + "\n" + body
-
-
 def main(argv):
-    parser = argparse.ArgumentParser(prog="clickhouse-ingest-exporter")
-    parser.add_argument("mode", choices=("zookeeper", "clickhouse"))
+    parser = argparse.ArgumentParser(prog="zookeeper-exporter")
     parser.add_argument("--listen", default="0.0.0.0")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--timeout", type=float, default=5.0)
     parser.add_argument("--zookeeper", default="localhost:2181")
     parser.add_argument("--data-dir", default="/var/lib/zookeeper")
     parser.add_argument("--data-log-dir")
-    parser.add_argument("--url", default="http://localhost:8123/")
-    parser.add_argument("--database", default="default")
     args = parser.parse_args(argv)
-    render = zookeeper_metrics if args.mode == "zookeeper" else clickhouse_metrics
+    render = zookeeper_metrics
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self):
@@ -179,18 +161,47 @@ if __name__ == "__main__":
     main(sys.argv[1:])
 `;
 
-/** The exporter program, with the dead-letter query in it. */
-export function renderHostExporter(): string {
-  return SCRIPT.replace('__DEAD_LETTER_QUERY__', () => JSON.stringify(DEAD_LETTER_QUERY));
+/** The ZooKeeper exporter program. */
+export function renderZooKeeperExporter(): string {
+  return SCRIPT;
+}
+
+// Kept small: a storage host's user data is close to EC2's 16 KB limit.
+const TABLE_EXPORTER = String.raw`#!/usr/bin/env python3
+# Dead-letter rows of the local ClickHouse for Prometheus (cdktf-clickhouse-ingest; do not edit). Args: PORT DATABASE
+import http.server, sys, urllib.parse, urllib.request
+URL = "http://localhost:8123/?" + urllib.parse.urlencode({"query": __QUERY__, "param_db": sys.argv[2], "readonly": "1"})
+class Handler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        if self.path.split("?")[0] != "/metrics":
+            return self.send_error(404)
+        try:
+            body, up = urllib.request.urlopen(URL, timeout=5).read(), 1
+        except Exception:
+            body, up = b"", 0
+        body = ("# TYPE clickhouse_ingest_exporter_up gauge\nclickhouse_ingest_exporter_up %d\n" % up).encode() + body
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain; version=0.0.4")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *_):
+        pass
+http.server.ThreadingHTTPServer(("0.0.0.0", int(sys.argv[1])), Handler).serve_forever()
+`;
+
+/** The dead-letter exporter of storage hosts, with its query. */
+export function renderTableExporter(): string {
+  return TABLE_EXPORTER.replace('__QUERY__', () => JSON.stringify(DEAD_LETTER_QUERY));
 }
 
 /** systemd unit of the exporter on a ZooKeeper node. */
 export function renderZooKeeperExporterUnit(o: { clientPort: number; dataDir: string; dataLogDir?: string }): string {
-  const args = [`zookeeper --port ${ZOOKEEPER_EXPORTER_PORT} --zookeeper localhost:${o.clientPort} --data-dir ${o.dataDir}`,
+  const args = [`--port ${ZOOKEEPER_EXPORTER_PORT} --zookeeper localhost:${o.clientPort} --data-dir ${o.dataDir}`,
     ...(o.dataLogDir !== undefined ? [`--data-log-dir ${o.dataLogDir}`] : [])].join(' ');
   return [
     '[Unit]', 'Description=Prometheus exporter of ZooKeeper (mntr, dataDir files)', 'After=zookeeper.service', '',
-    '[Service]', `ExecStart=/usr/bin/python3 ${HOST_EXPORTER_PATH} ${args}`, 'User=zookeeper', 'Restart=always', 'RestartSec=5',
+    '[Service]', `ExecStart=/usr/bin/python3 ${ZOOKEEPER_EXPORTER_PATH} ${args}`, 'User=zookeeper', 'Restart=always', 'RestartSec=5',
     'NoNewPrivileges=yes', 'ProtectSystem=strict', 'ProtectHome=yes', '',
     '[Install]', 'WantedBy=multi-user.target', '',
   ].join('\n');
@@ -200,7 +211,7 @@ export function renderZooKeeperExporterUnit(o: { clientPort: number; dataDir: st
 export function renderClickHouseTableExporterUnit(database: string): string {
   return [
     '[Unit]', 'Description=Prometheus exporter of ClickHouse dead-letter tables', 'After=clickhouse-server.service', '',
-    '[Service]', `ExecStart=/usr/bin/python3 ${HOST_EXPORTER_PATH} clickhouse --port ${CLICKHOUSE_TABLE_EXPORTER_PORT} --database ${database}`,
+    '[Service]', `ExecStart=/usr/bin/python3 ${TABLE_EXPORTER_PATH} ${CLICKHOUSE_TABLE_EXPORTER_PORT} ${database}`,
     'DynamicUser=yes', 'Restart=always', 'RestartSec=5', 'NoNewPrivileges=yes', 'ProtectSystem=strict', 'ProtectHome=yes', '',
     '[Install]', 'WantedBy=multi-user.target', '',
   ].join('\n');
