@@ -25,7 +25,7 @@ export const CLICKHOUSE_TABLE_EXPORTER_UNIT = 'clickhouse-table-exporter.service
  * output format, one sample per dead-letter table of the database (a query parameter).
  */
 export const DEAD_LETTER_QUERY = [
-  `SELECT '${DEAD_LETTER_ROWS}' AS name, toFloat64(rows) AS value,`,
+  `SELECT '${DEAD_LETTER_ROWS}' AS name, toFloat64(ifNull(rows, 0)) AS value,`,
   "map('database', db, 'table', tbl) AS labels,",
   "'Rows in a stream dead-letter table on this replica' AS help, 'gauge' AS type",
   'FROM (SELECT database AS db, name AS tbl, total_rows AS rows FROM system.tables',
@@ -168,9 +168,9 @@ export function renderZooKeeperExporter(): string {
 
 // Kept small: a storage host's user data is close to EC2's 16 KB limit.
 const TABLE_EXPORTER = String.raw`#!/usr/bin/env python3
-# Dead-letter rows of the local ClickHouse for Prometheus (cdktf-clickhouse-ingest; do not edit). Args: PORT DATABASE
+# Dead-letter rows of the local ClickHouse for Prometheus (cdktf-clickhouse-ingest; do not edit). Args: PORT DATABASE [URL]
 import http.server, sys, urllib.parse, urllib.request
-URL = "http://localhost:8123/?" + urllib.parse.urlencode({"query": __QUERY__, "param_db": sys.argv[2], "readonly": "1"})
+URL = (sys.argv[3] if len(sys.argv) > 3 else "http://localhost:8123/") + "?" + urllib.parse.urlencode({"query": __QUERY__, "param_db": sys.argv[2], "readonly": "1"})
 class Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
         if self.path.split("?")[0] != "/metrics":
@@ -179,7 +179,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             body, up = urllib.request.urlopen(URL, timeout=5).read(), 1
         except Exception:
             body, up = b"", 0
-        body = ("# TYPE clickhouse_ingest_exporter_up gauge\nclickhouse_ingest_exporter_up %d\n" % up).encode() + body
+        body = ("# HELP clickhouse_ingest_exporter_up 1 when the local ClickHouse answered\n# TYPE clickhouse_ingest_exporter_up gauge\n"
+                "clickhouse_ingest_exporter_up %d\n" % up).encode() + body
         self.send_response(200)
         self.send_header("Content-Type", "text/plain; version=0.0.4")
         self.send_header("Content-Length", str(len(body)))
