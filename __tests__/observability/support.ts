@@ -36,3 +36,21 @@ export async function promtool(args: readonly string[], options: { cwd?: string;
     throw new Error(`promtool ${args.join(' ')} failed:\n${err.stdout ?? ''}${err.stderr ?? ''}`);
   }
 }
+
+/**
+ * `promtool check metrics` on an exposition: rejects if promtool cannot parse it (exit 1);
+ * resolves with its lint findings (exit 3: names, units, suffixes), empty when clean.
+ */
+export async function checkMetrics(exposition: string): Promise<string[]> {
+  try {
+    const child = run(PROMTOOL, ['check', 'metrics'], { timeout: 60_000 });
+    child.child.stdin!.end(exposition);
+    await child;
+    return [];
+  } catch (e) {
+    const err = e as { code?: number; stdout?: string; stderr?: string };
+    const output = `${err.stdout ?? ''}${err.stderr ?? ''}`;
+    if (err.code !== 3) throw new Error(`promtool check metrics could not parse the exposition:\n${output}`);
+    return output.split('\n').filter((l) => l.trim() !== '');
+  }
+}

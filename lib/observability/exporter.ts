@@ -108,7 +108,9 @@ def zookeeper_metrics(args):
             number = float(values[key])
         except ValueError:
             continue
-        sample(lines, "zookeeper_" + key, number, "mntr zk_" + key)
+        # Prometheus reserves the _count suffix for histograms and summaries.
+        name = "zookeeper_" + (key[:-6] + "_number" if key.endswith("_count") else key)
+        sample(lines, name, number, "mntr zk_" + key)
     state = values.get("server_state")
     if state:
         for known in SERVER_STATES:
