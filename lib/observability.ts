@@ -103,10 +103,15 @@ const MSK_DISK_PERCENT = 85;
 /** EBS types with a burst bucket. */
 const BURSTING_VOLUME_TYPES = ['gp2', 'st1', 'sc1'];
 
-/** Validates an ObservabilitySpec; problems under `observability.*`. */
-export function checkObservabilitySpec(spec: ObservabilitySpec | undefined, problems: Problems): void {
+/**
+ * Validates an ObservabilitySpec, thresholds included (against the ZooKeeper settings they derive
+ * from); problems under `observability.*`.
+ */
+export function checkObservabilitySpec(spec: ObservabilitySpec | undefined, problems: Problems,
+  zooCfg: Pick<ResolvedZooCfgOptions, 'snapRetainCount' | 'tickTime'> = { snapRetainCount: 3, tickTime: 2000 }): void {
   if (spec === undefined) return;
   const f = 'observability';
+  if (spec.thresholds !== undefined) resolveAlertThresholds(zooCfg, spec.thresholds, problems, `${f}.thresholds`);
   (spec.scraperSecurityGroupIds ?? []).forEach((sg, i) => problems.check(typeof sg === 'string' && (SG_ID.test(sg) || sg.includes('${')),
     `${f}.scraperSecurityGroupIds[${i}]`, sg, 'a security group id such as sg-0123456789abcdef0'));
   if (spec.alarmTopicArn !== undefined) {
@@ -234,7 +239,7 @@ export class Observability extends Construct {
       const prefix = `clickhouse-ingest-${topology.name}`;
       for (const [name, backend] of Object.entries(props.kafkaBackends).sort(([a], [b]) => (a < b ? -1 : 1))) {
         if (!(backend instanceof MskBackend)) continue;
-        const brokers = backend.cluster.numberOfBrokerNodes;
+        const brokers = backend.cluster.numberOfBrokerNodesInput ?? 0;
         for (let broker = 1; broker <= brokers; broker++) {
           alarm(`msk-${name}-broker-${broker}-disk`, {
             alarmName: `${prefix}-msk-${name}-broker-${broker}-disk`,

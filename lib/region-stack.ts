@@ -241,7 +241,8 @@ function checkRegionParts(spec: RegionSpec, problems: Problems): void {
     problems.check(backendOptions[b.name] !== undefined, `kafkaBackendOptions.${b.name}`, undefined,
       'KafkaBackendOptions.warpStream({ virtualClusterId: \'vci_...\' }): a WarpStream backend needs its virtual cluster id');
   }
-  checkObservabilitySpec(spec.observability, problems);
+  const zooCfg = spec.zooKeeperOptions?.zooCfg;
+  checkObservabilitySpec(spec.observability, problems, { snapRetainCount: zooCfg?.autopurge?.snapRetainCount ?? 3, tickTime: zooCfg?.tickTime ?? 2000 });
   const roles = (Array.isArray(spec.ingestionTiers) ? spec.ingestionTiers : [])
     .map((t) => (typeof t?.role === 'string' ? t.role : t?.role?.value));
   for (const role of Object.keys(spec.ingestionTierOptions ?? {})) {

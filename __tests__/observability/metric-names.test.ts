@@ -46,6 +46,7 @@ let server: ServerNames;
 beforeAll(async () => {
   const { results } = await runEngineJob({
     files: [],
+    env: {},
     statements: [],
     queries: {
       metrics: 'SELECT name FROM system.metrics',
