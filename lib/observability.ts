@@ -16,6 +16,7 @@ import { Problems } from './model/validation';
 import { AlertDefinition, legId, regionAlerts } from './observability/alerts';
 import { renderDashboard } from './observability/dashboard';
 import { CLICKHOUSE_TABLE_EXPORTER_PORT, ZOOKEEPER_EXPORTER_PORT } from './observability/exporter';
+import { tableExporterFiles, zooKeeperExporterFiles } from './observability/host-files';
 import { monitoringObjects } from './observability/monitors';
 import { renderRuleFile, renderRuleTests, ruleFile } from './observability/rule-file';
 import { AlertThresholds, resolveAlertThresholds, ResolvedAlertThresholds } from './observability/thresholds';
@@ -145,12 +146,19 @@ export function regionThresholds(zooCfg: Pick<ResolvedZooCfgOptions, 'snapRetain
 export const OBSERVABILITY_DIR = 'observability';
 export const RULE_FILE = 'alerts.rules.yaml';
 
-/** The artifacts: the rule file, its promtool tests, the Grafana dashboard. Pure. */
-export function renderObservabilityArtifacts(topology: Topology, alerts: readonly AlertDefinition[]): RenderedFile[] {
+/**
+ * The artifacts: the rule file, its promtool tests, the Grafana dashboard, and the host exporters
+ * with their units (what user data installs, for hosts created before it did). Pure.
+ */
+export function renderObservabilityArtifacts(topology: Topology, alerts: readonly AlertDefinition[], zooCfg?: ResolvedZooCfgOptions): RenderedFile[] {
+  const hostFile = (kind: string, f: { path: string; content: string }): RenderedFile => ({ path: `${OBSERVABILITY_DIR}/hosts/${kind}${f.path}`, content: f.content });
   return [
     { path: `${OBSERVABILITY_DIR}/${RULE_FILE}`, content: renderRuleFile(alerts) },
     { path: `${OBSERVABILITY_DIR}/alerts.test.yaml`, content: renderRuleTests(alerts, RULE_FILE) },
     { path: `${OBSERVABILITY_DIR}/dashboard.json`, content: JSON.stringify(renderDashboard(topology), null, 2) + '\n' },
+    ...tableExporterFiles(topology.database).map((f) => hostFile('storage', f)),
+    ...(zooCfg !== undefined ? zooKeeperExporterFiles({ clientPort: zooCfg.clientPort, dataDir: zooCfg.dataDir, dataLogDir: zooCfg.dataLogDir }) : [])
+      .map((f) => hostFile('zookeeper', f)),
   ];
 }
 
@@ -166,6 +174,7 @@ export class Observability extends Construct {
   public readonly release?: Release;
   public readonly alarms: readonly CloudwatchMetricAlarm[];
   private readonly topology: Topology;
+  private readonly zooCfg: ResolvedZooCfgOptions;
 
   constructor(scope: Construct, id: string, props: ObservabilityProps) {
     super(scope, id);
@@ -177,6 +186,7 @@ export class Observability extends Construct {
     problems.throwIfAny();
     const topology = props.topology;
     this.topology = topology;
+    this.zooCfg = props.zooCfg;
     this.thresholds = regionThresholds(props.zooCfg, spec);
     this.alerts = regionAlerts({ topology, thresholds: this.thresholds, purgeIntervalHours: props.zooCfg.purgeIntervalHours });
 
@@ -294,7 +304,7 @@ export class Observability extends Construct {
 
   /** The artifacts (rule file, promtool tests, dashboard). */
   public renderArtifacts(): RenderedFile[] {
-    return renderObservabilityArtifacts(this.topology, this.alerts);
+    return renderObservabilityArtifacts(this.topology, this.alerts, this.zooCfg);
   }
 }
 

@@ -94,3 +94,19 @@ export const KAFKA_LAG = {
   warpstream: { lag: 'warpstream_consumer_group_lag', maxOffset: 'warpstream_consumer_group_max_offset', group: 'consumer_group', topic: 'topic' },
   msk: { lag: 'kafka_consumergroup_lag', currentOffset: 'kafka_consumergroup_current_offset', group: 'consumergroup', topic: 'topic' },
 } as const;
+
+const PROMQL_KEYWORDS = new Set(['and', 'or', 'unless', 'bool', 'offset', 'by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'inf', 'nan']);
+
+/** Every metric name a PromQL expression selects (not functions, labels, keywords or durations). */
+export function metricNamesIn(expression: string): string[] {
+  const bare = expression
+    .replace(/"(?:[^"\\]|\\.)*"/g, '""')
+    .replace(/\{[^}]*\}/g, '')
+    .replace(/\[[^\]]*\]/g, '')
+    .replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, '');
+  const names = new Set<string>();
+  for (const m of bare.matchAll(/(?<![0-9.A-Za-z_:])([A-Za-z_:][A-Za-z0-9_:]*)(?![A-Za-z0-9_:])(?!\s*\()/g)) {
+    if (!PROMQL_KEYWORDS.has(m[1].toLowerCase())) names.add(m[1]);
+  }
+  return [...names].sort();
+}
