@@ -4,7 +4,7 @@
  * ZooKeeper metric the rules use must be in what it serves, and promtool must accept the format.
  */
 import { ChildProcess, execFile, spawn } from 'child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { createServer } from 'net';
 import { tmpdir } from 'os';
 import { dirname, join } from 'path';
@@ -40,6 +40,16 @@ async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutM
     await new Promise((r) => setTimeout(r, 200));
   }
 }
+
+(hasZooKeeper ? test : test.skip)('Debian\'s zookeeper ships no Prometheus metrics provider (why the hosts run an exporter instead)', () => {
+  // Zip central directories keep entry names uncompressed: the provider's package would be listed.
+  const jars = readdirSync('/usr/share/java').filter((f) => /^zookeeper.*\.jar$/.test(f));
+  expect(jars).toContain('zookeeper.jar');
+  expect(readFileSync(ZOOKEEPER_JAR).includes(Buffer.from('org/apache/zookeeper/metrics/MetricsProvider'))).toBe(true);
+  for (const jar of jars) {
+    expect(readFileSync(join('/usr/share/java', jar)).includes(Buffer.from('org/apache/zookeeper/metrics/prometheus/'))).toBe(false);
+  }
+});
 
 test('the unit runs the exporter as zookeeper against the client port and dataDir', () => {
   const unit = renderZooKeeperExporterUnit({ clientPort: 2181, dataDir: '/var/lib/zookeeper' });
