@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { AssetType, TerraformAsset, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
+import { stringify } from 'yaml';
 import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
 import { EbsVolume } from '@cdktf/provider-aws/lib/ebs-volume';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
@@ -17,7 +18,7 @@ import { AlertDefinition, legId, regionAlerts } from './observability/alerts';
 import { renderDashboard } from './observability/dashboard';
 import { CLICKHOUSE_TABLE_EXPORTER_PORT, ZOOKEEPER_EXPORTER_PORT } from './observability/exporter';
 import { tableExporterFiles, zooKeeperExporterFiles } from './observability/host-files';
-import { monitoringObjects } from './observability/monitors';
+import { monitoringObjects, prometheusConfig } from './observability/monitors';
 import { renderRuleFile, renderRuleTests, ruleFile } from './observability/rule-file';
 import { AlertThresholds, resolveAlertThresholds, ResolvedAlertThresholds } from './observability/thresholds';
 import type { RenderedFile } from './render/file';
@@ -142,6 +143,12 @@ export function regionThresholds(zooCfg: Pick<ResolvedZooCfgOptions, 'snapRetain
   return t;
 }
 
+/** The Kubernetes workloads a region's Prometheus scrapes. */
+export interface ScrapeTargets {
+  readonly installations: readonly { readonly name: string; readonly namespace: string }[];
+  readonly warpStreamAgents: readonly { readonly releaseName: string; readonly namespace: string }[];
+}
+
 /** Paths of the observability artifacts. */
 export const OBSERVABILITY_DIR = 'observability';
 export const RULE_FILE = 'alerts.rules.yaml';
@@ -150,12 +157,14 @@ export const RULE_FILE = 'alerts.rules.yaml';
  * The artifacts: the rule file, its promtool tests, the Grafana dashboard, and the host exporters
  * with their units (what user data installs, for hosts created before it did). Pure.
  */
-export function renderObservabilityArtifacts(topology: Topology, alerts: readonly AlertDefinition[], zooCfg?: ResolvedZooCfgOptions): RenderedFile[] {
+export function renderObservabilityArtifacts(topology: Topology, alerts: readonly AlertDefinition[], zooCfg?: ResolvedZooCfgOptions,
+  targets: ScrapeTargets = { installations: [], warpStreamAgents: [] }): RenderedFile[] {
   const hostFile = (kind: string, f: { path: string; content: string }): RenderedFile => ({ path: `${OBSERVABILITY_DIR}/hosts/${kind}${f.path}`, content: f.content });
   return [
     { path: `${OBSERVABILITY_DIR}/${RULE_FILE}`, content: renderRuleFile(alerts) },
     { path: `${OBSERVABILITY_DIR}/alerts.test.yaml`, content: renderRuleTests(alerts, RULE_FILE) },
     { path: `${OBSERVABILITY_DIR}/dashboard.json`, content: JSON.stringify(renderDashboard(topology), null, 2) + '\n' },
+    { path: `${OBSERVABILITY_DIR}/prometheus.yaml`, content: stringify(prometheusConfig({ topology, scrapeInterval: '30s', ...targets, ruleFile: RULE_FILE }), { lineWidth: 0, aliasDuplicateObjects: false }) },
     ...tableExporterFiles(topology.database).map((f) => hostFile('storage', f)),
     ...(zooCfg !== undefined ? zooKeeperExporterFiles({ clientPort: zooCfg.clientPort, dataDir: zooCfg.dataDir, dataLogDir: zooCfg.dataLogDir }) : [])
       .map((f) => hostFile('zookeeper', f)),
@@ -175,6 +184,7 @@ export class Observability extends Construct {
   public readonly alarms: readonly CloudwatchMetricAlarm[];
   private readonly topology: Topology;
   private readonly zooCfg: ResolvedZooCfgOptions;
+  private readonly targets: ScrapeTargets;
 
   constructor(scope: Construct, id: string, props: ObservabilityProps) {
     super(scope, id);
@@ -190,6 +200,11 @@ export class Observability extends Construct {
     this.thresholds = regionThresholds(props.zooCfg, spec);
     this.alerts = regionAlerts({ topology, thresholds: this.thresholds, purgeIntervalHours: props.zooCfg.purgeIntervalHours });
 
+    this.targets = {
+      installations: Object.values(props.ingestionTiers).map((t) => ({ name: t.installationName, namespace: t.installation.metadata.namespace! })),
+      warpStreamAgents: Object.values(props.kafkaBackends).filter((b): b is WarpStreamBackend => b instanceof WarpStreamBackend)
+        .map((a) => ({ releaseName: a.releaseName, namespace: a.namespace })),
+    };
     const operator = spec.prometheusOperator === true ? {} : spec.prometheusOperator === false ? undefined : spec.prometheusOperator;
     const scrapers = spec.scraperSecurityGroupIds ?? (operator !== undefined ? [props.eksSecurityGroupId] : []);
     const ingress = (target: string, sgId: string, port: number, what: string): void => scrapers.forEach((source, i) => new VpcSecurityGroupIngressRule(this, `${target}-${port}-scraper-${i}`, {
@@ -202,13 +217,11 @@ export class Observability extends Construct {
     if (operator !== undefined) {
       const namespace = operator.namespace ?? 'monitoring';
       const tiers = Object.values(props.ingestionTiers);
-      const agents = Object.values(props.kafkaBackends).filter((b): b is WarpStreamBackend => b instanceof WarpStreamBackend);
       const objects = monitoringObjects({
         topology, namespace,
         labels: { ...(operator.resourceLabels ?? { release: 'kube-prometheus-stack' }) },
         scrapeInterval: operator.scrapeInterval ?? '30s',
-        installations: tiers.map((t) => ({ name: t.installationName, namespace: t.installation.metadata.namespace! })),
-        warpStreamAgents: agents.map((a) => ({ releaseName: a.releaseName, namespace: a.namespace })),
+        ...this.targets,
         rules: ruleFile(this.alerts),
       });
       this.release = new Release(this, 'monitoring', {
@@ -304,7 +317,7 @@ export class Observability extends Construct {
 
   /** The artifacts (rule file, promtool tests, dashboard). */
   public renderArtifacts(): RenderedFile[] {
-    return renderObservabilityArtifacts(this.topology, this.alerts, this.zooCfg);
+    return renderObservabilityArtifacts(this.topology, this.alerts, this.zooCfg, this.targets);
   }
 }
 

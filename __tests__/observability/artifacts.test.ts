@@ -2,6 +2,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
+import { parse, stringify } from 'yaml';
 import { renderObservabilityArtifacts } from '../../lib/observability';
 import { EU_REGION } from '../../stacks/eu';
 import { US_REGION } from '../../stacks/us';
@@ -18,21 +19,33 @@ describe.each([['us', US_REGION], ['eu', EU_REGION]] as const)('%s', (name, spec
   test('artifacts/observability holds the rule file, its tests, the dashboard and the host exporters, as rendered from the model', () => {
     const a = stacks[name].artifacts;
     const { topology, alerts } = alertsOf(spec);
-    const expected = renderObservabilityArtifacts(topology, alerts);
+    const expected = renderObservabilityArtifacts(topology, alerts).filter((f) => !f.path.endsWith('prometheus.yaml'));
     for (const f of expected) expect(a.get(f.path)).toBe(f.content);
     expect([...a.keys()].filter((k) => k.startsWith('observability/')).sort()).toEqual([
       'observability/alerts.rules.yaml', 'observability/alerts.test.yaml', 'observability/dashboard.json',
       'observability/hosts/storage/etc/systemd/system/clickhouse-table-exporter.service', 'observability/hosts/storage/usr/local/bin/clickhouse-table-exporter',
       'observability/hosts/zookeeper/etc/systemd/system/zookeeper-exporter.service', 'observability/hosts/zookeeper/usr/local/bin/zookeeper-exporter',
+      'observability/prometheus.yaml',
     ]);
     expect(JSON.parse(a.get('observability/dashboard.json')!).panels.length).toBeGreaterThan(10);
   });
 
-  (hasPromtool ? test : test.skip)('promtool check rules accepts the synthesized rule file', async () => {
+  (hasPromtool ? test : test.skip)('promtool accepts the synthesized rule file, and the Prometheus config that scrapes every node and loads it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'synth-rules-'));
     try {
+      const text = stacks[name].artifacts.get('observability/prometheus.yaml')!;
+      expect(text).not.toMatch(/[&*]a\d/); // no YAML anchors or aliases
+      const config = parse(text) as { scrape_configs: { job_name: string; kubernetes_sd_configs?: unknown[]; static_configs?: { targets: string[] }[] }[] };
       writeFileSync(join(dir, 'alerts.rules.yaml'), stacks[name].artifacts.get('observability/alerts.rules.yaml')!);
       expect(await promtool(['check', 'rules', 'alerts.rules.yaml'], { cwd: dir })).toMatch(/SUCCESS/);
+      // Debian builds Prometheus without Kubernetes service discovery: its promtool checks the rest of the config.
+      const withoutKubernetes = { ...config, scrape_configs: config.scrape_configs.filter((j) => j.kubernetes_sd_configs === undefined) };
+      writeFileSync(join(dir, 'prometheus.yaml'), stringify(withoutKubernetes));
+      expect(await promtool(['check', 'config', 'prometheus.yaml'], { cwd: dir })).toMatch(/SUCCESS: 1 rule files found/);
+      const hosts = config.scrape_configs.find((j) => j.job_name.endsWith('-hosts'))!.static_configs!.flatMap((c) => c.targets);
+      const topology = alertsOf(spec).topology;
+      expect(hosts).toHaveLength(topology.storage.hosts.length * 2 + topology.zookeeper.length);
+      expect(config.scrape_configs.map((j) => j.job_name)).toEqual(expect.arrayContaining([`clickhouse-ingest-${name}-ingestion`]));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -89,3 +89,46 @@ export function monitoringObjects(input: MonitorInput): Record<string, unknown>[
   objects.push({ apiVersion: API, kind: 'PrometheusRule', metadata: meta(`clickhouse-ingest-${region}`), spec: input.rules });
   return objects;
 }
+
+/**
+ * The same collection as a plain Prometheus config (for a Prometheus or an agent outside the
+ * operator, e.g. one that remote-writes to Amazon Managed Service for Prometheus): the pods by
+ * Kubernetes service discovery, the hosts by their names, with the labels the rules read.
+ */
+export function prometheusConfig(input: Omit<MonitorInput, 'namespace' | 'labels' | 'rules'> & { readonly ruleFile: string }): Record<string, unknown> {
+  const { topology, scrapeInterval } = input;
+  const region = topology.name;
+  const chiLabel = `__meta_kubernetes_pod_label_${CHI_LABEL.replace(/[^A-Za-z0-9]/g, '_')}`;
+  const common = [
+    { source_labels: ['__meta_kubernetes_pod_name'], target_label: 'host' },
+    { target_label: 'region', replacement: region },
+  ];
+  const jobs: Record<string, unknown>[] = [];
+  if (input.installations.length > 0) {
+    jobs.push({
+      job_name: `clickhouse-ingest-${region}-ingestion`,
+      kubernetes_sd_configs: [{ role: 'pod', namespaces: { names: [...new Set(input.installations.map((i) => i.namespace))].sort() } }],
+      relabel_configs: [
+        { source_labels: [chiLabel], regex: input.installations.map((i) => i.name).join('|'), action: 'keep' },
+        { source_labels: ['__meta_kubernetes_pod_container_port_name'], regex: METRICS_PORT_NAME, action: 'keep' },
+        { source_labels: [chiLabel], target_label: 'tier' },
+        ...common,
+      ],
+    });
+  }
+  for (const agents of input.warpStreamAgents) {
+    jobs.push({
+      job_name: `clickhouse-ingest-${region}-${agents.releaseName}`,
+      kubernetes_sd_configs: [{ role: 'pod', namespaces: { names: [agents.namespace] } }],
+      relabel_configs: [
+        { source_labels: ['__meta_kubernetes_pod_label_app_kubernetes_io_instance'], regex: agents.releaseName, action: 'keep' },
+        { source_labels: ['__meta_kubernetes_pod_container_port_number'], regex: String(WARPSTREAM_METRICS_PORT), action: 'keep' },
+        ...common,
+      ],
+    });
+  }
+  const scrape = monitoringObjects({ ...input, namespace: 'unused', labels: {}, rules: { groups: [] } })
+    .find((o) => o.kind === 'ScrapeConfig')!.spec as { staticConfigs: unknown[] };
+  jobs.push({ job_name: `clickhouse-ingest-${region}-hosts`, static_configs: scrape.staticConfigs });
+  return { global: { scrape_interval: scrapeInterval, evaluation_interval: '1m' }, rule_files: [input.ruleFile], scrape_configs: jobs };
+}

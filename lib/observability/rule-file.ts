@@ -17,7 +17,7 @@ export function ruleFile(alerts: readonly AlertDefinition[]): RuleFile {
   return { groups: [...groups.entries()].map(([name, rules]) => ({ name, rules })) };
 }
 
-const YAML_OPTIONS = { lineWidth: 0 } as const;
+const YAML_OPTIONS = { lineWidth: 0, aliasDuplicateObjects: false } as const;
 
 export function renderRuleFile(alerts: readonly AlertDefinition[]): string {
   return stringify(ruleFile(alerts), YAML_OPTIONS);
