@@ -109,7 +109,7 @@ export const ALERT_FAMILIES = {
 } as const;
 
 /** A series selector `name{a="b",...}` (values are names from the model: no quoting needed beyond escaping). */
-export function selector(name: string, labels: Readonly<Record<string, string>> = {}): string {
+export function seriesSelector(name: string, labels: Readonly<Record<string, string>> = {}): string {
   const entries = Object.entries(labels);
   if (entries.length === 0) return name;
   return `${name}{${entries.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(',')}}`;
@@ -205,9 +205,9 @@ export function regionAlerts(input: AlertRuleInput): AlertDefinition[] {
         const m = KAFKA_LAG.warpstream;
         const match = { [m.group]: leg.consumerGroup, [m.topic]: leg.topic.name };
         const by = `${m.group}, ${m.topic}`;
-        const lag = `max by (${by}, partition) (${selector(m.lag, match)})`;
-        const committed = `max by (${by}, partition) (${selector(m.maxOffset, match)}) - ${lag}`;
-        const s = (name: string, values: string): SyntheticSeries => ({ series: selector(name, { ...match, partition: '0' }), values });
+        const lag = `max by (${by}, partition) (${seriesSelector(m.lag, match)})`;
+        const committed = `max by (${by}, partition) (${seriesSelector(m.maxOffset, match)}) - ${lag}`;
+        const s = (name: string, values: string): SyntheticSeries => ({ series: seriesSelector(name, { ...match, partition: '0' }), values });
         add(group, ALERT_FAMILIES.lag, `IngestLagHigh_${part(stream.name)}_${part(id)}`, {
           expr: `sum by (${by}) (${lag}) > ${threshold}`, for: '10m', labels: legLabels,
           description: `Consumer group ${leg.consumerGroup} of stream ${stream.name} (leg ${id}, WarpStream) is more than ${threshold} messages behind topic ${leg.topic.name}.`,
@@ -224,15 +224,15 @@ export function regionAlerts(input: AlertRuleInput): AlertDefinition[] {
         const match = { [m.group]: leg.consumerGroup, [m.topic]: leg.topic.name };
         const by = `${m.group}, ${m.topic}`;
         // kafka_exporter reports -1 for a partition the group never committed: left out of the sum.
-        const lag = `sum by (${by}) (${selector(m.lag, match)} >= 0)`;
-        const s = (name: string, values: string): SyntheticSeries => ({ series: selector(name, { ...match, partition: '0' }), values });
+        const lag = `sum by (${by}) (${seriesSelector(m.lag, match)} >= 0)`;
+        const s = (name: string, values: string): SyntheticSeries => ({ series: seriesSelector(name, { ...match, partition: '0' }), values });
         add(group, ALERT_FAMILIES.lag, `IngestLagHigh_${part(stream.name)}_${part(id)}`, {
           expr: `${lag} > ${threshold}`, for: '10m', labels: legLabels,
           description: `Consumer group ${leg.consumerGroup} of stream ${stream.name} (leg ${id}, MSK) is more than ${threshold} messages behind topic ${leg.topic.name}.`,
           firing: { series: [s(m.lag, flat(threshold + 1, 30))], labels: match }, silent: [s(m.lag, flat(0, 30))], evalMinutes: 25,
         });
         add(group, ALERT_FAMILIES.noProgress, `IngestNoProgress_${part(stream.name)}_${part(id)}`, {
-          expr: `${lag} > 0 and sum by (${by}) (delta(${selector(m.currentOffset, match)}[${n}m])) <= 0`, for: '5m', labels: legLabels,
+          expr: `${lag} > 0 and sum by (${by}) (delta(${seriesSelector(m.currentOffset, match)}[${n}m])) <= 0`, for: '5m', labels: legLabels,
           description: `Consumer group ${leg.consumerGroup} of stream ${stream.name} (leg ${id}) has lag and committed nothing for ${n} minutes.`,
           firing: { series: [s(m.lag, flat(100, n + 20)), s(m.currentOffset, flat(1000, n + 20))], labels: match },
           silent: [s(m.lag, flat(100, n + 20)), s(m.currentOffset, ramp(1000, 10, n + 20))], evalMinutes: n + 15,
@@ -240,9 +240,9 @@ export function regionAlerts(input: AlertRuleInput): AlertDefinition[] {
       }
     }
     const table = deadLetterTable(stream.name);
-    const dl = (values: string): SyntheticSeries => ({ series: selector(DEAD_LETTER_ROWS, { tier: STORAGE_GROUP_NAME, host: 'h1', table }), values });
+    const dl = (values: string): SyntheticSeries => ({ series: seriesSelector(DEAD_LETTER_ROWS, { tier: STORAGE_GROUP_NAME, host: 'h1', table }), values });
     add(group, ALERT_FAMILIES.deadLetters, `DeadLetterRows_${part(stream.name)}`, {
-      expr: `max by (table) (delta(${selector(DEAD_LETTER_ROWS, { table })}[15m])) > 0`, for: '0m', labels: { stream: stream.name },
+      expr: `max by (table) (delta(${seriesSelector(DEAD_LETTER_ROWS, { table })}[15m])) > 0`, for: '0m', labels: { stream: stream.name },
       description: `Rows arrived in ${topology.database}.${table} in the last 15 minutes: messages of stream ${stream.name} that could not be parsed.`,
       firing: { series: [dl(ramp(0, 1, 30))], labels: { table } }, silent: [dl(flat(5, 30))], evalMinutes: 25,
     });
@@ -254,9 +254,9 @@ export function regionAlerts(input: AlertRuleInput): AlertDefinition[] {
     const names = set.tiers.map((x) => ingestionInstallationName(x));
     const id = set.tiers.map((x) => part(x.role.value)).join('_');
     const tierMatch = names.length === 1 ? { tier: names[0] } : undefined;
-    const sel = (metric: string): string => (tierMatch ? selector(metric, tierMatch) : `${metric}{tier=~${JSON.stringify(anyOf(names))}}`);
+    const sel = (metric: string): string => (tierMatch ? seriesSelector(metric, tierMatch) : `${metric}{tier=~${JSON.stringify(anyOf(names))}}`);
     const partitions = set.legs.reduce((sum, l) => sum + l.leg.topic.partitions, 0);
-    const tierSeries = (metric: string, values: string): SyntheticSeries => ({ series: selector(metric, { tier: names[0], host: 'pod-0' }), values });
+    const tierSeries = (metric: string, values: string): SyntheticSeries => ({ series: seriesSelector(metric, { tier: names[0], host: 'pod-0' }), values });
     const labels = { tier: names.join(',') };
     const legList = set.legs.map((l) => `${l.stream.name}/${legId(l.stream, l.leg)} (${l.leg.topic.name}, ${l.leg.topic.partitions})`).join(', ');
     add(tiersGroup, ALERT_FAMILIES.partitions, `TierPartitionsUnassigned_${id}`, {
@@ -273,8 +273,8 @@ export function regionAlerts(input: AlertRuleInput): AlertDefinition[] {
     });
     for (const tier of set.tiers) {
       const name = ingestionInstallationName(tier);
-      const one = (metric: string): string => `(sum(increase(${selector(metric, { tier: name })}[10m])) or vector(0))`;
-      const s = (metric: string, values: string): SyntheticSeries => ({ series: selector(metric, { tier: name, host: 'pod-0' }), values });
+      const one = (metric: string): string => `(sum(increase(${seriesSelector(metric, { tier: name })}[10m])) or vector(0))`;
+      const s = (metric: string, values: string): SyntheticSeries => ({ series: seriesSelector(metric, { tier: name, host: 'pod-0' }), values });
       add(tiersGroup, ALERT_FAMILIES.kafkaErrors, `KafkaEngineExceptions_${part(tier.role.value)}`, {
         expr: `${one(CH.kafkaConsumerErrors)} + ${one(CH.kafkaCommitFailures)} > 0`, for: '5m', labels: { tier: name },
         description: `The Kafka engine of ${name} reported consumer errors or failed commits in the last 10 minutes (system.kafka_consumers.exceptions names them).`,
@@ -294,10 +294,10 @@ export function regionAlerts(input: AlertRuleInput): AlertDefinition[] {
   const storage = `${region}-storage`;
   const data = { tier: STORAGE_GROUP_NAME };
   const host = topology.storage.hosts[0]?.name ?? 'host';
-  const hs = (metric: string, values: string): SyntheticSeries => ({ series: selector(metric, { ...data, host }), values });
+  const hs = (metric: string, values: string): SyntheticSeries => ({ series: seriesSelector(metric, { ...data, host }), values });
   const perHost = (fam: AlertFamily, alert: string, metric: string, op: string, threshold: number, forText: string, description: string,
     bad: number, good: number): void => add(storage, fam, alert, {
-    expr: `max by (host) (${selector(metric, data)}) ${op} ${threshold}`, for: forText, description,
+    expr: `max by (host) (${seriesSelector(metric, data)}) ${op} ${threshold}`, for: forText, description,
     firing: { series: [hs(metric, flat(bad, 30))], labels: { host } }, silent: [hs(metric, flat(good, 30))], evalMinutes: 25,
   });
   perHost(ALERT_FAMILIES.readonly, 'ReplicaReadOnly', CH.readonlyReplica, '>', 0, '5m',
@@ -310,7 +310,7 @@ export function regionAlerts(input: AlertRuleInput): AlertDefinition[] {
   perHost(ALERT_FAMILIES.parts, 'TooManyPartsPerPartition', CH.maxPartCountForPartition, '>', t.partsPerPartition, '10m',
     `A partition on a storage host has more than ${t.partsPerPartition} active parts.`, t.partsPerPartition + 1, 10);
   for (const [volume, disk] of [['hot', STORAGE_DISKS.hot], ['warm', STORAGE_DISKS.warm]] as const) {
-    const ratio = `${selector(diskAvailableMetric(disk), data)} / ${selector(diskTotalMetric(disk), data)}`;
+    const ratio = `${seriesSelector(diskAvailableMetric(disk), data)} / ${seriesSelector(diskTotalMetric(disk), data)}`;
     const total = 1000;
     add(storage, ALERT_FAMILIES.diskFree, `StorageDiskFreeLow_${disk}`, {
       expr: `min by (host) (${ratio}) < ${t.diskFreeRatio}`, for: '10m', labels: { volume, disk },
@@ -321,14 +321,14 @@ export function regionAlerts(input: AlertRuleInput): AlertDefinition[] {
   }
   if (topology.streams.length > 0) {
     const shard = 's01';
-    const ins = (values: string): SyntheticSeries => ({ series: selector(CH.insertedRows, { ...data, host, shard }), values });
+    const ins = (values: string): SyntheticSeries => ({ series: seriesSelector(CH.insertedRows, { ...data, host, shard }), values });
     add(storage, ALERT_FAMILIES.shardInserts, 'ShardInsertsStopped', {
-      expr: `sum by (shard) (rate(${selector(CH.insertedRows, data)}[15m])) == 0`, for: '10m',
+      expr: `sum by (shard) (rate(${seriesSelector(CH.insertedRows, data)}[15m])) == 0`, for: '10m',
       description: 'No server of a storage shard inserted a row in 15 minutes, not even its own system logs: the whole shard is down or stuck.',
       firing: { series: [ins(flat(500, 35))], labels: { shard } }, silent: [ins(ramp(500, 60, 35))], evalMinutes: 30,
     });
   }
-  const s3 = (metric: string): string => `sum by (host) (increase(${selector(metric, data)}[15m]))`;
+  const s3 = (metric: string): string => `sum by (host) (increase(${seriesSelector(metric, data)}[15m]))`;
   add(storage, ALERT_FAMILIES.s3Errors, 'StorageS3Errors', {
     expr: `${s3(CH.diskS3ReadRequestsErrors)} + ${s3(CH.diskS3WriteRequestsErrors)} > ${t.s3ErrorsPer15m}`, for: '0m',
     description: `A storage host had more than ${t.s3ErrorsPer15m} S3 request errors on disk ${STORAGE_DISKS.cold} in 15 minutes.`,
@@ -340,7 +340,7 @@ export function regionAlerts(input: AlertRuleInput): AlertDefinition[] {
   const zk = `${region}-zookeeper`;
   const zkHost = topology.zookeeper[0]?.name ?? 'zk-1';
   const zs = (metric: string, values: string, labels: Record<string, string> = {}): SyntheticSeries =>
-    ({ series: selector(metric, { host: zkHost, ...labels }), values });
+    ({ series: seriesSelector(metric, { host: zkHost, ...labels }), values });
   const zkPerHost = (fam: AlertFamily, alert: string, metric: string, op: string, threshold: number, forText: string, description: string,
     bad: number, good: number, minutes = 25): void => add(zk, fam, alert, {
     expr: `max by (host) (${metric}) ${op} ${threshold}`, for: forText, description,
@@ -351,9 +351,9 @@ export function regionAlerts(input: AlertRuleInput): AlertDefinition[] {
     firing: { series: [zs(ZK.up, flat(0, 30))], labels: { host: zkHost } }, silent: [zs(ZK.up, flat(1, 30))], evalMinutes: 25,
   });
   const leaders = topology.zookeeper.map((n, i) => (state: number): SyntheticSeries =>
-    ({ series: selector(ZK.serverState, { host: n.name, state: 'leader' }), values: flat(i === 0 ? state : 0, 30) }));
+    ({ series: seriesSelector(ZK.serverState, { host: n.name, state: 'leader' }), values: flat(i === 0 ? state : 0, 30) }));
   add(zk, ALERT_FAMILIES.zkLeader, 'ZooKeeperLeaderLost', {
-    expr: `(sum(${selector(ZK.serverState, { state: 'leader' })}) or on() vector(0)) < 1`, for: '1m',
+    expr: `(sum(${seriesSelector(ZK.serverState, { state: 'leader' })}) or on() vector(0)) < 1`, for: '1m',
     description: `None of the ${topology.zookeeper.length} ZooKeeper servers is leader.`,
     firing: { series: leaders.map((f) => f(0)) }, silent: leaders.map((f) => f(1)), evalMinutes: 25,
   });

@@ -5,7 +5,7 @@
  */
 import { STORAGE_GROUP_NAME } from '../clickhouse/node-groups';
 import { KafkaBackendKind, Topology } from '../model';
-import { consumerSets, legId, selector } from './alerts';
+import { consumerSets, legId, seriesSelector } from './alerts';
 import { CH, DEAD_LETTER_ROWS, deadLetterTable, KAFKA_LAG, ZK } from './metrics';
 
 interface Panel {
@@ -29,23 +29,23 @@ export function renderDashboard(topology: Topology): Record<string, unknown> {
       if (leg.backend.kind === KafkaBackendKind.WARPSTREAM) {
         const m = KAFKA_LAG.warpstream;
         const match = { [m.group]: leg.consumerGroup, [m.topic]: leg.topic.name };
-        const lag = `max by (partition) (${selector(m.lag, match)})`;
+        const lag = `max by (partition) (${seriesSelector(m.lag, match)})`;
         panels.push(
-          { title: `${stream.name} / ${id}: ingest rate (committed offsets/s)`, targets: [{ expr: `sum(deriv((max by (partition) (${selector(m.maxOffset, match)}) - ${lag})[5m:1m]))`, legendFormat: leg.consumerGroup }] },
+          { title: `${stream.name} / ${id}: ingest rate (committed offsets/s)`, targets: [{ expr: `sum(deriv((max by (partition) (${seriesSelector(m.maxOffset, match)}) - ${lag})[5m:1m]))`, legendFormat: leg.consumerGroup }] },
           { title: `${stream.name} / ${id}: lag (messages)`, targets: [{ expr: `sum(${lag})`, legendFormat: leg.consumerGroup }] },
         );
       } else {
         const m = KAFKA_LAG.msk;
         const match = { [m.group]: leg.consumerGroup, [m.topic]: leg.topic.name };
         panels.push(
-          { title: `${stream.name} / ${id}: ingest rate (committed offsets/s)`, targets: [{ expr: `sum(rate(${selector(m.currentOffset, match)}[5m]))`, legendFormat: leg.consumerGroup }] },
-          { title: `${stream.name} / ${id}: lag (messages)`, targets: [{ expr: `sum(${selector(m.lag, match)} >= 0)`, legendFormat: leg.consumerGroup }] },
+          { title: `${stream.name} / ${id}: ingest rate (committed offsets/s)`, targets: [{ expr: `sum(rate(${seriesSelector(m.currentOffset, match)}[5m]))`, legendFormat: leg.consumerGroup }] },
+          { title: `${stream.name} / ${id}: lag (messages)`, targets: [{ expr: `sum(${seriesSelector(m.lag, match)} >= 0)`, legendFormat: leg.consumerGroup }] },
         );
       }
     }
     panels.push({
       title: `${stream.name}: dead-letter rows`,
-      targets: [{ expr: `max by (table) (${selector(DEAD_LETTER_ROWS, { table: deadLetterTable(stream.name) })})`, legendFormat: '{{table}}' }],
+      targets: [{ expr: `max by (table) (${seriesSelector(DEAD_LETTER_ROWS, { table: deadLetterTable(stream.name) })})`, legendFormat: '{{table}}' }],
     });
     rows.push({ title: `Stream ${stream.name}`, panels });
   }
@@ -56,28 +56,28 @@ export function renderDashboard(topology: Topology): Record<string, unknown> {
       const t = { tier: `ingestion-${tier.kubernetesName}` };
       return [
         { title: `${tier.role.value}: partitions held / consumers with an assignment`, targets: [
-          { expr: `sum(${selector(CH.kafkaAssignedPartitions, t)})`, legendFormat: 'partitions' },
-          { expr: `sum(${selector(CH.kafkaConsumersWithAssignment, t)})`, legendFormat: 'consumers' }] },
+          { expr: `sum(${seriesSelector(CH.kafkaAssignedPartitions, t)})`, legendFormat: 'partitions' },
+          { expr: `sum(${seriesSelector(CH.kafkaConsumersWithAssignment, t)})`, legendFormat: 'consumers' }] },
         { title: `${tier.role.value}: Kafka errors and Distributed insert failures /s`, targets: [
-          { expr: `sum(rate(${selector(CH.kafkaConsumerErrors, t)}[5m]))`, legendFormat: 'consumer errors' },
-          { expr: `sum(rate(${selector(CH.distributedConnectionFailAtAll, t)}[5m]))`, legendFormat: 'distributed failures' }] },
+          { expr: `sum(rate(${seriesSelector(CH.kafkaConsumerErrors, t)}[5m]))`, legendFormat: 'consumer errors' },
+          { expr: `sum(rate(${seriesSelector(CH.distributedConnectionFailAtAll, t)}[5m]))`, legendFormat: 'distributed failures' }] },
       ];
     }),
   });
   rows.push({
     title: 'Storage',
     panels: [
-      { title: 'Rows inserted per shard /s', targets: [{ expr: `sum by (shard) (rate(${selector(CH.insertedRows, data)}[5m]))`, legendFormat: '{{shard}}' }] },
-      { title: 'Read-only replicas', targets: [{ expr: `sum by (host) (${selector(CH.readonlyReplica, data)}) > 0`, legendFormat: '{{host}}' }] },
-      { title: 'Replication queue', targets: [{ expr: `max by (host) (${selector(CH.replicasMaxQueueSize, data)})`, legendFormat: '{{host}}' }] },
-      { title: 'Replica delay (s)', targets: [{ expr: `max by (host) (${selector(CH.replicasMaxAbsoluteDelay, data)})`, legendFormat: '{{host}}' }] },
-      { title: 'Max parts per partition', targets: [{ expr: `max by (host) (${selector(CH.maxPartCountForPartition, data)})`, legendFormat: '{{host}}' }] },
+      { title: 'Rows inserted per shard /s', targets: [{ expr: `sum by (shard) (rate(${seriesSelector(CH.insertedRows, data)}[5m]))`, legendFormat: '{{shard}}' }] },
+      { title: 'Read-only replicas', targets: [{ expr: `sum by (host) (${seriesSelector(CH.readonlyReplica, data)}) > 0`, legendFormat: '{{host}}' }] },
+      { title: 'Replication queue', targets: [{ expr: `max by (host) (${seriesSelector(CH.replicasMaxQueueSize, data)})`, legendFormat: '{{host}}' }] },
+      { title: 'Replica delay (s)', targets: [{ expr: `max by (host) (${seriesSelector(CH.replicasMaxAbsoluteDelay, data)})`, legendFormat: '{{host}}' }] },
+      { title: 'Max parts per partition', targets: [{ expr: `max by (host) (${seriesSelector(CH.maxPartCountForPartition, data)})`, legendFormat: '{{host}}' }] },
     ],
   });
   rows.push({
     title: 'ZooKeeper',
     panels: [
-      { title: 'Leader', targets: [{ expr: `max by (host) (${selector(ZK.serverState, { state: 'leader' })})`, legendFormat: '{{host}}' }] },
+      { title: 'Leader', targets: [{ expr: `max by (host) (${seriesSelector(ZK.serverState, { state: 'leader' })})`, legendFormat: '{{host}}' }] },
       { title: 'Outstanding requests', targets: [{ expr: `max by (host) (${ZK.outstandingRequests})`, legendFormat: '{{host}}' }] },
       { title: 'Average latency (ms)', targets: [{ expr: `max by (host) (${ZK.avgLatency})`, legendFormat: '{{host}}' }] },
       { title: 'Snapshot files', targets: [{ expr: `max by (host) (${ZK.snapshotFiles})`, legendFormat: '{{host}}' }] },
