@@ -78,6 +78,9 @@ export const ALERT_FAMILIES = {
   partitions: family('TierPartitionsUnassigned', AlertSeverity.WARNING,
     "A tier's consumers hold fewer partitions than its legs' topics have: consumers are missing, or another cluster holds part of the group.",
     RB.backupRestore),
+  fewerConsumers: family('TierConsumersFewer', AlertSeverity.WARNING,
+    "Fewer of a tier's Kafka consumers hold a partition than the model expects (per leg, the smaller of its partitions and its consumers): pods are down or a rebalance is stuck.",
+    RB.replacePod),
   noConsumers: family('TierConsumersNone', AlertSeverity.CRITICAL,
     "No consumer of a tier holds a partition: the group is held elsewhere (another cluster after a restore or a migration) or every consumer is down.",
     RB.migrateBackend),
@@ -264,6 +267,15 @@ export function regionAlerts(input: AlertRuleInput): AlertDefinition[] {
       description: `Consumers of ${names.join(', ')} hold fewer than the ${partitions} partitions of ${legList}.`,
       firing: { series: [tierSeries(CH.kafkaAssignedPartitions, flat(partitions - 1, 30))] },
       silent: [tierSeries(CH.kafkaAssignedPartitions, flat(partitions, 30))], evalMinutes: 25,
+    });
+    // Per leg, every consumer of its group holds a partition unless there are more consumers than partitions.
+    const consumers = set.legs.reduce((sum, l) => sum + Math.min(l.leg.topic.partitions,
+      set.tiers.reduce((n, x) => n + x.nodes * (l.leg.consumersPerNode[x.role.value] ?? 0), 0)), 0);
+    add(tiersGroup, ALERT_FAMILIES.fewerConsumers, `TierConsumersFewer_${id}`, {
+      expr: `(sum(${sel(CH.kafkaConsumersWithAssignment)}) or on() vector(0)) < ${consumers}`, for: '15m', labels,
+      description: `Fewer than the ${consumers} expected Kafka consumers of ${names.join(', ')} hold a partition of ${legList}.`,
+      firing: { series: [tierSeries(CH.kafkaConsumersWithAssignment, flat(consumers - 1, 30))] },
+      silent: [tierSeries(CH.kafkaConsumersWithAssignment, flat(consumers, 30))], evalMinutes: 25,
     });
     add(tiersGroup, ALERT_FAMILIES.noConsumers, `TierConsumersNone_${id}`, {
       expr: `(sum(${sel(CH.kafkaConsumersWithAssignment)}) or on() vector(0)) == 0`, for: '10m', labels,
