@@ -63,4 +63,12 @@ describe.each([['us', US_REGION], ['eu', EU_REGION]] as const)('%s', (name, spec
     expect(alarms.filter((x) => x.metric_name === 'SumOffsetLag').length).toBeGreaterThan(0);
     expect(Object.values(resources(config, 'helm_release')).filter((r) => String(r.name).endsWith('-monitoring'))).toHaveLength(1);
   });
+
+  test('user data with the exporters stays within EC2\'s 16 KB on every host', () => {
+    for (const [id, instance] of Object.entries(resources(stacks[name].config, 'aws_instance'))) {
+      const bytes = Buffer.byteLength(instance.user_data as string);
+      if (bytes > 16 * 1024) throw new Error(`${id}: user data is ${bytes} bytes`);
+      expect(instance.user_data).toMatch(/clickhouse-table-exporter\.service|zookeeper-exporter\.service/);
+    }
+  });
 });
