@@ -321,10 +321,13 @@ export class Observability extends Construct {
   }
 }
 
-/** Whether a volume has a burst bucket (gp2, st1, sc1; gp3 and io* do not). */
+/** Whether an EBS volume type has a burst bucket (gp2, st1, sc1; gp3 and io* do not). AWS's default type is gp2. */
+export function ebsVolumeBursts(type: string | undefined): boolean {
+  return BURSTING_VOLUME_TYPES.includes(type ?? 'gp2');
+}
+
 function bursts(volume: EbsVolume): boolean {
-  const type = volume.typeInput ?? 'gp2';
-  return BURSTING_VOLUME_TYPES.includes(type);
+  return ebsVolumeBursts(volume.typeInput);
 }
 
 function monitoringChart(scope: Construct): TerraformAsset {

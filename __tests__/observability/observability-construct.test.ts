@@ -4,6 +4,7 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { parse } from 'yaml';
 import { TopologyValidationError } from '../../lib/model';
+import { ebsVolumeBursts } from '../../lib/observability';
 import { RegionSpec } from '../../lib/region-stack';
 import { cleanUp, resources, synthStacks, SynthesizedStack } from '../region/support/synth';
 import { smallRegion } from '../safety/specs';
@@ -129,6 +130,10 @@ describe('CloudWatch alarms', () => {
       expect(a.alarm_actions).toEqual([TOPIC]);
       expect(a.ok_actions).toEqual([TOPIC]);
     }
+  });
+
+  test('burst balance applies to gp2, st1 and sc1 (and an untyped volume, gp2 by default), not to gp3 or io2', () => {
+    expect(['gp2', 'st1', 'sc1', undefined, 'gp3', 'io2'].map(ebsVolumeBursts)).toEqual([true, true, true, true, false, false]);
   });
 
   test('without a topic the alarms exist without actions', () => {
