@@ -72,7 +72,9 @@ export class DisasterRecovery {
     stack.addArtifact(renderDiskSizeLock(this.nextDiskSizeLock));
     const awsRegion = stack.awsRegion;
     const backupSchedule = props.backupSchedule ?? stack.storageCluster.backupPlan?.schedule;
-    for (const file of renderRunbooks(stack.topology, { awsRegion, diskSizes: this.diskSizes, backupSchedule })) {
+    for (const file of renderRunbooks(stack.topology, {
+      awsRegion, diskSizes: this.diskSizes, backupSchedule, alerts: stack.observability.alerts.map((a) => a.rule),
+    })) {
       stack.addArtifact(file);
     }
   }

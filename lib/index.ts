@@ -23,6 +23,7 @@ export * from './render/placeholders';
 export * from './kubernetes/kafka-topics';
 export * from './dr/backup';
 export * from './dr/offsets';
+export * from './observability/index';
 
 // Constructs.
 export * from './storage-cluster';
@@ -38,6 +39,7 @@ export * from './kubernetes-secret-from-aws';
 export * from './kafka-topics';
 export * from './ingestion-storage-class';
 export * from './region-prerequisites';
+export * from './observability';
 
 // The policy pack.
 export * from './policy';

@@ -26,6 +26,7 @@ import {
 import { IngestionStorageClass } from './ingestion-storage-class';
 import { LiteralText } from './literal-text';
 import { IngestionPrerequisites } from './region-prerequisites';
+import { checkObservabilitySpec, Observability, ObservabilitySpec } from './observability';
 import { PolicyPack, PolicyRuleId } from './policy';
 import { renderAnsibleInventory, instanceStoreDevices } from './render/ansible-inventory';
 import { ARTIFACTS_DIR, assembleArtifacts, helmValuesArtifacts, underFolder } from './render/artifacts';
@@ -37,6 +38,7 @@ import { migrationFiles, renderStartupScripts } from './schema';
 import { StatelessIngestionTier, StatelessIngestionTierProps } from './stateless-ingestion-tier';
 import { StorageCluster, StorageClusterProps } from './storage-cluster';
 import { ZooKeeper, ZooKeeperProps } from './zookeeper';
+import { resolveZooCfgOptions } from './zookeeper/zoo-cfg';
 
 /** Where Terraform keeps this region's state: an S3 bucket with native locking (`use_lockfile`). */
 export interface StateBackendSpec {
@@ -179,6 +181,12 @@ export interface RegionSpec extends TopologySpec {
    * provider) for a tier that reads an MSK backend with SASL/IAM, unless it names its ServiceAccount
    */
   readonly ingestionTierOptions?: Readonly<Record<string, RegionIngestionTierOptions>>;
+  /**
+   * Metrics collection, alert thresholds and CloudWatch alarms (docs/observability.md). Every node's
+   * Prometheus endpoint, the rule file and the dashboard are there regardless.
+   * @default - metrics ports closed to everyone, no monitoring objects, CloudWatch alarms without actions
+   */
+  readonly observability?: ObservabilitySpec;
 }
 
 /** The Terraform the synthesized JSON needs: ephemeral resources and write-only arguments. */
@@ -252,6 +260,8 @@ function checkRegionParts(spec: RegionSpec, problems: Problems): void {
     problems.check(backendOptions[b.name] !== undefined, `kafkaBackendOptions.${b.name}`, undefined,
       'KafkaBackendOptions.warpStream({ virtualClusterId: \'vci_...\' }): a WarpStream backend needs its virtual cluster id');
   }
+  const zooCfg = spec.zooKeeperOptions?.zooCfg;
+  checkObservabilitySpec(spec.observability, problems, { snapRetainCount: zooCfg?.autopurge?.snapRetainCount ?? 3, tickTime: zooCfg?.tickTime ?? 2000 });
   const roles = (Array.isArray(spec.ingestionTiers) ? spec.ingestionTiers : [])
     .map((t) => (typeof t?.role === 'string' ? t.role : t?.role?.value));
   for (const role of Object.keys(spec.ingestionTierOptions ?? {})) {
@@ -323,6 +333,8 @@ export class RegionStack extends TerraformStack {
   public readonly ingestionStorageClass?: IngestionStorageClass;
   /** The tiers' Secrets and the backends' topics Jobs, created before any pod starts. */
   public readonly ingestionPrerequisites: IngestionPrerequisites;
+  /** Metrics ports, monitoring objects, alert rules and CloudWatch alarms. */
+  public readonly observability: Observability;
 
   private readonly spec: RegionSpec;
   private readonly extraArtifacts: RenderedFile[] = [];
@@ -517,7 +529,13 @@ export class RegionStack extends TerraformStack {
       }));
       if (tier !== undefined) tiers[role] = tier;
     }
+    const observability = storageCluster && zooKeeper && collectProblems(problems, 'observability', spec.observability ?? {}, undefined,
+      () => new Observability(this, 'observability', {
+        topology, spec: spec.observability, storageCluster, zooKeeper, kafkaBackends: backends, ingestionTiers: tiers,
+        zooCfg: resolveZooCfgOptions(topology.zookeeper, zooKeeperOptions.zooCfg), eksSecurityGroupId: eksSecurityGroup,
+      }));
     problems.throwIfAny();
+    this.observability = observability!;
     this.storageCluster = storageCluster!;
     this.zooKeeper = zooKeeper!;
     this.kafkaBackends = backends;
@@ -618,6 +636,7 @@ export class RegionStack extends TerraformStack {
       { path: 'zookeeper/zoo.cfg', content: this.zooKeeper.zooCfg },
       renderAnsibleInventory(topology, { raidVolumes: instanceStoreDevices(this.raidDeviceCount()) }),
       renderTopologyMarkdown(topology),
+      ...this.observability.renderArtifacts(),
     ];
     return { files, sqlByRole, nodeGroupIndex };
   }

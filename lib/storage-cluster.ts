@@ -21,6 +21,7 @@ import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { VolumeAttachment } from '@cdktf/provider-aws/lib/volume-attachment';
 import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
+import { CLICKHOUSE_TABLE_EXPORTER_UNIT, tableExporterFiles } from './observability/host-files';
 import {
   ClickHouseConfigOptions, DEFAULT_COLD_ENDPOINT_ENV, EBS_MOUNT, INTERSERVER_HTTP_PASSWORD_ENV, INTERSERVER_HTTP_USER_ENV, NVME_MOUNT, nodeGroups,
   renderHostMacros, renderNodeGroupConfig, requiredEnvironment, storageDirectories,
@@ -475,8 +476,8 @@ export class StorageCluster extends Construct {
       const userData: StorageHostUserDataProps = {
         host,
         region,
-        extraFiles: backupFiles,
-        extraTimers: backupFiles.length > 0 ? [...BACKUP_TIMERS] : [],
+        extraFiles: [...backupFiles, ...tableExporterFiles(topology.database)],
+        extraTimers: [...(backupFiles.length > 0 ? BACKUP_TIMERS : []), CLICKHOUSE_TABLE_EXPORTER_UNIT],
         clickhouseVersion: p.clickhouseVersion ?? DEFAULT_CLICKHOUSE_VERSION,
         // Host files survive the shared-config sync (which deletes what S3 does not hold).
         hostFiles: [renderHostMacros(topology, host, clickhouseConfig), ...(backupConfig ? [backupConfig] : [])],

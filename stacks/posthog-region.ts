@@ -128,6 +128,8 @@ export function postHogRegion(topology: TopologySpec, shape: PostHogRegionShape)
     eksClusterName: `ingestion-${shape.awsRegion}`,
     stateBackend: { bucket: `clickhouse-ingest-tfstate-${shape.awsRegion}` },
     defaultTags: { team: 'data-platform', environment: 'production' },
+    // kube-prometheus-stack runs in the EKS cluster: it scrapes every node and loads the alert rules.
+    observability: { prometheusOperator: true },
     kafkaBackendOptions: {
       msk_cluster: KafkaBackendOptions.msk({ brokerCount: shape.msk.brokerCount, volumeSizeGiB: shape.msk.volumeSizeGiB }),
       warpstream_ingestion: KafkaBackendOptions.warpStream({

@@ -54,12 +54,12 @@ describe('node groups', () => {
 
   test('file sets: storage gets tiers and no Kafka; ingestion gets profile, macros and named collections', () => {
     expect(configOf('data').map((f) => f.path)).toEqual([
-      'config.d/interserver_credentials.xml', 'config.d/network.xml', 'config.d/remote_servers_no_restart.xml', 'config.d/storage.xml',
+      'config.d/interserver_credentials.xml', 'config.d/network.xml', 'config.d/prometheus.xml', 'config.d/remote_servers_no_restart.xml', 'config.d/storage.xml',
       'config.d/system_logs.xml', 'config.d/zookeeper.xml', 'users.d/default_user.xml',
     ]);
     expect(configOf('ingestion-small').map((f) => f.path)).toEqual([
-      'config.d/kafka_consumers.xml', 'config.d/kafka_offsets.xml', 'config.d/named_collections.xml', 'config.d/remote_servers_no_restart.xml',
-      'config.d/role_macros.xml', 'config.d/system_logs.xml', 'config.d/zookeeper.xml', 'users.d/ingestion_profile.xml',
+      'config.d/kafka_consumers.xml', 'config.d/kafka_offsets.xml', 'config.d/named_collections.xml', 'config.d/prometheus.xml',
+      'config.d/remote_servers_no_restart.xml', 'config.d/role_macros.xml', 'config.d/system_logs.xml', 'config.d/zookeeper.xml', 'users.d/ingestion_profile.xml',
     ]);
   });
 

@@ -48,7 +48,7 @@ describe('consumers off in the us stack', () => {
     return (JSON.parse(Testing.synth(stack)) as { resource: Resources }).resource;
   }
 
-  test('every resource is deployed; only the tiers\' Helm values (their boot schema) differ', () => {
+  test('every resource is deployed; only the tiers\' Helm values (their boot schema) and the alert rules differ', () => {
     const on = synth(US_REGION);
     const off = synth({ ...US_REGION, consumers: 'off' });
     const addresses = (r: Resources): string[] => Object.entries(r).flatMap(([type, byName]) => Object.keys(byName).map((n) => `${type}.${n}`)).sort();
@@ -57,9 +57,13 @@ describe('consumers off in the us stack', () => {
       const [type, name] = a.split(/\.(.*)/s);
       return JSON.stringify(on[type][name]) !== JSON.stringify(off[type][name]);
     });
-    expect(changed.length).toBe(3);
+    expect(changed.length).toBe(4);
     expect(changed.every((a) => a.startsWith('helm_release.'))).toBe(true);
-    for (const address of changed) {
+    // Nothing consumes, so the rules drop the consumer alerts (lag, partitions held) that would fire.
+    const monitoring = changed.find((a) => a.includes('observability_monitoring'))!;
+    expect(JSON.stringify(on.helm_release[monitoring.split('.')[1]])).toContain('TierConsumersNone_');
+    expect(JSON.stringify(off.helm_release[monitoring.split('.')[1]])).not.toContain('TierConsumersNone_');
+    for (const address of changed.filter((a) => a !== monitoring)) {
       const [type, name] = address.split(/\.(.*)/s);
       const values = JSON.stringify(off[type][name]);
       expect(values).not.toMatch(/ENGINE = Kafka|CREATE MATERIALIZED VIEW|writable_/);

@@ -49,7 +49,8 @@ describe('policy pack bites on the real us output', () => {
   const us = JSON.parse(Testing.synth(stack, true)) as { resource: Record<string, Record<string, Record<string, unknown>>> };
   const first = (type: string): Record<string, unknown> => Object.values(us.resource[type] ?? {})[0];
   const ingestionRelease = (json: typeof us): Record<string, unknown> =>
-    Object.values(json.resource.helm_release).find((r) => JSON.stringify(r.values).includes('ingestion-events'))!;
+    // The events tier's installation (the monitoring release names the tier too).
+    Object.values(json.resource.helm_release).find((r) => JSON.stringify(r.values).includes('kind: ClickHouseInstallation\\n  metadata:\\n    name: ingestion-events'))!;
 
   const breakers: [PolicyRuleId, (json: typeof us) => void][] = [
     ['imdsv2-required', (j) => { (j.resource.aws_instance[Object.keys(j.resource.aws_instance)[0]].metadata_options as Record<string, unknown>).http_tokens = 'optional'; }],

@@ -79,8 +79,8 @@ describe('examples', () => {
       for (const address of after.keys()) expect(during.has(address)).toBe(true);
       const removed = [...during.keys()].filter((a) => !after.has(a));
       expect(removed.length).toBeGreaterThan(0);
-      // MSK's own resources, and the small tier's IRSA identity that only signed MSK IAM requests.
-      for (const address of removed) expect(address).toMatch(/kafka-msk_cluster|Topics-msk_cluster|tier-small_(PodRole|PodTrust|PodMsk|ServiceAccount)/);
+      // MSK's own resources, its CloudWatch alarms, and the small tier's IRSA identity that only signed MSK IAM requests.
+      for (const address of removed) expect(address).toMatch(/kafka-msk_cluster|observability_msk-|Topics-msk_cluster|tier-small_(PodRole|PodTrust|PodMsk|ServiceAccount)/);
       expect(removed.filter((a) => a.includes('tier-small')).length).toBeGreaterThan(0);
       const changed = [...after].filter(([address, body]) => during.get(address) !== body).map(([address]) => address);
       expect(changed).toEqual([expect.stringMatching(/^helm_release\.tier-small_/)]);

@@ -16,6 +16,7 @@ import { renderHostMacros, renderRoleMacros } from './macros';
 import { namedCollectionEnvironment, renderNamedCollections } from './named-collections';
 import { renderStorageNetwork } from './network';
 import { NodeGroup, nodeGroups } from './node-groups';
+import { renderPrometheusEndpoint } from './prometheus';
 import { ClickHouseConfigOptions, resolveOptions } from './options';
 import { clustersForGroup, renderRemoteServers } from './remote-servers';
 import { renderStorageConfiguration, storageEnvironment } from './storage';
@@ -30,6 +31,7 @@ export * from './named-collections';
 export * from './network';
 export * from './node-groups';
 export * from './options';
+export * from './prometheus';
 export * from './remote-servers';
 export * from './storage';
 export * from './system-logs';
@@ -58,6 +60,7 @@ function renderGroupFiles(topology: Topology, group: NodeGroup, options: ClickHo
     renderRemoteServers(topology, group),
     shared('zookeeper', () => renderZooKeeper(topology)),
     shared(`system-logs/${group.kind}/${optionsKey(options)}`, () => renderSystemLogs(group, options)),
+    shared('prometheus', renderPrometheusEndpoint),
   ];
   if (group.kind === 'storage') {
     files.push(renderStorageConfiguration(options), renderStorageNetwork(), renderDefaultUser(), renderInterserverCredentials());

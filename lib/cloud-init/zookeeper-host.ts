@@ -4,6 +4,7 @@ import { collectZooCfgProblems, renderMyId, renderZooCfg, resolveZooCfgOptions, 
 import { checkCreateZnodes, renderCreateZnodesScript } from '../zookeeper/znodes';
 import { renderCloudConfig } from './cloud-config';
 import { sessionManagerAgentCommand } from './session-manager';
+import { zooKeeperExporterFiles, ZOOKEEPER_EXPORTER_UNIT } from '../observability/host-files';
 import { checkStorageDisks, renderStorageDisksScript } from './storage-disks';
 
 /** The unit that creates ClickHouse's znodes (its chroot) once the ensemble has quorum. */
@@ -88,6 +89,7 @@ export function renderZooKeeperHostUserData(p: ZooKeeperHostUserDataProps): stri
         content: '[Unit]\nRequires=zookeeper-storage.service\nAfter=zookeeper-storage.service\n',
       },
       ...znodeFiles,
+      ...zooKeeperExporterFiles({ clientPort: o!.clientPort, dataDir, dataLogDir: o!.dataLogDir }),
     ],
     runcmd: [
       ['rm', '-f', '/usr/sbin/policy-rc.d'],
@@ -98,6 +100,7 @@ export function renderZooKeeperHostUserData(p: ZooKeeperHostUserDataProps): stri
       ['systemctl', 'daemon-reload'],
       ['systemctl', 'enable', 'zookeeper'],
       ['systemctl', 'restart', 'zookeeper'],
+      ['systemctl', 'enable', '--now', ZOOKEEPER_EXPORTER_UNIT],
       // Not waited for: the first node up would otherwise hold its boot until the others join.
       ...(znodes.length === 0 ? [] : [['systemctl', 'enable', CLICKHOUSE_ZNODES_UNIT], ['systemctl', 'start', '--no-block', CLICKHOUSE_ZNODES_UNIT]]),
       ...(p.region !== undefined ? [sessionManagerAgentCommand(p.region)] : []),

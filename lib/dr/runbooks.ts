@@ -5,6 +5,7 @@
 import { ZOOKEEPER_CONF_DIR } from '../cloud-init/zookeeper-host';
 import { EBS_MOUNT } from '../clickhouse/options';
 import { ingestionInstallationName, Topology } from '../model/topology';
+import type { AlertRule } from '../observability/alerts';
 import type { RenderedFile } from '../render/file';
 import { BackupDestination, backupPlan, BackupScheduleProps, backupStatement, restoreStatement, BACKUP_SCRIPT, BACKUP_STATE_DIR, fullBackupRetentionDays } from './backup';
 import { DISK_SIZES_ARTIFACT, diskSizeLockPath, DiskSizes } from './disk-sizes';
@@ -37,6 +38,11 @@ export interface RunbookOptions {
    * @default 'clickhouse-ingestion'
    */
   readonly ingestionNamespace?: string;
+  /**
+   * The region's alert rules: each runbook lists the alerts whose `runbook` annotation names it.
+   * @default none listed
+   */
+  readonly alerts?: readonly AlertRule[];
 }
 
 const code = (lang: string, lines: readonly string[]): string => ['```' + lang, ...lines, '```'].join('\n');
@@ -47,8 +53,20 @@ const doc = (title: string, topology: Topology, sections: readonly string[]): st
   [`# ${title} — region \`${topology.name}\``, '', `_Rendered from the region's model by cdktf-clickhouse-ingest; regenerate it with \`npm run synth\`, do not edit._`,
     '', ...sections.flatMap((s) => [s, '']), ''].join('\n').replace(/\n{3,}/g, '\n\n').replace(/\n+$/, '\n');
 
-/** Every runbook of a region, under `runbooks/`. */
+/** Every runbook of a region, under `runbooks/`; each Markdown runbook ends with the alerts that lead to it. */
 export function renderRunbooks(topology: Topology, options: RunbookOptions): RenderedFile[] {
+  return runbookFiles(topology, options).map((f) => (f.path.endsWith('.md') ? { path: f.path, content: withAlerts(f, options.alerts ?? []) } : f));
+}
+
+/** Appends "Alerts that lead here": the rules whose `runbook` annotation is this file (docs/observability.md explains them). */
+function withAlerts(file: RenderedFile, alerts: readonly AlertRule[]): string {
+  const mine = alerts.filter((a) => a.annotations.runbook === file.path);
+  if (mine.length === 0) return file.content;
+  const rows = mine.map((a) => [`\`${a.alert}\``, a.labels.severity ?? '', a.annotations.description ?? '']);
+  return `${file.content}\n## Alerts that lead here\n\nFrom \`observability/alerts.rules.yaml\` (see docs/observability.md):\n\n${table(['alert', 'severity', 'what it says'], rows)}\n`;
+}
+
+function runbookFiles(topology: Topology, options: RunbookOptions): RenderedFile[] {
   return [
     { path: `${RUNBOOKS_DIR}/grow-a-disk.md`, content: growDisk(topology, options) },
     { path: `${RUNBOOKS_DIR}/backup-and-restore.md`, content: backupAndRestore(topology, options) },

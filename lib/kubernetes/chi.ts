@@ -95,6 +95,8 @@ export interface ChiPodTemplate {
     readonly containers: readonly {
       readonly name: 'clickhouse';
       readonly image: string;
+      /** Named ports beyond the operator's own (http, tcp, interserver), which it adds when missing. */
+      readonly ports: readonly { readonly name: string; readonly containerPort: number; readonly protocol: 'TCP' }[];
       readonly env: readonly EnvVar[];
       readonly resources: {
         readonly requests: { readonly cpu: string; readonly memory: string };
@@ -252,6 +254,8 @@ export function renderInstallation(input: InstallationInput): ClickHouseInstalla
             containers: [{
               name: 'clickhouse',
               image: input.image,
+              // The Prometheus endpoint (config.d/prometheus.xml), named for the PodMonitor.
+              ports: [{ name: 'metrics', containerPort: 9363, protocol: 'TCP' }],
               env,
               resources: {
                 requests: { cpu: String(input.cores), memory: `${input.cores * input.memoryGiBPerCore}Gi` },
