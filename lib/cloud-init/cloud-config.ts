@@ -81,8 +81,9 @@ export function renderCloudConfig(config: CloudConfig): string {
   if (config.writeFiles?.length) {
     body.write_files = config.writeFiles.map((f) => ({
       path: f.path,
-      permissions: f.permissions ?? '0644',
-      owner: f.owner ?? 'root:root',
+      // cloud-init's defaults (0644, root:root) are left unsaid: EC2 caps user data at 16 KB.
+      ...(f.permissions !== undefined && f.permissions !== '0644' ? { permissions: f.permissions } : {}),
+      ...(f.owner !== undefined && f.owner !== 'root:root' ? { owner: f.owner } : {}),
       ...(f.defer ? { defer: true } : {}),
       content: f.content,
     }));
@@ -92,5 +93,5 @@ export function renderCloudConfig(config: CloudConfig): string {
   // both options also spare the yaml package a walk over the document per host.
   const doc = new Document(body, { aliasDuplicateObjects: false });
   // Multi-line contents as literal blocks, never folded: what cloud-init writes is what reviewers read.
-  return '#cloud-config\n' + doc.toString({ lineWidth: 0, blockQuote: 'literal', directives: false });
+  return '#cloud-config\n' + doc.toString({ lineWidth: 0, blockQuote: 'literal', directives: false, indentSeq: false });
 }
