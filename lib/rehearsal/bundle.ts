@@ -208,3 +208,26 @@ export function withArtifact(bundle: RehearsalBundle, file: RenderedFile): Rehea
   files.set(file.path, file.content);
   return { topology: bundle.topology, files };
 }
+
+/**
+ * A bundle limited to the named streams, plus the ShuffleHog streams that feed them (a stream
+ * reading a re-keyed topic needs its producer). Throws naming an unknown stream.
+ */
+export function withStreams(bundle: RehearsalBundle, names: readonly string[]): RehearsalBundle {
+  const all = bundle.topology.streams;
+  const unknown = names.filter((n) => !all.some((s) => s.name === n));
+  if (unknown.length > 0) throw new RehearsalError(`no stream ${unknown.join(', ')} in ${bundle.topology.name} (streams: ${all.map((s) => s.name).join(', ')})`);
+  const keep = new Set(names);
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const s of all) {
+      if (keep.has(s.name) || s.shuffle === null) continue;
+      const feeds = all.some((t) => keep.has(t.name) && t.legs.some((l) => l.backend === s.shuffle!.backend && l.topic === s.shuffle!.topic));
+      if (feeds) {
+        keep.add(s.name);
+        changed = true;
+      }
+    }
+  }
+  return { topology: { ...bundle.topology, streams: all.filter((s) => keep.has(s.name)) }, files: bundle.files };
+}

@@ -80,11 +80,11 @@ export class LocalZooKeeper {
 
   private constructor(private readonly proc: ChildProcess, public readonly dir: string, public readonly port: number) {}
 
-  private cli(args: readonly string[], input?: string): Promise<string> {
+  private cli(args: readonly string[], input?: string, tolerateExit = false): Promise<string> {
     return new Promise((resolve, reject) => {
       const child = execFile(JAVA, ['-cp', [ZOOKEEPER_JAR, SLF4J_SIMPLE, JLINE].join(':'), '-XX:TieredStopAtLevel=1', '-Xmx64m',
         'org.apache.zookeeper.ZooKeeperMain', '-server', `127.0.0.1:${this.port}`, ...args], { timeout: 30_000, maxBuffer: 32 * 1024 * 1024 },
-      (err, stdout) => (err ? reject(err) : resolve(stdout)));
+      (err, stdout, stderr) => (err && !(tolerateExit && err.code !== undefined && !err.killed) ? reject(new Error(`zkCli failed: ${err.message}\n${stderr.slice(-1000)}`)) : resolve(stdout)));
       if (input !== undefined) child.stdin?.end(input);
     });
   }
@@ -92,7 +92,11 @@ export class LocalZooKeeper {
   /** Creates znodes, parents first (an existing one is left as it is). */
   public async create(znodes: readonly string[]): Promise<void> {
     if (znodes.length === 0) return;
-    await this.cli([], znodes.map((z) => `create ${z} ''`).join('\n') + '\nquit\n');
+    // zkCli's exit code reflects its last command only; the tree says what exists.
+    await this.cli([], znodes.map((z) => `create ${z} ''`).join('\n') + '\nquit\n', true);
+    const missing: string[] = [];
+    for (const z of znodes) if (!(await this.tree(z).catch((): string[] => [])).includes(z)) missing.push(z);
+    if (missing.length > 0) throw new Error(`ZooKeeper did not create ${missing.join(', ')}`);
   }
 
   /** Every znode path under `root` (inclusive), as ZooKeeper lists them (`ls -R`). */

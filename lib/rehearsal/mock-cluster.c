@@ -5,6 +5,9 @@
  *   topic NAME PARTITIONS    create a topic with exactly that many partitions
  *   down BROKER_ID           disconnect a broker and refuse new connections
  *   up BROKER_ID             let it accept connections again
+ *   produce TOPIC PARTITION KEY PAYLOAD
+ *                            queue a message (no answer; PAYLOAD is the rest of the line)
+ *   flush                    wait until every queued message is delivered (or 60 s pass)
  *   offsets GROUP TOPIC      per partition: the group's committed offset and the watermarks,
  *                            read with OffsetFetch and ListOffsets (nothing joins the group,
  *                            nothing is committed)
@@ -21,6 +24,63 @@
 
 static rd_kafka_mock_cluster_t *mcluster;
 static const char *bootstraps;
+static rd_kafka_t *producer;
+static long failed;
+
+static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
+  (void)rk;
+  (void)opaque;
+  if (m->err) failed++;
+}
+
+static void produce(char *line) {
+  char errstr[512];
+  if (producer == NULL) {
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    rd_kafka_conf_set(conf, "bootstrap.servers", bootstraps, errstr, sizeof errstr);
+    rd_kafka_conf_set(conf, "log_level", "0", errstr, sizeof errstr);
+    rd_kafka_conf_set(conf, "linger.ms", "5", errstr, sizeof errstr);
+    rd_kafka_conf_set(conf, "message.timeout.ms", "120000", errstr, sizeof errstr);
+    rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+    producer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
+    if (producer == NULL) {
+      failed++;
+      return;
+    }
+  }
+  /* produce TOPIC PARTITION KEY PAYLOAD */
+  char *save = NULL;
+  strtok_r(line, " ", &save);
+  char *topic = strtok_r(NULL, " ", &save);
+  char *partition = strtok_r(NULL, " ", &save);
+  char *key = strtok_r(NULL, " ", &save);
+  char *payload = save;
+  if (topic == NULL || partition == NULL || key == NULL || payload == NULL) {
+    failed++;
+    return;
+  }
+  size_t len = strlen(payload);
+  if (len > 0 && payload[len - 1] == '\n') payload[--len] = '\0';
+  for (;;) {
+    rd_kafka_resp_err_t err = rd_kafka_producev(producer, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(atoi(partition)),
+      RD_KAFKA_V_KEY(key, strlen(key)), RD_KAFKA_V_VALUE(payload, len), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+    if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+      if (err) failed++;
+      break;
+    }
+    rd_kafka_poll(producer, 100);
+  }
+  rd_kafka_poll(producer, 0);
+}
+
+static void flush(void) {
+  if (producer != NULL) rd_kafka_flush(producer, 60000);
+  if (producer != NULL && rd_kafka_outq_len(producer) > 0) printf("error %d messages not delivered within 60 s\n", rd_kafka_outq_len(producer));
+  else if (failed > 0) printf("error %ld messages failed\n", failed);
+  else printf("ok\n");
+  failed = 0;
+  fflush(stdout);
+}
 
 static void answer(rd_kafka_resp_err_t err) {
   if (err) printf("error %s\n", rd_kafka_err2str(err));
@@ -83,19 +143,23 @@ int main(int argc, char **argv) {
   printf("bootstrap %s\n", bootstraps);
   fflush(stdout);
 
-  char line[4096], a[1024], b[1024];
+  static char line[1 << 20];
+  char a[1024], b[1024];
   while (fgets(line, sizeof line, stdin) != NULL) {
     int n = 0;
     if (sscanf(line, "topic %1023s %d", a, &n) == 2) answer(rd_kafka_mock_topic_create(mcluster, a, n, brokers < 3 ? brokers : 3));
     else if (sscanf(line, "down %d", &n) == 1) answer(rd_kafka_mock_broker_set_down(mcluster, n));
     else if (sscanf(line, "up %d", &n) == 1) answer(rd_kafka_mock_broker_set_up(mcluster, n));
     else if (sscanf(line, "offsets %1023s %1023s", a, b) == 2) offsets(a, b);
+    else if (strncmp(line, "produce ", 8) == 0) produce(line);
+    else if (strncmp(line, "flush", 5) == 0) flush();
     else if (strncmp(line, "quit", 4) == 0) break;
     else {
       printf("error unknown command\n");
       fflush(stdout);
     }
   }
+  if (producer != NULL) rd_kafka_destroy(producer);
   rd_kafka_mock_cluster_destroy(mcluster);
   rd_kafka_destroy(rk);
   return 0;

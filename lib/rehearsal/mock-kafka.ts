@@ -237,22 +237,21 @@ export class MockKafkaCluster {
     });
   }
 
-  /** Produces messages to a topic (keys with `-K`), resolving once kcat has delivered them. */
+  /**
+   * Produces messages to a topic through the helper's producer, resolving once every one is
+   * delivered (a message for a partition whose leader is down waits until it is back, up to 60 s).
+   * Without a partition, messages go round-robin.
+   */
   public async produce(topic: string, messages: readonly OutgoingMessage[]): Promise<void> {
     if (messages.length === 0) return;
-    const keyed = messages.some((m) => m.key !== undefined);
-    for (const m of messages) {
-      if (m.payload.includes('\n') || (m.key ?? '').includes('\t') || (m.key ?? '').includes('\n')) {
-        throw new Error(`a message for ${topic} has a newline in its payload or a tab/newline in its key`);
-      }
+    const partitions = Math.max(1, this.partitions.get(topic) ?? 1);
+    const lines: string[] = [];
+    for (const [n, m] of messages.entries()) {
+      const key = m.key ?? `m${n}`;
+      if (m.payload.includes('\n') || /\s/.test(key)) throw new Error(`a message for ${topic} has a newline in its payload or whitespace in its key`);
+      lines.push(`produce ${topic} ${m.partition ?? n % partitions} ${key} ${m.payload}`);
     }
-    const byPartition = new Map<number | undefined, OutgoingMessage[]>();
-    for (const m of messages) byPartition.set(m.partition, [...(byPartition.get(m.partition) ?? []), m]);
-    for (const [partition, batch] of byPartition) {
-      const input = batch.map((m) => (keyed ? `${m.key ?? ''}\t${m.payload}` : m.payload)).join('\n') + '\n';
-      const target = partition === undefined ? [] : ['-p', String(partition)];
-      await kcat(['-P', '-b', this.bootstrapServers, '-t', topic, ...target, ...(keyed ? ['-K', '\t'] : [])], input);
-    }
+    await this.command([...lines, 'flush'].join('\n'));
   }
 
   /** Partitions of a topic, as created. */

@@ -11,6 +11,9 @@ import { RenderedFile } from '../render/file';
 /** The native port the engine believes it listens on; a Distributed replica on localhost:PORT is the engine itself. */
 export const REHEARSAL_TCP_PORT = 19000;
 
+/** The interserver HTTP port a storage engine announces (chdb does not listen on it). */
+export const REHEARSAL_INTERSERVER_PORT = 9009;
+
 /** Consumer session timeout in the rehearsal (librdkafka's default is 45 s). */
 export const REHEARSAL_SESSION_TIMEOUT_MS = 6000;
 
@@ -190,6 +193,9 @@ export function rehearsalOverrides(files: readonly RenderedFile[], storage?: Sto
     root.distributed_ddl = { '@remove': 'remove' };
   } else {
     root.path = storage.dataDir;
+    // Replicated tables refuse to start without it (replicas announce host:port in ZooKeeper for
+    // part fetches); chdb listens on no port, so nothing is served there.
+    root.interserver_http_port = REHEARSAL_INTERSERVER_PORT;
     const zookeeperRoot = renderedZooKeeperRoot(files);
     root.zookeeper = {
       '@replace': 'replace',
