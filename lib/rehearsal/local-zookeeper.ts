@@ -92,10 +92,17 @@ export class LocalZooKeeper {
   /** Creates znodes, parents first (an existing one is left as it is). */
   public async create(znodes: readonly string[]): Promise<void> {
     if (znodes.length === 0) return;
-    // zkCli's exit code reflects its last command only; the tree says what exists.
-    await this.cli([], znodes.map((z) => `create ${z} ''`).join('\n') + '\nquit\n', true);
+    // One command per client run (piped commands are not reliable in batch mode); zkCli's exit
+    // code does not say whether the node exists, so the tree is asked, and a miss retried.
     const missing: string[] = [];
-    for (const z of znodes) if (!(await this.tree(z).catch((): string[] => [])).includes(z)) missing.push(z);
+    for (const z of znodes) {
+      let made = false;
+      for (let attempt = 0; attempt < 3 && !made; attempt++) {
+        await this.cli(['create', z, ''], undefined, true).catch(() => undefined);
+        made = (await this.tree(z).catch((): string[] => [])).includes(z);
+      }
+      if (!made) missing.push(z);
+    }
     if (missing.length > 0) throw new Error(`ZooKeeper did not create ${missing.join(', ')}`);
   }
 

@@ -133,11 +133,17 @@ export class RehearsalSession {
     return this.storage;
   }
 
-  /** One forwarding pass over every running ingestion engine. */
-  public async forwardNow(): Promise<void> {
-    if (this.storage === undefined) return;
-    for (const e of this.runningEngines) await this.storage.forward(e.engine, e.role, this.bundle.topology.streams);
+  /** One forwarding pass over every running ingestion engine (passes never overlap: a part is forwarded once). */
+  public forwardNow(): Promise<void> {
+    const pass = this.forwardChain.then(async () => {
+      if (this.storage === undefined) return;
+      for (const e of this.runningEngines) await this.storage.forward(e.engine, e.role, this.bundle.topology.streams).catch(() => undefined);
+    });
+    this.forwardChain = pass.catch(() => undefined);
+    return pass;
   }
+
+  private forwardChain: Promise<void> = Promise.resolve();
 
   public mock(backend: string): MockKafkaCluster {
     const m = this.mocks.get(backend);

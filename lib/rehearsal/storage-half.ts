@@ -217,7 +217,7 @@ export class StorageHalf {
       const target = /Distributed\('([^']*)',\s*'([^']*)',\s*'([^']*)'(?:,\s*(.*))?\)/s.exec(writable[0]?.e ?? '');
       if (target === null) continue;
       const [, cluster, , table, rawKey] = target;
-      const key = rawKey?.replace(/\)\s*$/, '').trim();
+      const key = rawKey?.trim();
       const shards = clusterOf(this.bundle, cluster);
       const total = shards.reduce((n, x) => n + x.weight, 0);
       const parts = await ingestion.rows<{ name: string }>(`SELECT name FROM system.parts WHERE database = '${db}' AND table = '${table}' AND active ORDER BY name`);
