@@ -62,9 +62,9 @@ export function stopAllMockClusters(): void {
 
 const KCAT_TIMEOUT_MS = 20_000;
 
-function kcat(args: readonly string[], input?: string): Promise<string> {
+function kcat(args: readonly string[], input?: string, timeoutMs = KCAT_TIMEOUT_MS): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = execFile('kcat', [...args], { timeout: KCAT_TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+    const child = execFile('kcat', [...args], { timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
       if (err) reject(new Error(`kcat ${args.join(' ')} failed: ${err.message}\n${stderr.slice(0, 2000)}`));
       else resolve(stdout);
     });
@@ -252,6 +252,22 @@ export class MockKafkaCluster {
       lines.push(`produce ${topic} ${m.partition ?? n % partitions} ${key} ${m.payload}`);
     }
     await this.command([...lines, 'flush'].join('\n'));
+  }
+
+  /**
+   * Produces through separate `kcat -P` processes (one per partition) instead of the helper, so
+   * the helper keeps taking commands (a broker coming back) while these wait for a broker that
+   * is down. Resolves once kcat has delivered every message.
+   */
+  public async produceApart(topic: string, messages: readonly OutgoingMessage[]): Promise<void> {
+    const byPartition = new Map<number, OutgoingMessage[]>();
+    const partitions = Math.max(1, this.partitions.get(topic) ?? 1);
+    messages.forEach((m, n) => {
+      const p = m.partition ?? n % partitions;
+      byPartition.set(p, [...(byPartition.get(p) ?? []), m]);
+    });
+    await Promise.all([...byPartition].map(([p, batch]) => kcat(['-P', '-b', this.bootstrapServers, '-t', topic, '-p', String(p), '-K', '\t',
+      '-X', 'message.timeout.ms=60000'], batch.map((m) => `${m.key ?? ''}\t${m.payload}`).join('\n') + '\n', 90_000)));
   }
 
   /** Partitions of a topic, as created. */

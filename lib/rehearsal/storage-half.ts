@@ -173,7 +173,10 @@ export class StorageHalf {
       throw e;
     }
     const old = this.engines.findIndex((x) => x.host === name);
-    if (old >= 0) this.engines.splice(old, 1, se);
+    if (old >= 0) {
+      this.engines[old].link.close();
+      this.engines.splice(old, 1, se);
+    }
     else this.engines.push(se);
     return se;
   }
