@@ -16,9 +16,15 @@ import { nodeConfigFiles } from '../../lib/rehearsal/bundle';
 import { topicKey } from '../../lib/rehearsal/session';
 import { EU_TOPOLOGY } from '../../stacks/eu';
 import { US_TOPOLOGY } from '../../stacks/us';
+import { brokerOutageDrill, storageReplicaDrill } from '../../lib/rehearsal/fault-drills';
+import { MockKafkaCluster } from '../../lib/rehearsal/mock-kafka';
+import { rehearsalTopologySpec } from '../../lib/rehearsal/rehearsal-topology';
 import { bundleOf, hasKcat, limited, withKcat } from './support';
 
 const us = bundleOf(US_TOPOLOGY);
+/** The default regions' rehearsal topologies: 2 shards × 2 replicas, 2 nodes per tier, partitions and consumers as declared. */
+const usRehearsal = bundleOf(rehearsalTopologySpec(US_TOPOLOGY));
+const euRehearsal = bundleOf(rehearsalTopologySpec(EU_TOPOLOGY));
 
 const DEV_EVENTS = [
   { group_type_index: 0, group_key: 'acme', created_at: '2026-01-01 00:00:00', team_id: 1, group_properties: '{}' },
@@ -36,11 +42,19 @@ describe('what the rehearsal changes in rendered artifacts', () => {
     expect(nonReplicatedTwin(data)).toContain('ENGINE = ReplacingMergeTree(_timestamp)');
   });
 
-  test('Kafka settings above the mock\'s caps are lowered and reported; lower ones stay', () => {
+  test('polls are capped for the mock and reported; consumer counts stay as declared', () => {
     const r = capKafkaSettings('SETTINGS kafka_num_consumers = 8, kafka_poll_timeout_ms = 10000, kafka_max_block_size = 100000');
-    expect(r.sql).toBe('SETTINGS kafka_num_consumers = 4, kafka_poll_timeout_ms = 500, kafka_max_block_size = 100000');
-    expect([...r.changed]).toEqual([['kafka_num_consumers', 8], ['kafka_poll_timeout_ms', 10000]]);
+    expect(r.sql).toBe('SETTINGS kafka_num_consumers = 8, kafka_poll_timeout_ms = 500, kafka_max_block_size = 100000');
+    expect([...r.changed]).toEqual([['kafka_poll_timeout_ms', 10000]]);
     expect(capKafkaSettings('kafka_num_consumers = 4, kafka_poll_timeout_ms = 200').changed.size).toBe(0);
+  });
+
+  test('the rehearsal topology keeps names, partitions and consumers per node, on fewer hosts', () => {
+    const t = usRehearsal.topology;
+    expect(t.storage?.hosts.map((h) => h.name)).toEqual(['ch-data-s01-r1', 'ch-data-s01-r2', 'ch-data-s02-r1', 'ch-data-s02-r2']);
+    expect(t.ingestionTiers.map((x) => [x.role, x.nodes, x.consumersPerNode])).toEqual(us.topology.ingestionTiers.map((x) => [x.role, 2, x.consumersPerNode]));
+    expect(t.kafkaBackends).toEqual(us.topology.kafkaBackends);
+    expect(t.streams.map((x) => x.legs.map((l) => [l.topic, l.partitions, l.consumerGroup]))).toEqual(us.topology.streams.map((x) => x.legs.map((l) => [l.topic, l.partitions, l.consumerGroup])));
   });
 
   test('overrides keep every rendered cluster and collection, on the engine itself and without auth', () => {
@@ -54,14 +68,22 @@ describe('what the rehearsal changes in rendered artifacts', () => {
     expect(file.content).toContain('<kafka_broker_list from_env="KAFKA_HOSTS_MSK_CLUSTER"/>');
   });
 
-  test('sample events never share a value in a column, so Replacing tables keep every row', () => {
-    const events = sampleEvents([
+  test('sample events fill every column, with edge values and an omitted field, and never repeat a whole row', () => {
+    const columns = [
       { name: 'team_id', type: 'Int64' }, { name: 'group_key', type: 'VARCHAR' }, { name: 'uuid', type: 'UUID' },
       { name: 'ts', type: "DateTime64(6, 'UTC')" }, { name: 'type', type: 'LowCardinality(String)' }, { name: 'x', type: 'Int16' },
-    ], 50).map((l) => JSON.parse(l) as Record<string, unknown>);
-    for (const column of ['team_id', 'group_key', 'uuid', 'ts', 'type', 'x']) {
-      expect(new Set(events.map((e) => String(e[column]))).size).toBe(50);
-    }
+    ];
+    const lines = sampleEvents(columns, 50);
+    const events = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(new Set(lines).size).toBe(50);
+    expect(events.filter((e) => Object.keys(e).length === columns.length).length).toBe(40);
+    expect(events[4]).not.toHaveProperty('team_id');
+    expect(events.map((e) => e.group_key)).toContain('');
+    expect(events.some((e) => typeof e.group_key === 'string' && /東京 🦔 "q" \\/.test(e.group_key))).toBe(true);
+    expect(events.map((e) => e.team_id)).toContain('9223372036854775806');
+    expect(events.some((e) => typeof e.x === 'number' && e.x < 0)).toBe(true);
+    // Every column except the omitted one stays distinct, so no two rows share a whole sorting key.
+    for (const column of ['uuid', 'ts']) expect(new Set(events.map((e) => String(e[column]))).size).toBeGreaterThanOrEqual(49);
   });
 
   test('a ShuffleHog sink counts as produced by the region: only raw topics get sample events', () => {
@@ -84,14 +106,19 @@ describe('rehearsal end to end (mock Kafka via kcat, chdb)', () => {
   // Everything starts at once (a few engines at a time): most of the time is spent waiting for
   // Kafka groups, the pod replacement longest (the mock drops a killed node after 6 s).
   type Run = RehearsalReport | DrillReport;
-  const runs: Record<string, Promise<Run>> = hasKcat ? limited<Run>(6, {
+  const runs: Record<string, Promise<Run>> = hasKcat ? limited<Run>(3, {
+    us: () => rehearse({ bundle: usRehearsal, timeoutMs: 60_000 }),
+    eu: () => rehearse({ bundle: euRehearsal, timeoutMs: 60_000 }),
     podDrill: () => podReplacementDrill(us, { timeoutMs: 60_000 }),
-    us: () => rehearse({ bundle: us, timeoutMs: 60_000 }),
-    eu: () => rehearse({ bundle: bundleOf(EU_TOPOLOGY), timeoutMs: 60_000 }),
+    brokerDrill: () => brokerOutageDrill(usRehearsal, { timeoutMs: 60_000 }),
+    replicaDrill: () => storageReplicaDrill(usRehearsal, { timeoutMs: 60_000 }),
+    heatmapsOnly: () => rehearse({ bundle: usRehearsal, stream: 'heatmaps', timeoutMs: 60_000 }),
     // The user's own events (as with --events-file), one of them a replacement of another.
     dev: () => rehearse({ bundle: bundleOf(DEV_REGION), timeoutMs: 60_000, events: { clickhouse_groups: DEV_EVENTS } }),
-    migration: () => rehearse({ bundle: migration(), timeoutMs: 60_000 }),
-    shufflehog: () => rehearse({ bundle: bundleOf(SHUFFLEHOG_REGION), timeoutMs: 60_000 }),
+    // The examples without the storage half (their ingestion engines hold the data tables): the
+    // default regions above run it, and the machine's two cores are shared.
+    migration: () => rehearse({ bundle: migration(), timeoutMs: 60_000, storage: false }),
+    shufflehog: () => rehearse({ bundle: bundleOf(SHUFFLEHOG_REGION), timeoutMs: 60_000, storage: false }),
     // Three breakages at once: a view whose target table is missing and a Kafka table naming an
     // unknown collection (ClickHouse refuses both at CREATE), and a writable table sending to a data
     // table that does not exist (accepted at CREATE, so only the running chain shows it).
@@ -100,7 +127,8 @@ describe('rehearsal end to end (mock Kafka via kcat, chdb)', () => {
         breakArtifact(us, 'sql/small/0004_groups_mv.sql', 'TO posthog.writable_groups', 'TO posthog.writable_groupz'),
         'sql/medium/0003_kafka_heatmaps.sql', 'Kafka(msk_cluster', 'Kafka(msk_clustr'),
         'sql/events/0002_writable_events_ws.sql', "'sharded_events'", "'sharded_eventz'"),
-      timeoutMs: 30_000,
+      // Without the storage half: its static check would name these before anything ran (mutations.test.ts).
+      timeoutMs: 30_000, storage: false,
     }),
     migrationDrill: () => backendMigrationDrill(migration(), { timeoutMs: 60_000 }),
     shuffleDrill: () => shuffleHogDrill(bundleOf(SHUFFLEHOG_REGION), { timeoutMs: 60_000 }),
@@ -135,18 +163,68 @@ describe('rehearsal end to end (mock Kafka via kcat, chdb)', () => {
     }
   }
 
-  withKcat('us: every event of every stream lands in its data table, with zero lag', async () => {
+  /** The whole path: every leg's events compared field by field, partitions split over two engines, each shard's replicas in ZooKeeper. */
+  function expectWholePath(report: RehearsalReport): void {
+    expectAllLanded(report);
+    for (const s of report.streams) {
+      expect(s.mismatches).toBe(0);
+      for (const leg of s.legs) {
+        expect([leg.landed, leg.mismatches, leg.committed]).toEqual([leg.produced, 0, leg.produced]);
+        expect(leg.produced).toBeGreaterThanOrEqual(Math.max(20, leg.partitions ?? 0));
+        expect(leg.partitionsPerEngine).toHaveLength(2);
+        expect(leg.partitionsPerEngine!.every((n) => n > 0)).toBe(true);
+        expect(leg.partitionsPerEngine!.reduce((a, b) => a + b, 0)).toBe(leg.partitions);
+      }
+      expect(s.replication?.problems).toEqual([]);
+    }
+  }
+
+  withKcat('us (rehearsal topology): every event lands on the storage engines, field by field, with zero lag', async () => {
     const r = await report('us');
-    expectAllLanded(r);
+    expectWholePath(r);
     expect(r.streams.map((s) => [s.name, s.target])).toEqual([
       ['groups', 'posthog.groups'], ['heatmaps', 'posthog.heatmaps'], ['events', 'posthog.sharded_events'],
     ]);
-    // The broker's view: every group committed every message of its topic.
-    for (const leg of r.streams.flatMap((s) => s.legs)) expect([leg.produced, leg.committed, leg.lag]).toEqual([20, 20, 0]);
+    // The declared partitions (16, 64, 256), each holding at least one event; the broker's view: every group committed every message.
+    for (const leg of r.streams.flatMap((s) => s.legs)) expect([leg.committed, leg.lag]).toEqual([leg.produced, 0]);
+    expect(r.streams.flatMap((s) => s.legs).map((l) => [l.partitions, l.produced])).toEqual([[16, 20], [64, 64], [256, 256]]);
+    // From ZooKeeper's tree: each shard's replicas on one path, shards apart, every replica registered.
+    const events = r.streams.find((s) => s.name === 'events')!.replication!;
+    expect(events.shards).toEqual([
+      { shard: '01', path: '/clickhouse/tables/01/posthog.sharded_events', replicas: ['ch-data-s01-r1', 'ch-data-s01-r2'] },
+      { shard: '02', path: '/clickhouse/tables/02/posthog.sharded_events', replicas: ['ch-data-s02-r1', 'ch-data-s02-r2'] },
+    ]);
+    expect(r.streams.find((s) => s.name === 'groups')!.replication!.shards).toEqual([{
+      shard: 'all', path: '/clickhouse/tables/noshard/posthog.groups',
+      replicas: ['ch-data-s01-r1-01', 'ch-data-s01-r2-01', 'ch-data-s02-r1-02', 'ch-data-s02-r2-02'],
+    }]);
     expect(r.notes.join('\n')).toContain('posthog.kafka_events_ws: kafka_poll_timeout_ms 10000 → 500');
-  }, 120_000);
+    expect(formatReport(r)).toMatch(/leg warpstream_ingestion\/clickhouse_events_json .*produced 256, landed 256, field mismatches 0, committed 256, lag 0; 256 partitions split \d+ \+ \d+ over 2 engines/);
+    expect(formatReport(r)).toContain('ZooKeeper: shard 01 2 replicas at /clickhouse/tables/01/posthog.sharded_events; shard 02 2 replicas at /clickhouse/tables/02/posthog.sharded_events');
+  }, 180_000);
 
-  withKcat('eu: every event lands', async () => expectAllLanded(await report('eu')), 120_000);
+  withKcat('eu (rehearsal topology): every event lands, field by field', async () => expectWholePath(await report('eu')), 180_000);
+
+  withKcat('--stream: a run limited to one stream starts and reports only that stream', async () => {
+    const r = await report('heatmapsOnly');
+    expectWholePath(r);
+    expect(r.streams.map((s) => s.name)).toEqual(['heatmaps']);
+  }, 180_000);
+
+  withKcat('the lag probe reads committed offsets without committing: a group that never consumed keeps its whole backlog', async () => {
+    const mock = await MockKafkaCluster.start();
+    try {
+      await mock.createTopic('probe', 4);
+      expect(await mock.partitionCount('probe')).toBe(4);
+      await mock.produce('probe', Array.from({ length: 10 }, (_, i) => ({ payload: `{"i":${i}}` })));
+      expect(await mock.uncommitted('probe', 'never_consumed')).toBe(10);
+      // Asked again: still everything, so the first probe committed nothing.
+      expect(await mock.uncommitted('probe', 'never_consumed')).toBe(10);
+      expect((await mock.offsets('probe', 'never_consumed')).map((p) => [p.committed, p.high])).toEqual([[-1, 3], [-1, 3], [-1, 2], [-1, 2]]);
+    } finally {
+      mock.stop();
+    }
+  }, 60_000);
 
   withKcat('example dev-region with the user\'s own events: each lands, equal keys folded by ReplacingMergeTree', async () => {
     const r = await report('dev');
@@ -174,7 +252,7 @@ describe('rehearsal end to end (mock Kafka via kcat, chdb)', () => {
     const { code, stdout, stderr } = await cli;
     expect(stdout).toContain('Rehearsal of dev: every event landed');
     expect(stdout).toMatch(/✓ groups → posthog\.groups: 5\/5 landed in [\d.]+ s/);
-    expect(stdout).toContain('leg warpstream_dev/clickhouse_groups (group clickhouse_groups_ws, small): produced 5, committed 5, lag 0');
+    expect(stdout).toMatch(/leg warpstream_dev\/clickhouse_groups \(group clickhouse_groups_ws, small\): produced 5, landed 5, field mismatches 0, committed 5, lag 0; \d+ partitions split/);
     expect(stderr).toContain('dev: produced 5 events to 1 topic; waiting for them to land');
     expect(code).toBe(0);
   }, 120_000);
@@ -224,6 +302,26 @@ describe('rehearsal end to end (mock Kafka via kcat, chdb)', () => {
     expect(d.details.join('\n')).toMatch(/\d+ messages on warpstream_ingestion\/events_json_by_team_event keyed by .*: 4 keys over \d partitions/);
     expect(d.details).toContain('every key on exactly one partition');
   }, 120_000);
+
+  withKcat('drill broker outage: a broker down and back, every event lands exactly once', async () => {
+    const d = await drill('brokerDrill');
+    expectPassed(d);
+    const text = d.details.join('\n');
+    expect(text).toMatch(/broker 1 down for [\d.]+ s: \d+ of the second 16 events landed meanwhile/);
+    expect(text).toContain('broker 1 back: 32 rows for 32 events, lag 0');
+    expect(text).toContain('every event landed exactly once');
+  }, 180_000);
+
+  withKcat('drill storage replicas: one read-only, another lost, events land once on the rest; a shard without replicas stops visibly', async () => {
+    const d = await drill('replicaDrill');
+    expectPassed(d);
+    const text = d.details.join('\n');
+    expect(text).toContain('ch-data-s01-r1: ZooKeeper connection cut, session expired (read-only)');
+    expect(text).toMatch(/second batch: 256 of 256 landed on the replicas left, 0 on the read-only one/);
+    expect(text).toContain('ch-data-s01-r1: reconnected, writable again');
+    expect(text).toMatch(/shard 02 without a replica: .* outbox parts held: no replica of shard 2 of posthog accepted the insert/);
+    expect(text).toMatch(/back on its disk: the held parts landed; (\d+) rows for \1 events/);
+  }, 180_000);
 
   withKcat('a drill that does not apply to a region says so instead of passing silently', async () => {
     expect((await drill('migrationDrillOnUs')).skipped).toBe('no stream with legs on two backends');
