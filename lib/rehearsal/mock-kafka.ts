@@ -73,14 +73,16 @@ function kcat(args: readonly string[], input?: string, timeoutMs = KCAT_TIMEOUT_
   });
 }
 
-/** Where the mock helper's C source lives (shipped beside this file). */
-export const MOCK_HELPER_SOURCE = path.join(__dirname, 'mock-cluster.c');
+/** Where the mock helper's C source lives: beside this file, or (compiled to dist/) in the package's lib/rehearsal/. */
+export const MOCK_HELPER_SOURCE = [path.join(__dirname, 'mock-cluster.c'), path.join(__dirname, '..', '..', '..', 'lib', 'rehearsal', 'mock-cluster.c')]
+  .find((p) => fs.existsSync(p)) ?? path.join(__dirname, 'mock-cluster.c');
 
 /**
  * Why the mock helper cannot be built here, or undefined when it can: it needs gcc and
  * librdkafka's mock API (`rdkafka_mock.h`, Debian's `librdkafka-dev`).
  */
 export function mockHelperProblem(): string | undefined {
+  if (!fs.existsSync(MOCK_HELPER_SOURCE)) return `the mock Kafka helper's source ${MOCK_HELPER_SOURCE} is missing`;
   try {
     execFileSync('gcc', ['--version'], { stdio: 'ignore' });
   } catch {
