@@ -265,9 +265,9 @@ describe('rehearsal end to end (mock Kafka via kcat, chdb)', () => {
     expect(problem('groups')).toContain('posthog.writable_groupz does not exist');
     expect(problem('heatmaps')).toContain('sql/medium/0003_kafka_heatmaps.sql (posthog.kafka_heatmaps) failed on a medium node');
     expect(problem('heatmaps')).toMatch(/msk_clustr/);
-    expect(problem('events')).toBe('events: 0 of 20 landed in posthog.sharded_events; ' +
+    expect(problem('events')).toBe('events: 0 of 256 landed in posthog.sharded_events; ' +
       'writable table posthog.writable_events_ws sends to posthog.sharded_eventz, which does not exist on the data nodes');
-    expect(formatReport(r)).toMatch(/✗ events[\s\S]*broken: events: 0 of 20 landed/);
+    expect(formatReport(r)).toMatch(/✗ events[\s\S]*broken: events: 0 of 256 landed/);
     // Given up as soon as the chain was seen broken, not at the time limit.
     expect(r.seconds).toBeLessThan(25);
   }, 120_000);

@@ -216,6 +216,8 @@ export class MockKafkaCluster {
   /** Creates a topic with exactly `partitions` partitions (before any consumer subscribes, as on a real backend). */
   public async createTopic(topic: string, partitions: number): Promise<void> {
     if (!/^[A-Za-z0-9._-]+$/.test(topic)) throw new Error(`not a Kafka topic name: ${topic}`);
+    // A topic two streams use (a ShuffleHog sink another stream reads) is created once.
+    if (this.partitions.has(topic)) return;
     await this.command(`topic ${topic} ${Math.max(1, Math.floor(partitions))}`);
     this.partitions.set(topic, partitions);
   }
