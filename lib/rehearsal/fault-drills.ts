@@ -160,7 +160,7 @@ export function storageReplicaDrill(bundle: RehearsalBundle, options: DrillOptio
     await new Promise((r) => setTimeout(r, 1500));
     const reasons = [...new Set([...storage.held.values()])];
     const third = (await storage.rows(stream.dataTable)) - before;
-    details.push(`shard ${String(last).padStart(2, '0')} without a replica: ${third} of ${batch} events landed on the other shards; ${storage.held.size} outbox parts held: ${reasons[0] ?? 'none'}`);
+    details.push(`shard ${String(last).padStart(2, '0')} without a replica: ${third} of ${batch} events landed on the other shards so far; ${storage.held.size} outbox parts held: ${reasons[0] ?? 'none'}`);
     if (reasons.length === 0) {
       details.push('nothing was held: events for a shard without replicas went somewhere');
       return false;
