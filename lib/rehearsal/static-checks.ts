@@ -199,7 +199,6 @@ function setting(sql: string, name: string): string | undefined {
 
 function checkStream(bundle: RehearsalBundle, s: StreamDocument, problems: string[]): void {
   const db = bundle.topology.database;
-  const hosts = bundle.topology.storage?.hosts ?? [];
   if (s.shuffle === null && s.engine !== null) {
     const data = createOf(bundle, 'data', s.dataTable);
     if (data === undefined) problems.push(`sql/data: no CREATE TABLE ${db}.${s.dataTable} (stream ${s.name}'s data table)`);
@@ -273,7 +272,6 @@ function checkStream(bundle: RehearsalBundle, s: StreamDocument, problems: strin
       }
     }
   }
-  void hosts;
 }
 
 function checkGroupSettings(bundle: RehearsalBundle, group: string, role: string, problems: string[]): void {
@@ -288,8 +286,6 @@ function checkGroupSettings(bundle: RehearsalBundle, group: string, role: string
   }
   const profile = element(bundle, group, 'profiles').map((p) => (p.value.default as XmlObject | undefined)?.distributed_foreground_insert).find((v) => v !== undefined);
   if (text(profile) !== '1') problems.push(`clickhouse/${group}: profile default has distributed_foreground_insert ${text(profile) ?? 'unset'}, not 1 (a Distributed INSERT would queue on a disk the pod throws away)`);
-  const pool = element(bundle, group, 'background_message_broker_schedule_pool_size');
-  void pool;
   const consumers = bundle.topology.streams.flatMap((s) => s.legs).filter((l) => l.roles.includes(role)).reduce((n, l) => n + (l.consumersPerNode?.[role] ?? 1), 0);
   for (const [p, content] of groupFiles(bundle, group)) {
     const v = text(parse(content).background_message_broker_schedule_pool_size);

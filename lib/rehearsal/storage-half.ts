@@ -311,9 +311,11 @@ export class StorageHalf {
         }
         const prefix = `${root}${p}/replicas/`;
         const registered = [...tree].filter((z) => z.startsWith(prefix) && !z.slice(prefix.length).includes('/')).map((z) => z.slice(prefix.length)).sort();
-        const strangers = registered.filter((r) => !s.sharded ? false : !replicas.has(r));
+        // A non-sharded table's one path holds every host's replica; a shard's, only its own.
+        const own = s.sharded ? replicas : new Set([...byShard.values()].flatMap((x) => [...x.replicas]));
+        const strangers = registered.filter((r) => !own.has(r));
         if (strangers.length > 0) problems.push(`shard ${shard}: ${p} has replicas registered that are not this shard's hosts: ${strangers.join(', ')}`);
-        shards.push({ shard, path: p, replicas: s.sharded ? registered : registered });
+        shards.push({ shard, path: p, replicas: registered });
       }
       const single = !s.sharded;
       if (single && new Set(shards.map((x) => x.path)).size > 1) problems.push(`${s.dataTable} is not sharded but its shards use different paths: ${shards.map((x) => x.path).join(', ')}`);
