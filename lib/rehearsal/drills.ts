@@ -257,15 +257,17 @@ export function registerDrill(drill: Drill): void {
 
 /**
  * Every registered drill, each in its own session, at most `concurrency` at a time (engines are
- * CPU-heavy), reports in registration order.
+ * CPU-heavy); the last registered start first (the whole-path drills, the longest), reports in
+ * registration order.
  */
 export async function runDrills(bundle: RehearsalBundle, options: DrillOptions & { readonly concurrency?: number } = {}): Promise<DrillReport[]> {
   const limit = Math.max(1, options.concurrency ?? 2);
   const reports: DrillReport[] = new Array(DRILLS.length);
+  const order = DRILLS.map((_, i) => DRILLS.length - 1 - i);
   let next = 0;
   await Promise.all(Array.from({ length: Math.min(limit, DRILLS.length) }, async () => {
-    while (next < DRILLS.length) {
-      const i = next++;
+    while (next < order.length) {
+      const i = order[next++];
       reports[i] = await DRILLS[i](bundle, options);
     }
   }));

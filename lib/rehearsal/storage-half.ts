@@ -90,9 +90,9 @@ export class StorageHalf {
       // ClickHouse treats the root as a chroot and refuses ZooKeeper until it exists (the ensemble's bootstrap creates it).
       await zookeeper.create(parts.map((_, i) => '/' + parts.slice(0, i + 1).join('/')));
       progress(`${bundle.topology.name}: ZooKeeper on 127.0.0.1:${zookeeper.port}; starting ${hosts.length} storage engines (${hosts.map((h) => h.name).join(', ')})`);
-      // One at a time: every chdb process has the same (nil) server UUID, and ZooKeeper sessions
-      // registering at the same moment collide on it (see startHost).
-      for (const h of hosts) await half.startHost(h.name, path.join(dir, `storage-${h.name}`));
+      // Two at a time (starting is CPU-heavy); every chdb process has the same (nil) server UUID,
+      // so sessions registering at the same moment can collide on it, and startHost retries that.
+      for (let i = 0; i < hosts.length; i += 2) await Promise.all(hosts.slice(i, i + 2).map((h) => half.startHost(h.name, path.join(dir, `storage-${h.name}`))));
     } catch (e) {
       await half.close();
       throw e;
@@ -147,7 +147,7 @@ export class StorageHalf {
             } catch (e) {
               // chdb's server UUID is nil in every process; two engines opening their ZooKeeper
               // session at once race for /clickhouse/sessions/zookeeper/<uuid>. A retry succeeds.
-              if (attempt >= 5 || !/sessions\/zookeeper/.test(String(e instanceof Error ? e.message : e))) throw e;
+              if (attempt >= 8 || !/sessions\/zookeeper/.test(String(e instanceof Error ? e.message : e))) throw e;
               await new Promise((r) => setTimeout(r, 300 * attempt));
             }
           }
