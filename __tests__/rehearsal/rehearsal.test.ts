@@ -5,7 +5,8 @@ import * as path from 'path';
 import { migrationRegion, MigrationPhase } from '../../examples/backend-migration/region';
 import { DEV_REGION } from '../../examples/dev-region/region';
 import { SHUFFLEHOG_REGION } from '../../examples/shufflehog/region';
-import { RehearsalBundle, withArtifact } from '../../lib/rehearsal/bundle';
+import { RehearsalBundle, withArtifact, withStreams } from '../../lib/rehearsal/bundle';
+import { compareRows } from '../../lib/rehearsal/compare';
 import { backendMigrationDrill, DrillReport, formatDrill, podReplacementDrill, shuffleHogDrill } from '../../lib/rehearsal/drills';
 import {
   capKafkaSettings, nonReplicatedTwin, REHEARSAL_TCP_PORT, rehearsalOverrides, renderedClusters, renderedNamedCollections,
@@ -84,6 +85,22 @@ describe('what the rehearsal changes in rendered artifacts', () => {
     expect(events.some((e) => typeof e.x === 'number' && e.x < 0)).toBe(true);
     // Every column except the omitted one stays distinct, so no two rows share a whole sorting key.
     for (const column of ['uuid', 'ts']) expect(new Set(events.map((e) => String(e[column]))).size).toBeGreaterThanOrEqual(49);
+  });
+
+  test('rows are paired with events field by field: identical first, then the closest, each differing field counted', () => {
+    const produced = ['{"a":"1","b":"x"}', '{"a":"2","b":"y"}', '{"a":"3","b":"z"}'];
+    const landed = ['{"a":"2","b":"y"}', '{"a":"1","b":"X"}'];
+    const c = compareRows(['a', 'b'], produced, landed);
+    expect([c.matched, c.mismatches, c.missing, c.unexpected]).toEqual([1, 1, 1, 0]);
+    expect(c.examples).toEqual(['b: produced "x", landed "X"']);
+    expect(compareRows(['a'], ['{"a":"1"}'], ['{"a":"1"}', '{"a":"1"}']).unexpected).toBe(1);
+  });
+
+  test('--stream keeps the stream and the ShuffleHog stream feeding it; an unknown stream is named', () => {
+    const shuffle = bundleOf(SHUFFLEHOG_REGION);
+    expect(withStreams(shuffle, ['events']).topology.streams.map((s) => s.name)).toEqual(['events_shufflehog', 'events']);
+    expect(withStreams(usRehearsal, ['heatmaps']).topology.streams.map((s) => s.name)).toEqual(['heatmaps']);
+    expect(() => withStreams(usRehearsal, ['evnets'])).toThrow('no stream evnets in us (streams: groups, heatmaps, events)');
   });
 
   test('a ShuffleHog sink counts as produced by the region: only raw topics get sample events', () => {
