@@ -1,10 +1,19 @@
 import { buildTopology, TopologySpec } from '../../lib/model';
 import { bundleFromTopology, RehearsalBundle } from '../../lib/rehearsal/bundle';
-import { kcatAvailable } from '../../lib/rehearsal/mock-kafka';
+import { zooKeeperProblem } from '../../lib/rehearsal/local-zookeeper';
+import { kcatAvailable, mockHelperProblem } from '../../lib/rehearsal/mock-kafka';
 
-/** Debian's kcat runs the mock Kafka clusters; without it the end-to-end tests skip, saying so. */
-export const hasKcat = kcatAvailable();
-if (!hasKcat) console.warn('kcat is not installed (apt-get install kcat): rehearsal and drill tests that need a mock Kafka cluster are skipped');
+/**
+ * The end-to-end tests need Debian's kcat (produces and reads), gcc and librdkafka-dev (the mock
+ * Kafka helper) and zookeeper (the storage half); without one they skip, saying which.
+ */
+const missing = [
+  kcatAvailable() ? undefined : 'kcat is not installed (apt-get install kcat)',
+  mockHelperProblem(),
+  zooKeeperProblem(),
+].filter((x): x is string => x !== undefined);
+export const hasKcat = missing.length === 0;
+if (!hasKcat) console.warn(`Rehearsal and drill tests that run engines are skipped: ${missing.join('; ')}`);
 
 export const withKcat = hasKcat ? test : test.skip;
 

@@ -1,17 +1,20 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { nodeGroups, renderNodeGroupConfig, ClickHouseConfigOptions } from '../clickhouse';
+import { convert } from 'xmlbuilder2';
+import { nodeGroups, renderHostMacros, renderNodeGroupConfig, ClickHouseConfigOptions, STORAGE_GROUP_NAME } from '../clickhouse';
 import { Problems, Topology } from '../model';
 import { RenderedFile } from '../render/file';
 import { renderTopologyJson } from '../render/topology-json';
-import { migrationFiles } from '../schema';
+import { migrationFiles, renderStartupScripts } from '../schema';
 
 /** The parts of `topology.json` the rehearsal reads (see `renderTopologyJson`). */
 export interface TopologyDocument {
   readonly version: number;
   readonly name: string;
   readonly database: string;
-  readonly ingestionTiers: readonly { readonly role: string; readonly clusterName: string; readonly installation?: string }[];
+  readonly ingestionTiers: readonly {
+    readonly role: string; readonly clusterName: string; readonly installation?: string; readonly nodes?: number; readonly consumersPerNode?: number;
+  }[];
   readonly kafkaBackends: readonly {
     readonly name: string;
     readonly kind: string;
@@ -20,6 +23,18 @@ export interface TopologyDocument {
     readonly topics: readonly { readonly name: string; readonly partitions: number }[];
   }[];
   readonly streams: readonly StreamDocument[];
+  readonly zookeeperRoot?: string;
+  readonly storage?: {
+    readonly shards: number;
+    readonly replicas: number;
+    readonly hosts: readonly { readonly name: string; readonly fqdn: string; readonly shard: number; readonly replica: number; readonly tcpPort: number }[];
+  };
+  readonly zookeeper?: readonly { readonly fqdn: string; readonly clientPort: number }[];
+  readonly clusters?: readonly {
+    readonly name: string;
+    readonly secretEnv: string;
+    readonly shards: readonly { readonly weight: number; readonly internalReplication: boolean; readonly replicas: readonly { readonly host: string; readonly port: number }[] }[];
+  }[];
   readonly artifacts?: {
     readonly nodeGroups?: readonly { readonly name: string; readonly roles: readonly string[] }[];
     readonly sql?: Readonly<Record<string, readonly string[]>>;
@@ -32,6 +47,9 @@ export interface StreamDocument {
   /** Null for a ShuffleHog stream, which stores nothing. */
   readonly engine: { readonly family: string; readonly folds: boolean } | null;
   readonly dataTable: string;
+  readonly sharded?: boolean;
+  readonly shardingKey?: string | null;
+  readonly targetCluster?: string | null;
   readonly legs: readonly LegDocument[];
   readonly shuffle: null | { readonly backend: string; readonly topic: string; readonly keyExpression: string; readonly producerTable: string };
 }
@@ -40,7 +58,11 @@ export interface LegDocument {
   readonly backend: string;
   readonly backendKind: string;
   readonly topic: string;
+  /** The topic's declared partitions. */
+  readonly partitions?: number;
   readonly consumerGroup: string;
+  readonly consumersPerNode?: Readonly<Record<string, number>>;
+  readonly format?: string;
   readonly suffix: string;
   readonly roles: readonly string[];
   readonly kafkaTable: string;
@@ -101,7 +123,13 @@ export function bundleFromArtifacts(dir: string): RehearsalBundle {
  */
 export function bundleFromTopology(topology: Topology, options: ClickHouseConfigOptions = {}): RehearsalBundle {
   const groups = nodeGroups(topology);
-  const config = groups.flatMap((g) => renderNodeGroupConfig(topology, g, options).map((f) => ({ path: `clickhouse/${g.name}/${f.path}`, content: f.content })));
+  const config = groups.flatMap((g) => [...renderNodeGroupConfig(topology, g, options), renderStartupScripts(topology, g.role)]
+    .map((f) => ({ path: `clickhouse/${g.name}/${f.path}`, content: f.content })));
+  // Each storage host's own files (its macros), where a synth writes them.
+  for (const h of topology.storage.hosts) {
+    const macros = renderHostMacros(topology, h, options);
+    config.push({ path: `clickhouse/${STORAGE_GROUP_NAME}/hosts/${h.name}/${macros.path}`, content: macros.content });
+  }
   const sql = migrationFiles(topology);
   const sqlByRole: Record<string, string[]> = {};
   for (const f of sql) {
@@ -130,6 +158,36 @@ export function nodeConfigFiles(bundle: RehearsalBundle, role: string): Rendered
   return files.sort((a, b) => (a.path < b.path ? -1 : 1));
 }
 
+/** A storage host's own files (`clickhouse/data/hosts/<host>/config.d/*.xml`: its macros), relative to the host folder. */
+export function hostConfigFiles(bundle: RehearsalBundle, host: string): RenderedFile[] {
+  const prefix = `clickhouse/${STORAGE_GROUP_NAME}/hosts/${host}/`;
+  const files = [...bundle.files].filter(([p]) => p.startsWith(prefix) && /^config\.d\/[^/]+\.xml$/.test(p.slice(prefix.length)))
+    .map(([p, content]) => ({ path: p.slice(prefix.length), content }));
+  if (files.length === 0) throw new RehearsalError(`no config for storage host ${host}: expected ${prefix}config.d/macros.xml among the artifacts`);
+  return files.sort((a, b) => (a.path < b.path ? -1 : 1));
+}
+
+/** The node group folder that runs a role. */
+export function groupOfRole(bundle: RehearsalBundle, role: string): string {
+  return bundle.topology.artifacts?.nodeGroups?.find((g) => g.roles.includes(role))?.name
+    ?? bundle.topology.ingestionTiers.find((t) => t.role === role)?.installation
+    ?? (role === 'data' ? STORAGE_GROUP_NAME : `ingestion-${role.replace(/_/g, '-')}`);
+}
+
+/**
+ * The statements a node group's `config.d/startup_scripts.xml` runs at boot, in order (empty when
+ * the group has none): the same statements the host runs, read from the file it loads.
+ */
+export function startupStatements(bundle: RehearsalBundle, role: string): { readonly path: string; readonly queries: readonly string[] } | undefined {
+  const p = `clickhouse/${groupOfRole(bundle, role)}/config.d/startup_scripts.xml`;
+  const content = bundle.files.get(p);
+  if (content === undefined) return undefined;
+  const doc = convert(content, { format: 'object' }) as { clickhouse?: { startup_scripts?: { scripts?: unknown } } };
+  const scripts = doc.clickhouse?.startup_scripts?.scripts;
+  const list = scripts === undefined ? [] : Array.isArray(scripts) ? scripts : [scripts];
+  return { path: p, queries: list.map((s) => String((s as { query?: unknown }).query ?? '')) };
+}
+
 /** A role's statements in run order, each with the artifact it came from. */
 export function roleStatements(bundle: RehearsalBundle, role: string): RenderedFile[] {
   const prefix = `sql/${role}/`;
@@ -149,4 +207,27 @@ export function withArtifact(bundle: RehearsalBundle, file: RenderedFile): Rehea
   const files = new Map(bundle.files);
   files.set(file.path, file.content);
   return { topology: bundle.topology, files };
+}
+
+/**
+ * A bundle limited to the named streams, plus the ShuffleHog streams that feed them (a stream
+ * reading a re-keyed topic needs its producer). Throws naming an unknown stream.
+ */
+export function withStreams(bundle: RehearsalBundle, names: readonly string[]): RehearsalBundle {
+  const all = bundle.topology.streams;
+  const unknown = names.filter((n) => !all.some((s) => s.name === n));
+  if (unknown.length > 0) throw new RehearsalError(`no stream ${unknown.join(', ')} in ${bundle.topology.name} (streams: ${all.map((s) => s.name).join(', ')})`);
+  const keep = new Set(names);
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const s of all) {
+      if (keep.has(s.name) || s.shuffle === null) continue;
+      const feeds = all.some((t) => keep.has(t.name) && t.legs.some((l) => l.backend === s.shuffle!.backend && l.topic === s.shuffle!.topic));
+      if (feeds) {
+        keep.add(s.name);
+        changed = true;
+      }
+    }
+  }
+  return { topology: { ...bundle.topology, streams: all.filter((s) => keep.has(s.name)) }, files: bundle.files };
 }

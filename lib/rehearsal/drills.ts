@@ -43,7 +43,13 @@ async function waitUntil(timeoutMs: number, check: () => Promise<boolean>): Prom
   }
 }
 
-async function drill(name: string, bundle: RehearsalBundle, options: DrillOptions,
+/**
+ * Runs one drill in its own session (mock clusters, no engines yet): `body` starts what it needs
+ * through the session, writes what happened to `details`, and returns whether it passed, or a
+ * string saying why it does not apply (reported as skipped). An exception fails the drill with
+ * its message; the session is closed whatever happens.
+ */
+export async function runDrill(name: string, bundle: RehearsalBundle, options: DrillOptions,
   body: (session: RehearsalSession, details: string[]) => Promise<boolean | string>): Promise<DrillReport> {
   const started = Date.now();
   const details: string[] = [];
@@ -72,7 +78,7 @@ function pick(bundle: RehearsalBundle, options: DrillOptions, fits: (s: StreamDo
  * event lands; duplicates are accepted only where the data table's engine folds them (FINAL).
  */
 export function podReplacementDrill(bundle: RehearsalBundle, options: DrillOptions = {}): Promise<DrillReport> {
-  return drill('pod replacement', bundle, options, async (session, details) => {
+  return runDrill('pod replacement', bundle, options, async (session, details) => {
     const stream = pick(bundle, options, (s) => s.shuffle === null && s.engine !== null && s.legs.length > 0);
     if (stream === undefined || stream.engine === null) return 'no stream with a data table';
     const engine = stream.engine;
@@ -153,7 +159,7 @@ async function ownedMetadata(session: RehearsalSession, engine: RoleEngine): Pro
  * removed (its view, Kafka table and writable table dropped) and the WarpStream leg keeps working.
  */
 export function backendMigrationDrill(bundle: RehearsalBundle, options: DrillOptions = {}): Promise<DrillReport> {
-  return drill('backend migration', bundle, options, async (session, details) => {
+  return runDrill('backend migration', bundle, options, async (session, details) => {
     const stream = pick(bundle, options, (s) => s.shuffle === null && new Set(s.legs.map((l) => l.backend)).size >= 2);
     if (stream === undefined) return 'no stream with legs on two backends';
     const batch = options.events ?? 10;
@@ -197,7 +203,7 @@ export function backendMigrationDrill(bundle: RehearsalBundle, options: DrillOpt
  * topic, every message keyed, and every key on exactly one partition (read back with kcat -C -J).
  */
 export function shuffleHogDrill(bundle: RehearsalBundle, options: DrillOptions = {}): Promise<DrillReport> {
-  return drill('ShuffleHog', bundle, options, async (session, details) => {
+  return runDrill('ShuffleHog', bundle, options, async (session, details) => {
     const stream = pick(bundle, options, (s) => s.shuffle !== null);
     if (stream === undefined || stream.shuffle === null) return 'no ShuffleHog stream';
     const sink = stream.shuffle;
@@ -238,9 +244,34 @@ export function shuffleHogDrill(bundle: RehearsalBundle, options: DrillOptions =
   });
 }
 
-/** The three drills, each in its own session, run side by side. */
-export function runDrills(bundle: RehearsalBundle, options: DrillOptions = {}): Promise<DrillReport[]> {
-  return Promise.all([podReplacementDrill(bundle, options), backendMigrationDrill(bundle, options), shuffleHogDrill(bundle, options)]);
+/** A drill: what `npm run rehearse -- --drills` runs, one session each. */
+export type Drill = (bundle: RehearsalBundle, options?: DrillOptions) => Promise<DrillReport>;
+
+/** The registered drills, in the order they run (extended with `registerDrill`). */
+export const DRILLS: Drill[] = [podReplacementDrill, backendMigrationDrill, shuffleHogDrill];
+
+/** Adds a drill to every `runDrills` run (a drill in its own file registers itself once, at import). */
+export function registerDrill(drill: Drill): void {
+  if (!DRILLS.includes(drill)) DRILLS.push(drill);
+}
+
+/**
+ * Every registered drill, each in its own session, at most `concurrency` at a time (engines are
+ * CPU-heavy); the last registered start first (the whole-path drills, the longest), reports in
+ * registration order.
+ */
+export async function runDrills(bundle: RehearsalBundle, options: DrillOptions & { readonly concurrency?: number } = {}): Promise<DrillReport[]> {
+  const limit = Math.max(1, options.concurrency ?? 2);
+  const reports: DrillReport[] = new Array(DRILLS.length);
+  const order = DRILLS.map((_, i) => DRILLS.length - 1 - i);
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(limit, DRILLS.length) }, async () => {
+    while (next < order.length) {
+      const i = order[next++];
+      reports[i] = await DRILLS[i](bundle, options);
+    }
+  }));
+  return reports;
 }
 
 export function formatDrill(d: DrillReport): string {

@@ -1,4 +1,8 @@
 import { ChildProcess, execFile, execFileSync, spawn } from 'child_process';
+import { createHash } from 'crypto';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 
 /** Whether Debian's `kcat` is on the PATH; the rehearsal needs it for its mock Kafka clusters. */
 export function kcatAvailable(): boolean {
@@ -58,9 +62,9 @@ export function stopAllMockClusters(): void {
 
 const KCAT_TIMEOUT_MS = 20_000;
 
-function kcat(args: readonly string[], input?: string): Promise<string> {
+function kcat(args: readonly string[], input?: string, timeoutMs = KCAT_TIMEOUT_MS): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = execFile('kcat', [...args], { timeout: KCAT_TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+    const child = execFile('kcat', [...args], { timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
       if (err) reject(new Error(`kcat ${args.join(' ')} failed: ${err.message}\n${stderr.slice(0, 2000)}`));
       else resolve(stdout);
     });
@@ -69,85 +73,210 @@ function kcat(args: readonly string[], input?: string): Promise<string> {
   });
 }
 
+/** Where the mock helper's C source lives: beside this file, or (compiled to dist/) in the package's lib/rehearsal/. */
+export const MOCK_HELPER_SOURCE = [path.join(__dirname, 'mock-cluster.c'), path.join(__dirname, '..', '..', '..', 'lib', 'rehearsal', 'mock-cluster.c')]
+  .find((p) => fs.existsSync(p)) ?? path.join(__dirname, 'mock-cluster.c');
+
 /**
- * librdkafka's mock Kafka cluster, held open by a `kcat` producer (`-X test.mock.num.brokers`): a
- * real Kafka-protocol broker on loopback, serving other clients until its stdin closes. Topics are
- * created on first use with 4 partitions (librdkafka's mock default), whatever the topology
- * declares.
+ * Why the mock helper cannot be built here, or undefined when it can: it needs gcc and
+ * librdkafka's mock API (`rdkafka_mock.h`, Debian's `librdkafka-dev`).
+ */
+export function mockHelperProblem(): string | undefined {
+  if (!fs.existsSync(MOCK_HELPER_SOURCE)) return `the mock Kafka helper's source ${MOCK_HELPER_SOURCE} is missing`;
+  try {
+    execFileSync('gcc', ['--version'], { stdio: 'ignore' });
+  } catch {
+    return 'gcc is not installed (Debian: apt-get install gcc): the rehearsal builds its mock Kafka helper with it';
+  }
+  if (!fs.existsSync('/usr/include/librdkafka/rdkafka_mock.h')) {
+    return 'librdkafka\'s mock API is not installed (Debian: apt-get install librdkafka-dev): the rehearsal\'s mock Kafka helper needs rdkafka_mock.h';
+  }
+  return undefined;
+}
+
+let builtHelper: string | undefined;
+
+/**
+ * The helper binary, built from `mock-cluster.c` with gcc once per source version into a cache
+ * folder under the OS temp dir (`REHEARSAL_CACHE_DIR` overrides it).
+ */
+export function mockHelperBinary(): string {
+  if (builtHelper !== undefined && fs.existsSync(builtHelper)) return builtHelper;
+  const problem = mockHelperProblem();
+  if (problem !== undefined) throw new Error(problem);
+  const source = fs.readFileSync(MOCK_HELPER_SOURCE);
+  const hash = createHash('sha256').update(source).digest('hex').slice(0, 16);
+  const dir = path.join(process.env.REHEARSAL_CACHE_DIR ?? path.join(os.tmpdir(), 'cdktf-clickhouse-rehearsal'), hash);
+  const binary = path.join(dir, 'mock-cluster');
+  if (!fs.existsSync(binary)) {
+    fs.mkdirSync(dir, { recursive: true });
+    // Built beside, then renamed: two processes building at once never run a half-written file.
+    const tmp = `${binary}.${process.pid}.tmp`;
+    execFileSync('gcc', ['-O1', '-o', tmp, MOCK_HELPER_SOURCE, '-lrdkafka'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    fs.renameSync(tmp, binary);
+  }
+  builtHelper = binary;
+  return binary;
+}
+
+/** A partition's committed offset (-1 when the group committed none) and watermarks. */
+export interface PartitionOffsets {
+  readonly partition: number;
+  readonly committed: number;
+  readonly low: number;
+  readonly high: number;
+}
+
+/**
+ * librdkafka's mock Kafka cluster (a real Kafka-protocol broker set on loopback), held by the
+ * rehearsal's helper (`mock-cluster.c`, built against `rdkafka_mock.h`): topics get their declared
+ * partition counts, brokers can be taken down and brought back, and committed offsets are read
+ * without joining the group or committing anything.
  */
 export class MockKafkaCluster {
   /** Starts a cluster and resolves once it prints its bootstrap servers. */
   public static start(options: { readonly brokers?: number } = {}): Promise<MockKafkaCluster> {
     const brokers = options.brokers ?? 3;
-    const proc = spawn('kcat', ['-P', '-t', '__rehearsal_boot', '-X', `test.mock.num.brokers=${brokers}`, '-d', 'mock', '-b', '127.0.0.1:1'], {
-      stdio: ['pipe', 'ignore', 'pipe'],
-    });
+    const proc = spawn(mockHelperBinary(), [String(brokers)], { stdio: ['pipe', 'pipe', 'pipe'] });
     track(proc);
     return new Promise((resolve, reject) => {
+      let out = '';
       let log = '';
-      const timer = setTimeout(() => fail(new Error(`kcat printed no mock bootstrap servers within 10 s:\n${log.slice(0, 2000)}`)), 10_000);
+      const timer = setTimeout(() => fail(new Error(`the mock Kafka helper printed no bootstrap servers within 10 s:\n${log.slice(0, 2000)}`)), 10_000);
       const fail = (err: Error): void => {
         clearTimeout(timer);
         proc.kill('SIGKILL');
         reject(err);
       };
+      proc.stderr!.on('data', (d: Buffer) => {
+        if (log.length < 100_000) log += d.toString();
+      });
       const onData = (chunk: Buffer): void => {
-        if (log.length < 100_000) log += chunk.toString();
-        const m = /bootstrap\.servers=(\S+)/.exec(log);
+        out += chunk.toString();
+        const m = /^bootstrap (\S+)\n/.exec(out);
         if (m !== null) {
           clearTimeout(timer);
-          // Keep draining the debug log so the pipe never fills and blocks the broker.
-          proc.stderr!.off('data', onData);
-          const debug = process.env.REHEARSAL_MOCK_DEBUG;
-          if (debug) {
-            proc.stderr!.on('data', (d: Buffer) => {
-              for (const line of d.toString().split('\n')) if (line.includes(debug)) process.stderr.write(`[mock ${m[1]}] ${line}\n`);
-            });
-          } else proc.stderr!.resume();
-          resolve(new MockKafkaCluster(proc, m[1]));
+          proc.stdout!.off('data', onData);
+          proc.removeAllListeners('exit');
+          resolve(new MockKafkaCluster(proc, m[1], brokers, out.slice(m[0].length)));
         }
       };
-      proc.stderr!.on('data', onData);
+      proc.stdout!.on('data', onData);
       proc.once('error', fail);
-      proc.once('exit', (code) => fail(new Error(`kcat exited with ${code} before the mock cluster was up:\n${log.slice(0, 2000)}`)));
+      proc.once('exit', (code) => fail(new Error(`the mock Kafka helper exited with ${code} before the cluster was up:\n${log.slice(0, 2000)}`)));
     });
   }
 
   private stopped = false;
 
-  private constructor(private readonly proc: ChildProcess, public readonly bootstrapServers: string) {}
+  private buffered: string;
+  private readonly waiting: ((lines: string[] | Error) => void)[] = [];
+  private commandChain: Promise<unknown> = Promise.resolve();
+  private readonly partitions = new Map<string, number>();
 
-  /** Produces messages to a topic (keys with `-K`), resolving once kcat has delivered them. */
-  public async produce(topic: string, messages: readonly OutgoingMessage[]): Promise<void> {
-    if (messages.length === 0) return;
-    const keyed = messages.some((m) => m.key !== undefined);
-    for (const m of messages) {
-      if (m.payload.includes('\n') || (m.key ?? '').includes('\t') || (m.key ?? '').includes('\n')) {
-        throw new Error(`a message for ${topic} has a newline in its payload or a tab/newline in its key`);
-      }
+  private constructor(private readonly proc: ChildProcess, public readonly bootstrapServers: string, public readonly brokers: number, rest: string) {
+    this.buffered = rest;
+    proc.stdout!.on('data', (d: Buffer) => {
+      this.buffered += d.toString();
+      this.drain();
+    });
+    proc.once('exit', () => {
+      for (const w of this.waiting.splice(0)) w(new Error('the mock Kafka helper has ended'));
+    });
+  }
+
+  private answerLines: string[] = [];
+
+  private drain(): void {
+    for (;;) {
+      const nl = this.buffered.indexOf('\n');
+      if (nl < 0) return;
+      const line = this.buffered.slice(0, nl);
+      this.buffered = this.buffered.slice(nl + 1);
+      if (line === 'ok' || line.startsWith('error ')) {
+        const lines = this.answerLines;
+        this.answerLines = [];
+        const w = this.waiting.shift();
+        if (w) w(line === 'ok' ? lines : new Error(`mock Kafka helper: ${line.slice(6)}`));
+      } else this.answerLines.push(line);
     }
-    const byPartition = new Map<number | undefined, OutgoingMessage[]>();
-    for (const m of messages) byPartition.set(m.partition, [...(byPartition.get(m.partition) ?? []), m]);
-    for (const [partition, batch] of byPartition) {
-      const input = batch.map((m) => (keyed ? `${m.key ?? ''}\t${m.payload}` : m.payload)).join('\n') + '\n';
-      const target = partition === undefined ? [] : ['-p', String(partition)];
-      await kcat(['-P', '-b', this.bootstrapServers, '-t', topic, ...target, ...(keyed ? ['-K', '\t'] : [])], input);
-    }
+  }
+
+  /** One helper command; answers arrive in order, so commands are sent one at a time. */
+  private command(line: string): Promise<string[]> {
+    const run = this.commandChain.then(() => new Promise<string[]>((resolve, reject) => {
+      if (this.stopped) return reject(new Error('the mock Kafka cluster is stopped'));
+      this.waiting.push((r) => (r instanceof Error ? reject(r) : resolve(r)));
+      this.proc.stdin!.write(line + '\n');
+    }));
+    this.commandChain = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Creates a topic with exactly `partitions` partitions (before any consumer subscribes, as on a real backend). */
+  public async createTopic(topic: string, partitions: number): Promise<void> {
+    if (!/^[A-Za-z0-9._-]+$/.test(topic)) throw new Error(`not a Kafka topic name: ${topic}`);
+    // A topic two streams use (a ShuffleHog sink another stream reads) is created once.
+    if (this.partitions.has(topic)) return;
+    await this.command(`topic ${topic} ${Math.max(1, Math.floor(partitions))}`);
+    this.partitions.set(topic, partitions);
+  }
+
+  /** Disconnects a broker (ids 1..brokers) and refuses new connections; leadership does not move. */
+  public async brokerDown(id: number): Promise<void> {
+    await this.command(`down ${id}`);
+  }
+
+  public async brokerUp(id: number): Promise<void> {
+    await this.command(`up ${id}`);
+  }
+
+  /** Per partition: the group's committed offset and the watermarks, read without joining the group or committing. */
+  public async offsets(topic: string, group: string): Promise<PartitionOffsets[]> {
+    if (!/^[A-Za-z0-9._-]+$/.test(group)) throw new Error(`not a consumer group name: ${group}`);
+    const lines = await this.command(`offsets ${group} ${topic}`);
+    return lines.map((l) => {
+      const [partition, committed, low, high] = l.split(' ').map(Number);
+      return { partition, committed: committed >= 0 ? committed : -1, low, high };
+    });
   }
 
   /**
-   * Creates a topic (a metadata request for it: the mock creates topics on first sight). Consumers
-   * must find their topics at subscribe time: ClickHouse's consumers do not auto-create topics and
-   * would otherwise wait for a metadata refresh (5 minutes) before any assignment.
+   * Produces messages to a topic through the helper's producer, resolving once every one is
+   * delivered (a message for a partition whose leader is down waits until it is back, up to 60 s).
+   * Without a partition, messages go round-robin.
    */
-  public async createTopic(topic: string): Promise<void> {
-    await kcat(['-L', '-b', this.bootstrapServers, '-t', topic]);
+  public async produce(topic: string, messages: readonly OutgoingMessage[]): Promise<void> {
+    if (messages.length === 0) return;
+    const partitions = Math.max(1, this.partitions.get(topic) ?? 1);
+    const lines: string[] = [];
+    for (const [n, m] of messages.entries()) {
+      const key = m.key ?? `m${n}`;
+      if (m.payload.includes('\n') || /\s/.test(key)) throw new Error(`a message for ${topic} has a newline in its payload or whitespace in its key`);
+      lines.push(`produce ${topic} ${m.partition ?? n % partitions} ${key} ${m.payload}`);
+    }
+    await this.command([...lines, 'flush'].join('\n'));
   }
 
-  /** Partitions of a topic (`kcat -L -J`). */
+  /**
+   * Produces through separate `kcat -P` processes (one per partition) instead of the helper, so
+   * the helper keeps taking commands (a broker coming back) while these wait for a broker that
+   * is down. Resolves once kcat has delivered every message.
+   */
+  public async produceApart(topic: string, messages: readonly OutgoingMessage[]): Promise<void> {
+    const byPartition = new Map<number, OutgoingMessage[]>();
+    const partitions = Math.max(1, this.partitions.get(topic) ?? 1);
+    messages.forEach((m, n) => {
+      const p = m.partition ?? n % partitions;
+      byPartition.set(p, [...(byPartition.get(p) ?? []), m]);
+    });
+    await Promise.all([...byPartition].map(([p, batch]) => kcat(['-P', '-b', this.bootstrapServers, '-t', topic, '-p', String(p), '-K', '\t',
+      '-X', 'message.timeout.ms=60000'], batch.map((m) => `${m.key ?? ''}\t${m.payload}`).join('\n') + '\n', 90_000)));
+  }
+
+  /** Partitions of a topic, as created. */
   public async partitionCount(topic: string): Promise<number> {
-    const meta = JSON.parse(await kcat(['-L', '-J', '-b', this.bootstrapServers, '-t', topic])) as { topics?: { partitions?: unknown[] }[] };
-    return meta.topics?.[0]?.partitions?.length ?? 0;
+    return this.partitions.get(topic) ?? 0;
   }
 
   /** Every message on a topic from the beginning (`kcat -C -J -e`). */
@@ -157,14 +286,12 @@ export class MockKafkaCluster {
   }
 
   /**
-   * Consumer lag as the broker sees it: messages on a topic past a group's committed offsets (all
-   * of them where the group has committed nothing). Reads with the group's id without joining it
-   * and without committing.
+   * Consumer lag as the broker sees it: messages past the group's committed offsets (from the low
+   * watermark where the group committed nothing on a partition). Reads offsets only: the probe
+   * neither joins the group nor commits, so a group that never consumed shows its whole backlog.
    */
   public async uncommitted(topic: string, group: string): Promise<number> {
-    const out = await kcat(['-C', '-b', this.bootstrapServers, '-t', topic, '-X', `group.id=${group}`, '-X', 'enable.auto.commit=false',
-      '-X', 'enable.auto.offset.store=false', '-X', 'auto.offset.reset=earliest', '-o', 'stored', '-e', '-q', '-f', '%p\n']);
-    return out.split('\n').filter((l) => l.trim() !== '').length;
+    return (await this.offsets(topic, group)).reduce((n, p) => n + Math.max(0, p.high - (p.committed >= 0 ? p.committed : p.low)), 0);
   }
 
   /** The next offset of each partition that holds messages (the high watermarks), by partition. */
@@ -177,6 +304,7 @@ export class MockKafkaCluster {
   public stop(): void {
     if (this.stopped) return;
     this.stopped = true;
+    for (const w of this.waiting.splice(0)) w(new Error('the mock Kafka cluster is stopped'));
     this.proc.stdin?.end();
     this.proc.kill('SIGKILL');
     live.delete(this.proc);

@@ -1,14 +1,18 @@
 /**
  * What the rehearsal changes in a node's rendered config and SQL so that one local engine can
  * stand in for a whole region, and nothing else: remote hosts become the engine itself, broker
- * lists and auth point at the mock cluster, consumer groups start at the earliest offset, and
- * Replicated engines become their non-replicated twins (there is no ZooKeeper).
+ * lists and auth point at the mock cluster, consumer groups start at the earliest offset; on an
+ * ingestion engine the storage tables it carries as its outbox are non-replicated twins, while
+ * storage engines keep their Replicated engines on a local ZooKeeper.
  */
 import { convert, create } from 'xmlbuilder2';
 import { RenderedFile } from '../render/file';
 
 /** The native port the engine believes it listens on; a Distributed replica on localhost:PORT is the engine itself. */
 export const REHEARSAL_TCP_PORT = 19000;
+
+/** The interserver HTTP port a storage engine announces (chdb does not listen on it). */
+export const REHEARSAL_INTERSERVER_PORT = 9009;
 
 /** Consumer session timeout in the rehearsal (librdkafka's default is 45 s). */
 export const REHEARSAL_SESSION_TIMEOUT_MS = 6000;
@@ -127,13 +131,38 @@ export interface OverrideSummary {
   readonly authDropped: ReadonlyMap<string, readonly string[]>;
 }
 
+/** How a storage engine's override differs from an ingestion engine's. */
+export interface StorageOverride {
+  /** The engine's data folder (the rendered `<path>` points at the host's disk). */
+  readonly dataDir: string;
+  /** Folder the storage policy's disks move into, one sub-folder per disk. */
+  readonly disksDir: string;
+  /** Port of the local ZooKeeper (or of the engine's link to it). */
+  readonly zookeeperPort: number;
+}
+
+/** The rendered `storage_configuration` disks: name → type and the keys that hold local paths. */
+export function renderedDisks(files: readonly RenderedFile[]): Map<string, XmlObject> {
+  const disks = new Map<string, XmlObject>();
+  for (const f of files) {
+    if (!f.path.endsWith('.xml')) continue;
+    const root = parse(f.content).clickhouse as XmlObject | undefined;
+    const found = (root?.storage_configuration as XmlObject | undefined)?.disks as XmlObject | undefined;
+    if (found === undefined || typeof found !== 'object') continue;
+    for (const [name, disk] of Object.entries(found)) if (!name.startsWith('@') && disk !== null && typeof disk === 'object') disks.set(name, disk as XmlObject);
+  }
+  return disks;
+}
+
 /**
  * `config.d/zz_rehearsal.xml`, merged after every rendered file: the same clusters with every
- * shard on the engine itself, the same named collections without TLS/SASL, no ZooKeeper, and
- * consumer groups that start at the earliest offset. A cluster or collection the rendered config
- * lacks stays missing, so the rehearsal still catches it.
+ * shard on the engine itself, the same named collections without TLS/SASL, and consumer groups
+ * that start at the earliest offset. An ingestion engine has no ZooKeeper; a storage engine
+ * (`storage` given) keeps the rendered ZooKeeper root and DDL queue but reaches the local
+ * ZooKeeper, and its disks move into the engine's folder (an S3 disk skips its access check).
+ * A cluster or collection the rendered config lacks stays missing, so the rehearsal still catches it.
  */
-export function rehearsalOverrides(files: readonly RenderedFile[]): OverrideSummary {
+export function rehearsalOverrides(files: readonly RenderedFile[], storage?: StorageOverride): OverrideSummary {
   const remote: XmlObject = { '@replace': 'replace' };
   for (const [name, shards] of renderedClusters(files)) {
     remote[name] = { shard: Array.from({ length: Math.max(1, shards) }, () => ({ replica: { host: 'localhost', port: REHEARSAL_TCP_PORT } })) };
@@ -156,13 +185,49 @@ export function rehearsalOverrides(files: readonly RenderedFile[]): OverrideSumm
   const root: XmlObject = {
     tcp_port: REHEARSAL_TCP_PORT,
     remote_servers: remote,
-    zookeeper: { '@remove': 'remove' },
-    distributed_ddl: { '@remove': 'remove' },
     // Tables without a named collection read librdkafka settings from here.
     kafka: { ...REHEARSAL_LIBRDKAFKA, use_environment_credentials: { '@remove': 'remove' } },
   };
+  if (storage === undefined) {
+    root.zookeeper = { '@remove': 'remove' };
+    root.distributed_ddl = { '@remove': 'remove' };
+  } else {
+    root.path = storage.dataDir;
+    // Replicated tables refuse to start without it (replicas announce host:port in ZooKeeper for
+    // part fetches); chdb listens on no port, so nothing is served there.
+    root.interserver_http_port = REHEARSAL_INTERSERVER_PORT;
+    const zookeeperRoot = renderedZooKeeperRoot(files);
+    root.zookeeper = {
+      '@replace': 'replace',
+      node: { host: '127.0.0.1', port: storage.zookeeperPort },
+      ...(zookeeperRoot !== undefined ? { root: zookeeperRoot } : {}),
+      // A replica whose link is cut goes read-only within seconds instead of 30 s.
+      session_timeout_ms: 4000,
+      operation_timeout_ms: 2000,
+    };
+    const disks: XmlObject = {};
+    for (const [name, disk] of renderedDisks(files)) {
+      const moved: XmlObject = {};
+      if (typeof disk.path === 'string') moved.path = `${storage.disksDir}/${name}/`;
+      if (disk.metadata_path !== undefined) moved.metadata_path = `${storage.disksDir}/${name}-metadata/`;
+      // There is no S3: the disk is declared (so policies load) but never probed.
+      if (disk.type === 's3') moved.skip_access_check = 'true';
+      disks[name] = moved;
+    }
+    if (Object.keys(disks).length > 0) root.storage_configuration = { disks };
+  }
   if (Object.keys(named).length > 0) root.named_collections = named;
   return { file: { path: 'config.d/zz_rehearsal.xml', content: xml(root) }, authDropped };
+}
+
+/** The rendered `<zookeeper><root>`, if any. */
+export function renderedZooKeeperRoot(files: readonly RenderedFile[]): string | undefined {
+  for (const f of files) {
+    if (!f.path.endsWith('.xml')) continue;
+    const zk = (parse(f.content).clickhouse as XmlObject | undefined)?.zookeeper as XmlObject | undefined;
+    if (zk !== undefined && typeof zk === 'object' && typeof zk.root === 'string') return zk.root;
+  }
+  return undefined;
 }
 
 /** `users.d/zz_rehearsal.xml`: the rehearsal's profile settings on top of the rendered ones. */
@@ -182,18 +247,13 @@ export function nonReplicatedTwin(statement: string): string {
   return statement.replace(REPLICATED_ENGINE, (_m, family: string) => `${family}(`);
 }
 
-/** Partitions of every topic on librdkafka's mock cluster (its fixed default, whatever the topology declares). */
-export const MOCK_PARTITIONS = 4;
-
 /**
  * Kafka table settings the rehearsal caps, with why. A consumer takes part in a group rebalance
  * only between polls, so long polls (PostHog's 10 s, for WarpStream) make every join and every
- * replacement wait: the rehearsal polls for at most 500 ms. Mock topics have 4 partitions, and a
- * consumer without a partition keeps rejoining its group, stalling it each time: a node runs at
- * most 4 consumers per table (the model checks consumers against the real partition counts).
+ * replacement wait: the rehearsal polls for at most 500 ms. Consumer counts are not capped: mock
+ * topics have their declared partitions, and the model checks consumers against them at synth.
  */
 export const REHEARSAL_KAFKA_CAPS: Readonly<Record<string, number>> = {
-  kafka_num_consumers: MOCK_PARTITIONS,
   kafka_poll_timeout_ms: 500,
 };
 

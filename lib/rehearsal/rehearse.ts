@@ -1,6 +1,9 @@
-import { LegDocument, RehearsalBundle, RehearsalError, StreamDocument } from './bundle';
+import { LegDocument, RehearsalBundle, RehearsalError, StreamDocument, withStreams } from './bundle';
 import { EngineProcess } from './engine-process';
+import { compareRows, normalizeProduced } from './compare';
+import { ColumnType } from './sample-events';
 import { firstLine, RehearsalSession, RoleEngine, topicKey, TopicRef } from './session';
+import { LANDED_DATABASE, TableReplication } from './storage-half';
 
 /** One leg of a stream in the report. */
 export interface LegReport {
@@ -15,6 +18,16 @@ export interface LegReport {
   readonly committed: number;
   /** Messages on the topic past the consumers' positions. */
   readonly lag: number;
+  /** The topic's partitions, as declared and created on the mock. */
+  readonly partitions?: number;
+  /** Partitions assigned to each engine consuming the leg (one entry per engine, in start order). */
+  readonly partitionsPerEngine?: readonly number[];
+  /** This leg's events that landed (paired with a row), when rows were compared. */
+  readonly landed?: number;
+  /** Fields that differ between this leg's events and their rows. */
+  readonly mismatches?: number;
+  /** The first differences. */
+  readonly mismatchExamples?: readonly string[];
 }
 
 /** One stream in the report. */
@@ -35,6 +48,10 @@ export interface StreamReport {
   /** What broke the chain, naming the object. */
   readonly problem?: string;
   readonly legs: readonly LegReport[];
+  /** Fields that differ between produced events and landed rows, over every leg (when compared). */
+  readonly mismatches?: number;
+  /** The data table as ZooKeeper holds it: per shard, its path and registered replicas (with the storage half). */
+  readonly replication?: TableReplication;
 }
 
 export interface RehearsalReport {
@@ -67,6 +84,22 @@ export interface RehearseOptions {
   readonly onProgress?: (line: string) => void;
   /** Folder for the engines' disks. @default a temporary folder, removed afterwards */
   readonly workDir?: string;
+  /**
+   * Only this stream (its legs, engines and topics); the others are left out of the report.
+   * @default every stream
+   */
+  readonly stream?: string;
+  /**
+   * Run the storage half: an engine per data host on a real ZooKeeper, the artifacts checked
+   * against the model first. Without it, each ingestion engine holds the data tables itself.
+   * @default true
+   */
+  readonly storage?: boolean;
+  /**
+   * Engines per ingestion tier, at most the tier's nodes.
+   * @default 2
+   */
+  readonly enginesPerTier?: number;
 }
 
 const POLL_MS = 250;
@@ -132,6 +165,10 @@ async function delivered(session: RehearsalSession, stream: StreamDocument, engi
     const messages = await session.mock(stream.shuffle.backend).consumeAll(stream.shuffle.topic).catch(() => []);
     return { rows: messages.length, distinct: new Set(messages.map((m) => m.payload)).size };
   }
+  if (session.storage !== undefined) {
+    const rows = await session.storage.rows(stream.dataTable);
+    return { rows, distinct: stream.engine?.folds ? await session.storage.rows(stream.dataTable, true) : rows };
+  }
   const on = enginesFor(stream, engines);
   const rows = await session.rowsIn(stream.dataTable, on);
   return { rows, distinct: stream.engine?.folds ? await session.rowsIn(stream.dataTable, on, true) : rows };
@@ -160,7 +197,8 @@ function targetOf(session: RehearsalSession, stream: StreamDocument): string {
 export async function rehearse(options: RehearseOptions): Promise<RehearsalReport> {
   const started = Date.now();
   const progress = options.onProgress ?? (() => undefined);
-  const session = await RehearsalSession.start(options.bundle, { workDir: options.workDir, onProgress: progress });
+  const bundle = options.stream !== undefined ? withStreams(options.bundle, [options.stream]) : options.bundle;
+  const session = await RehearsalSession.start(bundle, { workDir: options.workDir, onProgress: progress });
   try {
     return await runRehearsal(session, options, started);
   } finally {
@@ -175,15 +213,35 @@ export async function runRehearsal(session: RehearsalSession, options: Omit<Rehe
   const notes: string[] = [];
   const loadProblems = new Map<string, string>();
   const roles = session.consumingRoles();
-  progress(`${topology.name}: starting ${roles.length} engine${roles.length === 1 ? '' : 's'} (${roles.join(', ')}) and ${session.mocks.size} mock Kafka cluster${session.mocks.size === 1 ? '' : 's'}`);
-  const engines: RoleEngine[] = [];
-  await Promise.all(roles.map(async (role) => {
+  const useStorage = options.storage ?? true;
+  if (useStorage) {
     try {
-      engines.push(await session.startEngine(role));
+      await session.startStorage();
+      notes.push(`storage: ${session.storage!.engines.length} engines (${session.storage!.engines.map((e) => e.host).join(', ')}) on ZooKeeper 127.0.0.1:${session.storage!.zookeeper.port}; ` +
+        'remote_servers, ZooKeeper nodes and macros checked against the model before the stand-ins replaced them');
     } catch (e) {
-      loadProblems.set(role, e instanceof Error ? e.message : String(e));
+      const message = e instanceof Error ? e.message : String(e);
+      for (const s of topology.streams) loadProblems.set(s.name, message);
     }
-  }));
+  }
+  const perTier = Math.max(1, options.enginesPerTier ?? 2);
+  const plan = roles.flatMap((role) => {
+    const nodes = topology.ingestionTiers.find((t) => t.role === role)?.nodes ?? 1;
+    return Array.from({ length: Math.max(1, Math.min(nodes, perTier)) }, () => role);
+  });
+  progress(`${topology.name}: starting ${plan.length} ingestion engine${plan.length === 1 ? '' : 's'} (${roles.map((r) => `${r} ×${plan.filter((x) => x === r).length}`).join(', ')}) and ${session.mocks.size} mock Kafka cluster${session.mocks.size === 1 ? '' : 's'}`);
+  const engines: RoleEngine[] = [];
+  // Two at a time: an engine's start is the CPU-heavy part.
+  for (let i = 0; i < plan.length && loadProblems.size < topology.streams.length; i += 2) {
+    await Promise.all(plan.slice(i, i + 2).map(async (role) => {
+      try {
+        engines.push(await session.startEngine(role));
+      } catch (e) {
+        loadProblems.set(role, e instanceof Error ? e.message : String(e));
+      }
+    }));
+  }
+  engines.sort((a, b) => plan.indexOf(a.role) - plan.indexOf(b.role));
   for (const role of roles) {
     for (const [collection, keys] of session.engineConfig(role).authDropped) {
       const note = `named collection ${collection}: ${keys.join(', ')} dropped (the mock broker is plaintext)`;
@@ -193,16 +251,21 @@ export async function runRehearsal(session: RehearsalSession, options: Omit<Rehe
 
   const unsettled = await session.waitForAssignments(engines, 30_000);
   if (unsettled.length > 0) notes.push(`produced before these groups had every partition assigned: ${unsettled.join(', ')}`);
+  const split = await partitionSplit(session, engines);
   const flow = flowOf(topology.streams);
   const produced = new Map<string, number>();
   const count = options.eventsPerTopic ?? 20;
   const produceStart = Date.now();
-  for (const [i, src] of flow.sources.entries()) {
+  let offset = 0;
+  for (const src of flow.sources) {
     const engine = engines.find((e) => src.leg.roles.includes(e.role));
     if (engine === undefined) continue;
     try {
       // Each topic gets its own events: two legs of one stream must not deliver equal rows that FINAL would fold.
-      produced.set(topicKey(src), await session.produceFor(src.stream, src.leg, engine.engine, count, i * count, options.events?.[src.topic]));
+      // At least one event per partition, so every consumer reads and commits.
+      const n = Math.max(count, session.declaredPartitions(src));
+      produced.set(topicKey(src), await session.produceFor(src.stream, src.leg, engine.engine, n, offset, options.events?.[src.topic]));
+      offset += n;
     } catch (e) {
       loadProblems.set(`${src.stream.name}`, e instanceof Error ? e.message : String(e));
     }
@@ -219,6 +282,7 @@ export async function runRehearsal(session: RehearsalSession, options: Omit<Rehe
   let lastStructureCheck = Date.now();
   const broken = new Map<string, string>();
   for (;;) {
+    await session.forwardNow().catch(() => undefined);
     for (const s of topology.streams) {
       if (landedAt.has(s.name) || !enginesFor(s, engines).length) continue;
       const n = await delivered(session, s, engines);
@@ -258,6 +322,25 @@ export async function runRehearsal(session: RehearsalSession, options: Omit<Rehe
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
 
+  // Field by field: each leg's events against the rows in the data table.
+  const comparisons = new Map<LegDocument, { landed: number; mismatches: number; mismatchExamples: readonly string[] }>();
+  const streamMismatches = new Map<string, number>();
+  for (const s of topology.streams) {
+    if (s.shuffle !== null || loadProblems.has(s.name)) continue;
+    const compared = await compareStream(session, s, engines).catch((e: unknown) => {
+      notes.push(`${s.name}: rows not compared (${firstLine(e instanceof Error ? e.message : String(e))})`);
+      return undefined;
+    });
+    if (compared === undefined) continue;
+    for (const [leg, c] of compared) comparisons.set(leg, c);
+    streamMismatches.set(s.name, [...compared.values()].reduce((n, c) => n + c.mismatches, 0));
+  }
+  const replication = new Map<string, TableReplication>();
+  if (session.storage !== undefined) {
+    for (const r of await session.storage.replicationOf(topology.streams)) replication.set(r.table, r);
+  }
+  const held = session.storage !== undefined ? [...session.storage.held.values()] : [];
+
   const streams: StreamReport[] = [];
   for (const s of topology.streams) {
     const legs: LegReport[] = [];
@@ -267,6 +350,8 @@ export async function runRehearsal(session: RehearsalSession, options: Omit<Rehe
       legs.push({
         backend: l.backend, topic: l.topic, consumerGroup: l.consumerGroup, roles: l.roles, kafkaTable: l.kafkaTable,
         produced, committed: Math.max(0, produced - lag), lag,
+        partitions: session.declaredPartitions(l), partitionsPerEngine: split.get(l)?.counts,
+        ...(comparisons.get(l) ?? {}),
       });
     }
     const want = streamExpected.get(s.name) ?? 0;
@@ -285,13 +370,84 @@ export async function runRehearsal(session: RehearsalSession, options: Omit<Rehe
     else if (!folds && seen.rows > want) problem = `${targetOf(session, s)} holds ${seen.rows} rows for ${want} events: ${duplicates} duplicates its ${s.engine?.family ?? ''} engine does not fold`;
     else if (!complete) {
       problem = broken.has(s.name) ? `${s.name}: ${got} of ${want} landed in ${targetOf(session, s)}; ${broken.get(s.name)}` : await diagnose(session, s, engines, legs, got, want);
+      const stuck = held.filter((h) => h.includes(`of ${s.targetCluster ?? ''}`));
+      if (stuck.length > 0) problem += `; held in the outbox: ${stuck[0]}`;
+    } else if ((streamMismatches.get(s.name) ?? 0) > 0) {
+      const leg = legs.find((l) => (l.mismatches ?? 0) > 0);
+      problem = `${s.name}: ${streamMismatches.get(s.name)} fields differ between produced events and rows in ${targetOf(session, s)}` +
+        (leg ? ` (leg ${leg.backend}/${leg.topic}: ${leg.mismatchExamples?.join('; ')})` : '');
+    } else if ((replication.get(s.dataTable)?.problems.length ?? 0) > 0) {
+      problem = `${s.name}: ${s.dataTable} in ZooKeeper: ${replication.get(s.dataTable)!.problems.join('; ')}`;
     }
+    const splitProblem = s.legs.map((l) => split.get(l)?.problem).find((x) => x !== undefined);
+    if (problem === undefined && splitProblem !== undefined) problem = `${s.name}: ${splitProblem}`;
     streams.push({
       name: s.name, target: targetOf(session, s), expected: want, landed: got, duplicates, distinct: seen.distinct, ok: problem === undefined,
       secondsToLand: landedAt.has(s.name) ? (landedAt.get(s.name)! - produceStart) / 1000 : undefined, problem, legs,
+      mismatches: streamMismatches.get(s.name), replication: replication.get(s.dataTable),
     });
   }
   return { region: topology.name, ok: streams.every((s) => s.ok), streams, notes: [...notes, ...[...session.notes].sort()], seconds: (Date.now() - started) / 1000 };
+}
+
+/** How a leg's partitions are split over the engines that consume it. */
+interface Split {
+  readonly counts: number[];
+  readonly problem?: string;
+}
+
+async function partitionSplit(session: RehearsalSession, engines: readonly RoleEngine[]): Promise<Map<LegDocument, Split>> {
+  const out = new Map<LegDocument, Split>();
+  for (const l of session.bundle.topology.streams.flatMap((s) => s.legs)) {
+    const on = engines.filter((e) => l.roles.includes(e.role) && e.engine.running);
+    if (on.length === 0) continue;
+    const sets: number[][] = [];
+    for (const e of on) {
+      const rows = await e.engine.rows<{ p: number[] }>(
+        `SELECT assignments.partition_id AS p FROM system.kafka_consumers WHERE database = '${session.database}' AND table = '${l.kafkaTable}'`).catch(() => []);
+      sets.push(rows.flatMap((r) => r.p.map(Number)));
+    }
+    const all = sets.flat();
+    const want = session.declaredPartitions(l);
+    let problem: string | undefined;
+    if (new Set(all).size !== all.length) problem = `group ${l.consumerGroup}: a partition is assigned to two consumers`;
+    else if (new Set(all).size < want) problem = `group ${l.consumerGroup}: ${want - new Set(all).size} of ${want} partitions of ${l.topic} have no consumer`;
+    else if (on.length > 1 && sets.some((x) => x.length === 0)) problem = `group ${l.consumerGroup}: an engine of ${l.roles.join('/')} got no partition`;
+    out.set(l, { counts: sets.map((x) => x.length), problem });
+  }
+  return out;
+}
+
+/** Each leg's produced events compared field by field with the rows in the stream's data table. */
+async function compareStream(session: RehearsalSession, stream: StreamDocument, engines: readonly RoleEngine[]): Promise<Map<LegDocument, { landed: number; mismatches: number; mismatchExamples: readonly string[] }>> {
+  const db = session.database;
+  const onStorage = session.storage?.engines.find((e) => e.engine.running)?.engine;
+  const on = onStorage ?? enginesFor(stream, engines).find((e) => e.engine.running)?.engine;
+  const out = new Map<LegDocument, { landed: number; mismatches: number; mismatchExamples: readonly string[] }>();
+  if (on === undefined) return out;
+  const dataColumns = await on.rows<ColumnType>(
+    `SELECT name, type FROM system.columns WHERE database = '${onStorage ? LANDED_DATABASE : db}' AND table = '${stream.dataTable}' AND default_kind = '' ORDER BY position`);
+  let landed: string[] | undefined;
+  for (const leg of stream.legs) {
+    const ingestion = engines.find((e) => leg.roles.includes(e.role) && e.engine.running);
+    if (ingestion === undefined) continue;
+    let lines = session.produced.get(topicKey(leg));
+    // A leg fed by a ShuffleHog stream reads what the region produced: compare with those messages.
+    if (lines === undefined) lines = (await session.mock(leg.backend).consumeAll(leg.topic).catch(() => [])).map((m) => m.payload ?? '');
+    const kafkaColumns = await session.kafkaColumns(ingestion.engine, leg.kafkaTable);
+    const names = kafkaColumns.map((c) => c.name).filter((n) => dataColumns.some((d) => d.name === n));
+    const expected = await normalizeProduced(on, lines, kafkaColumns, dataColumns);
+    if (landed === undefined) {
+      landed = session.storage !== undefined
+        ? await session.storage.rowsAsJson(stream.dataTable, names)
+        : (await Promise.all(enginesFor(stream, engines).map((e) => e.engine.query(
+          `SELECT ${names.map((n) => `\`${n}\``).join(', ')} FROM ${db}.${stream.dataTable} SETTINGS output_format_json_quote_64bit_integers = 1`, 'JSONEachRow'))))
+          .join('\n').split('\n').filter((l) => l.trim() !== '');
+    }
+    const c = compareRows(names, expected, landed);
+    out.set(leg, { landed: c.matched + (expected.length - c.matched - c.missing), mismatches: c.mismatches, mismatchExamples: c.examples });
+  }
+  return out;
 }
 
 async function exists(engine: EngineProcess, database: string, table: string): Promise<boolean> {
@@ -366,7 +522,12 @@ export function formatReport(report: RehearsalReport): string {
     const dups = s.duplicates > 0 ? ` (+${s.duplicates} redelivered${s.ok ? ', folded' : ''})` : '';
     lines.push(`  ${s.ok ? '✓' : '✗'} ${s.name} → ${s.target}: ${s.landed}/${s.expected} landed in ${time}${dups}`);
     for (const l of s.legs) {
-      lines.push(`      leg ${l.backend}/${l.topic} (group ${l.consumerGroup}, ${l.roles.join(', ')}): produced ${l.produced}, committed ${l.committed}, lag ${l.lag}`);
+      const landed = l.landed !== undefined ? `, landed ${l.landed}, field mismatches ${l.mismatches ?? 0}` : '';
+      const split = l.partitionsPerEngine !== undefined ? `; ${l.partitions ?? '?'} partitions split ${l.partitionsPerEngine.join(' + ')} over ${l.partitionsPerEngine.length} engine${l.partitionsPerEngine.length === 1 ? '' : 's'}` : '';
+      lines.push(`      leg ${l.backend}/${l.topic} (group ${l.consumerGroup}, ${l.roles.join(', ')}): produced ${l.produced}${landed}, committed ${l.committed}, lag ${l.lag}${split}`);
+    }
+    if (s.replication !== undefined) {
+      lines.push(`      ZooKeeper: ${s.replication.shards.map((r) => `shard ${r.shard} ${r.replicas.length} replica${r.replicas.length === 1 ? '' : 's'} at ${r.path}`).join('; ')}`);
     }
     if (s.problem) lines.push(`      broken: ${s.problem}`);
   }

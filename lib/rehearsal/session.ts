@@ -4,7 +4,8 @@ import * as path from 'path';
 import { RenderedFile } from '../render/file';
 import { LegDocument, nodeConfigFiles, RehearsalBundle, RehearsalError, roleStatements, StreamDocument } from './bundle';
 import { EngineProcess, EngineQueryError } from './engine-process';
-import { kcatAvailable, MockKafkaCluster } from './mock-kafka';
+import { kcatAvailable, mockHelperProblem, MockKafkaCluster } from './mock-kafka';
+import { StorageHalf } from './storage-half';
 import { fromEnvVariables, nonReplicatedTwin, rehearsalOverrides, rehearsalProfile, capKafkaSettings, REHEARSAL_KAFKA_CAPS } from './overrides';
 import { ColumnType, sampleEvents } from './sample-events';
 
@@ -58,8 +59,10 @@ export interface SessionOptions {
 export class RehearsalSession {
   public static async start(bundle: RehearsalBundle, options: SessionOptions = {}): Promise<RehearsalSession> {
     if (!kcatAvailable()) {
-      throw new RehearsalError('kcat is not installed: the rehearsal runs librdkafka\'s mock Kafka cluster through it (Debian/Ubuntu: apt-get install kcat)');
+      throw new RehearsalError('kcat is not installed: the rehearsal produces to and reads from librdkafka\'s mock Kafka cluster with it (Debian/Ubuntu: apt-get install kcat)');
     }
+    const helper = mockHelperProblem();
+    if (helper !== undefined) throw new RehearsalError(helper);
     const ownsDir = options.workDir === undefined;
     const dir = options.workDir ?? fs.mkdtempSync(path.join(os.tmpdir(), `rehearsal-${bundle.topology.name}-`));
     const session = new RehearsalSession(bundle, dir, ownsDir, options.onProgress ?? (() => undefined));
@@ -70,9 +73,9 @@ export class RehearsalSession {
         if (s.shuffle) used.add(s.shuffle.backend);
       }
       await Promise.all([...used].map(async (b) => session.mocks.set(b, await MockKafkaCluster.start())));
-      // Topics exist before any consumer subscribes, as they would on a real backend.
+      // Topics exist, with their declared partitions, before any consumer subscribes, as on a real backend.
       for (const s of bundle.topology.streams) {
-        for (const t of [...s.legs, ...(s.shuffle ? [s.shuffle] : [])]) await session.mock(t.backend).createTopic(t.topic);
+        for (const t of [...s.legs, ...(s.shuffle ? [s.shuffle] : [])]) await session.mock(t.backend).createTopic(t.topic, session.declaredPartitions(t));
       }
     } catch (e) {
       await session.close();
@@ -84,7 +87,10 @@ export class RehearsalSession {
   public readonly mocks = new Map<string, MockKafkaCluster>();
   /** What the rehearsal changed in the rendered artifacts to run offline. */
   public readonly notes: string[] = [];
+  /** Every message produced by `produceFor`, by topic (`backend/topic`), in order. */
+  public readonly produced = new Map<string, string[]>();
   private readonly engines: RoleEngine[] = [];
+  private closed = false;
   private engineCount = 0;
 
   private constructor(
@@ -97,6 +103,47 @@ export class RehearsalSession {
   public get database(): string {
     return this.bundle.topology.database;
   }
+
+  /** A topic's declared partitions (topology.json), 1 when the topology does not say. */
+  public declaredPartitions(t: TopicRef): number {
+    const declared = this.bundle.topology.kafkaBackends.find((b) => b.name === t.backend)?.topics.find((x) => x.name === t.topic)?.partitions;
+    const leg = this.bundle.topology.streams.flatMap((s) => s.legs).find((l) => l.backend === t.backend && l.topic === t.topic);
+    return declared ?? leg?.partitions ?? 1;
+  }
+
+  /** The storage half, once `startStorage()` ran: an engine per data host on a real ZooKeeper. */
+  public storage?: StorageHalf;
+  private forwarding?: { stop: boolean; done: Promise<void> };
+
+  /**
+   * Starts the storage half (after checking the artifacts against the model) and the forwarder
+   * that stands in for the Distributed tables' network hop, moving outbox parts from every
+   * running ingestion engine to the storage engines every 250 ms.
+   */
+  public async startStorage(): Promise<StorageHalf> {
+    this.storage = await StorageHalf.start(this.bundle, this.dir, this.progress);
+    const state = { stop: false, done: Promise.resolve() };
+    state.done = (async () => {
+      while (!state.stop) {
+        await this.forwardNow().catch(() => undefined);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    })();
+    this.forwarding = state;
+    return this.storage;
+  }
+
+  /** One forwarding pass over every running ingestion engine (passes never overlap: a part is forwarded once). */
+  public forwardNow(): Promise<void> {
+    const pass = this.forwardChain.then(async () => {
+      if (this.storage === undefined) return;
+      for (const e of this.runningEngines) await this.storage.forward(e.engine, e.role, this.bundle.topology.streams).catch(() => undefined);
+    });
+    this.forwardChain = pass.catch(() => undefined);
+    return pass;
+  }
+
+  private forwardChain: Promise<void> = Promise.resolve();
 
   public mock(backend: string): MockKafkaCluster {
     const m = this.mocks.get(backend);
@@ -130,6 +177,7 @@ export class RehearsalSession {
    * A failing statement throws a `RehearsalError` naming its file and object.
    */
   public async startEngine(role: string, options: { readonly dir?: string; readonly skipDataSql?: boolean } = {}): Promise<RoleEngine> {
+    if (this.closed) throw new RehearsalError('the rehearsal session is closed');
     const dir = options.dir ?? path.join(this.dir, `${role}-${++this.engineCount}`);
     const { files, env } = this.engineConfig(role);
     const engine = await EngineProcess.start({ dir, configFiles: files, env });
@@ -205,6 +253,8 @@ export class RehearsalSession {
     await this.mock(leg.backend).produce(leg.topic, events.map((payload, n) => ({
       payload, key: `event-${offset + n}`, partition: (offset + n) % partitions,
     })));
+    const key = topicKey(leg);
+    this.produced.set(key, [...(this.produced.get(key) ?? []), ...events]);
     return events.length;
   }
 
@@ -246,6 +296,12 @@ export class RehearsalSession {
 
   /** Ends every engine and mock cluster and removes the work folder it created. */
   public async close(): Promise<void> {
+    if (this.forwarding) {
+      this.forwarding.stop = true;
+      await this.forwarding.done;
+    }
+    await this.storage?.close();
+    this.closed = true;
     await Promise.all(this.engines.map((e) => e.engine.kill()));
     this.engines.length = 0;
     for (const m of this.mocks.values()) m.stop();
