@@ -11,7 +11,7 @@ import { Route53Zone } from '@cdktf/provider-aws/lib/route53-zone';
 import { HelmProvider } from '@cdktf/provider-helm/lib/provider';
 import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
 import {
-  buildTopology, KafkaAuth, KafkaBackendKind, Problems, Topology, TopologySpec, TopologyValidationError,
+  buildTopology, KafkaAuth, KafkaBackendKind, Problems, SHAPE_PREFIX, Topology, TopologySpec, TopologyValidationError,
 } from './model';
 import {
   backendsForGroup, ClickHouseConfigOptions, nodeGroups, renderHostMacros, renderNodeGroupConfig, resolveOptions, STORAGE_GROUP_NAME,
@@ -22,6 +22,7 @@ import {
   KafkaBackend, MskBackendProps, WarpStreamBackendProps,
 } from './kafka-backend';
 import { PolicyPack, PolicyRuleId } from './policy';
+import { checkApart, checkGeneratedNames, checkPorts, checkServerVersions, regionIdentity, SharedIdentity } from './region-validation';
 import { renderAnsibleInventory, instanceStoreDevices } from './render/ansible-inventory';
 import { ARTIFACTS_DIR, assembleArtifacts, helmValuesArtifacts, underFolder } from './render/artifacts';
 import { RenderedFile } from './render/file';
@@ -250,7 +251,6 @@ export function buildRegionTopology(spec: RegionSpec): Topology {
     problems.add('(region)', spec, 'a region description');
     problems.throwIfAny();
   }
-  checkRegionParts(spec, problems);
   let topology: Topology | undefined;
   try {
     topology = buildTopology(spec);
@@ -258,9 +258,19 @@ export function buildRegionTopology(spec: RegionSpec): Topology {
     if (!(e instanceof TopologyValidationError)) throw e;
     e.problems.forEach((p) => problems.add(p.field, p.value, p.expected));
   }
+  // The AWS parts read fields the topology's shape check has vetted; a malformed shape is reported alone.
+  if (topology !== undefined || !problems.all.some((p) => p.expected.startsWith(SHAPE_PREFIX))) checkRegionParts(spec, problems);
+  if (topology !== undefined) {
+    checkServerVersions(problems, topology, spec);
+    checkGeneratedNames(problems, topology, spec);
+    checkPorts(problems, spec);
+  }
   problems.throwIfAny();
   return topology!;
 }
+
+/** The identities of the RegionStacks already in each app: what a new stack must not share. */
+const STACKS_IN_APP = new WeakMap<object, SharedIdentity[]>();
 
 /**
  * A region's stack: storage cluster, ZooKeeper, Kafka backends, the ClickHouse operator and the
@@ -304,7 +314,13 @@ export class RegionStack extends TerraformStack {
   constructor(scope: Construct, id: string, spec: RegionSpec) {
     // Validate before the stack joins the tree: a bad description leaves no half-built app behind.
     const topology = buildRegionTopology(spec);
+    const identity = regionIdentity(id, topology, spec);
+    const inApp = STACKS_IN_APP.get(scope.node.root) ?? [];
+    const apart = new Problems();
+    checkApart(apart, identity, inApp);
+    apart.throwIfAny();
     super(scope, id);
+    STACKS_IN_APP.set(this.node.root, [...inApp, identity]);
     this.spec = { ...spec };
     this.topology = topology;
 

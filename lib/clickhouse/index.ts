@@ -60,7 +60,7 @@ function renderGroupFiles(topology: Topology, group: NodeGroup, options: ClickHo
     shared(`system-logs/${group.kind}/${optionsKey(options)}`, () => renderSystemLogs(group, options)),
   ];
   if (group.kind === 'storage') {
-    files.push(renderStorageConfiguration(options), renderStorageNetwork(), renderDefaultUser(), renderInterserverCredentials());
+    files.push(renderStorageConfiguration(options), renderStorageNetwork(topology.storage.hosts[0]?.tcpPort), renderDefaultUser(), renderInterserverCredentials());
   } else {
     files.push(renderRoleMacros(group, options), renderKafkaConsumers(topology, group), shared('ingestion-profile', renderIngestionProfile));
     const collections = renderNamedCollections(topology, group);

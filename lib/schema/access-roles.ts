@@ -32,29 +32,41 @@ export function accessRoleNames(topology: Pick<Topology, 'database'>): AccessRol
 
 const MIGRATOR_PRIVILEGES = ['CREATE DATABASE', 'CREATE TABLE', 'CREATE VIEW', 'ALTER TABLE', 'ALTER VIEW', 'DROP TABLE', 'DROP VIEW', 'SELECT'];
 
+function accessStatement(topology: Pick<Topology, 'database'>, id: string, sql: string): Statement {
+  return { kind: SchemaObjectKind.ACCESS_ROLE, name: id, database: topology.database, id, sql };
+}
+
 /**
- * The role statements of one node role, given the tables the role's other statements create.
- * DATA: the writer may insert into the data and dead-letter tables. An ingestion role: into its
- * writable tables. Empty when the role has no tables.
+ * The roles of one node role, right after the database: the writer (its grants follow each table
+ * it may write), on DATA the reader with SELECT on the database, and the migrator with DDL on the
+ * database. They never change when streams are added, so adding a stream only adds statements.
  */
-export function accessRoleStatements(topology: Pick<Topology, 'database'>, role: NodeRole | string, tables: readonly { readonly kind: SchemaObjectKind; readonly name: string }[]): Statement[] {
-  const value = typeof role === 'string' ? role : role.value;
-  const isData = value === NodeRole.DATA.value;
+export function accessRoleStatements(topology: Pick<Topology, 'database'>, role: NodeRole | string): Statement[] {
+  const isData = (typeof role === 'string' ? role : role.value) === NodeRole.DATA.value;
   const names = accessRoleNames(topology);
   const db = topology.database;
-  const writable = tables.filter((t) => (isData
-    ? t.kind === SchemaObjectKind.DATA_TABLE || t.kind === SchemaObjectKind.DEAD_LETTER_TABLE
-    : t.kind === SchemaObjectKind.WRITABLE_TABLE || t.kind === SchemaObjectKind.DEAD_LETTER_WRITABLE_TABLE));
-  if (writable.length === 0) return [];
-  const statement = (id: string, sql: string): Statement => ({ kind: SchemaObjectKind.ACCESS_ROLE, name: id, database: db, id, sql });
-  const out: Statement[] = [];
-  out.push(statement(`role_${names.ingestionWriter}`, createRole(names.ingestionWriter)));
-  for (const t of writable) out.push(statement(`grant_${names.ingestionWriter}_${t.name}`, grant(['INSERT'], db, t.name, names.ingestionWriter)));
-  if (isData) {
-    out.push(statement(`role_${names.reader}`, createRole(names.reader)));
-    out.push(statement(`grant_${names.reader}`, grant(['SELECT'], db, '*', names.reader)));
-  }
-  out.push(statement(`role_${names.migrator}`, createRole(names.migrator)));
-  out.push(statement(`grant_${names.migrator}`, grant(isData ? [...MIGRATOR_PRIVILEGES, 'SYSTEM SYNC REPLICA'] : MIGRATOR_PRIVILEGES, db, '*', names.migrator)));
-  return out;
+  return [
+    accessStatement(topology, `role_${names.ingestionWriter}`, createRole(names.ingestionWriter)),
+    ...(isData ? [
+      accessStatement(topology, `role_${names.reader}`, createRole(names.reader)),
+      accessStatement(topology, `grant_${names.reader}`, grant(['SELECT'], db, '*', names.reader)),
+    ] : []),
+    accessStatement(topology, `role_${names.migrator}`, createRole(names.migrator)),
+    accessStatement(topology, `grant_${names.migrator}`, grant(isData ? [...MIGRATOR_PRIVILEGES, 'SYSTEM SYNC REPLICA'] : MIGRATOR_PRIVILEGES, db, '*', names.migrator)),
+  ];
+}
+
+/**
+ * `GRANT INSERT ON db.<table> TO <db>_ingestion_writer`, placed right after the statement that
+ * creates a table the writer may fill: a data or dead-letter table on DATA, a writable table on
+ * an ingestion role (never a Kafka table: inserting there would produce to the topic).
+ */
+export function writerGrantStatement(topology: Pick<Topology, 'database'>, table: Pick<Statement, 'kind' | 'name' | 'stream' | 'legSuffix'>): Statement | undefined {
+  const writable = [SchemaObjectKind.DATA_TABLE, SchemaObjectKind.DEAD_LETTER_TABLE, SchemaObjectKind.WRITABLE_TABLE, SchemaObjectKind.DEAD_LETTER_WRITABLE_TABLE];
+  if (!writable.includes(table.kind)) return undefined;
+  const writer = accessRoleNames(topology).ingestionWriter;
+  return {
+    ...accessStatement(topology, `grant_${writer}_${table.name}`, grant(['INSERT'], topology.database, table.name, writer)),
+    stream: table.stream, legSuffix: table.legSuffix,
+  };
 }

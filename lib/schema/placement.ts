@@ -7,7 +7,7 @@ import { NodeRole } from '../model/node-role';
 import { Topology } from '../model/topology';
 import { Problems } from '../model/validation';
 import { RenderedFile } from '../render/file';
-import { accessRoleStatements } from './access-roles';
+import { accessRoleStatements, writerGrantStatement } from './access-roles';
 import {
   createDatabaseStatement, dataTableStatement, deadLetterTableStatement, deadLetterViewStatement, deadLetterWritableStatement,
   kafkaTableStatement, materializedViewStatement, producerTableStatement, readTableStatement, SchemaOptions, Statement,
@@ -28,8 +28,9 @@ export function schemaRoles(topology: Pick<Topology, 'ingestionTiers'>): NodeRol
  * order) on DATA the data table, the read table of a sharded stream and the dead-letter table; on
  * an ingestion role, per leg, the writable table, the dead-letter writable table, the Kafka table,
  * the view and the dead-letter view (a ShuffleHog stream: its producer table once, and no writable
- * table); last, the role's access roles and grants. A role with nothing to run, or a tier with its
- * consumers off, gets an empty list.
+ * table). The access roles come right after the database, and the writer's INSERT grant right
+ * after each table it may fill. A role with nothing to run, or a tier with its consumers off, gets
+ * an empty list.
  */
 export function statementsForRole(topology: Topology, role: NodeRole | string, options: SchemaOptions = {}): Statement[] {
   const value = roleValue(role);
@@ -60,7 +61,11 @@ export function statementsForRole(topology: Topology, role: NodeRole | string, o
     }
   }
   if (statements.length === 0) return [];
-  return [createDatabaseStatement(topology), ...statements, ...accessRoleStatements(topology, value, statements)];
+  const withGrants = statements.flatMap((s) => {
+    const g = writerGrantStatement(topology, s);
+    return g === undefined ? [s] : [s, g];
+  });
+  return [createDatabaseStatement(topology), ...accessRoleStatements(topology, value), ...withGrants];
 }
 
 /** `0001_database_posthog.sql`: the position in run order, then the statement's id. */
