@@ -21,8 +21,7 @@ export const INGESTION_PROFILE_SETTINGS = {
   distributed_foreground_insert: 1,
   // A replica that lost its ZooKeeper session is read-only: skip it for a healthy replica of the shard.
   distributed_insert_skip_read_only_replicas: 1,
-  // Replicas that keep failing are tried last (errors decay over a minute), so a lost replica is not dialled first on every insert.
-  load_balancing: 'in_order',
+  // A replica that keeps failing is chosen last (every load_balancing mode prefers fewer errors); its errors decay over a minute.
   distributed_replica_error_half_life: 60,
   // Finite waits: a dead replica costs at most 1 s per attempt before the next replica is tried...
   connect_timeout_with_failover_ms: 1000,
