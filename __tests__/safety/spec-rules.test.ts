@@ -49,7 +49,7 @@ const cases: [string, Breaker, string, RegExp][] = [
   // Types parse.
   ['a misspelt type', (s) => { s.streams[0].columns[0].type = 'Strng'; }, 'streams[0].columns[0].type', /type that parses \(a known type, not 'Strng'\)/],
   ['Array with two arguments', (s) => { s.streams[0].columns[0].type = 'Array(String, Int8)'; }, 'streams[0].columns[0].type', /1 type argument for Array/],
-  ['String with a length', (s) => { s.streams[0].columns[0].type = 'String(16)'; }, 'streams[0].columns[0].type', /no arguments for String/],
+  ['UUID with an argument', (s) => { s.streams[0].columns[0].type = 'UUID(16)'; }, 'streams[0].columns[0].type', /no arguments for UUID/],
   ['a type with trailing words', (s) => { s.streams[0].columns[0].type = 'Int64 DEFAULT 0'; }, 'streams[0].columns[0].type', /nothing after the type/],
   // Names fit their limits.
   ['a region name past the bucket prefix limit', (s) => { s.name = 'a-very-long-region-nm'; }, 'name', /cold-tier bucket prefix .* at most 37/],

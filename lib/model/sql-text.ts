@@ -26,7 +26,8 @@ const CASE_INSENSITIVE_TYPES = new Set([
 ]);
 
 /** Families that take no arguments at all (`String(3)` is an error). */
-const NO_ARGUMENTS = new Set(['String', 'UUID', 'IPv4', 'IPv6', 'Float32', 'Float64', 'BFloat16', 'Nothing', 'Point', 'Ring', 'Polygon',
+// (String takes a length and ignores it, as SQL's VARCHAR(255); so it is not here.)
+const NO_ARGUMENTS = new Set(['UUID', 'IPv4', 'IPv6', 'Float32', 'Float64', 'BFloat16', 'Nothing', 'Point', 'Ring', 'Polygon',
   'LineString', 'MultiLineString', 'MultiPolygon', 'DATE', 'DATE32', 'BOOL', 'BOOLEAN',
   ...[8, 16, 32, 64, 128, 256].flatMap((n) => [`Int${n}`, `UInt${n}`])]);
 /** Families whose arguments are types. */
@@ -112,6 +113,7 @@ export function typeProblem(text: unknown): string | undefined {
     }
     if (NO_ARGUMENTS.has(name)) fail(`no arguments for ${name}`);
     pos++;
+    if (name === 'Tuple' && peek()?.text === ')') { pos++; return; }
     let count = 0;
     for (;;) {
       count++;
