@@ -97,7 +97,7 @@ describe('synth-time rules: one error naming the field, nothing written', () => 
   });
 
   test('every malformed part is reported at once, never a TypeError', () => {
-    const spec = mutable(smallRegion());
+    const spec: any = mutable(smallRegion());
     spec.streams[0] = null;
     spec.kafkaBackends[0].topics = [undefined];
     spec.ingestionTiers[1] = 7;
@@ -131,7 +131,7 @@ describe('synth-time rules: one error naming the field, nothing written', () => 
     const outdir = path.join(tmp, 'apart-ok');
     const app = new App({ outdir });
     new RegionStack(app, 'first', smallRegion());
-    const other = mutable(second(() => undefined));
+    const other: any = mutable(second(() => undefined));
     other.region = 'eu-central-1';
     other.availabilityZones = ['eu-central-1a', 'eu-central-1b', 'eu-central-1c'];
     other.subnetIds = { 'eu-central-1a': 'subnet-0a1b2c3d4e5f6a701', 'eu-central-1b': 'subnet-0a1b2c3d4e5f6b702', 'eu-central-1c': 'subnet-0a1b2c3d4e5f6c703' };

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { LegDocument, RehearsalBundle, StreamDocument } from './bundle';
+import { deadLetterDrill } from './dead-letter-drill';
 import { sampleEvents } from './sample-events';
 import { RehearsalSession, RoleEngine } from './session';
 
@@ -238,9 +239,9 @@ export function shuffleHogDrill(bundle: RehearsalBundle, options: DrillOptions =
   });
 }
 
-/** The three drills, each in its own session, run side by side. */
+/** The drills, each in its own session, run side by side (dead letters: lib/rehearsal/dead-letter-drill.ts). */
 export function runDrills(bundle: RehearsalBundle, options: DrillOptions = {}): Promise<DrillReport[]> {
-  return Promise.all([podReplacementDrill(bundle, options), backendMigrationDrill(bundle, options), shuffleHogDrill(bundle, options)]);
+  return Promise.all([podReplacementDrill(bundle, options), backendMigrationDrill(bundle, options), shuffleHogDrill(bundle, options), deadLetterDrill(bundle, options)]);
 }
 
 export function formatDrill(d: DrillReport): string {

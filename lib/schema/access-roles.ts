@@ -70,3 +70,12 @@ export function writerGrantStatement(topology: Pick<Topology, 'database'>, table
     stream: table.stream, legSuffix: table.legSuffix,
   };
 }
+
+/**
+ * Whether a statement creates a role or grants to one. chdb, the tests' and the rehearsal's
+ * ClickHouse, has no writable access storage (it ignores `local_directory`), so they run
+ * everything else and check these by parsing them (`formatQuery`) instead.
+ */
+export function isAccessRoleStatement(sql: string): boolean {
+  return /^\s*(CREATE ROLE|GRANT)\s/.test(sql);
+}
