@@ -63,8 +63,8 @@ export interface SchemaOptions {
    */
   readonly replicated?: boolean;
   /**
-   * Give the data and dead-letter tables `storage_policy = 'tiered'`. `false` only for engines
-   * that have no such policy.
+   * Give the data and dead-letter tables `storage_policy = 'tiered'` and the TTL moves between its
+   * volumes. `false` (only for engines that have no such policy) keeps the TTL deletes alone.
    * @default true
    */
   readonly tieredStorage?: boolean;
@@ -124,12 +124,12 @@ function storageSettings(options: SchemaOptions): (readonly [string, SqlValue])[
 }
 
 /** The data table's TTL: to the warm volume after the hot days, to the cold one after the warm days, then the optional delete. */
-export function retentionTtl(stream: Pick<Stream, 'retention'>): Sql[] {
+export function retentionTtl(stream: Pick<Stream, 'retention'>, options: SchemaOptions = {}): Sql[] {
   const r = stream.retention;
-  const ttl = [
+  const ttl = (options.tieredStorage ?? true) ? [
     ttlAfterDays('_timestamp', r.hotDays, STORAGE_VOLUMES[1]),
     ttlAfterDays('_timestamp', r.hotDays + r.warmDays, STORAGE_VOLUMES[2]),
-  ];
+  ] : [];
   if (r.deleteAfterDays !== undefined) ttl.push(ttlAfterDays('_timestamp', r.deleteAfterDays));
   return ttl;
 }
@@ -176,7 +176,7 @@ export function dataTableStatement(topology: Pick<Topology, 'database'>, stream:
       engine,
       partitionBy: stream.partitionBy === undefined ? undefined : fragment(stream.partitionBy),
       orderBy: stream.orderBy.map(fragment),
-      ttl: retentionTtl(stream),
+      ttl: retentionTtl(stream, options),
       settings: storageSettings(options),
     }),
   };
