@@ -1,3 +1,4 @@
+import { CLICKHOUSE_SERVER_VERSION } from '../../lib/clickhouse/versions';
 import { TerraformStack, Testing } from 'cdktf';
 import { parse } from 'yaml';
 import { evaluatePolicies } from '../../lib/policy';
@@ -118,7 +119,7 @@ describe('StorageCluster, 10 shards × 3 replicas', () => {
     expect(first.apt.sources.clickhouse).toMatchObject({
       source: 'deb [signed-by=$KEY_FILE] https://packages.clickhouse.com/deb stable main', keyid: '3A9EA1193A97B548BE1457D48919F6BD2B48D754',
     });
-    expect(first.packages).toContainEqual(['clickhouse-server', '25.8.8.26']);
+    expect(first.packages).toContainEqual(['clickhouse-server', CLICKHOUSE_SERVER_VERSION]);
     const macros = first.write_files.find((f: { path: string }) => f.path === '/etc/clickhouse-server/config.d/macros.xml').content;
     expect(macros).toMatch(/<hostClusterRole>data<\/hostClusterRole>/);
     expect(macros).toMatch(/<replica>ch-data-s01-r1<\/replica>/);

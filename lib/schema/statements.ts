@@ -245,7 +245,7 @@ export function deadLetterViewStatement(topology: Pick<Topology, 'database'>, st
         { expression: identifier('_topic') }, { expression: identifier('_partition') }, { expression: identifier('_offset') },
         DEFINED_TIMESTAMP, { expression: identifier('_error') }, { expression: identifier('_raw_message') },
       ],
-      where: fragment('length(_error) > 0'),
+      where: fragment('notEmpty(_error)'),
     }),
   };
 }
@@ -318,7 +318,7 @@ export function materializedViewStatement(topology: Pick<Topology, 'database'>, 
     kind: SchemaObjectKind.MATERIALIZED_VIEW, name: leg.materializedView, database: topology.database, id: leg.materializedView,
     stream: stream.name, legSuffix: leg.suffix,
     // Failed rows go to the dead-letter view only (kafka_handle_error_mode = 'stream').
-    sql: createMaterializedView({ database: topology.database, name: leg.materializedView, to, select, from: leg.kafkaTable, where: fragment('length(_error) = 0') }),
+    sql: createMaterializedView({ database: topology.database, name: leg.materializedView, to, select, from: leg.kafkaTable, where: fragment('empty(_error)') }),
   };
 }
 
