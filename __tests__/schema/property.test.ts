@@ -91,7 +91,7 @@ test('arbitrary valid streams render statements ClickHouse accepts, with view co
     const stream = t.streams[0];
     const tables = snapshot.tables.filter((x) => x.database === t.database);
     const table = (n: string) => tables.find((x) => x.name === n)!;
-    const expected = [stream.dataTable, stream.deadLetterTable,
+    const expected = [stream.dataTable, stream.deadLetterTable, ...(stream.readTable !== undefined ? [stream.readTable] : []),
       ...stream.legs.flatMap((l) => [l.writableTable, l.kafkaTable, l.materializedView, l.deadLetterWritableTable, l.deadLetterView])];
     expect(tables.map((x) => x.name).sort()).toEqual(expected.sort());
     expect(table(stream.dataTable).sorting_key.split(', ')).toEqual(stream.orderBy);
