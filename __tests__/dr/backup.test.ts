@@ -33,8 +33,9 @@ describe('backup plan', () => {
 
   test('backup_tables: sharded tables on every shard, non-sharded ones on shard 1, none on ingestion hosts', () => {
     const [s1, s2] = [us.storage.hosts.find((h) => h.shard === 1)!, us.storage.hosts.find((h) => h.shard === 2)!];
-    expect(backupTables(us, s1)).toEqual(['groups', 'heatmaps', 'sharded_events']);
-    expect(backupTables(us, s2)).toEqual(['sharded_events']);
+    // heatmaps is sharded as PostHog's: sharded_heatmaps on every shard.
+    expect(backupTables(us, s1)).toEqual(['groups', 'sharded_heatmaps', 'sharded_events']);
+    expect(backupTables(us, s2)).toEqual(['sharded_heatmaps', 'sharded_events']);
     for (const tier of us.ingestionTiers) expect(backupTables(us, tier.hosts[0])).toEqual([]);
   });
 
@@ -66,7 +67,7 @@ describe('backup and restore on a real ClickHouse', () => {
       },
     ]);
     await engine.exec(`CREATE DATABASE IF NOT EXISTS ${us.database}`);
-    for (const stream of us.streams) await engine.exec(dataTableStatement(us, stream, { replicated: false }).sql);
+    for (const stream of us.streams) await engine.exec(dataTableStatement(us, stream, { replicated: false, tieredStorage: false }).sql);
   });
 
   afterAll(async () => {
