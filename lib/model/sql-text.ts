@@ -6,6 +6,18 @@
  * checks their verdicts against chdb's parser on a corpus of good and bad input.
  */
 
+/**
+ * Keywords that end or change a clause where a column or table name stands (`SELECT from FROM t`,
+ * `ORDER BY order`): such names are back-quoted although they have the bare-word shape.
+ */
+export const QUOTED_KEYWORDS: ReadonlySet<string> = new Set([
+  'all', 'alter', 'and', 'any', 'array', 'as', 'asc', 'between', 'by', 'case', 'cast', 'create', 'cross', 'default', 'delete', 'desc',
+  'distinct', 'drop', 'else', 'end', 'except', 'exists', 'false', 'final', 'format', 'from', 'full', 'global', 'group', 'having', 'if',
+  'ilike', 'in', 'inner', 'insert', 'intersect', 'interval', 'into', 'is', 'join', 'key', 'left', 'like', 'limit', 'not', 'null', 'offset',
+  'on', 'or', 'order', 'outer', 'prewhere', 'primary', 'right', 'sample', 'select', 'settings', 'table', 'then', 'to', 'true', 'ttl',
+  'union', 'using', 'when', 'where', 'window', 'with',
+]);
+
 /** Type families whose names are case-sensitive (`system.data_type_families`, ClickHouse 26.7). */
 const CASE_SENSITIVE_TYPES = new Set(('AggregateFunction Array BFloat16 Dynamic Enum16 Enum8 FixedString Float32 Float64 Geometry IPv4 IPv6 ' +
   'Int128 Int16 Int256 Int32 Int64 Int8 IntervalDay IntervalHour IntervalMicrosecond IntervalMillisecond IntervalMinute IntervalMonth ' +
@@ -198,4 +210,11 @@ export function referencedColumns(expression: string): string[] | undefined {
     if (!lambdaParams.has(name)) names.push(name);
   }
   return [...new Set(names)];
+}
+
+/** Keywords written bare where an expression names a column (`order`): ClickHouse reads them as syntax. */
+export function bareKeywordColumns(expression: string): string[] {
+  const tokens = tokenize(expression) ?? [];
+  return [...new Set(tokens.filter((t, i) => t.kind === 'word' && QUOTED_KEYWORDS.has(t.text.toLowerCase())
+    && !EXPRESSION_KEYWORDS.has(t.text.toUpperCase()) && t.text.toUpperCase() !== 'AS' && tokens[i + 1]?.text !== '(').map((t) => t.text))];
 }

@@ -1,7 +1,7 @@
 import { checkIdentifier, checkUnique } from './names';
 import { NodeRole } from './node-role';
 import { KafkaBackendKind, KafkaTopicSpec } from './spec';
-import { referencedColumns, typeProblem } from './sql-text';
+import { bareKeywordColumns, referencedColumns, typeProblem } from './sql-text';
 import { ColumnSpec, DataEngine, OffsetPolicy, RetentionSpec, ShuffleSinkSpec, StreamSpec } from './stream';
 import type { Cluster, IngestionTier, KafkaBackendModel, Topology } from './topology';
 import { Problems } from './validation';
@@ -299,7 +299,10 @@ export function objectNames(s: Stream): string[] {
 
 /** Refuses names in an expression that are not among `known` (what the expression can read). */
 function checkNames(problems: Problems, field: string, expression: string, known: readonly string[], what: string): void {
-  const names = referencedColumns(expression) ?? [];
+  for (const word of bareKeywordColumns(expression)) {
+    problems.add(field, expression, `the column ${word} in double quotes ("${word}"): ${word.toUpperCase()} is an SQL keyword, and bare it ends the expression`);
+  }
+  const names = (referencedColumns(expression) ?? []).filter((n) => !bareKeywordColumns(expression).includes(n));
   for (const name of names) {
     problems.check(known.includes(name), field, expression,
       `an expression over the stream's ${what} columns only; ${JSON.stringify(name)} is not one (${known.filter((k) => !k.startsWith('_headers.')).join(', ')})`);

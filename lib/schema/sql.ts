@@ -5,6 +5,7 @@
  * small module.
  */
 import { isSafeSqlFragment } from '../model/streams';
+import { QUOTED_KEYWORDS } from '../model/sql-text';
 
 /** An identifier that needs no quoting: ClickHouse's bare-word shape. */
 const BARE_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -24,17 +25,7 @@ function sql(text: string): Sql {
   return text as Sql;
 }
 
-/**
- * Keywords that end or change a clause where a column or table name stands (`SELECT from FROM t`,
- * `ORDER BY order`): such names are back-quoted although they have the bare-word shape.
- */
-export const QUOTED_KEYWORDS: ReadonlySet<string> = new Set([
-  'all', 'alter', 'and', 'any', 'array', 'as', 'asc', 'between', 'by', 'case', 'cast', 'create', 'cross', 'default', 'delete', 'desc',
-  'distinct', 'drop', 'else', 'end', 'except', 'exists', 'false', 'final', 'format', 'from', 'full', 'global', 'group', 'having', 'if',
-  'ilike', 'in', 'inner', 'insert', 'intersect', 'interval', 'into', 'is', 'join', 'key', 'left', 'like', 'limit', 'not', 'null', 'offset',
-  'on', 'or', 'order', 'outer', 'prewhere', 'primary', 'right', 'sample', 'select', 'settings', 'table', 'then', 'to', 'true', 'ttl',
-  'union', 'using', 'when', 'where', 'window', 'with',
-]);
+export { QUOTED_KEYWORDS };
 
 /** `groups` stays bare; keywords and anything else are back-quoted with escapes. */
 export function identifier(name: string): Sql {
