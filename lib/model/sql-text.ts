@@ -212,9 +212,15 @@ export function referencedColumns(expression: string): string[] | undefined {
   return [...new Set(names)];
 }
 
-/** Keywords written bare where an expression names a column (`order`): ClickHouse reads them as syntax. */
-export function bareKeywordColumns(expression: string): string[] {
+/**
+ * Words that ClickHouse reads as a literal or an operator even where a column of that name exists
+ * (`null`, `true`, `false`, `not`): written bare in an expression they silently mean the literal.
+ * Every other keyword parses as a column name there (checked against chdb in sql-text.test.ts).
+ */
+export const LITERAL_KEYWORDS: ReadonlySet<string> = new Set(['null', 'true', 'false', 'not']);
+
+/** Bare words of an expression that name one of `columns` but read as a literal or operator. */
+export function bareKeywordColumns(expression: string, columns: readonly string[]): string[] {
   const tokens = tokenize(expression) ?? [];
-  return [...new Set(tokens.filter((t, i) => t.kind === 'word' && QUOTED_KEYWORDS.has(t.text.toLowerCase())
-    && !EXPRESSION_KEYWORDS.has(t.text.toUpperCase()) && t.text.toUpperCase() !== 'AS' && tokens[i + 1]?.text !== '(').map((t) => t.text))];
+  return [...new Set(tokens.filter((t) => t.kind === 'word' && LITERAL_KEYWORDS.has(t.text.toLowerCase()) && columns.includes(t.text)).map((t) => t.text))];
 }

@@ -299,10 +299,10 @@ export function objectNames(s: Stream): string[] {
 
 /** Refuses names in an expression that are not among `known` (what the expression can read). */
 function checkNames(problems: Problems, field: string, expression: string, known: readonly string[], what: string): void {
-  for (const word of bareKeywordColumns(expression)) {
-    problems.add(field, expression, `the column ${word} in double quotes ("${word}"): ${word.toUpperCase()} is an SQL keyword, and bare it ends the expression`);
+  for (const word of bareKeywordColumns(expression, known)) {
+    problems.add(field, expression, `the column ${word} in double quotes ("${word}"): bare, ${word.toUpperCase()} is read as the SQL literal or operator, not the column`);
   }
-  const names = (referencedColumns(expression) ?? []).filter((n) => !bareKeywordColumns(expression).includes(n));
+  const names = referencedColumns(expression) ?? [];
   for (const name of names) {
     problems.check(known.includes(name), field, expression,
       `an expression over the stream's ${what} columns only; ${JSON.stringify(name)} is not one (${known.filter((k) => !k.startsWith('_headers.')).join(', ')})`);
