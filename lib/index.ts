@@ -28,6 +28,7 @@ export * from './kafka-backend';
 export * from './clickhouse-operator';
 export * from './stateless-ingestion-tier';
 export * from './region-stack';
+export * from './region-validation';
 
 // The policy pack.
 export * from './policy';

@@ -88,3 +88,4 @@ export function requiredEnvironment(topology: Topology, group: NodeGroup, option
   else namedCollectionEnvironment(topology, group).forEach((n) => names.add(n));
   return [...names].sort();
 }
+export * from './versions';
