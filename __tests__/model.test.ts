@@ -34,13 +34,15 @@ describe('topology', () => {
     expect(topo.storage.hosts[29].fqdn).toBe('ch-data-s10-r3.test.clickhouse.internal');
   });
 
-  test('clusters with PostHog names: sharded, single shard, migrations over every node, one per tier', () => {
+  test('clusters with PostHog names: sharded, single shard, migrations over the storage hosts, one per tier', () => {
     const byName = Object.fromEntries(topo.clusters.map((c) => [c.name, c]));
     expect(Object.keys(byName)).toEqual(['posthog', 'posthog_single_shard', 'posthog_migrations', 'ingestion_small', 'ingestion_medium', 'ingestion_events']);
     expect(byName.posthog.shards).toHaveLength(10);
     expect(byName.posthog.shards.every((s) => s.replicas.length === 3 && s.internalReplication)).toBe(true);
     expect(byName.posthog_single_shard.shards).toHaveLength(1);
-    expect(byName.posthog_migrations.shards).toHaveLength(30 + 14);
+    // One shard per storage host, each a name in the region's private zone: it resolves from every member.
+    expect(byName.posthog_migrations.shards).toHaveLength(30);
+    expect(byName.posthog_migrations.shards.every((s) => s.replicas.length === 1 && !s.internalReplication && s.replicas[0].fqdn.endsWith(`.${topo.dnsZone}`))).toBe(true);
     expect(byName.ingestion_medium.shards.map((s) => s.replicas.length)).toEqual([1, 1, 1, 1]);
   });
 

@@ -40,6 +40,7 @@ export * from './kafka-topics';
 export * from './ingestion-storage-class';
 export * from './region-prerequisites';
 export * from './observability';
+export * from './region-validation';
 
 // The policy pack.
 export * from './policy';

@@ -13,7 +13,7 @@ import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-securit
 import { HelmProvider } from '@cdktf/provider-helm/lib/provider';
 import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
 import {
-  buildTopology, KafkaAuth, KafkaBackendKind, Problems, Topology, TopologySpec, TopologyValidationError,
+  buildTopology, KafkaAuth, KafkaBackendKind, Problems, SHAPE_PREFIX, Topology, TopologySpec, TopologyValidationError,
 } from './model';
 import {
   backendsForGroup, ClickHouseConfigOptions, nodeGroups, renderHostMacros, renderNodeGroupConfig, resolveOptions, STORAGE_GROUP_NAME,
@@ -28,6 +28,7 @@ import { LiteralText } from './literal-text';
 import { IngestionPrerequisites } from './region-prerequisites';
 import { checkObservabilitySpec, Observability, ObservabilitySpec } from './observability';
 import { PolicyPack, PolicyRuleId } from './policy';
+import { checkApart, checkGeneratedNames, checkPorts, checkServerVersions, regionIdentity, SharedIdentity } from './region-validation';
 import { renderAnsibleInventory, instanceStoreDevices } from './render/ansible-inventory';
 import { ARTIFACTS_DIR, assembleArtifacts, helmValuesArtifacts, underFolder } from './render/artifacts';
 import { RenderedFile } from './render/file';
@@ -279,7 +280,6 @@ export function buildRegionTopology(spec: RegionSpec): Topology {
     problems.add('(region)', spec, 'a region description');
     problems.throwIfAny();
   }
-  checkRegionParts(spec, problems);
   let topology: Topology | undefined;
   try {
     topology = buildTopology(spec);
@@ -287,9 +287,19 @@ export function buildRegionTopology(spec: RegionSpec): Topology {
     if (!(e instanceof TopologyValidationError)) throw e;
     e.problems.forEach((p) => problems.add(p.field, p.value, p.expected));
   }
+  // The AWS parts read fields the topology's shape check has vetted; a malformed shape is reported alone.
+  if (topology !== undefined || !problems.all.some((p) => p.expected.startsWith(SHAPE_PREFIX))) checkRegionParts(spec, problems);
+  if (topology !== undefined) {
+    checkServerVersions(problems, topology, spec);
+    checkGeneratedNames(problems, topology, spec);
+    checkPorts(problems, spec);
+  }
   problems.throwIfAny();
   return topology!;
 }
+
+/** The identities of the RegionStacks already in each app: what a new stack must not share. */
+const STACKS_IN_APP = new WeakMap<object, SharedIdentity[]>();
 
 /**
  * A region's stack: storage cluster, ZooKeeper, Kafka backends, the ClickHouse operator and the
@@ -343,9 +353,15 @@ export class RegionStack extends TerraformStack {
   constructor(scope: Construct, id: string, spec: RegionSpec) {
     // Validate before the stack joins the tree: a bad description leaves no half-built app behind.
     const topology = buildRegionTopology(spec);
+    const identity = regionIdentity(id, topology, spec);
+    const inApp = STACKS_IN_APP.get(scope.node.root) ?? [];
+    const apart = new Problems();
+    checkApart(apart, identity, inApp);
+    apart.throwIfAny();
     super(scope, id);
     // First of the stack's aspects: the policy pack after it reads the escaped output.
     LiteralText.applyTo(this);
+    STACKS_IN_APP.set(this.node.root, [...inApp, identity]);
     this.spec = { ...spec };
     this.topology = topology;
 
@@ -444,7 +460,7 @@ export class RegionStack extends TerraformStack {
       vpcId: spec.vpcId,
       subnetIds,
       hostedZoneId: hostedZoneId!,
-      // The ingestion pods are members of the migrations cluster (ON CLUSTER DDL goes through ZooKeeper).
+      // The ingestion pods' config names the ensemble (their tier cluster's distributed DDL queue).
       clientSecurityGroupIds: [storageCluster.securityGroup.id, eksSecurityGroup],
       removalPolicy,
     }));

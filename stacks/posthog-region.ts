@@ -37,21 +37,35 @@ export const EVENTS_STREAM = (legs: StreamSpec['legs']): StreamSpec => ({
   legs,
 });
 
-/** Heatmaps: single-shard, consumed by the medium tier (4 consumers per node). */
+/**
+ * Heatmaps, as PostHog's posthog/heatmaps/sql.py: `sharded_heatmaps` sharded by team, session and
+ * day, partitioned by month, rows deleted after 90 days; consumed by the medium tier (4 consumers
+ * per node). PostHog's plain MergeTree would keep a replayed message twice, so the engine replaces
+ * on PostHog's sort key plus the message's position (`_partition`, `_offset`) and the click
+ * itself: equal only for a replay of the same message.
+ */
 export const HEATMAPS_STREAM = (legs: StreamSpec['legs']): StreamSpec => ({
   name: 'heatmaps',
   columns: [
-    { name: 'session_id', type: 'String' },
+    { name: 'session_id', type: 'VARCHAR' },
     { name: 'team_id', type: 'Int64' },
-    { name: 'distinct_id', type: 'String' },
+    { name: 'distinct_id', type: 'VARCHAR' },
     { name: 'timestamp', type: "DateTime64(6, 'UTC')" },
     { name: 'x', type: 'Int16' },
     { name: 'y', type: 'Int16' },
-    { name: 'current_url', type: 'String' },
+    { name: 'scale_factor', type: 'Int16' },
+    { name: 'viewport_width', type: 'Int16' },
+    { name: 'viewport_height', type: 'Int16' },
+    { name: 'pointer_target_fixed', type: 'Bool' },
+    { name: 'current_url', type: 'VARCHAR' },
     { name: 'type', type: 'LowCardinality(String)' },
   ],
-  orderBy: ['team_id', 'toDate(timestamp)', 'current_url', 'session_id'],
-  engine: DataEngine.replicatedMergeTree(),
+  orderBy: ['type', 'team_id', 'toDate(timestamp)', 'current_url', 'viewport_width', '_partition', '_offset', 'timestamp', 'x', 'y'],
+  partitionBy: 'toYYYYMM(timestamp)',
+  engine: DataEngine.replicatedReplacingMergeTree('_timestamp'),
+  sharded: true,
+  shardingKey: "cityHash64(concat(toString(team_id), '-', session_id, '-', toString(toDate(timestamp))))",
+  retention: { hotDays: 7, warmDays: 30, deleteAfterDays: 90 },
   legs,
 });
 

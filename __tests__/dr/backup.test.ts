@@ -33,8 +33,9 @@ describe('backup plan', () => {
 
   test('backup_tables: sharded tables on every shard, non-sharded ones on shard 1, none on ingestion hosts', () => {
     const [s1, s2] = [us.storage.hosts.find((h) => h.shard === 1)!, us.storage.hosts.find((h) => h.shard === 2)!];
-    expect(backupTables(us, s1)).toEqual(['groups', 'heatmaps', 'sharded_events']);
-    expect(backupTables(us, s2)).toEqual(['sharded_events']);
+    // heatmaps is sharded as PostHog's: sharded_heatmaps on every shard.
+    expect(backupTables(us, s1)).toEqual(['groups', 'sharded_heatmaps', 'sharded_events']);
+    expect(backupTables(us, s2)).toEqual(['sharded_heatmaps', 'sharded_events']);
     for (const tier of us.ingestionTiers) expect(backupTables(us, tier.hosts[0])).toEqual([]);
   });
 
@@ -66,7 +67,7 @@ describe('backup and restore on a real ClickHouse', () => {
       },
     ]);
     await engine.exec(`CREATE DATABASE IF NOT EXISTS ${us.database}`);
-    for (const stream of us.streams) await engine.exec(dataTableStatement(us, stream, { replicated: false }).sql);
+    for (const stream of us.streams) await engine.exec(dataTableStatement(us, stream, { replicated: false, tieredStorage: false }).sql);
   });
 
   afterAll(async () => {
@@ -84,14 +85,14 @@ describe('backup and restore on a real ClickHouse', () => {
       `SELECT generateUUIDv4(), 'pageview', '{}', now64(6), 1, toString(number), now64(6), now(), number FROM numbers(1000)`);
     await engine.exec(backupStatement(us.database, shard1.tables, BackupDestination.disk('backups', 'us/shard-01/full-1/')));
 
-    await engine.exec(`INSERT INTO ${us.database}.heatmaps (session_id, team_id, distinct_id, timestamp, x, y, current_url, type, _timestamp, _offset) ` +
+    await engine.exec(`INSERT INTO ${us.database}.sharded_heatmaps (session_id, team_id, distinct_id, timestamp, x, y, current_url, type, _timestamp, _offset) ` +
       `SELECT 's', 1, 'd', now64(6), 1, 2, 'https://x', 'click', now(), number FROM numbers(50)`);
     // The scheduled script binds the destination and base as query parameters: the same here.
     await engine.exec("SET param_destination = 'us/shard-01/incremental-1/'");
     await engine.exec("SET param_base = 'us/shard-01/full-1/'");
     await engine.exec(backupStatement(us.database, shard1.tables, BackupDestination.diskParameter('backups', 'destination'), BackupDestination.diskParameter('backups', 'base')));
     const before = await counts();
-    expect(before).toEqual({ groups: 100, heatmaps: 50, sharded_events: 1000 });
+    expect(before).toEqual({ groups: 100, sharded_heatmaps: 50, sharded_events: 1000 });
 
     const [full, incremental] = await engine.rows<{ name: string; base_backup_name: string; num_entries: number }>(
       "SELECT name, base_backup_name, num_entries FROM system.backups WHERE status = 'BACKUP_CREATED' ORDER BY start_time");
@@ -100,7 +101,7 @@ describe('backup and restore on a real ClickHouse', () => {
     expect(incremental.num_entries).toBeLessThan(full.num_entries);
 
     for (const t of shard1.tables) await engine.exec(`TRUNCATE TABLE ${us.database}.${t}`);
-    expect(await counts()).toEqual({ groups: 0, heatmaps: 0, sharded_events: 0 });
+    expect(await counts()).toEqual({ groups: 0, sharded_heatmaps: 0, sharded_events: 0 });
     await engine.exec(restoreStatement(us.database, shard1.tables, BackupDestination.disk('backups', 'us/shard-01/incremental-1/')));
     expect(await counts()).toEqual(before);
   });
@@ -125,7 +126,7 @@ describe('backup and restore on a real ClickHouse', () => {
     ];
     for (const s of statements) {
       const formatted = await engine.value(`SELECT formatQuerySingleLine(${quote(s)})`);
-      expect(formatted).toMatch(/^(BACKUP|RESTORE) TABLE posthog\.groups, TABLE posthog\.heatmaps, TABLE posthog\.sharded_events (TO|FROM) S3\(/);
+      expect(formatted).toMatch(/^(BACKUP|RESTORE) TABLE posthog\.groups, TABLE posthog\.sharded_heatmaps, TABLE posthog\.sharded_events (TO|FROM) S3\(/);
     }
     expect(statements[1]).toContain('SETTINGS base_backup = S3({base:String})');
   });

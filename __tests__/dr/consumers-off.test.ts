@@ -33,7 +33,8 @@ describe('consumers off in the model and the schema', () => {
       ingestionTiers: US_TOPOLOGY.ingestionTiers!.map((x) => (x.role.toString() === 'small' ? { ...x, consumers: 'on' as const } : x)),
     });
     expect(t.ingestionTiers.map((x) => [x.role.value, x.consuming])).toEqual([['small', true], ['medium', false], ['events', false]]);
-    expect(statementsForRole(t, 'small').map((s) => s.kind)).toEqual(['database', 'writable-table', 'kafka-table', 'materialized-view']);
+    expect(statementsForRole(t, 'small').map((s) => s.kind).filter((k) => k !== 'access-role'))
+      .toEqual(['database', 'writable-table', 'dead-letter-writable-table', 'kafka-table', 'materialized-view', 'dead-letter-view']);
   });
 
   test('anything but on or off is rejected', () => {

@@ -31,7 +31,7 @@ describe.each(regions)('runbooks of $name', ({ topology, awsRegion, other }) => 
     const all = [...files.values()].join('\n');
     const lastShard = topology.storage.shards;
     expect(files.get('runbooks/backup-and-restore.md')).toContain(`\`${topology.name}/shard-${String(lastShard).padStart(2, '0')}/\``);
-    expect(files.get('runbooks/backup-and-restore.md')).toContain(`RESTORE TABLE posthog.groups, TABLE posthog.heatmaps, TABLE posthog.sharded_events FROM S3('https://$BACKUP_BUCKET.s3.${awsRegion}.amazonaws.com/${topology.name}/shard-01/<backup-name>/')`);
+    expect(files.get('runbooks/backup-and-restore.md')).toContain(`RESTORE TABLE posthog.groups, TABLE posthog.sharded_heatmaps, TABLE posthog.sharded_events FROM S3('https://$BACKUP_BUCKET.s3.${awsRegion}.amazonaws.com/${topology.name}/shard-01/<backup-name>/')`);
     for (const h of topology.storage.hosts.filter((x) => x.replica === 1)) expect(all).toContain(h.fqdn);
     for (const leg of topology.streams.flatMap((s) => s.legs)) {
       expect(files.get('runbooks/reset-consumer-offsets.md')).toContain(`--group ${leg.consumerGroup} --topic ${leg.topic.name} --reset-offsets`);

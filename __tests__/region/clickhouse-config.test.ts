@@ -41,7 +41,8 @@ describe('RegionSpec.clickhouse on both sides of a region', () => {
   let stacks: Record<string, SynthesizedStack>;
   beforeAll(() => {
     const offline: RegionSpec = { ...DEV_REGION, name: 'offline', clickhouse: { hostClusterType: 'offline', ingestionLogRetentionDays: 5 } };
-    stacks = synthStacks({ dev: DEV_REGION, offline });
+    // Two apps: in one app, two stacks of one region would share its state, groups and broker variables (refused).
+    stacks = { ...synthStacks({ dev: DEV_REGION }), ...synthStacks({ offline }) };
   });
   afterAll(cleanUp);
 

@@ -29,7 +29,8 @@ describe('topology.md', () => {
     const rows = Object.fromEntries(tableUnder(us, 'Clusters').map(([name, kind, shards, replicas]) => [name, [kind, shards, replicas]]));
     expect(rows['`posthog`']).toEqual(['sharded', '10', '3']);
     expect(rows['`posthog_single_shard`']).toEqual(['single-shard', '1', '3']);
-    expect(rows['`posthog_migrations`']).toEqual(['migrations', '68', '1']);
+    // DDL fan-out over the storage hosts: one shard per host, names in the private zone.
+    expect(rows['`posthog_migrations`']).toEqual(['migrations', '30', '1']);
     expect(rows['`ingestion_events`']).toEqual(['ingestion', '20', '1']);
   });
 

@@ -26,6 +26,9 @@ const us = bundleOf(US_TOPOLOGY);
 /** The default regions' rehearsal topologies: 2 shards × 2 replicas, 2 nodes per tier, partitions and consumers as declared. */
 const usRehearsal = bundleOf(rehearsalTopologySpec(US_TOPOLOGY));
 const euRehearsal = bundleOf(rehearsalTopologySpec(EU_TOPOLOGY));
+/** The groups view's migration file (its number moves as statements are added before it). */
+const fileOf = (role: string, id: string): string => [...us.files.keys()].find((p) => new RegExp(`^sql/${role}/\\d{4}_${id}\\.sql$`).test(p))!;
+const GROUPS_MV_FILE = fileOf('small', 'groups_mv');
 
 const DEV_EVENTS = [
   { group_type_index: 0, group_key: 'acme', created_at: '2026-01-01 00:00:00', team_id: 1, group_properties: '{}' },
@@ -38,7 +41,7 @@ describe('what the rehearsal changes in rendered artifacts', () => {
     const sql = "CREATE TABLE t (a Int8) ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/posthog.t', '{replica}', _timestamp) ORDER BY a";
     expect(nonReplicatedTwin(sql)).toBe('CREATE TABLE t (a Int8) ENGINE = ReplacingMergeTree(_timestamp) ORDER BY a');
     expect(nonReplicatedTwin("ENGINE = ReplicatedMergeTree('/p/it\\'s', '{replica}')")).toBe('ENGINE = MergeTree()');
-    const data = us.files.get('sql/data/0002_groups.sql')!;
+    const data = [...us.files].find(([p]) => /^sql\/data\/\d{4}_groups\.sql$/.test(p))![1];
     expect(data).toContain('ReplicatedReplacingMergeTree');
     expect(nonReplicatedTwin(data)).toContain('ENGINE = ReplacingMergeTree(_timestamp)');
   });
@@ -141,9 +144,9 @@ describe('rehearsal end to end (mock Kafka via kcat, chdb)', () => {
     // table that does not exist (accepted at CREATE, so only the running chain shows it).
     broken: () => rehearse({
       bundle: breakArtifact(breakArtifact(
-        breakArtifact(us, 'sql/small/0004_groups_mv.sql', 'TO posthog.writable_groups', 'TO posthog.writable_groupz'),
-        'sql/medium/0003_kafka_heatmaps.sql', 'Kafka(msk_cluster', 'Kafka(msk_clustr'),
-        'sql/events/0002_writable_events_ws.sql', "'sharded_events'", "'sharded_eventz'"),
+        breakArtifact(us, GROUPS_MV_FILE, 'TO posthog.writable_groups', 'TO posthog.writable_groupz'),
+        fileOf('medium', 'kafka_heatmaps'), 'Kafka(msk_cluster', 'Kafka(msk_clustr'),
+        fileOf('events', 'writable_events_ws'), "'sharded_events'", "'sharded_eventz'"),
       // Without the storage half: its static check would name these before anything ran (mutations.test.ts).
       timeoutMs: 30_000, storage: false,
     }),
@@ -200,7 +203,7 @@ describe('rehearsal end to end (mock Kafka via kcat, chdb)', () => {
     const r = await report('us');
     expectWholePath(r);
     expect(r.streams.map((s) => [s.name, s.target])).toEqual([
-      ['groups', 'posthog.groups'], ['heatmaps', 'posthog.heatmaps'], ['events', 'posthog.sharded_events'],
+      ['groups', 'posthog.groups'], ['heatmaps', 'posthog.sharded_heatmaps'], ['events', 'posthog.sharded_events'],
     ]);
     // The declared partitions (16, 64, 256), each holding at least one event; the broker's view: every group committed every message.
     for (const leg of r.streams.flatMap((s) => s.legs)) expect([leg.committed, leg.lag]).toEqual([leg.produced, 0]);
@@ -278,9 +281,9 @@ describe('rehearsal end to end (mock Kafka via kcat, chdb)', () => {
     const r = await report('broken');
     expect(r.ok).toBe(false);
     const problem = (name: string): string => r.streams.find((s) => s.name === name)!.problem ?? '';
-    expect(problem('groups')).toContain('sql/small/0004_groups_mv.sql (posthog.groups_mv) failed on a small node');
+    expect(problem('groups')).toContain(`${GROUPS_MV_FILE} (posthog.groups_mv) failed on a small node`);
     expect(problem('groups')).toContain('posthog.writable_groupz does not exist');
-    expect(problem('heatmaps')).toContain('sql/medium/0003_kafka_heatmaps.sql (posthog.kafka_heatmaps) failed on a medium node');
+    expect(problem('heatmaps')).toContain(`${fileOf('medium', 'kafka_heatmaps')} (posthog.kafka_heatmaps) failed on a medium node`);
     expect(problem('heatmaps')).toMatch(/msk_clustr/);
     expect(problem('events')).toBe('events: 0 of 256 landed in posthog.sharded_events; ' +
       'writable table posthog.writable_events_ws sends to posthog.sharded_eventz, which does not exist on the data nodes');
@@ -300,7 +303,7 @@ describe('rehearsal end to end (mock Kafka via kcat, chdb)', () => {
     // Part-way: the first batch had landed, the second had not entirely.
     expect(Number(killed![1])).toBeGreaterThanOrEqual(10);
     expect(Number(killed![1])).toBeLessThan(20);
-    expect(text).toContain('node B started on an empty ingestion disk: 3 objects recreated (groups_mv, kafka_groups, writable_groups)');
+    expect(text).toContain('node B started on an empty ingestion disk: 5 objects recreated (groups_dead_letters_mv, groups_mv, kafka_groups, writable_groups, writable_groups_dead_letters)');
     expect(text).toMatch(/resumed group clickhouse_groups .*: \d+ rows, 20 with FINAL, for 20 events/);
   }, 300_000);
 

@@ -232,7 +232,8 @@ describe('plan stability: growing a region only adds', () => {
       kafkaBackends: [msk, { ...warpstream, topics: [...warpstream.topics, { name: 'clickhouse_groups', partitions: 16 }] }],
       streams: [{ ...groups, legs: [...groups.legs, { backend: warpstream.name, topic: 'clickhouse_groups', roles: [NodeRole.SMALL] }] }, ...rest],
     }));
-    expect(added.sql.filter((f) => f.includes('groups_ws'))).toHaveLength(3);
+    // The leg's writable, dead-letter writable (each with the writer's grant), Kafka table, view and dead-letter view.
+    expect(added.sql.filter((f) => f.includes('groups_ws'))).toHaveLength(7);
     // The small tier now also reads WarpStream: its pods get the broker list variable (a rolling
     // restart of stateless pods, nothing replaced), and its boot schema gains the leg's tables.
     expect(added.grown).toEqual(['env KAFKA_HOSTS_WARPSTREAM_INGESTION', 'kafka_offsets.xml', 'named_collections.xml', 'startup_scripts.xml']);

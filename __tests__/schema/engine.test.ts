@@ -80,7 +80,8 @@ describe.each(TOPOLOGIES)('%s topology on a real ClickHouse', (_name, topology) 
 
   test('every role ran its statements, and exactly its objects exist in system.tables', () => {
     for (const role of roles) {
-      const expected = statementsForRole(topology, role).filter((s) => s.kind !== SchemaObjectKind.DATABASE).map((s) => s.name);
+      // Roles and grants are not tables (and chdb runs none: it has no writable access storage).
+      const expected = statementsForRole(topology, role).filter((s) => s.kind !== SchemaObjectKind.DATABASE && s.kind !== SchemaObjectKind.ACCESS_ROLE).map((s) => s.name);
       expect({ role: role.value, tables: snapshots.get(role.value)!.tables.map((t) => t.name).sort() })
         .toEqual({ role: role.value, tables: [...expected].sort() });
     }
@@ -91,7 +92,7 @@ describe.each(TOPOLOGIES)('%s topology on a real ClickHouse', (_name, topology) 
       const t = tableOf(NodeRole.DATA, s.dataTable);
       expect(t.engine).toBe(s.engine.family);
       expect(t.sorting_key.split(', ')).toEqual([...s.orderBy]);
-      expect(t.columns.slice(-2)).toEqual(['_timestamp', '_offset']);
+      expect(t.columns.slice(-3)).toEqual(['_timestamp', '_offset', '_partition']);
     }
   });
 
@@ -99,10 +100,11 @@ describe.each(TOPOLOGIES)('%s topology on a real ClickHouse', (_name, topology) 
     for (const role of roles.filter((r) => !r.isData)) {
       const snap = snapshots.get(role.value)!;
       for (const t of snap.tables.filter((x) => x.engine === 'Distributed')) {
-        const stream = topology.streams.find((s) => s.legs.some((l) => l.writableTable === t.name))!;
+        const stream = topology.streams.find((s) => s.legs.some((l) => l.writableTable === t.name || l.deadLetterWritableTable === t.name))!;
+        const deadLetters = stream.legs.some((l) => l.deadLetterWritableTable === t.name);
         const cluster = firstEngineArg(t.engine_full);
-        expect(cluster).toBe(stream.targetCluster);
-        expect(snap.clusters[cluster]).toBe(stream.sharded ? topology.storage.shards : 1);
+        expect(cluster).toBe(deadLetters ? stream.deadLetterCluster : stream.targetCluster);
+        expect(snap.clusters[cluster]).toBe(stream.sharded && !deadLetters ? topology.storage.shards : 1);
       }
     }
   });
@@ -124,8 +126,10 @@ describe.each(TOPOLOGIES)('%s topology on a real ClickHouse', (_name, topology) 
           const target = stream.shuffle?.producerTable ?? leg.writableTable;
           expect(view.engine).toBe('MaterializedView');
           expect(view.create_table_query).toContain(` TO ${topology.database}.${target} `);
-          expect(tableOf(role, leg.kafkaTable).dependencies_table).toEqual([leg.materializedView]);
+          // The Kafka table feeds the view and the dead-letter view (kafka_handle_error_mode = 'stream').
+          expect([...tableOf(role, leg.kafkaTable).dependencies_table].sort()).toEqual([leg.deadLetterView, leg.materializedView].sort());
           expect(view.selectColumns).toEqual(tableOf(role, target).columns);
+          expect(tableOf(role, leg.deadLetterView).selectColumns).toEqual(tableOf(role, leg.deadLetterWritableTable).columns);
         }
       }
     }
@@ -139,12 +143,12 @@ describe('Kafka consumer settings as ClickHouse stores them', () => {
     expect(engineSettings(medium.engine_full)).toMatchObject({
       kafka_topic_list: 'heatmaps', kafka_group_name: 'clickhouse_heatmaps', kafka_format: 'JSONEachRow',
       kafka_num_consumers: '4', kafka_thread_per_consumer: '1',
-      kafka_skip_broken_messages: '100', kafka_poll_timeout_ms: '10000', kafka_max_block_size: '100000',
+      kafka_handle_error_mode: 'stream', kafka_poll_timeout_ms: '10000', kafka_max_block_size: '100000',
     });
     const small = (await bootRole(topology, NodeRole.SMALL)).tables.filter((t) => t.engine === 'Kafka').map((t) => [t.name, engineSettings(t.engine_full)]);
     expect(Object.fromEntries(small)).toMatchObject({
-      kafka_groups: { kafka_group_name: 'clickhouse_groups', kafka_num_consumers: '1', kafka_skip_broken_messages: '100' },
-      kafka_groups_ws: { kafka_group_name: 'clickhouse_groups_ws', kafka_num_consumers: '1', kafka_skip_broken_messages: '100' },
+      kafka_groups: { kafka_group_name: 'clickhouse_groups', kafka_num_consumers: '1', kafka_handle_error_mode: 'stream' },
+      kafka_groups_ws: { kafka_group_name: 'clickhouse_groups_ws', kafka_num_consumers: '1', kafka_handle_error_mode: 'stream' },
     });
   });
 });

@@ -7,7 +7,9 @@ import {
   DUAL_LEG_GROUPS, RICH_TOPOLOGY, SHUFFLEHOG, TALK_GROUPS, TALK_TOPOLOGY,
 } from './support/topologies';
 
-const kinds = (statements: readonly Statement[]): string[][] => statements.map((s) => [s.kind, s.name]);
+/** Kind and name of each statement, without the access roles and grants (placement.test's last describe covers them). */
+const kinds = (statements: readonly Statement[]): string[][] => statements.filter((s) => s.kind !== SchemaObjectKind.ACCESS_ROLE).map((s) => [s.kind, s.name]);
+const objects = (statements: readonly Statement[]): Statement[] => statements.filter((s) => s.kind !== SchemaObjectKind.ACCESS_ROLE);
 
 /** Statement identities of every role: `role/id` with its SQL, for before/after comparisons. */
 function allStatements(topology: Topology): Map<string, string> {
@@ -25,19 +27,22 @@ describe('the groups stream from the talk', () => {
     expect(kinds(statementsForRole(topology, NodeRole.DATA))).toEqual([
       [SchemaObjectKind.DATABASE, 'posthog'],
       [SchemaObjectKind.DATA_TABLE, 'groups'],
+      [SchemaObjectKind.DEAD_LETTER_TABLE, 'groups_dead_letters'],
     ]);
     expect(kinds(statementsForRole(topology, NodeRole.SMALL))).toEqual([
       [SchemaObjectKind.DATABASE, 'posthog'],
       [SchemaObjectKind.WRITABLE_TABLE, 'writable_groups'],
+      [SchemaObjectKind.DEAD_LETTER_WRITABLE_TABLE, 'writable_groups_dead_letters'],
       [SchemaObjectKind.KAFKA_TABLE, 'kafka_groups'],
       [SchemaObjectKind.MATERIALIZED_VIEW, 'groups_mv'],
+      [SchemaObjectKind.DEAD_LETTER_VIEW, 'groups_dead_letters_mv'],
     ]);
     expect(statementsForRole(topology, NodeRole.MEDIUM)).toEqual([]);
   });
 
   test("the four objects have the talk's engines and targets", () => {
-    const [, data] = statementsForRole(topology, NodeRole.DATA);
-    const [, writable, kafka, view] = statementsForRole(topology, NodeRole.SMALL);
+    const [, data] = objects(statementsForRole(topology, NodeRole.DATA));
+    const [, writable, , kafka, view] = objects(statementsForRole(topology, NodeRole.SMALL));
     expect(data.sql).toContain(
       "ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/noshard/posthog.groups', '{replica}-{shard}', _timestamp)\n" +
       'ORDER BY (team_id, group_type_index, group_key)');
@@ -48,8 +53,12 @@ describe('the groups stream from the talk', () => {
       'CREATE MATERIALIZED VIEW IF NOT EXISTS posthog.groups_mv',
       'TO posthog.writable_groups',
       'AS SELECT',
-      '    group_type_index,', '    group_key,', '    created_at,', '    team_id,', '    group_properties,', '    _timestamp,', '    _offset',
+      '    group_type_index,', '    group_key,', '    created_at,', '    team_id,', '    group_properties,',
+      // A message without a Kafka timestamp gets the time it was consumed (a NULL would fail every retry).
+      '    coalesce(_timestamp, now()) AS _timestamp,', '    _offset,', '    _partition',
       'FROM posthog.kafka_groups',
+      // Messages that failed to parse go to the dead-letter view instead.
+      'WHERE empty(_error)',
     ].join('\n'));
   });
 
@@ -75,7 +84,7 @@ describe('sharded streams', () => {
   });
 
   test('transforms are applied in the view; the Kafka table has the source columns', () => {
-    const [, , kafka, view] = statementsForRole(topology, NodeRole.EVENTS);
+    const [, , , kafka, view] = objects(statementsForRole(topology, NodeRole.EVENTS));
     expect(view.sql).toContain("    arrayConcat(_headers.value, ['clickhouse']) AS consumer_breadcrumbs,\n");
     expect(kafka.sql).not.toContain('consumer_breadcrumbs');
   });
@@ -95,7 +104,11 @@ describe('zero-downtime backend migration: legs', () => {
     [...to.keys()].filter((k) => from.has(k) && from.get(k) !== to.get(k));
 
   test('adding WarpStream adds exactly a parallel _ws leg with its own group, landing in the same data table', () => {
-    expect(added(before, during)).toEqual(['small/writable_groups_ws', 'small/kafka_groups_ws', 'small/groups_ws_mv']);
+    expect(added(before, during)).toEqual([
+      'small/writable_groups_ws', 'small/grant_posthog_ingestion_writer_writable_groups_ws',
+      'small/writable_groups_ws_dead_letters', 'small/grant_posthog_ingestion_writer_writable_groups_ws_dead_letters',
+      'small/kafka_groups_ws', 'small/groups_ws_mv', 'small/groups_ws_dead_letters_mv',
+    ]);
     expect(removed(before, during)).toEqual([]);
     expect(changed(before, during)).toEqual([]);
     expect(during.get('small/kafka_groups_ws')).toContain("kafka_group_name = 'clickhouse_groups_ws'");
@@ -105,7 +118,11 @@ describe('zero-downtime backend migration: legs', () => {
   });
 
   test('removing MSK removes only its leg; the data table and the _ws leg are untouched', () => {
-    expect(removed(during, after)).toEqual(['small/writable_groups', 'small/kafka_groups', 'small/groups_mv']);
+    expect(removed(during, after)).toEqual([
+      'small/writable_groups', 'small/grant_posthog_ingestion_writer_writable_groups',
+      'small/writable_groups_dead_letters', 'small/grant_posthog_ingestion_writer_writable_groups_dead_letters',
+      'small/kafka_groups', 'small/groups_mv', 'small/groups_dead_letters_mv',
+    ]);
     expect(added(during, after)).toEqual([]);
     expect(changed(during, after)).toEqual([]);
     expect(after.get('data/groups')).toBe(before.get('data/groups'));
@@ -121,17 +138,21 @@ describe('ShuffleHog', () => {
     expect(kinds(statements)).toEqual([
       [SchemaObjectKind.DATABASE, 'posthog'],
       [SchemaObjectKind.PRODUCER_TABLE, 'kafka_events_shuffle_shuffled'],
-      // WarpStream legs take the _ws suffix by default.
+      // WarpStream legs take the _ws suffix by default; malformed messages still go to the storage cluster's dead-letter table.
+      [SchemaObjectKind.DEAD_LETTER_WRITABLE_TABLE, 'writable_events_shuffle_ws_dead_letters'],
       [SchemaObjectKind.KAFKA_TABLE, 'kafka_events_shuffle_ws'],
       [SchemaObjectKind.MATERIALIZED_VIEW, 'events_shuffle_ws_mv'],
+      [SchemaObjectKind.DEAD_LETTER_VIEW, 'events_shuffle_ws_dead_letters_mv'],
     ]);
-    const [, producer, consumer, view] = statements;
-    expect(producer.sql).toContain('    _key       String\n');
+    const [, producer, , consumer, view] = objects(statements);
+    expect(producer.sql).toContain('    _key       String,\n');
+    // The re-keyed message keeps the time Kafka first received the event.
+    expect(producer.sql).toContain('    _timestamp DateTime\n');
     expect(producer.sql).toContain("kafka_topic_list = 'events_by_team_event'");
     expect(producer.sql).not.toContain('kafka_num_consumers');
     expect(consumer.sql).toContain("kafka_group_name = 'clickhouse_shufflehog'");
     expect(consumer.sql).toContain('kafka_num_consumers = 2,');
-    expect(view.sql).toContain("    toString(concat(toString(team_id), ':', event)) AS _key\nFROM posthog.kafka_events_shuffle_ws");
+    expect(view.sql).toContain("    toString(concat(toString(team_id), ':', event)) AS _key,\n    coalesce(_timestamp, now()) AS _timestamp\nFROM posthog.kafka_events_shuffle_ws");
     expect(view.sql).toContain('TO posthog.kafka_events_shuffle_shuffled\n');
   });
 });
@@ -142,10 +163,18 @@ describe('migration files and startup scripts', () => {
   test('sql/<role>/NNNN_<id>.sql in run order, one statement each; roles without statements get no folder', () => {
     const files = migrationFiles(topology);
     const small = files.filter((f) => f.path.startsWith('sql/small/')).map((f) => f.path);
-    expect(small).toEqual([
+    expect(small.filter((p) => !/_(role|grant)_/.test(p))).toEqual([
       'sql/small/0001_database_posthog.sql',
-      'sql/small/0002_writable_groups.sql', 'sql/small/0003_kafka_groups.sql', 'sql/small/0004_groups_mv.sql',
-      'sql/small/0005_writable_groups_ws.sql', 'sql/small/0006_kafka_groups_ws.sql', 'sql/small/0007_groups_ws_mv.sql',
+      'sql/small/0005_writable_groups.sql', 'sql/small/0007_writable_groups_dead_letters.sql', 'sql/small/0009_kafka_groups.sql',
+      'sql/small/0010_groups_mv.sql', 'sql/small/0011_groups_dead_letters_mv.sql',
+      'sql/small/0012_writable_groups_ws.sql', 'sql/small/0014_writable_groups_ws_dead_letters.sql', 'sql/small/0016_kafka_groups_ws.sql',
+      'sql/small/0017_groups_ws_mv.sql', 'sql/small/0018_groups_ws_dead_letters_mv.sql',
+    ]);
+    // The roles right after the database, the writer's grant right after each table it may fill.
+    expect(small.filter((p) => /_(role|grant)_/.test(p))).toEqual([
+      'sql/small/0002_role_posthog_ingestion_writer.sql', 'sql/small/0003_role_posthog_migrator.sql', 'sql/small/0004_grant_posthog_migrator.sql',
+      'sql/small/0006_grant_posthog_ingestion_writer_writable_groups.sql', 'sql/small/0008_grant_posthog_ingestion_writer_writable_groups_dead_letters.sql',
+      'sql/small/0013_grant_posthog_ingestion_writer_writable_groups_ws.sql', 'sql/small/0015_grant_posthog_ingestion_writer_writable_groups_ws_dead_letters.sql',
     ]);
     expect(new Set(files.map((f) => f.path.split('/')[1]))).toEqual(new Set(['data', 'small', 'medium', 'events', 'shufflehog']));
     expect(files.every((f) => f.content.endsWith(';\n') && f.content.indexOf(';') === f.content.length - 2)).toBe(true);
@@ -156,7 +185,8 @@ describe('migration files and startup scripts', () => {
     for (const role of [NodeRole.DATA, NodeRole.SMALL, NodeRole.SHUFFLEHOG]) {
       const file = renderStartupScripts(topology, role);
       expect(file.path).toBe(STARTUP_SCRIPTS_PATH);
-      expect(startupScriptQueries(file)).toEqual(statementsForRole(topology, role).map((s) => s.sql));
+      // Roles and grants are the migration runner's: a failing GRANT must not stop a pod that consumes.
+      expect(startupScriptQueries(file)).toEqual(objects(statementsForRole(topology, role)).map((s) => s.sql));
       expect(file.content).toContain(`<throw_on_error>${!role.isData}</throw_on_error>`);
     }
     // XML-special characters in an expression survive the round trip.

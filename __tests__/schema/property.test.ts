@@ -91,11 +91,13 @@ test('arbitrary valid streams render statements ClickHouse accepts, with view co
     const stream = t.streams[0];
     const tables = snapshot.tables.filter((x) => x.database === t.database);
     const table = (n: string) => tables.find((x) => x.name === n)!;
-    const expected = [stream.dataTable, ...stream.legs.flatMap((l) => [l.writableTable, l.kafkaTable, l.materializedView])];
+    const expected = [stream.dataTable, stream.deadLetterTable, ...(stream.readTable !== undefined ? [stream.readTable] : []),
+      ...stream.legs.flatMap((l) => [l.writableTable, l.kafkaTable, l.materializedView, l.deadLetterWritableTable, l.deadLetterView])];
     expect(tables.map((x) => x.name).sort()).toEqual(expected.sort());
     expect(table(stream.dataTable).sorting_key.split(', ')).toEqual(stream.orderBy);
     for (const leg of stream.legs) {
       expect(table(leg.materializedView).selectColumns).toEqual(table(leg.writableTable).columns);
+      expect(table(leg.deadLetterView).selectColumns).toEqual(table(leg.deadLetterWritableTable).columns);
       expect(table(leg.writableTable).columns).toEqual(table(stream.dataTable).columns);
     }
   }

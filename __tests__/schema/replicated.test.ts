@@ -43,19 +43,17 @@ if (!hasZooKeeper) console.warn('Skipping the replicated data-table test: Debian
   test("sharded tables replicate within their shard; single-shard tables to every data node (PostHog's noshard path)", () => {
     expect(snapshot.error).toBeUndefined();
     const replica = host.name; // the rendered {replica} macro
-    expect(snapshot.probeResults[0]).toEqual([
-      {
-        table: 'groups', engine: 'ReplicatedReplacingMergeTree',
-        zookeeper_path: '/clickhouse/tables/noshard/posthog.groups', replica_name: `${replica}-01`,
-      },
-      {
-        table: 'heatmaps', engine: 'ReplicatedMergeTree',
-        zookeeper_path: '/clickhouse/tables/noshard/posthog.heatmaps', replica_name: `${replica}-01`,
-      },
-      {
-        table: 'sharded_events', engine: 'ReplicatedReplacingMergeTree',
-        zookeeper_path: '/clickhouse/tables/01/posthog.sharded_events', replica_name: replica,
-      },
-    ]);
+    // Every stored table of the topology, from the model: sharded data tables within their shard,
+    // single-shard data tables and every stream's dead letters on the noshard path.
+    const expected = topology.streams.flatMap((st) => [
+      ...(st.shuffle === undefined ? [{
+        table: st.dataTable, engine: st.engine.replicatedName,
+        zookeeper_path: st.sharded ? `/clickhouse/tables/01/posthog.${st.dataTable}` : `/clickhouse/tables/noshard/posthog.${st.dataTable}`,
+        replica_name: st.sharded ? replica : `${replica}-01`,
+      }] : []),
+      { table: st.deadLetterTable, engine: 'ReplicatedReplacingMergeTree', zookeeper_path: `/clickhouse/tables/noshard/posthog.${st.deadLetterTable}`, replica_name: `${replica}-01` },
+    ]).sort((a, b) => (a.table < b.table ? -1 : 1));
+    expect(snapshot.probeResults[0]).toEqual(expected);
+    expect(expected.map((t) => t.table)).toEqual(expect.arrayContaining(['groups', 'sharded_events', 'groups_dead_letters']));
   });
 });

@@ -26,9 +26,9 @@ describe('Ansible inventory', () => {
     expect(s01).toMatchObject({ hostClusterRole: 'data', shard: 1, replica: 2, availability_zone: 'us-east-1b' });
     expect(s01.raid_volumes).toEqual(instanceStoreDevices(16));
     expect((s01.raid_volumes as string[])[15]).toBe('/dev/nvme16n1');
-    // Single-shard tables live on shard 1 only; the sharded events table on every shard.
-    expect(s01.backup_tables).toEqual(['groups', 'heatmaps', 'sharded_events']);
-    expect(groups.clickhouse_data.hosts['ch-data-s07-r1.us.clickhouse.internal'].backup_tables).toEqual(['sharded_events']);
+    // Single-shard tables live on shard 1 only; the sharded heatmaps and events tables on every shard.
+    expect(s01.backup_tables).toEqual(['groups', 'sharded_heatmaps', 'sharded_events']);
+    expect(groups.clickhouse_data.hosts['ch-data-s07-r1.us.clickhouse.internal'].backup_tables).toEqual(['sharded_heatmaps', 'sharded_events']);
   });
 
   test('ingestion hosts store nothing: no RAID, nothing to back up', () => {

@@ -1,3 +1,4 @@
+import { CLICKHOUSE_SERVER_VERSION } from '../../lib/clickhouse/versions';
 import { TerraformStack, Testing } from 'cdktf';
 import { parse } from 'yaml';
 import { evaluatePolicies } from '../../lib/policy';
@@ -124,7 +125,7 @@ describe('StorageCluster, 10 shards × 3 replicas', () => {
     expect(fetchKey).toContain("--proto '=https'");
     expect(fetchKey).toContain('3A9EA1193A97B548BE1457D48919F6BD2B48D754');
     expect(docs[0]).not.toMatch(/keyserver|hkp:/);
-    expect(first.packages).toContainEqual(['clickhouse-server', '25.8.8.26']);
+    expect(first.packages).toContainEqual(['clickhouse-server', CLICKHOUSE_SERVER_VERSION]);
     const macros = first.write_files.find((f: { path: string }) => f.path === '/etc/clickhouse-server/config.d/macros.xml').content;
     expect(macros).toMatch(/<hostClusterRole>data<\/hostClusterRole>/);
     expect(macros).toMatch(/<replica>ch-data-s01-r1<\/replica>/);

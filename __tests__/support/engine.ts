@@ -12,6 +12,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { create } from 'xmlbuilder2';
 import { EngineProcess, EngineQueryError } from '../../lib/rehearsal/engine-process';
+import { rehearsalStorage } from '../../lib/rehearsal/overrides';
 
 /** A rendered file to place under the engine's config folder, e.g. `config.d/remote_servers.xml`. */
 export interface ConfigFile {
@@ -54,7 +55,10 @@ export class TestEngine {
   public static async open(files: readonly ConfigFile[], env: Readonly<Record<string, string>> = {}): Promise<TestEngine> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'test-engine-'));
     try {
-      const engine = await EngineProcess.start({ dir, configFiles: [...files, SHOW_SECRETS], env: { ...NO_DNS_RETRIES, ...env } });
+      // Data tables name the storage hosts' `tiered` policy: an engine without a storage config of
+      // its own gets the rehearsal's stand-in of it (same disks and volumes, local folders).
+      const storage = files.some((f) => f.content.includes('<storage_configuration>')) ? [] : [rehearsalStorage(dir)];
+      const engine = await EngineProcess.start({ dir, configFiles: [...files, ...storage, SHOW_SECRETS], env: { ...NO_DNS_RETRIES, ...env } });
       return new TestEngine(engine, dir);
     } catch (e) {
       fs.rmSync(dir, { recursive: true, force: true });

@@ -63,7 +63,7 @@ function renderGroupFiles(topology: Topology, group: NodeGroup, options: ClickHo
     shared('prometheus', renderPrometheusEndpoint),
   ];
   if (group.kind === 'storage') {
-    files.push(renderStorageConfiguration(options), renderStorageNetwork(), renderDefaultUser(), renderInterserverCredentials());
+    files.push(renderStorageConfiguration(options), renderStorageNetwork(topology.storage.hosts[0]?.tcpPort), renderDefaultUser(), renderInterserverCredentials());
   } else {
     files.push(renderRoleMacros(group, options), renderKafkaConsumers(topology, group), shared('ingestion-profile', renderIngestionProfile));
     const collections = renderNamedCollections(topology, group);
@@ -91,3 +91,4 @@ export function requiredEnvironment(topology: Topology, group: NodeGroup, option
   else namedCollectionEnvironment(topology, group).forEach((n) => names.add(n));
   return [...names].sort();
 }
+export * from './versions';

@@ -10,6 +10,7 @@ export const NETWORK_FILE = 'config.d/network.xml';
  * Altinity operator configures its pods: the second bind fails harmlessly where `::` is dual-stack,
  * and `::` fails harmlessly where IPv6 is off.
  */
-export function renderStorageNetwork(): RenderedFile {
-  return { path: NETWORK_FILE, content: clickhouseXml({ listen_host: ['::', '0.0.0.0'], listen_try: 1 }) };
+export function renderStorageNetwork(tcpPort = 9000): RenderedFile {
+  // The native port is the one remote_servers dials (the topology's storage.tcpPort), set here so the two cannot differ.
+  return { path: NETWORK_FILE, content: clickhouseXml({ listen_host: ['::', '0.0.0.0'], listen_try: 1, tcp_port: tcpPort }) };
 }

@@ -13,7 +13,8 @@ export const REMOTE_SERVERS_FILE = 'config.d/remote_servers_no_restart.xml';
 /**
  * The clusters a group's nodes must know. Storage nodes: every cluster. An ingestion tier: its
  * own cluster, the storage clusters its writable Distributed tables write to (a ShuffleHog leg
- * writes to Kafka instead), and the migrations cluster (DDL fan-out over every node).
+ * writes to Kafka instead), the single-shard cluster of the dead-letter tables, and the
+ * migrations cluster.
  */
 export function clustersForGroup(topology: Topology, group: NodeGroup): Cluster[] {
   if (group.kind === 'storage') return [...topology.clusters];
@@ -21,6 +22,8 @@ export function clustersForGroup(topology: Topology, group: NodeGroup): Cluster[
   if (group.tier !== undefined) names.add(group.tier.clusterName);
   for (const { stream } of consumedLegs(topology, group)) {
     if (stream.shuffle === undefined) names.add(stream.targetCluster);
+    // Every leg's malformed messages go to the stream's dead-letter table on the single-shard cluster.
+    names.add(stream.deadLetterCluster);
   }
   return topology.clusters.filter((c) => names.has(c.name));
 }

@@ -1,4 +1,5 @@
 import { ENV_VAR } from '../model/names';
+import { CLICKHOUSE_SERVER_VERSION } from '../clickhouse/versions';
 import type { Host } from '../model/topology';
 import { Problems } from '../model/validation';
 import type { RenderedFile } from '../render/file';
@@ -13,7 +14,7 @@ export const CLICKHOUSE_SIGNING_KEY = '3A9EA1193A97B548BE1457D48919F6BD2B48D754'
 /** The ClickHouse packages' signing key, over HTTPS (ClickHouse's install docs). */
 export const CLICKHOUSE_SIGNING_KEY_URL = 'https://packages.clickhouse.com/rpm/lts/repodata/repomd.xml.key';
 /** The ClickHouse release installed unless told otherwise (an LTS line). */
-export const DEFAULT_CLICKHOUSE_VERSION = '25.8.8.26';
+export const DEFAULT_CLICKHOUSE_VERSION = CLICKHOUSE_SERVER_VERSION;
 
 export const CLICKHOUSE_CONFIG_ROOT = '/etc/clickhouse-server';
 /** Secrets live on /run (tmpfs), outside the server's RuntimeDirectory, which systemd empties on every stop. */

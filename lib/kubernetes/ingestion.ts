@@ -1,4 +1,5 @@
 import { ClickHouseConfigOptions, nodeGroups, renderNodeGroupConfig, requiredEnvironment } from '../clickhouse';
+import { CLICKHOUSE_SERVER_IMAGE } from '../clickhouse/versions';
 import { ingestionInstallationName, tierOfRole } from '../model/topology';
 import { NodeRole } from '../model/node-role';
 import type { Topology } from '../model/topology';
@@ -10,8 +11,8 @@ import { ClickHouseInstallation, EnvSource, ReclaimPolicy, renderInstallation } 
 /** Namespace the ingestion installations live in unless told otherwise. */
 export const DEFAULT_INGESTION_NAMESPACE = 'clickhouse-ingestion';
 
-/** ClickHouse image of the stateless nodes: 26.3 LTS (AWS_MSK_IAM in the Kafka engine needs 26.2 or later). */
-export const DEFAULT_CLICKHOUSE_IMAGE = 'clickhouse/clickhouse-server:26.3';
+/** ClickHouse image of the stateless nodes: the region's one pinned server version (lib/clickhouse/versions). */
+export const DEFAULT_CLICKHOUSE_IMAGE = CLICKHOUSE_SERVER_IMAGE;
 
 /** Kubernetes specifics of one stateless tier; the topology decides everything ClickHouse sees. */
 export interface IngestionInstallationOptions {
@@ -22,7 +23,7 @@ export interface IngestionInstallationOptions {
   readonly namespace?: string;
   /**
    * ClickHouse server image.
-   * @default 'clickhouse/clickhouse-server:26.3'
+   * @default 'clickhouse/clickhouse-server:26.8.1.2018' (CLICKHOUSE_SERVER_IMAGE)
    */
   readonly image?: string;
   /**

@@ -5,3 +5,5 @@ export * from './spec';
 export * from './stream';
 export * from './streams';
 export * from './topology';
+export * from './spec-shape';
+export * from './sql-text';

@@ -113,13 +113,43 @@ export interface ShuffleSinkSpec {
   readonly format?: string;
 }
 
+/**
+ * How long a stream's rows stay on each volume of the storage tier's `tiered` policy, counted
+ * from `_timestamp` (when Kafka received the message). Rendered as the data table's TTL:
+ * `TO VOLUME 'warm'` after the hot days, `TO VOLUME 'cold'` after the warm days, and an optional
+ * `DELETE`. Moves also happen earlier when a volume fills (the policy's move_factor).
+ */
+export interface RetentionSpec {
+  /**
+   * Days on the hot volume (the NVMe RAID) before parts move to the warm volume (EBS).
+   * @default 7
+   */
+  readonly hotDays?: number;
+  /**
+   * Days on the warm volume after the hot days, before parts move to the cold volume (S3).
+   * @default 30
+   */
+  readonly warmDays?: number;
+  /**
+   * Days after which rows are deleted; more than hotDays + warmDays.
+   * @default never: rows stay on the cold volume
+   */
+  readonly deleteAfterDays?: number;
+  /**
+   * Days the stream's dead-letter table keeps a malformed message.
+   * @default 30
+   */
+  readonly deadLetterDays?: number;
+}
+
 /** A stream declared once and rendered, by role, into every object it needs. */
 export interface StreamSpec {
   /** Table name `<t>`. */
   readonly name: string;
   /**
-   * Columns of the data and writable tables, without `_timestamp` and `_offset` (added from the
-   * Kafka virtual columns). Names of Kafka virtual columns (`_key`, `_topic`, ...) are not allowed.
+   * Columns of the data and writable tables, without `_timestamp`, `_offset` and `_partition`
+   * (added from the Kafka virtual columns). Names of Kafka virtual columns (`_key`, `_topic`, ...)
+   * and of the MergeTree and Distributed virtual columns (`_part`, `_shard_num`, ...) are refused.
    */
   readonly columns: readonly ColumnSpec[];
   /**
@@ -159,6 +189,11 @@ export interface StreamSpec {
   readonly transforms?: Readonly<Record<string, string>>;
   /** The Kafka legs feeding this stream. */
   readonly legs: readonly StreamLegSpec[];
+  /**
+   * Hot and warm retention on the tiered storage, and an optional final delete.
+   * @default 7 days hot, 30 days warm, then cold forever; dead letters kept 30 days
+   */
+  readonly retention?: RetentionSpec;
   /**
    * Produce re-keyed rows into another topic instead of storing them (ShuffleHog). The stream then
    * has no data or writable table: each leg's view writes into a Kafka producer table

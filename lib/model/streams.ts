@@ -1,7 +1,8 @@
 import { checkIdentifier, checkUnique } from './names';
 import { NodeRole } from './node-role';
 import { KafkaBackendKind, KafkaTopicSpec } from './spec';
-import { ColumnSpec, DataEngine, OffsetPolicy, ShuffleSinkSpec, StreamSpec } from './stream';
+import { bareKeywordColumns, referencedColumns, typeProblem } from './sql-text';
+import { ColumnSpec, DataEngine, OffsetPolicy, RetentionSpec, ShuffleSinkSpec, StreamSpec } from './stream';
 import type { Cluster, IngestionTier, KafkaBackendModel, Topology } from './topology';
 import { Problems } from './validation';
 
@@ -19,7 +20,22 @@ export interface StreamLeg {
   readonly kafkaTable: string;
   readonly materializedView: string;
   readonly writableTable: string;
+  /** `<t><suffix>_dead_letters_mv`: the view that moves this leg's malformed messages into the dead-letter table. */
+  readonly deadLetterView: string;
+  /** `writable_<t><suffix>_dead_letters`: Distributed table of this leg's dead letters. */
+  readonly deadLetterWritableTable: string;
 }
+
+/** A stream's retention with every default filled in. */
+export interface Retention {
+  readonly hotDays: number;
+  readonly warmDays: number;
+  readonly deleteAfterDays?: number;
+  readonly deadLetterDays: number;
+}
+
+/** Retention when a stream does not say: a week hot, a month warm, then cold; dead letters a month. */
+export const DEFAULT_RETENTION: Retention = { hotDays: 7, warmDays: 30, deadLetterDays: 30 };
 
 /** The Kafka producer table of a ShuffleHog stream, every name decided. */
 export interface ShuffleSink extends ShuffleSinkSpec {
@@ -49,6 +65,14 @@ export interface Stream {
   readonly legs: readonly StreamLeg[];
   /** Set for a ShuffleHog stream: rows go to this producer table instead of a data table. */
   readonly shuffle?: ShuffleSink;
+  /** Days on each storage volume (the data table's TTL). */
+  readonly retention: Retention;
+  /** `<t>` on DATA for a sharded stream: the Distributed table queries read (none for a single-shard stream, whose data table is `<t>`). */
+  readonly readTable?: string;
+  /** `<t>_dead_letters` on DATA (single-shard): messages the Kafka table could not parse, with their error and position. */
+  readonly deadLetterTable: string;
+  /** Cluster the dead-letter writable tables write to (the single-shard storage cluster). */
+  readonly deadLetterCluster: string;
 }
 
 /**
@@ -57,6 +81,22 @@ export interface Stream {
  */
 export const KAFKA_VIRTUAL_COLUMNS: readonly string[] = [
   '_topic', '_key', '_offset', '_timestamp', '_timestamp_ms', '_partition', '_headers', '_raw_message', '_error',
+];
+
+/**
+ * Virtual columns of the MergeTree and Distributed engines (`_part`, `_shard_num`, ...): a stored
+ * column of that name hides the virtual one from every query, so it is refused.
+ */
+export const TABLE_VIRTUAL_COLUMNS: readonly string[] = [
+  '_part', '_part_index', '_part_uuid', '_part_offset', '_part_granule_offset', '_part_data_version', '_partition_id', '_partition_value',
+  '_sample_factor', '_row_exists', '_block_number', '_block_offset', '_disk_name', '_shard_num', '_table', '_database', '_distance',
+];
+
+/** The Kafka metadata every data and writable table stores beside the stream's columns (PostHog's KAFKA_COLUMNS plus `_partition`). */
+export const STORED_KAFKA_COLUMNS: readonly ColumnSpec[] = [
+  { name: '_timestamp', type: 'DateTime' },
+  { name: '_offset', type: 'UInt64' },
+  { name: '_partition', type: 'UInt64' },
 ];
 
 /** Characters that would end a statement or open a comment are never accepted in an expression or type. */
@@ -102,11 +142,17 @@ export function resolveStreams(specs: readonly StreamSpec[], topo: TopologyParts
     } else {
       problems.check(orderBy.length > 0, `${f}.orderBy`, s.orderBy, 'at least one ORDER BY expression');
     }
-    orderBy.forEach((e, j) => problems.check(isSafeSqlFragment(e), `${f}.orderBy[${j}]`, e, SQL_FRAGMENT_EXPECTED));
-    if (s.partitionBy !== undefined) problems.check(isSafeSqlFragment(s.partitionBy), `${f}.partitionBy`, s.partitionBy, SQL_FRAGMENT_EXPECTED);
+    const stored = [...columns.map((c) => c.name), ...STORED_KAFKA_COLUMNS.map((c) => c.name)];
+    const readable = [...sourceColumns.map((c) => c.name), ...KAFKA_VIRTUAL_COLUMNS, '_headers.name', '_headers.value'];
+    orderBy.forEach((e, j) => {
+      if (problems.check(isSafeSqlFragment(e), `${f}.orderBy[${j}]`, e, SQL_FRAGMENT_EXPECTED)) checkNames(problems, `${f}.orderBy[${j}]`, e, stored, 'stored');
+    });
+    if (s.partitionBy !== undefined && problems.check(isSafeSqlFragment(s.partitionBy), `${f}.partitionBy`, s.partitionBy, SQL_FRAGMENT_EXPECTED)) {
+      checkNames(problems, `${f}.partitionBy`, s.partitionBy, stored, 'stored');
+    }
     const engine = s.engine ?? DataEngine.replicatedReplacingMergeTree('_timestamp');
     problems.check(engine instanceof DataEngine, `${f}.engine`, s.engine, 'a DataEngine, e.g. DataEngine.replicatedMergeTree()');
-    const allColumns = new Set([...columns.map((c) => c.name), '_timestamp', '_offset']);
+    const allColumns = new Set(stored);
     if (engine instanceof DataEngine) {
       engine.columnArgs.forEach((c) => problems.check(allColumns.has(c), `${f}.engine`, c, `a column of the stream (${[...allColumns].join(', ')})`));
     }
@@ -117,14 +163,18 @@ export function resolveStreams(specs: readonly StreamSpec[], topo: TopologyParts
         `a sharding key expression: the sharded target has ${shards} shards`);
     }
     if (s.shardingKey !== undefined) {
-      problems.check(isSafeSqlFragment(s.shardingKey), `${f}.shardingKey`, s.shardingKey, SQL_FRAGMENT_EXPECTED);
+      if (problems.check(isSafeSqlFragment(s.shardingKey), `${f}.shardingKey`, s.shardingKey, SQL_FRAGMENT_EXPECTED)) {
+        checkNames(problems, `${f}.shardingKey`, s.shardingKey, stored, 'stored');
+      }
       problems.check(sharded, `${f}.shardingKey`, s.shardingKey, 'no sharding key on a single-shard stream (set sharded: true)');
     }
     const transforms = s.transforms ?? {};
     for (const [col, expr] of Object.entries(transforms)) {
       problems.check(columns.some((c) => c.name === col), `${f}.transforms.${col}`, col,
         `a column of the stream (${columns.map((c) => c.name).join(', ')}): the materialized view's columns must match the writable table`);
-      problems.check(isSafeSqlFragment(expr), `${f}.transforms.${col}`, expr, SQL_FRAGMENT_EXPECTED);
+      if (problems.check(isSafeSqlFragment(expr), `${f}.transforms.${col}`, expr, SQL_FRAGMENT_EXPECTED)) {
+        checkNames(problems, `${f}.transforms.${col}`, expr, readable, 'source or Kafka virtual');
+      }
     }
     // The view selects every writable column by name: each comes from the message or from a transform.
     for (const c of columns) {
@@ -186,6 +236,7 @@ export function resolveStreams(specs: readonly StreamSpec[], topo: TopologyParts
         backend: backend!, topic: topic!, consumerGroup, suffix, roles, consumersPerNode, format,
         offsets: l.offsets ?? { startAt: 'earliest' },
         kafkaTable: `kafka_${s.name}${suffix}`, materializedView: `${s.name}${suffix}_mv`, writableTable: `writable_${s.name}${suffix}`,
+        deadLetterView: `${s.name}${suffix}_dead_letters_mv`, deadLetterWritableTable: `writable_${s.name}${suffix}_dead_letters`,
       });
     });
     checkUnique(problems, `${f}.legs[].suffix`, legs.map((l) => l.suffix), 'leg suffixes (legs are told apart by suffix)');
@@ -197,7 +248,9 @@ export function resolveStreams(specs: readonly StreamSpec[], topo: TopologyParts
       if (problems.check(backend !== undefined, `${f}.shuffle.backend`, sh.backend, 'a declared Kafka backend')) {
         problems.check(backend!.topics.some((t) => t.name === sh.topic), `${f}.shuffle.topic`, sh.topic, `a topic declared on backend ${sh.backend}`);
       }
-      problems.check(isSafeSqlFragment(sh.keyExpression), `${f}.shuffle.keyExpression`, sh.keyExpression, SQL_FRAGMENT_EXPECTED);
+      if (problems.check(isSafeSqlFragment(sh.keyExpression), `${f}.shuffle.keyExpression`, sh.keyExpression, SQL_FRAGMENT_EXPECTED)) {
+        checkNames(problems, `${f}.shuffle.keyExpression`, sh.keyExpression, readable, 'source or Kafka virtual');
+      }
       problems.check(legs.every((l) => l.topic.name !== sh.topic || l.backend.name !== sh.backend), `${f}.shuffle.topic`, sh.topic,
         'a topic other than the one the stream consumes (a loop)');
       const format = sh.format ?? 'JSONEachRow';
@@ -205,9 +258,12 @@ export function resolveStreams(specs: readonly StreamSpec[], topo: TopologyParts
       shuffle = { ...sh, format, producerTable: `kafka_${s.name}_shuffled`, producerGroup: `clickhouse_${s.name}_shuffled` };
     }
     const dataTable = sharded ? `sharded_${s.name}` : s.name;
+    const retention = resolveRetention(problems, `${f}.retention`, s.retention, isShuffle);
     streams.push({
       name: s.name, columns, sourceColumns, orderBy, partitionBy: s.partitionBy, engine, sharded, shardingKey: s.shardingKey, transforms,
       dataTable, targetCluster: sharded ? topo.clusterNames.sharded : topo.clusterNames.singleShard, legs, shuffle,
+      retention, readTable: sharded && !isShuffle ? s.name : undefined,
+      deadLetterTable: `${s.name}_dead_letters`, deadLetterCluster: topo.clusterNames.singleShard,
     });
   });
   checkUnique(problems, 'streams[].name', streams.map((s) => s.name), 'stream names');
@@ -236,8 +292,37 @@ export function resolveStreams(specs: readonly StreamSpec[], topo: TopologyParts
 
 /** Every table and view a stream creates, on any role. */
 export function objectNames(s: Stream): string[] {
-  if (s.shuffle !== undefined) return [s.shuffle.producerTable, ...s.legs.flatMap((l) => [l.kafkaTable, l.materializedView])];
-  return [s.dataTable, ...s.legs.flatMap((l) => [l.kafkaTable, l.materializedView, l.writableTable])];
+  const deadLetters = [s.deadLetterTable, ...s.legs.flatMap((l) => [l.deadLetterView, l.deadLetterWritableTable])];
+  if (s.shuffle !== undefined) return [s.shuffle.producerTable, ...s.legs.flatMap((l) => [l.kafkaTable, l.materializedView]), ...deadLetters];
+  return [s.dataTable, ...(s.readTable !== undefined ? [s.readTable] : []), ...s.legs.flatMap((l) => [l.kafkaTable, l.materializedView, l.writableTable]), ...deadLetters];
+}
+
+/** Refuses names in an expression that are not among `known` (what the expression can read). */
+function checkNames(problems: Problems, field: string, expression: string, known: readonly string[], what: string): void {
+  for (const word of bareKeywordColumns(expression, known)) {
+    problems.add(field, expression, `the column ${word} in double quotes ("${word}"): bare, ${word.toUpperCase()} is read as the SQL literal or operator, not the column`);
+  }
+  const names = referencedColumns(expression) ?? [];
+  for (const name of names) {
+    problems.check(known.includes(name), field, expression,
+      `an expression over the stream's ${what} columns only; ${JSON.stringify(name)} is not one (${known.filter((k) => !k.startsWith('_headers.')).join(', ')})`);
+  }
+}
+
+function resolveRetention(problems: Problems, field: string, spec: RetentionSpec | undefined, isShuffle: boolean): Retention {
+  const r = { ...DEFAULT_RETENTION, ...(spec ?? {}) };
+  if (isShuffle && spec !== undefined) {
+    problems.check(spec.hotDays === undefined && spec.warmDays === undefined && spec.deleteAfterDays === undefined, field, spec,
+      'only deadLetterDays on a ShuffleHog stream (it stores no rows)');
+  }
+  problems.count(`${field}.hotDays`, r.hotDays, 1, 3650);
+  problems.count(`${field}.warmDays`, r.warmDays, 1, 3650);
+  problems.count(`${field}.deadLetterDays`, r.deadLetterDays, 1, 3650);
+  if (r.deleteAfterDays !== undefined && problems.count(`${field}.deleteAfterDays`, r.deleteAfterDays, 1, 36500)) {
+    problems.check(r.deleteAfterDays > r.hotDays + r.warmDays, `${field}.deleteAfterDays`, r.deleteAfterDays,
+      `more than hotDays + warmDays (${r.hotDays + r.warmDays}): rows are deleted only after they reach the cold volume`);
+  }
+  return r;
 }
 
 function checkColumns(problems: Problems, field: string, value: unknown): ColumnSpec[] {
@@ -246,8 +331,13 @@ function checkColumns(problems: Problems, field: string, value: unknown): Column
   columns.forEach((c, j) => {
     if (!checkIdentifier(problems, `${field}[${j}].name`, c?.name)) return;
     problems.check(!KAFKA_VIRTUAL_COLUMNS.includes(c.name), `${field}[${j}].name`, c.name,
-      `a name other than the Kafka virtual columns (${KAFKA_VIRTUAL_COLUMNS.join(', ')}); _timestamp and _offset are added from them`);
-    problems.check(isSafeSqlFragment(c.type), `${field}[${j}].type`, c.type, 'a ClickHouse type such as String or DateTime64(6, \'UTC\')');
+      `a name other than the Kafka virtual columns (${KAFKA_VIRTUAL_COLUMNS.join(', ')}); _timestamp, _offset and _partition are added from them`);
+    problems.check(!TABLE_VIRTUAL_COLUMNS.includes(c.name), `${field}[${j}].name`, c.name,
+      `a name other than the MergeTree and Distributed virtual columns (${TABLE_VIRTUAL_COLUMNS.join(', ')})`);
+    if (problems.check(isSafeSqlFragment(c.type), `${field}[${j}].type`, c.type, 'a ClickHouse type such as String or DateTime64(6, \'UTC\')')) {
+      const why = typeProblem(c.type);
+      problems.check(why === undefined, `${field}[${j}].type`, c.type, `a ClickHouse type that parses (${why}), such as String or DateTime64(6, 'UTC')`);
+    }
   });
   checkUnique(problems, `${field}[].name`, columns.map((c) => c?.name), 'column names');
   return columns;

@@ -6,6 +6,7 @@ import {
   ClusterNamesSpec, KafkaAuth, KafkaBackendKind, KafkaBackendSpec, KafkaTopicSpec, TopologySpec,
 } from './spec';
 import { StreamSpec } from './stream';
+import { checkSpecShape } from './spec-shape';
 import { resolveStreams, Stream } from './streams';
 import { Problems } from './validation';
 
@@ -19,6 +20,9 @@ export const LIMITS = {
   partitions: 100_000,
   consumersPerNode: 256,
 } as const;
+
+/** Databases ClickHouse owns: tables created there would mix with the server's own. */
+export const SYSTEM_DATABASES: readonly string[] = ['system', 'information_schema'];
 
 /** Environment variable carrying the inter-server secret shared by every cluster. */
 export const INTERSERVER_SECRET_ENV = 'CLICKHOUSE_INTERSERVER_SECRET';
@@ -150,7 +154,10 @@ function roleOf(value: NodeRole | string): NodeRole {
  */
 export function buildTopology(spec: TopologySpec): Topology {
   const problems = new Problems();
-  const s = structuredCloneSpec(spec);
+  // The shape first: a null entry or a cycle is a field-level problem, not a crash further down.
+  const shaped = checkSpecShape<TopologySpec>(spec, problems);
+  problems.throwIfAny();
+  const s = structuredCloneSpec(shaped!);
 
   checkDnsLabel(problems, 'name', s.name);
   const azs = Array.isArray(s.availabilityZones) ? s.availabilityZones : [];
@@ -161,7 +168,10 @@ export function buildTopology(spec: TopologySpec): Topology {
     checkUnique(problems, 'availabilityZones', azs, 'availability zones');
   }
   const database = s.database ?? 'posthog';
-  checkIdentifier(problems, 'database', database);
+  if (checkIdentifier(problems, 'database', database)) {
+    problems.check(!SYSTEM_DATABASES.includes(database), 'database', database,
+      `a database of the region's own, not one of ClickHouse's (${SYSTEM_DATABASES.join(', ')})`);
+  }
   const dnsZone = s.dnsZone ?? `${s.name}.clickhouse.internal`;
   checkDnsName(problems, 'dnsZone', dnsZone);
 
@@ -307,9 +317,13 @@ function buildClusters(names: Required<ClusterNamesSpec>, dataHosts: Host[], tie
     { name: names.sharded, kind: 'sharded', shards: storageShards, secretEnv },
     // Non-sharded tables live on shard 1 of the storage hosts, replicated across its replicas.
     { name: names.singleShard, kind: 'single-shard', shards: storageShards.slice(0, 1), secretEnv },
+    // DDL fan-out: one shard per host, as ON CLUSTER needs (each host finds itself once), and only
+    // the storage hosts, whose names are in the region's private zone and so resolve from every
+    // member. Ingestion pods' names (chi-…, Kubernetes Services) resolve only inside the EKS cluster;
+    // a pod gets its schema from its startup scripts and its tier's own cluster instead.
     {
       name: names.migrations, kind: 'migrations', secretEnv,
-      shards: [...dataHosts, ...tiers.flatMap((t) => t.hosts)].map((h) => ({ weight: 1, internalReplication: false, replicas: [h] })),
+      shards: dataHosts.map((h) => ({ weight: 1, internalReplication: false, replicas: [h] })),
     },
   ];
   for (const t of tiers) {

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { LegDocument, RehearsalBundle, StreamDocument } from './bundle';
+import { deadLetterDrill } from './dead-letter-drill';
 import { sampleEvents } from './sample-events';
 import { RehearsalSession, RoleEngine } from './session';
 
@@ -248,7 +249,7 @@ export function shuffleHogDrill(bundle: RehearsalBundle, options: DrillOptions =
 export type Drill = (bundle: RehearsalBundle, options?: DrillOptions) => Promise<DrillReport>;
 
 /** The registered drills, in the order they run (extended with `registerDrill`). */
-export const DRILLS: Drill[] = [podReplacementDrill, backendMigrationDrill, shuffleHogDrill];
+export const DRILLS: Drill[] = [podReplacementDrill, backendMigrationDrill, shuffleHogDrill, deadLetterDrill];
 
 /** Adds a drill to every `runDrills` run (a drill in its own file registers itself once, at import). */
 export function registerDrill(drill: Drill): void {

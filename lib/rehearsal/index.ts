@@ -12,3 +12,4 @@ export * from './local-zookeeper';
 export * from './rehearsal-topology';
 export * from './static-checks';
 export * from './storage-half';
+export * from './dead-letter-drill';

@@ -6,6 +6,7 @@
  * storage engines keep their Replicated engines on a local ZooKeeper.
  */
 import { convert, create } from 'xmlbuilder2';
+import { renderStorageConfiguration } from '../clickhouse/storage';
 import { RenderedFile } from '../render/file';
 
 /** The native port the engine believes it listens on; a Distributed replica on localhost:PORT is the engine itself. */
@@ -272,4 +273,19 @@ export function capKafkaSettings(statement: string): { readonly sql: string; rea
     });
   }
   return { sql, changed };
+}
+
+/**
+ * The storage hosts' `tiered` policy for the storage stand-in on a rehearsal engine, so the data
+ * tables keep their storage policy and TTL moves: the rendered storage.xml with its paths under
+ * the engine's folder (its root path is the engine's data folder) and the cold S3 disk replaced
+ * by a local one of the same name (the only change; chdb reaches no S3).
+ */
+export function rehearsalStorage(engineDir: string): RenderedFile {
+  const root = `${engineDir.replace(/\/+$/, '')}/data/`;
+  const rendered = renderStorageConfiguration({ storagePaths: { root, nvme: `${root}disks/nvme/` }, coldStorage: { endpoint: 'https://rehearsal.invalid/bucket/' } });
+  return {
+    path: 'config.d/zz_rehearsal_storage.xml',
+    content: rendered.content.replace(/<s3_cold>[\s\S]*?<\/s3_cold>/, `<s3_cold><type>local</type><path>${root}disks/s3_cold_local/</path></s3_cold>`),
+  };
 }

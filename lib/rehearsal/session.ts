@@ -2,11 +2,12 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { RenderedFile } from '../render/file';
+import { isAccessRoleStatement } from '../schema/access-roles';
 import { LegDocument, nodeConfigFiles, RehearsalBundle, RehearsalError, roleStatements, StreamDocument } from './bundle';
 import { EngineProcess, EngineQueryError } from './engine-process';
 import { kcatAvailable, mockHelperProblem, MockKafkaCluster } from './mock-kafka';
 import { StorageHalf } from './storage-half';
-import { fromEnvVariables, nonReplicatedTwin, rehearsalOverrides, rehearsalProfile, capKafkaSettings, REHEARSAL_KAFKA_CAPS } from './overrides';
+import { fromEnvVariables, nonReplicatedTwin, rehearsalOverrides, rehearsalProfile, rehearsalStorage, capKafkaSettings, REHEARSAL_KAFKA_CAPS } from './overrides';
 import { ColumnType, sampleEvents } from './sample-events';
 
 /** A topic on a backend. */
@@ -180,7 +181,8 @@ export class RehearsalSession {
     if (this.closed) throw new RehearsalError('the rehearsal session is closed');
     const dir = options.dir ?? path.join(this.dir, `${role}-${++this.engineCount}`);
     const { files, env } = this.engineConfig(role);
-    const engine = await EngineProcess.start({ dir, configFiles: files, env });
+    // The storage stand-in's tables keep their tiered policy (the data role's statements name it).
+    const engine = await EngineProcess.start({ dir, configFiles: [...files, rehearsalStorage(dir)], env });
     try {
       if (!options.skipDataSql) await this.runStatements(engine, DATA_ROLE, true);
       const before = new Set(await this.tables(engine));
@@ -206,6 +208,11 @@ export class RehearsalSession {
 
   private async runStatements(engine: EngineProcess, role: string, twins: boolean): Promise<void> {
     for (const file of roleStatements(this.bundle, role)) {
+      // The storage stand-in keeps the stored tables; a data node's read-side Distributed tables
+      // name the storage clusters, which an ingestion node's config may not have.
+      if (twins && /ENGINE = Distributed\(/.test(file.content)) continue;
+      // chdb has no writable access storage: roles and grants are checked by parsing (docs/rehearsal.md).
+      if (isAccessRoleStatement(file.content)) continue;
       const capped = capKafkaSettings(twins ? nonReplicatedTwin(file.content) : file.content);
       const sql = capped.sql.trim().replace(/;\s*$/, '');
       for (const [setting, was] of capped.changed) {

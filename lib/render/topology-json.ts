@@ -101,6 +101,9 @@ export function renderTopologyJson(topology: Topology, index: TopologyArtifactIn
       transforms: s.transforms,
       dataTable: s.shuffle ? null : s.dataTable,
       targetCluster: s.shuffle ? null : s.targetCluster,
+      readTable: s.readTable ?? null,
+      deadLetterTable: s.deadLetterTable,
+      retention: { hotDays: s.retention.hotDays, warmDays: s.retention.warmDays, deleteAfterDays: s.retention.deleteAfterDays ?? null, deadLetterDays: s.retention.deadLetterDays },
       legs: s.legs.map((l) => ({
         backend: l.backend.name,
         backendKind: l.backend.kind,
@@ -115,6 +118,8 @@ export function renderTopologyJson(topology: Topology, index: TopologyArtifactIn
         kafkaTable: l.kafkaTable,
         materializedView: l.materializedView,
         writableTable: s.shuffle ? null : l.writableTable,
+        deadLetterView: l.deadLetterView,
+        deadLetterWritableTable: l.deadLetterWritableTable,
       })),
       shuffle: s.shuffle
         ? {

@@ -2,3 +2,4 @@
 export * from './statements';
 export * from './placement';
 export * from './startup-scripts';
+export * from './access-roles';

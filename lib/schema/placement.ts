@@ -7,9 +7,11 @@ import { NodeRole } from '../model/node-role';
 import { Topology } from '../model/topology';
 import { Problems } from '../model/validation';
 import { RenderedFile } from '../render/file';
+import { accessRoleStatements, writerGrantStatement } from './access-roles';
 import {
-  createDatabaseStatement, dataTableStatement, kafkaTableStatement, materializedViewStatement, producerTableStatement,
-  SchemaOptions, Statement, writableTableStatement,
+  createDatabaseStatement, dataTableStatement, deadLetterTableStatement, deadLetterViewStatement, deadLetterWritableStatement,
+  kafkaTableStatement, materializedViewStatement, producerTableStatement, readTableStatement, SchemaOptions, Statement,
+  writableTableStatement,
 } from './statements';
 
 function roleValue(role: NodeRole | string): string {
@@ -23,9 +25,12 @@ export function schemaRoles(topology: Pick<Topology, 'ingestionTiers'>): NodeRol
 
 /**
  * The statements a role runs, in dependency order: the database, then per stream (declared
- * order) the data table on DATA; on an ingestion role, per leg, the writable table, the Kafka
- * table and the view (a ShuffleHog stream: its producer table once, then per leg the Kafka table
- * and the view). A role with nothing to run, or a tier with its consumers off, gets an empty list.
+ * order) on DATA the data table, the read table of a sharded stream and the dead-letter table; on
+ * an ingestion role, per leg, the writable table, the dead-letter writable table, the Kafka table,
+ * the view and the dead-letter view (a ShuffleHog stream: its producer table once, and no writable
+ * table). The access roles come right after the database, and the writer's INSERT grant right
+ * after each table it may fill. A role with nothing to run, or a tier with its consumers off, gets
+ * an empty list.
  */
 export function statementsForRole(topology: Topology, role: NodeRole | string, options: SchemaOptions = {}): Statement[] {
   const value = roleValue(role);
@@ -38,6 +43,8 @@ export function statementsForRole(topology: Topology, role: NodeRole | string, o
   for (const stream of topology.streams) {
     if (value === NodeRole.DATA.value) {
       if (stream.shuffle === undefined) statements.push(dataTableStatement(topology, stream, options));
+      if (stream.readTable !== undefined) statements.push(readTableStatement(topology, stream));
+      if (stream.legs.length > 0) statements.push(deadLetterTableStatement(topology, stream, options));
       continue;
     }
     // A tier deployed with its consumers off gets no Kafka table, view or writable table.
@@ -47,11 +54,18 @@ export function statementsForRole(topology: Topology, role: NodeRole | string, o
     if (stream.shuffle !== undefined) statements.push(producerTableStatement(topology, stream));
     for (const leg of legs) {
       if (stream.shuffle === undefined) statements.push(writableTableStatement(topology, stream, leg));
+      statements.push(deadLetterWritableStatement(topology, stream, leg));
       statements.push(kafkaTableStatement(topology, stream, leg, value));
       statements.push(materializedViewStatement(topology, stream, leg));
+      statements.push(deadLetterViewStatement(topology, stream, leg));
     }
   }
-  return statements.length === 0 ? [] : [createDatabaseStatement(topology), ...statements];
+  if (statements.length === 0) return [];
+  const withGrants = statements.flatMap((s) => {
+    const g = writerGrantStatement(topology, s);
+    return g === undefined ? [s] : [s, g];
+  });
+  return [createDatabaseStatement(topology), ...accessRoleStatements(topology, value), ...withGrants];
 }
 
 /** `0001_database_posthog.sql`: the position in run order, then the statement's id. */

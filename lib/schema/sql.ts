@@ -5,6 +5,7 @@
  * small module.
  */
 import { isSafeSqlFragment } from '../model/streams';
+import { QUOTED_KEYWORDS } from '../model/sql-text';
 
 /** An identifier that needs no quoting: ClickHouse's bare-word shape. */
 const BARE_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -24,10 +25,12 @@ function sql(text: string): Sql {
   return text as Sql;
 }
 
-/** `groups` stays bare; anything else is back-quoted with escapes. */
+export { QUOTED_KEYWORDS };
+
+/** `groups` stays bare; keywords and anything else are back-quoted with escapes. */
 export function identifier(name: string): Sql {
   if (typeof name !== 'string' || name === '' || name.includes('\0')) throw new UnsafeSqlError('identifier', name);
-  if (BARE_IDENTIFIER.test(name)) return sql(name);
+  if (BARE_IDENTIFIER.test(name) && !QUOTED_KEYWORDS.has(name.toLowerCase())) return sql(name);
   return sql('`' + name.replace(/\\/g, '\\\\').replace(/`/g, '\\`') + '`');
 }
 
@@ -81,6 +84,8 @@ export interface CreateTableOptions {
   readonly partitionBy?: Sql;
   /** @default none (only MergeTree engines take ORDER BY) */
   readonly orderBy?: readonly Sql[];
+  /** TTL expressions (`_timestamp + INTERVAL 7 DAY TO VOLUME 'warm'`, ...). @default none */
+  readonly ttl?: readonly Sql[];
   /** @default none */
   readonly settings?: readonly (readonly [string, SqlValue])[];
 }
@@ -100,6 +105,7 @@ export function createTable(o: CreateTableOptions): Sql {
   ];
   if (o.partitionBy !== undefined) lines.push(`PARTITION BY ${o.partitionBy}`);
   if (o.orderBy !== undefined) lines.push(`ORDER BY ${o.orderBy.length === 1 ? o.orderBy[0] : `(${o.orderBy.join(', ')})`}`);
+  if (o.ttl !== undefined && o.ttl.length > 0) lines.push(`TTL ${o.ttl.join(`,\n${INDENT}`)}`);
   if (o.settings !== undefined && o.settings.length > 0) {
     lines.push('SETTINGS');
     lines.push(o.settings.map(([k, v]) => `${INDENT}${identifier(k)} = ${value(v)}`).join(',\n'));
@@ -122,6 +128,8 @@ export interface CreateMaterializedViewOptions {
   readonly select: readonly SelectItem[];
   /** The table the view reads from (same database). */
   readonly from: string;
+  /** Rows the view keeps. @default every row */
+  readonly where?: Sql;
 }
 
 /** `CREATE MATERIALIZED VIEW IF NOT EXISTS db.v TO db.t AS SELECT ... FROM db.s`. */
@@ -133,7 +141,26 @@ export function createMaterializedView(o: CreateMaterializedViewOptions): Sql {
     'AS SELECT',
     items.map((i) => `${INDENT}${i}`).join(',\n'),
     `FROM ${qualified(o.database, o.from)}`,
+    ...(o.where !== undefined ? [`WHERE ${o.where}`] : []),
   ].join('\n'));
+}
+
+/** `_timestamp + INTERVAL 7 DAY TO VOLUME 'warm'`, or `... DELETE` without a volume. */
+export function ttlAfterDays(column: string, days: number, volume?: string): Sql {
+  if (!Number.isInteger(days) || days < 0) throw new UnsafeSqlError('TTL days', days);
+  return sql(`${identifier(column)} + INTERVAL ${days} DAY ${volume === undefined ? 'DELETE' : `TO VOLUME ${stringLiteral(volume)}`}`);
+}
+
+/** `CREATE ROLE IF NOT EXISTS r`. */
+export function createRole(name: string): Sql {
+  return sql(`CREATE ROLE IF NOT EXISTS ${identifier(name)}`);
+}
+
+/** `GRANT INSERT ON db.t TO r`; `table` '*' for the whole database. Idempotent: granting again changes nothing. */
+export function grant(privileges: readonly string[], database: string, table: string, role: string): Sql {
+  if (privileges.length === 0 || privileges.some((p) => !/^[A-Z][A-Z ]*[A-Z]$/.test(p))) throw new UnsafeSqlError('privileges', privileges);
+  const on = table === '*' ? `${identifier(database)}.*` : qualified(database, table);
+  return sql(`GRANT ${privileges.join(', ')} ON ${on} TO ${identifier(role)}`);
 }
 
 /** `CREATE DATABASE IF NOT EXISTS db`. */

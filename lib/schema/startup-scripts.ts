@@ -8,7 +8,7 @@ import { NodeRole } from '../model/node-role';
 import { Topology } from '../model/topology';
 import { RenderedFile } from '../render/file';
 import { statementsForRole } from './placement';
-import { SchemaOptions } from './statements';
+import { SchemaObjectKind, SchemaOptions } from './statements';
 
 /** Where the file goes under a node's config root. */
 export const STARTUP_SCRIPTS_PATH = 'config.d/startup_scripts.xml';
@@ -26,7 +26,9 @@ export interface StartupScriptOptions extends SchemaOptions {
 /** `config.d/startup_scripts.xml` running the role's statements in order on every boot. */
 export function renderStartupScripts(topology: Topology, role: NodeRole | string, options: StartupScriptOptions = {}): RenderedFile {
   const value = typeof role === 'string' ? role : role.value;
-  const statements = statementsForRole(topology, value, options);
+  // Roles are applied by the migration runner (sql/<role>/), not at boot: a failing GRANT would
+  // stop an ingestion pod that must consume, and consuming needs no role.
+  const statements = statementsForRole(topology, value, options).filter((s) => s.kind !== SchemaObjectKind.ACCESS_ROLE);
   const throwOnError = options.throwOnError ?? value !== NodeRole.DATA.value;
   const root = create({ version: '1.0' }).ele('clickhouse');
   root.com(` Schema of role ${value}, run in order on every boot (rendered by cdktf-clickhouse-ingest). `);

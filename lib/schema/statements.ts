@@ -5,11 +5,12 @@
  * with its suffix (`_ws`). A ShuffleHog stream writes into a Kafka producer table instead.
  */
 import { NodeRole } from '../model/node-role';
-import { Stream, StreamLeg } from '../model/streams';
+import { STORED_KAFKA_COLUMNS, Stream, StreamLeg } from '../model/streams';
 import { Topology } from '../model/topology';
+import { STORAGE_VOLUMES, TIERED_STORAGE_POLICY } from '../clickhouse/storage';
 import {
   call, ColumnDefinition, createDatabase, createMaterializedView, createTable, fragment, identifier, SelectItem, Sql,
-  SqlValue, stringLiteral,
+  SqlValue, stringLiteral, ttlAfterDays,
 } from './sql';
 
 /** What a statement creates. */
@@ -25,6 +26,16 @@ export enum SchemaObjectKind {
   MATERIALIZED_VIEW = 'materialized-view',
   /** `kafka_<t>_shuffled`: Kafka engine table used only as a producer (ShuffleHog). */
   PRODUCER_TABLE = 'producer-table',
+  /** `<t>` on DATA for a sharded stream: Distributed over `sharded_<t>`, the table queries read. */
+  READ_TABLE = 'read-table',
+  /** `<t>_dead_letters` on DATA: the messages the Kafka table could not parse. */
+  DEAD_LETTER_TABLE = 'dead-letter-table',
+  /** `writable_<t><suffix>_dead_letters`: Distributed table that forwards a leg's dead letters to the storage cluster. */
+  DEAD_LETTER_WRITABLE_TABLE = 'dead-letter-writable-table',
+  /** `<t><suffix>_dead_letters_mv`: the view from the Kafka table's failed rows to the dead-letter writable table. */
+  DEAD_LETTER_VIEW = 'dead-letter-view',
+  /** A role (RBAC) and its grants, for ingestion writes, reads or migrations. */
+  ACCESS_ROLE = 'access-role',
 }
 
 /** One idempotent DDL statement (IF NOT EXISTS, never ON CLUSTER) and what it creates. */
@@ -51,28 +62,77 @@ export interface SchemaOptions {
    * @default true
    */
   readonly replicated?: boolean;
+  /**
+   * Give the data and dead-letter tables `storage_policy = 'tiered'` and the TTL moves between its
+   * volumes. `false` (only for engines that have no such policy) keeps the TTL deletes alone.
+   * @default true
+   */
+  readonly tieredStorage?: boolean;
 }
 
 /**
- * PostHog's Kafka engine baseline (posthog.md §7): skip broken messages instead of stopping the
- * consumer for good, a 10 s poll because WarpStream ignores fetch.min.bytes, big blocks, and one
- * thread per consumer so consumers flush in parallel instead of squashing onto one thread.
+ * PostHog's Kafka engine baseline (posthog.md §7), with one change: a message that does not parse
+ * is not skipped silently (`kafka_skip_broken_messages`) but kept, with its error, in the stream's
+ * dead-letter table (`kafka_handle_error_mode = 'stream'`: the row reaches the views with `_error`
+ * and `_raw_message` set). A 10 s poll because WarpStream ignores fetch.min.bytes, big blocks,
+ * and one thread per consumer so consumers flush in parallel instead of squashing onto one thread.
  */
 export const KAFKA_BASELINE_SETTINGS = {
-  kafka_skip_broken_messages: 100,
+  kafka_handle_error_mode: 'stream',
   kafka_poll_timeout_ms: 10000,
   kafka_max_block_size: 100000,
   kafka_thread_per_consumer: 1,
 } as const;
 
-/** The `_timestamp`/`_offset` columns the data and writable tables carry from the Kafka virtual columns. */
-const KAFKA_COLUMNS: readonly ColumnDefinition[] = [
-  { name: '_timestamp', type: fragment('DateTime') },
+/** The `_timestamp`/`_offset`/`_partition` columns the data and writable tables carry from the Kafka virtual columns. */
+const KAFKA_COLUMNS: readonly ColumnDefinition[] = STORED_KAFKA_COLUMNS.map((c) => ({ name: c.name, type: fragment(c.type) }));
+
+/**
+ * The message's Kafka timestamp, defined when Kafka has none: `_timestamp` is Nullable(DateTime)
+ * (a producer may send no timestamp), and a NULL inserted into the stored DateTime would fail the
+ * view's INSERT on every retry, stalling the partition. Such a message is stamped with the time it
+ * was consumed.
+ */
+export const DEFINED_TIMESTAMP: SelectItem = { expression: fragment('coalesce(_timestamp, now())'), alias: '_timestamp' };
+
+/** The dead-letter table's columns: where the message was, when, why it failed, and the message itself. */
+const DEAD_LETTER_COLUMNS: readonly ColumnDefinition[] = [
+  { name: '_topic', type: fragment('LowCardinality(String)') },
+  { name: '_partition', type: fragment('UInt64') },
   { name: '_offset', type: fragment('UInt64') },
+  { name: '_timestamp', type: fragment('DateTime') },
+  { name: '_error', type: fragment('String') },
+  { name: '_raw_message', type: fragment('String') },
 ];
 
-/** The producer table's message key column: the Kafka engine uses a String `_key` column as the key. */
-const KEY_COLUMN: ColumnDefinition = { name: '_key', type: fragment('String') };
+/**
+ * The producer table's message key and timestamp: the Kafka engine takes a String `_key` column as
+ * the message key and a `_timestamp` column as the message timestamp, so a re-keyed event keeps
+ * the time Kafka first received it.
+ */
+const PRODUCER_COLUMNS: readonly ColumnDefinition[] = [
+  { name: '_key', type: fragment('String') },
+  { name: '_timestamp', type: fragment('DateTime') },
+];
+
+function tableSettings(): (readonly [string, SqlValue])[] {
+  return [['storage_policy', stringLiteral(TIERED_STORAGE_POLICY)]];
+}
+
+function storageSettings(options: SchemaOptions): (readonly [string, SqlValue])[] | undefined {
+  return (options.tieredStorage ?? true) ? tableSettings() : undefined;
+}
+
+/** The data table's TTL: to the warm volume after the hot days, to the cold one after the warm days, then the optional delete. */
+export function retentionTtl(stream: Pick<Stream, 'retention'>, options: SchemaOptions = {}): Sql[] {
+  const r = stream.retention;
+  const ttl = (options.tieredStorage ?? true) ? [
+    ttlAfterDays('_timestamp', r.hotDays, STORAGE_VOLUMES[1]),
+    ttlAfterDays('_timestamp', r.hotDays + r.warmDays, STORAGE_VOLUMES[2]),
+  ] : [];
+  if (r.deleteAfterDays !== undefined) ttl.push(ttlAfterDays('_timestamp', r.deleteAfterDays));
+  return ttl;
+}
 
 function definitions(columns: Stream['columns']): ColumnDefinition[] {
   return columns.map((c) => ({ name: c.name, type: fragment(c.type) }));
@@ -116,6 +176,76 @@ export function dataTableStatement(topology: Pick<Topology, 'database'>, stream:
       engine,
       partitionBy: stream.partitionBy === undefined ? undefined : fragment(stream.partitionBy),
       orderBy: stream.orderBy.map(fragment),
+      ttl: retentionTtl(stream, options),
+      settings: storageSettings(options),
+    }),
+  };
+}
+
+function replicatedEngine(topology: Pick<Topology, 'database'>, family: string, table: string, args: readonly SqlValue[], options: SchemaOptions): Sql {
+  if (!(options.replicated ?? true)) return call(family, args);
+  // Single-shard, as PostHog's non-sharded tables: one replica on every data node, written through posthog_single_shard.
+  return call(`Replicated${family}`, [stringLiteral(`/clickhouse/tables/noshard/${topology.database}.${table}`), stringLiteral('{replica}-{shard}'), ...args]);
+}
+
+/**
+ * `<t>_dead_letters` on DATA: one row per message the stream's Kafka tables could not parse, kept
+ * `deadLetterDays`. Replacing on (topic, partition, offset), so a replayed message is kept once.
+ */
+export function deadLetterTableStatement(topology: Pick<Topology, 'database'>, stream: Stream, options: SchemaOptions = {}): Statement {
+  return {
+    kind: SchemaObjectKind.DEAD_LETTER_TABLE, name: stream.deadLetterTable, database: topology.database, id: stream.deadLetterTable, stream: stream.name,
+    sql: createTable({
+      database: topology.database, name: stream.deadLetterTable,
+      columns: DEAD_LETTER_COLUMNS,
+      engine: replicatedEngine(topology, 'ReplacingMergeTree', stream.deadLetterTable, [], options),
+      orderBy: [identifier('_topic'), identifier('_partition'), identifier('_offset')],
+      ttl: [ttlAfterDays('_timestamp', stream.retention.deadLetterDays)],
+      settings: storageSettings(options),
+    }),
+  };
+}
+
+/** `<t>` on DATA for a sharded stream: Distributed over every shard's `sharded_<t>`, for queries (PostHog's read table). */
+export function readTableStatement(topology: Pick<Topology, 'database'>, stream: Stream): Statement {
+  if (stream.readTable === undefined) throw new Error(`Stream ${stream.name} is not sharded: its data table is the read table`);
+  const args: SqlValue[] = [stringLiteral(stream.targetCluster), stringLiteral(topology.database), stringLiteral(stream.dataTable)];
+  if (stream.shardingKey !== undefined) args.push(fragment(stream.shardingKey));
+  return {
+    kind: SchemaObjectKind.READ_TABLE, name: stream.readTable, database: topology.database, id: stream.readTable, stream: stream.name,
+    sql: createTable({
+      database: topology.database, name: stream.readTable,
+      columns: [...definitions(stream.columns), ...KAFKA_COLUMNS],
+      engine: call('Distributed', args),
+    }),
+  };
+}
+
+/** `writable_<t><suffix>_dead_letters`: Distributed to the single-shard storage cluster's dead-letter table. */
+export function deadLetterWritableStatement(topology: Pick<Topology, 'database'>, stream: Stream, leg: StreamLeg): Statement {
+  return {
+    kind: SchemaObjectKind.DEAD_LETTER_WRITABLE_TABLE, name: leg.deadLetterWritableTable, database: topology.database, id: leg.deadLetterWritableTable,
+    stream: stream.name, legSuffix: leg.suffix,
+    sql: createTable({
+      database: topology.database, name: leg.deadLetterWritableTable,
+      columns: DEAD_LETTER_COLUMNS,
+      engine: call('Distributed', [stringLiteral(stream.deadLetterCluster), stringLiteral(topology.database), stringLiteral(stream.deadLetterTable)]),
+    }),
+  };
+}
+
+/** `<t><suffix>_dead_letters_mv`: the Kafka table's rows that failed to parse, with their error, into the dead-letter writable table. */
+export function deadLetterViewStatement(topology: Pick<Topology, 'database'>, stream: Stream, leg: StreamLeg): Statement {
+  return {
+    kind: SchemaObjectKind.DEAD_LETTER_VIEW, name: leg.deadLetterView, database: topology.database, id: leg.deadLetterView,
+    stream: stream.name, legSuffix: leg.suffix,
+    sql: createMaterializedView({
+      database: topology.database, name: leg.deadLetterView, to: leg.deadLetterWritableTable, from: leg.kafkaTable,
+      select: [
+        { expression: identifier('_topic') }, { expression: identifier('_partition') }, { expression: identifier('_offset') },
+        DEFINED_TIMESTAMP, { expression: identifier('_error') }, { expression: identifier('_raw_message') },
+      ],
+      where: fragment('notEmpty(_error)'),
     }),
   };
 }
@@ -159,7 +289,7 @@ export function kafkaTableStatement(topology: Pick<Topology, 'database'>, stream
       ]),
       settings: [
         ['kafka_num_consumers', consumers],
-        ...Object.entries(KAFKA_BASELINE_SETTINGS),
+        ...Object.entries(KAFKA_BASELINE_SETTINGS).map(([k, v]) => [k, typeof v === 'string' ? stringLiteral(v) : v] as const),
       ],
     }),
   };
@@ -179,15 +309,16 @@ export function materializedViewStatement(topology: Pick<Topology, 'database'>, 
   let to: string;
   if (stream.shuffle !== undefined) {
     to = stream.shuffle.producerTable;
-    select.push({ expression: call('toString', [fragment(stream.shuffle.keyExpression)]), alias: '_key' });
+    select.push({ expression: call('toString', [fragment(stream.shuffle.keyExpression)]), alias: '_key' }, DEFINED_TIMESTAMP);
   } else {
     to = leg.writableTable;
-    select.push({ expression: identifier('_timestamp') }, { expression: identifier('_offset') });
+    select.push(DEFINED_TIMESTAMP, { expression: identifier('_offset') }, { expression: identifier('_partition') });
   }
   return {
     kind: SchemaObjectKind.MATERIALIZED_VIEW, name: leg.materializedView, database: topology.database, id: leg.materializedView,
     stream: stream.name, legSuffix: leg.suffix,
-    sql: createMaterializedView({ database: topology.database, name: leg.materializedView, to, select, from: leg.kafkaTable }),
+    // Failed rows go to the dead-letter view only (kafka_handle_error_mode = 'stream').
+    sql: createMaterializedView({ database: topology.database, name: leg.materializedView, to, select, from: leg.kafkaTable, where: fragment('empty(_error)') }),
   };
 }
 
@@ -199,7 +330,7 @@ export function producerTableStatement(topology: Pick<Topology, 'database'>, str
     kind: SchemaObjectKind.PRODUCER_TABLE, name: sink.producerTable, database: topology.database, id: sink.producerTable, stream: stream.name,
     sql: createTable({
       database: topology.database, name: sink.producerTable,
-      columns: [...definitions(stream.columns), KEY_COLUMN],
+      columns: [...definitions(stream.columns), ...PRODUCER_COLUMNS],
       engine: call('Kafka', [identifier(sink.backend)], [
         ['kafka_topic_list', stringLiteral(sink.topic)],
         ['kafka_group_name', stringLiteral(sink.producerGroup)],

@@ -1,0 +1,143 @@
+/**
+ * Region rules that need the built topology and the AWS/Kubernetes options together: one pinned
+ * server version with every feature in use, generated names within the limits of the services
+ * that hold them, ports the hosts really listen on, and (across the stacks of one app) no shared
+ * state key, consumer group or broker variable. Pure: no cdktf; `RegionStack` runs them before
+ * any resource exists.
+ */
+import { checkServerVersion, CLICKHOUSE_SERVER_IMAGE, CLICKHOUSE_SERVER_VERSION, featuresInUse } from './clickhouse/versions';
+import { ingestionInstallationName, kebab, KafkaBackendKind, Problems, Topology, TopologySpec } from './model';
+
+/** The limits of the names the stacks generate. */
+export const NAME_LIMITS = {
+  /** S3 `bucket_prefix`: Terraform appends 26 characters to reach the 63 of a bucket name. */
+  bucketPrefix: 37,
+  /** IAM role and instance profile `name_prefix`: Terraform appends 26 characters to reach 64. */
+  iamNamePrefix: 38,
+  /** A host name or Kubernetes Service: one DNS label. */
+  dnsLabel: 63,
+  /** Helm release names. */
+  helmRelease: 53,
+  /** The Altinity operator's cluster name inside a ClickHouseInstallation (it builds pod and Service names from it). */
+  operatorClusterName: 15,
+} as const;
+
+/** The region options these rules read (a subset of `RegionSpec`, which lives with the stack). */
+export interface RegionOptionsView {
+  readonly storageClusterOptions?: { readonly clickhouseVersion?: string; readonly backups?: unknown };
+  readonly ingestionTierOptions?: Readonly<Record<string, { readonly image?: string } | undefined>>;
+  readonly operatorOptions?: { readonly releaseName?: string };
+  readonly kafkaBackendOptions?: Readonly<Record<string, { readonly warpStreamOptions?: { readonly releaseName?: string; readonly virtualClusterId?: string } } | undefined>>;
+  readonly stateBackend?: { readonly bucket?: string; readonly key?: string };
+  readonly region?: string;
+  readonly eksClusterName?: string;
+}
+
+/** Ports a storage host already uses for something else: a native port there could never be bound. */
+const RESERVED_STORAGE_PORTS: Readonly<Record<number, string>> = {
+  8123: 'the HTTP interface', 9009: 'interserver replication (part fetches)', 9181: 'ClickHouse Keeper', 9363: 'the Prometheus endpoint',
+  2181: 'ZooKeeper', 22: 'SSH',
+};
+
+/**
+ * One server version for the region: the storage hosts' package version and every tier's image
+ * tag must be the same full version, and have every feature the rendered config uses.
+ */
+export function checkServerVersions(problems: Problems, topology: Topology, options: RegionOptionsView): void {
+  const features = featuresInUse(topology);
+  const storageVersion = options.storageClusterOptions?.clickhouseVersion ?? CLICKHOUSE_SERVER_VERSION;
+  const storage = checkServerVersion(problems, 'storageClusterOptions.clickhouseVersion', storageVersion, features, 'version');
+  for (const tier of topology.ingestionTiers) {
+    const image = options.ingestionTierOptions?.[tier.role.value]?.image ?? CLICKHOUSE_SERVER_IMAGE;
+    const field = `ingestionTierOptions.${tier.role.value}.image`;
+    const version = checkServerVersion(problems, field, image, features, 'image');
+    if (version !== undefined && storage !== undefined) {
+      problems.check(version === storage, field, image,
+        `the storage hosts' server version (${storage}): one server version per region, or replicas and inserters disagree on protocol and settings`);
+    }
+  }
+}
+
+/** Every generated name within the limit of the service that holds it. */
+export function checkGeneratedNames(problems: Problems, topology: Topology, options: RegionOptionsView): void {
+  const name = topology.name;
+  const limit = (field: string, value: string, max: number, what: string): void => {
+    problems.check(value.length <= max, field, name === value ? value : `${value} (from ${field})`,
+      `a shorter ${field}: ${what} ${JSON.stringify(value)} is ${value.length} characters, at most ${max}`);
+  };
+  limit('name', `${name}-clickhouse-cold-`, NAME_LIMITS.bucketPrefix, 'the cold-tier bucket prefix');
+  if (options.storageClusterOptions?.backups !== undefined) limit('name', `${name}-clickhouse-backups-`, NAME_LIMITS.bucketPrefix, 'the backup bucket prefix');
+  limit('name', `${name}-ch-storage-`, NAME_LIMITS.iamNamePrefix, 'the storage hosts\' IAM role name prefix');
+  for (const h of [...topology.storage.hosts, ...topology.zookeeper]) limit('storage.hostPrefix', h.name, NAME_LIMITS.dnsLabel, 'the host name');
+  limit('operatorOptions.releaseName', options.operatorOptions?.releaseName ?? 'clickhouse-operator', NAME_LIMITS.helmRelease, 'the operator\'s Helm release');
+  topology.ingestionTiers.forEach((t, i) => {
+    limit(`ingestionTiers[${i}].role`, t.kubernetesName, NAME_LIMITS.operatorClusterName, 'the operator cluster name');
+    limit(`ingestionTiers[${i}].role`, ingestionInstallationName(t), NAME_LIMITS.helmRelease, 'the installation\'s Helm release');
+    limit(`ingestionTiers[${i}].role`, `${ingestionInstallationName(t)}-`, NAME_LIMITS.iamNamePrefix, 'the pod role\'s IAM name prefix');
+  });
+  topology.kafkaBackends.forEach((b, i) => {
+    if (b.kind !== KafkaBackendKind.WARPSTREAM) return;
+    const release = options.kafkaBackendOptions?.[b.name]?.warpStreamOptions?.releaseName
+      ?? (kebab(b.name).startsWith('warpstream') ? kebab(b.name) : `warpstream-${kebab(b.name)}`);
+    limit(`kafkaBackends[${i}].name`, release, NAME_LIMITS.helmRelease, 'the WarpStream agents\' Helm release');
+    limit(`kafkaBackends[${i}].name`, `${release}-`, NAME_LIMITS.iamNamePrefix, 'the WarpStream agents\' IAM role name prefix');
+    limit('name', `warpstream-${kebab(name)}-`, NAME_LIMITS.bucketPrefix, 'the WarpStream bucket prefix');
+  });
+}
+
+/**
+ * The native port `remote_servers` dials is the one the storage hosts listen on (network.xml
+ * renders it as `tcp_port`), so it must be free there.
+ */
+export function checkPorts(problems: Problems, spec: Pick<TopologySpec, 'storage' | 'zookeeper'>): void {
+  const port = spec.storage?.tcpPort;
+  if (typeof port === 'number' && RESERVED_STORAGE_PORTS[port] !== undefined) {
+    problems.add('storage.tcpPort', port, `a port the storage hosts do not already use: ${port} is ${RESERVED_STORAGE_PORTS[port]}`);
+  }
+}
+
+/** What two stacks of one app must never share. */
+export interface SharedIdentity {
+  readonly stack: string;
+  readonly stateKey: string;
+  /** `<kafka>/<topic>/<group>`, where `<kafka>` names the cluster (MSK: AWS region and name; WarpStream: virtual cluster). */
+  readonly consumerGroups: readonly string[];
+  /** `<eks cluster>/<variable>`: the broker variables the pods of one EKS cluster read. */
+  readonly brokerListEnvs: readonly string[];
+}
+
+/** The identity of a region: its state object, its consumer groups and its broker variables. */
+export function regionIdentity(stack: string, topology: Topology, options: RegionOptionsView): SharedIdentity {
+  const kafkaOf = (backend: string, kind: KafkaBackendKind): string => (kind === KafkaBackendKind.WARPSTREAM
+    ? `warpstream:${options.kafkaBackendOptions?.[backend]?.warpStreamOptions?.virtualClusterId ?? backend}`
+    : `msk:${options.region ?? ''}:${backend}`);
+  const eks = `${options.region ?? ''}:${options.eksClusterName ?? ''}`;
+  return {
+    stack,
+    stateKey: `${options.stateBackend?.bucket ?? ''}/${options.stateBackend?.key ?? `clickhouse-ingest/${topology.name}.tfstate`}`,
+    consumerGroups: [...new Set(topology.streams.flatMap((s) => s.legs.map((l) => `${kafkaOf(l.backend.name, l.backend.kind)}/${l.topic.name}/${l.consumerGroup}`)))],
+    brokerListEnvs: topology.ingestionTiers.length === 0 ? [] : topology.kafkaBackends.map((b) => `${eks}/${b.brokerListEnv}`),
+  };
+}
+
+/**
+ * Refuses a stack that shares with a stack already in the app its state object, a consumer group
+ * on the same Kafka cluster and topic, or a broker variable in the same EKS cluster: two stacks on
+ * one state overwrite each other's resources; one group consumed by two regions splits the topic
+ * between them (disaster recovery: one region consumes at a time); one variable name would carry
+ * two regions' broker lists in one cluster.
+ */
+export function checkApart(problems: Problems, identity: SharedIdentity, others: readonly SharedIdentity[]): void {
+  for (const other of others) {
+    problems.check(identity.stateKey !== other.stateKey, 'stateBackend.key', identity.stateKey,
+      `a state object of its own: stack ${other.stack} already keeps its state at ${other.stateKey}`);
+    for (const g of identity.consumerGroups) {
+      problems.check(!other.consumerGroups.includes(g), 'streams[].legs[].consumerGroup', g,
+        `a consumer group of its own: stack ${other.stack} already consumes ${g}`);
+    }
+    for (const env of identity.brokerListEnvs) {
+      problems.check(!other.brokerListEnvs.includes(env), 'kafkaBackends[].brokerListEnv', env,
+        `a broker variable of its own: stack ${other.stack} already uses ${env.split('/').pop()} in EKS cluster ${env.split('/')[0]}`);
+    }
+  }
+}
