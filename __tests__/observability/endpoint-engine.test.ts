@@ -37,10 +37,10 @@ describe('the Prometheus endpoint of every node group', () => {
     const engine = await TestEngine.open([file]);
     try {
       await engine.exec('CREATE DATABASE posthog');
-      await engine.exec('CREATE TABLE posthog.events_dead_letter (raw String, error String) ENGINE = MergeTree ORDER BY tuple()');
-      await engine.exec('CREATE TABLE posthog.groups_dead_letter (raw String, error String) ENGINE = MergeTree ORDER BY tuple()');
+      await engine.exec('CREATE TABLE posthog.events_dead_letters (raw String, error String) ENGINE = MergeTree ORDER BY tuple()');
+      await engine.exec('CREATE TABLE posthog.groups_dead_letters (raw String, error String) ENGINE = MergeTree ORDER BY tuple()');
       await engine.exec('CREATE TABLE posthog.events (raw String) ENGINE = MergeTree ORDER BY tuple()');
-      await engine.exec("INSERT INTO posthog.events_dead_letter VALUES ('{', 'Cannot parse'), ('x', 'Cannot parse'), ('y', 'Cannot parse')");
+      await engine.exec("INSERT INTO posthog.events_dead_letters VALUES ('{', 'Cannot parse'), ('x', 'Cannot parse'), ('y', 'Cannot parse')");
       await engine.exec("INSERT INTO posthog.events VALUES ('ok')");
       await engine.exec("SET param_db = 'posthog'");
       exposition = await engine.value(DEAD_LETTER_QUERY);
@@ -48,8 +48,8 @@ describe('the Prometheus endpoint of every node group', () => {
       await engine.kill();
     }
     expect(exposition).toContain('# TYPE clickhouse_ingest_dead_letter_rows gauge');
-    expect(exposition).toContain('clickhouse_ingest_dead_letter_rows{database="posthog",table="events_dead_letter"} 3');
-    expect(exposition).toContain('clickhouse_ingest_dead_letter_rows{database="posthog",table="groups_dead_letter"} 0');
+    expect(exposition).toContain('clickhouse_ingest_dead_letter_rows{database="posthog",table="events_dead_letters"} 3');
+    expect(exposition).toContain('clickhouse_ingest_dead_letter_rows{database="posthog",table="groups_dead_letters"} 0');
     expect(exposition).not.toContain('table="events"');
   }, 60_000);
 
@@ -81,7 +81,7 @@ describe('the Prometheus endpoint of every node group', () => {
       expect(asked?.get('param_db')).toBe('posthog');
       expect(asked?.get('readonly')).toBe('1');
       expect(body).toContain('clickhouse_ingest_exporter_up 1');
-      expect(body).toContain('clickhouse_ingest_dead_letter_rows{database="posthog",table="events_dead_letter"} 3');
+      expect(body).toContain('clickhouse_ingest_dead_letter_rows{database="posthog",table="events_dead_letters"} 3');
       expect((await fetch(`http://127.0.0.1:${port}/other`)).status).toBe(404);
       if (hasPromtool) expect(await checkMetrics(body)).toEqual([]);
     } finally {

@@ -19,11 +19,12 @@ function withObservability(observability: RegionSpec['observability']): RegionSp
 
 let stacks: Record<string, SynthesizedStack>;
 beforeAll(() => {
-  stacks = synthStacks({
-    plain: smallRegion(),
-    scraped: withObservability({ scraperSecurityGroupIds: [SCRAPER], alarmTopicArn: TOPIC, thresholds: { lagMessagesPerPartition: 5000 } }),
-    operator: withObservability({ prometheusOperator: { namespace: 'observability', resourceLabels: { release: 'prom' } } }),
-  });
+  // One app per variant: stacks of one app may not share a state key, consumer group or broker variable.
+  stacks = {
+    ...synthStacks({ plain: smallRegion() }),
+    ...synthStacks({ scraped: withObservability({ scraperSecurityGroupIds: [SCRAPER], alarmTopicArn: TOPIC, thresholds: { lagMessagesPerPartition: 5000 } }) }),
+    ...synthStacks({ operator: withObservability({ prometheusOperator: { namespace: 'observability', resourceLabels: { release: 'prom' } } }) }),
+  };
 }, 120_000);
 afterAll(cleanUp);
 

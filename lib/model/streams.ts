@@ -6,6 +6,9 @@ import { ColumnSpec, DataEngine, OffsetPolicy, RetentionSpec, ShuffleSinkSpec, S
 import type { Cluster, IngestionTier, KafkaBackendModel, Topology } from './topology';
 import { Problems } from './validation';
 
+/** A stream's dead-letter table is `<stream>_dead_letters` (the metrics exporter finds them by this suffix). */
+export const DEAD_LETTER_TABLE_SUFFIX = '_dead_letters';
+
 /** One resolved leg of a stream: Kafka table → MV → writable table, on some ingestion roles. */
 export interface StreamLeg {
   readonly backend: KafkaBackendModel;
@@ -263,7 +266,7 @@ export function resolveStreams(specs: readonly StreamSpec[], topo: TopologyParts
       name: s.name, columns, sourceColumns, orderBy, partitionBy: s.partitionBy, engine, sharded, shardingKey: s.shardingKey, transforms,
       dataTable, targetCluster: sharded ? topo.clusterNames.sharded : topo.clusterNames.singleShard, legs, shuffle,
       retention, readTable: sharded && !isShuffle ? s.name : undefined,
-      deadLetterTable: `${s.name}_dead_letters`, deadLetterCluster: topo.clusterNames.singleShard,
+      deadLetterTable: `${s.name}${DEAD_LETTER_TABLE_SUFFIX}`, deadLetterCluster: topo.clusterNames.singleShard,
     });
   });
   checkUnique(problems, 'streams[].name', streams.map((s) => s.name), 'stream names');

@@ -8,7 +8,7 @@
  *   does not report: snapshot and transaction-log files in dataDir and the volume's free bytes —
  *   the signals of the runbook's snapshot incident.
  * - `clickhouse-table-exporter`, on storage hosts, port 9364: rows of every dead-letter table
- *   (`<stream>_dead_letter`), from one query on localhost as the `default` user (confined to
+ *   (`<stream>_dead_letters`), from one query on localhost as the `default` user (confined to
  *   loopback), `readonly=1`. ClickHouse's own endpoint (9363) has no per-table metrics.
  */
 import { DEAD_LETTER_ROWS, DEAD_LETTER_TABLE_SUFFIX } from './metrics';

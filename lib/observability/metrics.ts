@@ -1,3 +1,4 @@
+import { DEAD_LETTER_TABLE_SUFFIX } from '../model/streams';
 /**
  * Names of every metric the alert rules and the dashboard query, by the exporter that serves it.
  * One place, so the checks (chdb's tables, the exporters' tests) and the rules cannot drift apart.
@@ -80,11 +81,8 @@ export const ZK = {
 /** Served by the host exporter on storage hosts: rows of each dead-letter table (a query on localhost). */
 export const DEAD_LETTER_ROWS = 'clickhouse_ingest_dead_letter_rows';
 
-/**
- * Table naming convention of a stream's dead-letter table on the storage cluster. One constant:
- * the exporter's query, the rules and the docs use it.
- */
-export const DEAD_LETTER_TABLE_SUFFIX = '_dead_letter';
+/** The model's naming of a stream's dead-letter table on the storage cluster: the exporter's query, the rules and the docs use it. */
+export { DEAD_LETTER_TABLE_SUFFIX };
 export function deadLetterTable(stream: string): string {
   return `${stream}${DEAD_LETTER_TABLE_SUFFIX}`;
 }
