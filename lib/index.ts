@@ -20,6 +20,8 @@ export * from './render/topology-json';
 export * from './render/topology-md';
 export * from './dr/backup';
 export * from './dr/offsets';
+export * from './lock';
+export * from './migrations';
 
 // Constructs.
 export * from './storage-cluster';
@@ -28,6 +30,8 @@ export * from './kafka-backend';
 export * from './clickhouse-operator';
 export * from './stateless-ingestion-tier';
 export * from './region-stack';
+export * from './region-lock-file';
+export * from './schema-migration-runner';
 
 // The policy pack.
 export * from './policy';

@@ -28,6 +28,9 @@ import { RenderedFile } from './render/file';
 import { ArtifactNodeGroup, renderTopologyJson } from './render/topology-json';
 import { renderTopologyMarkdown } from './render/topology-md';
 import { migrationFiles, renderStartupScripts } from './schema';
+import { evolveRegion, migrationArtifacts, RegionEvolution, regionLockArtifact, withBootMigrations } from './migrations';
+import { RegionLockFile } from './region-lock-file';
+import { SchemaMigrationRunner } from './schema-migration-runner';
 import { StatelessIngestionTier, StatelessIngestionTierProps } from './stateless-ingestion-tier';
 import { StorageCluster, StorageClusterProps } from './storage-cluster';
 import { ZooKeeper, ZooKeeperProps } from './zookeeper';
@@ -163,6 +166,14 @@ export interface RegionSpec extends TopologySpec {
    * provider) for a tier that reads an MSK backend with SASL/IAM, unless it names its ServiceAccount
    */
   readonly ingestionTierOptions?: Readonly<Record<string, RegionIngestionTierOptions>>;
+  /**
+   * The region lock (`RegionLockFile.at('stacks/<region>.lock.json')`): what the region runs. Synth
+   * compares the spec with it, generates the schema migrations a deploy applies (a Job, and the
+   * pods' boot), refuses removals of stateful parts not marked decommissioned, and writes the
+   * next lock back for the PR (docs/schema.md, "Evolving a deployed region").
+   * @default none: every object is new, nothing is compared, the lock is only written to artifacts/region.lock.json
+   */
+  readonly regionLock?: RegionLockFile;
 }
 
 const AWS_REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
@@ -296,6 +307,10 @@ export class RegionStack extends TerraformStack {
   public readonly operator: ClickHouseOperator;
   /** The stateless ingestion tiers, by role. */
   public readonly ingestionTiers: Readonly<Record<string, StatelessIngestionTier>>;
+  /** The spec compared with the region lock: the next lock and every migration. */
+  public readonly evolution: RegionEvolution;
+  /** The deploy Job applying the migrations (undefined while the region has none). */
+  public readonly schemaMigrationRunner?: SchemaMigrationRunner;
 
   private readonly spec: RegionSpec;
   private readonly extraArtifacts: RenderedFile[] = [];
@@ -303,8 +318,15 @@ export class RegionStack extends TerraformStack {
 
   constructor(scope: Construct, id: string, spec: RegionSpec) {
     // Validate before the stack joins the tree: a bad description leaves no half-built app behind.
-    const topology = buildRegionTopology(spec);
+    const built = buildRegionTopology(spec);
+    const evolution = evolveRegion({
+      topology: built, stack: id, lock: spec.regionLock?.current, ...spec.regionLock?.options,
+      stateKey: `s3://${spec.stateBackend.bucket}/${spec.stateBackend.key ?? `clickhouse-ingest/${built.name}.tfstate`}`,
+    });
+    // Ingestion pods apply pending migrations at boot, before their IF NOT EXISTS schema.
+    const topology = withBootMigrations(built, evolution.migrations);
     super(scope, id);
+    this.evolution = evolution;
     this.spec = { ...spec };
     this.topology = topology;
 
@@ -453,6 +475,16 @@ export class RegionStack extends TerraformStack {
     this.kafkaBackends = backends;
     this.operator = operator!;
     this.ingestionTiers = tiers;
+    if (evolution.migrations.length > 0) {
+      const runner = new SchemaMigrationRunner(this, 'schema-migrations', {
+        topology, migrations: evolution.migrations, previousLock: spec.regionLock?.current, dependsOn: [this.operator.release],
+      });
+      this.schemaMigrationRunner = runner;
+      // Pods roll to the new config only once running nodes are on the new schema.
+      for (const tier of Object.values(tiers)) tier.release.dependsOn = [...(tier.release.dependsOn ?? []), runner.job.fqn];
+      this.extraArtifacts.push(...migrationArtifacts(evolution.migrations, runner.scriptText));
+    }
+    this.extraArtifacts.push(regionLockArtifact(evolution.lock));
 
     // What operators wire by hand after a deploy (External Secrets, clients); static ids so `cdktf output` names stay put.
     if (this.storageCluster.interServerSecret !== undefined) {
@@ -474,7 +506,7 @@ export class RegionStack extends TerraformStack {
       artifacts: () => this.renderArtifacts(),
       suppressions: spec.policySuppressions,
     });
-    this.synthesizer = new ArtifactSynthesizer(this.synthesizer, this);
+    this.synthesizer = new ArtifactSynthesizer(this.synthesizer, this, spec.regionLock);
   }
 
   /** Whether this is a development region (safety defaults off). */
@@ -551,7 +583,7 @@ export class RegionStack extends TerraformStack {
  * half-written or stale mix; `cdktf synth`, `app.synth()` and `Testing.fullSynth` all go through here.
  */
 class ArtifactSynthesizer implements IStackSynthesizer {
-  constructor(private readonly inner: IStackSynthesizer, private readonly stack: RegionStack) {}
+  constructor(private readonly inner: IStackSynthesizer, private readonly stack: RegionStack, private readonly lock?: RegionLockFile) {}
 
   public synthesize(session: ISynthesisSession): void {
     this.inner.synthesize(session);
@@ -560,6 +592,8 @@ class ArtifactSynthesizer implements IStackSynthesizer {
     const helm = helmValuesArtifacts(config);
     const files = assembleArtifacts([...this.stack.renderArtifacts(helm.map((f) => f.path)), ...helm]);
     writeFolder(path.join(session.outdir, stackManifest.workingDirectory, ARTIFACTS_DIR), files);
+    // The committed lock last: only a synth that wrote everything updates it.
+    this.lock?.write(this.stack.evolution.lock);
   }
 }
 
