@@ -478,11 +478,12 @@ export class RegionStack extends TerraformStack {
     if (evolution.migrations.length > 0) {
       const runner = new SchemaMigrationRunner(this, 'schema-migrations', {
         topology, migrations: evolution.migrations, previousLock: spec.regionLock?.current, dependsOn: [this.operator.release],
+        afterRollout: Object.values(tiers).map((t) => t.release),
       });
       this.schemaMigrationRunner = runner;
-      // Pods roll to the new config only once running nodes are on the new schema.
-      for (const tier of Object.values(tiers)) tier.release.dependsOn = [...(tier.release.dependsOn ?? []), runner.job.fqn];
-      this.extraArtifacts.push(...migrationArtifacts(evolution.migrations, runner.scriptText));
+      // Pods roll to the new config (and migrate at boot) once the storage hosts have the new tables and columns.
+      for (const tier of Object.values(tiers)) tier.release.dependsOn = [...(tier.release.dependsOn ?? []), runner.storageJob.fqn];
+      this.extraArtifacts.push(...migrationArtifacts(evolution.migrations, { 'runner-storage.sh': runner.storageScriptText, 'runner.sh': runner.scriptText }));
     }
     this.extraArtifacts.push(regionLockArtifact(evolution.lock));
 

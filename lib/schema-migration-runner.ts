@@ -4,7 +4,7 @@ import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { DEFAULT_CLICKHOUSE_IMAGE, DEFAULT_INGESTION_NAMESPACE } from './kubernetes/ingestion';
 import { escapeTerraformTemplate } from './kubernetes/yaml';
-import { LockedMigration, RegionLock } from './lock/region-lock';
+import { LockedMigration, MigrationPhase, RegionLock } from './lock/region-lock';
 import { Topology } from './model/topology';
 import { stepChecksum } from './migrations/plan';
 import { renderRunnerScript, RunnerTarget } from './migrations/runner';
@@ -43,48 +43,67 @@ export interface SchemaMigrationRunnerProps {
    * @default '30m'
    */
   readonly timeout?: string;
-  /** What must exist before the Job runs (the namespace, its Secret). @default none */
+  /** What must exist before the Jobs run (the namespace, its Secret). @default none */
   readonly dependsOn?: ITerraformDependable[];
+  /** The tiers' releases: the Job that finishes every phase waits for their rollout. @default none */
+  readonly afterRollout?: ITerraformDependable[];
 }
 
 /**
- * Applies the region's schema migrations during `cdktf deploy`: a Kubernetes Job in the ingestion
- * namespace runs the rendered runner script (lib/migrations/runner.ts) against every storage host
- * and every ingestion pod, in the migrations' order, and Terraform waits for it, so a failed step
- * fails the deploy with the Job's log. The Job's name carries the hash of the migration set: a new
- * migration makes a new Job, an unchanged set leaves the finished one in place. Pods that boot
- * later apply the same steps from their startup scripts.
+ * Applies the region's schema migrations during `cdktf deploy`, with two Kubernetes Jobs in the
+ * ingestion namespace running the rendered runner script (lib/migrations/runner.ts):
+ * 1. before the tiers roll, the storage phase on every storage host (new tables and columns exist
+ *    before any pod writes them);
+ * 2. after the tiers' releases, every phase on every node: what pods did not apply at boot, then
+ *    the contract phases (columns and tables dropped once nothing writes them).
+ * Terraform waits for each Job, so a failed step fails the deploy with the Job's log. The names
+ * carry the hash of the migration set: a new migration makes new Jobs, an unchanged set leaves the
+ * finished ones in place. Pods apply their role's steps at every boot (startup scripts).
  */
 export class SchemaMigrationRunner extends Construct {
-  /** The Job (escape hatch). */
+  /** The Job that applies every phase on every node, after the tiers rolled (escape hatch). */
   public readonly job: JobV1;
-  public readonly script: ConfigMapV1;
-  /** The runner script, as the Job runs it (before Terraform escaping). */
+  /** The Job that applies the storage phase on the storage hosts, before the tiers roll. */
+  public readonly storageJob: JobV1;
+  /** The runner scripts, as the Jobs run them (before Terraform escaping). */
   public readonly scriptText: string;
-  /** Hash of the migration set: the Job's name suffix. */
+  public readonly storageScriptText: string;
+  /** Hash of the migration set: the Jobs' name suffix. */
   public readonly setHash: string;
+
+  private readonly props: SchemaMigrationRunnerProps;
 
   constructor(scope: Construct, id: string, props: SchemaMigrationRunnerProps) {
     super(scope, id);
-    const namespace = props.namespace ?? DEFAULT_INGESTION_NAMESPACE;
-    const credentials = props.credentials ?? {};
+    this.props = props;
     const targets = migrationTargets(props.topology, props.previousLock);
     this.scriptText = renderRunnerScript(props.migrations, targets, props.topology.database);
+    this.storageScriptText = renderRunnerScript(props.migrations, targets.filter((t) => t.role === 'data'), props.topology.database,
+      [MigrationPhase.STORAGE]);
     this.setHash = stepChecksum(this.scriptText).slice(0, 10);
-    const name = `schema-migrations-${this.setHash}`;
+    this.storageJob = this.runnerJob('Storage', `schema-migrations-storage-${this.setHash}`, this.storageScriptText, props.dependsOn ?? []);
+    this.job = this.runnerJob('All', `schema-migrations-${this.setHash}`, this.scriptText,
+      [...(props.dependsOn ?? []), this.storageJob, ...(props.afterRollout ?? [])]);
+  }
+
+  private runnerJob(id: string, name: string, script: string, dependsOn: ITerraformDependable[]): JobV1 {
+    const props = this.props;
+    const namespace = props.namespace ?? DEFAULT_INGESTION_NAMESPACE;
+    const credentials = props.credentials ?? {};
+    const secretName = credentials.secretName ?? 'clickhouse-schema-migrator';
     const labels = { 'app.kubernetes.io/name': 'schema-migrations', 'app.kubernetes.io/managed-by': 'cdktf-clickhouse-ingest' };
-    this.script = new ConfigMapV1(this, 'Script', {
+    const configMap = new ConfigMapV1(this, `${id}Script`, {
       metadata: { name, namespace, labels },
-      data: { 'migrate.sh': escapeTerraformTemplate(this.scriptText) },
-      dependsOn: props.dependsOn,
+      data: { 'migrate.sh': escapeTerraformTemplate(script) },
+      dependsOn,
     });
-    this.job = new JobV1(this, 'Job', {
+    return new JobV1(this, `${id}Job`, {
       metadata: { name, namespace, labels },
       waitForCompletion: true,
       timeouts: { create: props.timeout ?? '30m', update: props.timeout ?? '30m' },
       spec: {
-        // Each retry resumes from the ledger; after three failures the deploy fails with the log.
-        backoffLimit: 2,
+        // Each retry resumes from the ledgers; after the last failure the deploy fails with the Job's log.
+        backoffLimit: 4,
         template: {
           metadata: { labels },
           spec: {
@@ -94,8 +113,8 @@ export class SchemaMigrationRunner extends Construct {
               image: props.image ?? DEFAULT_CLICKHOUSE_IMAGE,
               command: ['/bin/sh', '/migrations/migrate.sh'],
               env: [
-                { name: 'CLICKHOUSE_USER', valueFrom: { secretKeyRef: { name: credentials.secretName ?? 'clickhouse-schema-migrator', key: credentials.userKey ?? 'user' } } },
-                { name: 'CLICKHOUSE_PASSWORD', valueFrom: { secretKeyRef: { name: credentials.secretName ?? 'clickhouse-schema-migrator', key: credentials.passwordKey ?? 'password' } } },
+                { name: 'CLICKHOUSE_USER', valueFrom: { secretKeyRef: { name: secretName, key: credentials.userKey ?? 'user' } } },
+                { name: 'CLICKHOUSE_PASSWORD', valueFrom: { secretKeyRef: { name: secretName, key: credentials.passwordKey ?? 'password' } } },
               ],
               volumeMount: [{ name: 'script', mountPath: '/migrations', readOnly: true }],
               securityContext: { runAsNonRoot: true, runAsUser: '101', allowPrivilegeEscalation: false, readOnlyRootFilesystem: true },
@@ -104,7 +123,7 @@ export class SchemaMigrationRunner extends Construct {
           },
         },
       },
-      dependsOn: [this.script, ...(props.dependsOn ?? [])],
+      dependsOn: [configMap, ...dependsOn],
     });
   }
 }

@@ -1,7 +1,8 @@
 /**
  * The review surface of a region's evolution: `artifacts/region.lock.json` (the lock synth wrote),
  * and `artifacts/migrations/NNNN_<what it does>/NN_<phase>_<role>.sql`, one file per phase and role
- * in the order the runner applies them, plus `migrations/runner.sh`, the deploy Job's script. Pure.
+ * in the order the runner applies them, plus the deploy Jobs' scripts (`migrations/runner-storage.sh`
+ * before the tiers roll, `migrations/runner.sh` after). Pure.
  */
 import { NodeRole } from '../model/node-role';
 import { Topology } from '../model/topology';
@@ -13,7 +14,7 @@ import { bootScripts } from './runner';
 export const REGION_LOCK_ARTIFACT = 'region.lock.json';
 
 /** `migrations/0002_events_add_column_referrer/01_storage_data.sql`, ... in run order. */
-export function migrationArtifacts(migrations: readonly LockedMigration[], runnerScript?: string): RenderedFile[] {
+export function migrationArtifacts(migrations: readonly LockedMigration[], runnerScripts: Readonly<Record<string, string>> = {}): RenderedFile[] {
   const files: RenderedFile[] = [];
   for (const m of migrations) {
     let n = 0;
@@ -26,7 +27,7 @@ export function migrationArtifacts(migrations: readonly LockedMigration[], runne
       }
     }
   }
-  if (runnerScript !== undefined) files.push({ path: 'migrations/runner.sh', content: runnerScript });
+  for (const [name, content] of Object.entries(runnerScripts)) files.push({ path: `migrations/${name}`, content });
   return files;
 }
 

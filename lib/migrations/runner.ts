@@ -10,7 +10,7 @@
  *   with its PVC kept or new.
  * Pure, apart from the queries `applyMigrations` sends through the executor it is given.
  */
-import { LockedMigration, MigrationStep, PHASE_ORDER } from '../lock/region-lock';
+import { LockedMigration, MigrationPhase, MigrationStep, PHASE_ORDER } from '../lock/region-lock';
 import { stringLiteral } from '../schema/sql';
 import { migrationSlug, stepChecksum } from './plan';
 
@@ -49,10 +49,11 @@ export interface PlannedStep {
  * (storage, writable, consumers, writable-contract, storage-contract); within a phase, target by
  * target, each target's steps in order.
  */
-export function runOrder(migrations: readonly LockedMigration[], targets: readonly RunnerTarget[]): PlannedStep[] {
+export function runOrder(migrations: readonly LockedMigration[], targets: readonly RunnerTarget[],
+  phases: readonly MigrationPhase[] = PHASE_ORDER): PlannedStep[] {
   const out: PlannedStep[] = [];
   for (const migration of [...migrations].sort((a, b) => a.number - b.number)) {
-    for (const phase of PHASE_ORDER) {
+    for (const phase of PHASE_ORDER.filter((p) => phases.includes(p))) {
       for (const target of targets) {
         for (const step of migration.steps) {
           if (step.phase === phase && step.role === target.role) out.push({ target, migration, step, checksum: stepChecksum(step.sql) });
@@ -140,7 +141,7 @@ export interface RunReport {
  * refuses a recorded step whose SQL changed.
  */
 export async function applyMigrations(migrations: readonly LockedMigration[], targets: readonly RunnerTarget[], database: string,
-  exec: RunnerExecutor): Promise<RunReport> {
+  exec: RunnerExecutor, phases: readonly MigrationPhase[] = PHASE_ORDER): Promise<RunReport> {
   const reachable: RunnerTarget[] = [];
   const unreachable: string[] = [];
   const down: string[] = [];
@@ -167,11 +168,11 @@ export async function applyMigrations(migrations: readonly LockedMigration[], ta
       if (baseline !== undefined) await exec(t, baseline);
       baselined.push(t.host);
     }
-    const rows = (await exec(t, `SELECT step, checksum FROM ${LEDGER} ORDER BY step FORMAT TSV`)).split('\n').filter((l) => l !== '');
+    const rows = (await exec(t, `SELECT step, checksum FROM ${LEDGER} ORDER BY step`)).split('\n').filter((l) => l !== '');
     recorded.set(t.host, new Map(rows.map((r) => r.split('\t') as [string, string])));
   }
   let skipped = 0;
-  for (const p of runOrder(migrations, reachable)) {
+  for (const p of runOrder(migrations, reachable, phases)) {
     const done = recorded.get(p.target.host)!.get(p.step.id);
     const where = `migration ${migrationSlug(p.migration)} step ${p.step.id} (${p.step.does} on ${p.step.object}, phase ${p.step.phase})`;
     if (done !== undefined) {
@@ -209,20 +210,27 @@ function sh(text: string): string {
  * statement is passed on stdin through a quoted here-document, so the shell expands nothing in it.
  * Credentials come from the environment (`CLICKHOUSE_USER`, `CLICKHOUSE_PASSWORD`).
  */
-export function renderRunnerScript(migrations: readonly LockedMigration[], targets: readonly RunnerTarget[], database: string): string {
-  const order = runOrder(migrations, targets);
+export function renderRunnerScript(migrations: readonly LockedMigration[], targets: readonly RunnerTarget[], database: string,
+  phases: readonly MigrationPhase[] = PHASE_ORDER): string {
+  const order = runOrder(migrations, targets, phases);
   const lines = [
     '#!/bin/sh',
     '# Applies the region\'s schema migrations (rendered by cdktf-clickhouse-ingest; see docs/schema.md).',
+    `# Phases: ${PHASE_ORDER.filter((p) => phases.includes(p)).join(', ')}.`,
     'set -eu',
     'ch() { clickhouse-client --host "$1" --user "$CLICKHOUSE_USER" --password "$CLICKHOUSE_PASSWORD" --format TSV; }',
     'fail() { echo "schema migrations: $*" >&2; exit 1; }',
     'REACHABLE=" "',
     '# 1. Every node that ran before this deploy must answer, or nothing starts.',
-    'check() { # host required',
-    '  if echo "SELECT 1" | ch "$1" >/dev/null 2>&1; then REACHABLE="$REACHABLE$1 "; return 0; fi',
-    '  if [ "$2" = required ]; then fail "not started: $1 ran before this deploy and cannot be reached"; fi',
-    '  echo "skipping new node $1 (unreachable; it applies its migrations at boot)"',
+    'check() { # host required; a required node gets 5 minutes (a pod may be restarting)',
+    '  tries=0',
+    '  until echo "SELECT 1" | ch "$1" >/dev/null 2>&1; do',
+    '    tries=$((tries + 1))',
+    '    if [ "$2" != required ]; then echo "skipping new node $1 (unreachable; it applies its migrations at boot)"; return 0; fi',
+    '    [ "$tries" -lt 30 ] || fail "not started: $1 ran before this deploy and cannot be reached"',
+    '    sleep 10',
+    '  done',
+    '  REACHABLE="$REACHABLE$1 "',
     '}',
     'reachable() { case "$REACHABLE" in *" $1 "*) return 0;; *) return 1;; esac; }',
     ...targets.map((t) => `check ${sh(t.host)} ${t.required ? 'required' : 'new'}`),
