@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Fn, S3Backend, TerraformOutput, TerraformStack } from 'cdktf';
+import { dependable, Fn, S3Backend, TerraformOutput, TerraformStack } from 'cdktf';
 import type { ISynthesisSession, IStackSynthesizer } from 'cdktf/lib/synthesize/types';
 import { Construct } from 'constructs';
 import { DataAwsEksCluster } from '@cdktf/provider-aws/lib/data-aws-eks-cluster';
@@ -482,7 +482,7 @@ export class RegionStack extends TerraformStack {
       });
       this.schemaMigrationRunner = runner;
       // Pods roll to the new config (and migrate at boot) once the storage hosts have the new tables and columns.
-      for (const tier of Object.values(tiers)) tier.release.dependsOn = [...(tier.release.dependsOn ?? []), runner.storageJob.fqn];
+      for (const tier of Object.values(tiers)) tier.release.dependsOn = [...(tier.release.dependsOn ?? []), dependable(runner.storageJob)];
       this.extraArtifacts.push(...migrationArtifacts(evolution.migrations, { 'runner-storage.sh': runner.storageScriptText, 'runner.sh': runner.scriptText }));
     }
     this.extraArtifacts.push(regionLockArtifact(evolution.lock));
