@@ -4,10 +4,10 @@ import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { DEFAULT_CLICKHOUSE_IMAGE, DEFAULT_INGESTION_NAMESPACE } from './kubernetes/ingestion';
 import { escapeTerraformTemplate } from './kubernetes/yaml';
-import { LockedMigration, MigrationPhase, RegionLock } from './lock/region-lock';
+import { LockedMigration, RegionLock } from './lock/region-lock';
 import { Topology } from './model/topology';
 import { stepChecksum } from './migrations/plan';
-import { renderRunnerScript, RunnerTarget } from './migrations/runner';
+import { BEFORE_ROLLOUT, renderRunnerScript, RunnerTarget } from './migrations/runner';
 
 /** Where the runner's ClickHouse user comes from: a Kubernetes Secret in the runner's namespace. */
 export interface MigrationRunnerCredentials {
@@ -52,8 +52,9 @@ export interface SchemaMigrationRunnerProps {
 /**
  * Applies the region's schema migrations during `cdktf deploy`, with two Kubernetes Jobs in the
  * ingestion namespace running the rendered runner script (lib/migrations/runner.ts):
- * 1. before the tiers roll, the storage phase on every storage host (new tables and columns exist
- *    before any pod writes them);
+ * 1. before the tiers roll, the retire phase on the pods (consumers of retired legs stopped while
+ *    their config still names the backend) and the storage phase on every storage host (new
+ *    tables and columns exist before any pod writes them);
  * 2. after the tiers' releases, every phase on every node: what pods did not apply at boot, then
  *    the contract phases (columns and tables dropped once nothing writes them).
  * Terraform waits for each Job, so a failed step fails the deploy with the Job's log. The names
@@ -63,7 +64,7 @@ export interface SchemaMigrationRunnerProps {
 export class SchemaMigrationRunner extends Construct {
   /** The Job that applies every phase on every node, after the tiers rolled (escape hatch). */
   public readonly job: JobV1;
-  /** The Job that applies the storage phase on the storage hosts, before the tiers roll. */
+  /** The Job that applies the retire and storage phases, before the tiers roll. */
   public readonly storageJob: JobV1;
   /** The runner scripts, as the Jobs run them (before Terraform escaping). */
   public readonly scriptText: string;
@@ -78,8 +79,7 @@ export class SchemaMigrationRunner extends Construct {
     this.props = props;
     const targets = migrationTargets(props.topology, props.previousLock);
     this.scriptText = renderRunnerScript(props.migrations, targets, props.topology.database);
-    this.storageScriptText = renderRunnerScript(props.migrations, targets.filter((t) => t.role === 'data'), props.topology.database,
-      [MigrationPhase.STORAGE]);
+    this.storageScriptText = renderRunnerScript(props.migrations, targets, props.topology.database, BEFORE_ROLLOUT);
     this.setHash = stepChecksum(this.scriptText).slice(0, 10);
     this.storageJob = this.runnerJob('Storage', `schema-migrations-storage-${this.setHash}`, this.storageScriptText, props.dependsOn ?? []);
     this.job = this.runnerJob('All', `schema-migrations-${this.setHash}`, this.scriptText,

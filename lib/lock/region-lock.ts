@@ -72,11 +72,17 @@ export interface MigrationStep {
 }
 
 /**
- * The runner applies a migration's phases in this order. Additions flow down the write path
+ * The runner applies a migration's phases in this order. Retired consumers stop first. Additions flow down the write path
  * (storage first, then the writable Distributed tables, then the consumers), removals flow up
  * (consumers first, storage last), so no insert ever names a column its target lacks.
  */
 export enum MigrationPhase {
+  /**
+   * Ingestion: views and Kafka tables of retired legs dropped, while pods still run the config
+   * that names their backend (a pod whose disk holds a Kafka table of a backend its config no
+   * longer names cannot start). Stopping a consumer first is always safe: its group keeps its offsets.
+   */
+  RETIRE = 'retire',
   /** DATA: new data tables, added or changed columns, TTL and settings. */
   STORAGE = 'storage',
   /** Ingestion: new writable Distributed tables, added or changed columns. */
@@ -90,7 +96,7 @@ export enum MigrationPhase {
 }
 
 export const PHASE_ORDER: readonly MigrationPhase[] = [
-  MigrationPhase.STORAGE, MigrationPhase.WRITABLE, MigrationPhase.CONSUMERS, MigrationPhase.WRITABLE_CONTRACT, MigrationPhase.STORAGE_CONTRACT,
+  MigrationPhase.RETIRE, MigrationPhase.STORAGE, MigrationPhase.WRITABLE, MigrationPhase.CONSUMERS, MigrationPhase.WRITABLE_CONTRACT, MigrationPhase.STORAGE_CONTRACT,
 ];
 
 export interface LockedMigration {

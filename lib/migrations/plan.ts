@@ -165,7 +165,8 @@ export function planMigrations(lock: RegionLock, topology: Topology, next: Reado
     const ordered = (kind: SchemaObjectKind, from: RoleSchema): [string, LockedObject][] =>
       Object.entries(from).filter(([, o]) => o.kind === kind && consumersChanged.has(legKey(o)));
     const drop = (name: string, o: LockedObject, why: string): void => {
-      drafts.push({ stream: o.stream ?? '', role, phase: MigrationPhase.CONSUMERS, object: name, does: why,
+      const phase = after[name] === undefined ? MigrationPhase.RETIRE : MigrationPhase.CONSUMERS;
+      drafts.push({ stream: o.stream ?? '', role, phase, object: name, does: why,
         sql: ddl.dropObject(db, name, o.kind === SchemaObjectKind.MATERIALIZED_VIEW) });
     };
     const create = (name: string, o: LockedObject): void => {

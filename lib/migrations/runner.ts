@@ -24,6 +24,12 @@ export const LEDGER_STATEMENTS: readonly string[] = [
   `CREATE TABLE IF NOT EXISTS ${LEDGER} (step String, migration String, checksum String, how LowCardinality(String), applied_at DateTime DEFAULT now()) ENGINE = MergeTree ORDER BY step`,
 ];
 
+/**
+ * What the deploy's first Job applies, before the tiers roll: retired consumers stopped (their
+ * pods' config still names the backend), then the storage phase. The second Job applies the rest.
+ */
+export const BEFORE_ROLLOUT: readonly MigrationPhase[] = [MigrationPhase.RETIRE, MigrationPhase.STORAGE];
+
 /** One node the runner reaches. */
 export interface RunnerTarget {
   /** Host name (a storage host's FQDN, an ingestion pod's Service name). */
