@@ -140,13 +140,14 @@ describe('a spec changed in steps: migrations generated, run in ClickHouse, idem
     lock = e.lock;
   }, 60_000);
 
-  test('retire a leg: its view and Kafka table stop, its writable table goes, the data stays', async () => {
+  test('retire a leg: its view and Kafka table stop first, its writable table goes, the data stays', async () => {
     spec = retireWarpStreamLeg(spec);
     const e = evolve(spec, lock);
     expect(e.generated.map((m) => `${m.number} ${m.name}`)).toEqual(['4 retire_leg_orders_ws']);
+    // Retired consumers stop first, before the pods roll to a config without their backend.
     expect(summary(e.generated[0])).toEqual([
-      'small consumers orders_ws_mv: DROP VIEW posthog.orders_ws_mv',
-      'small consumers kafka_orders_ws: DROP TABLE posthog.kafka_orders_ws',
+      'small retire orders_ws_mv: DROP VIEW posthog.orders_ws_mv',
+      'small retire kafka_orders_ws: DROP TABLE posthog.kafka_orders_ws',
       'small writable-contract writable_orders_ws: DROP TABLE posthog.writable_orders_ws',
     ]);
     expect(e.generated[0].steps.some((s) => s.role === 'data')).toBe(false);

@@ -48,18 +48,19 @@ describe('region lock through synth', () => {
     const files = [...v2.artifacts.keys()].filter((p) => p.startsWith('migrations/'));
     expect(files).toEqual([
       // One migration per stream: orders (a column added, a leg retired), then clicks (added).
-      'migrations/0001_add_column_orders_referrer__retire_leg_orders_ws/01_storage_data.sql',
-      'migrations/0001_add_column_orders_referrer__retire_leg_orders_ws/02_writable_small.sql',
-      'migrations/0001_add_column_orders_referrer__retire_leg_orders_ws/03_consumers_small.sql',
-      'migrations/0001_add_column_orders_referrer__retire_leg_orders_ws/04_writable-contract_small.sql',
+      'migrations/0001_add_column_orders_referrer__retire_leg_orders_ws/01_retire_small.sql',
+      'migrations/0001_add_column_orders_referrer__retire_leg_orders_ws/02_storage_data.sql',
+      'migrations/0001_add_column_orders_referrer__retire_leg_orders_ws/03_writable_small.sql',
+      'migrations/0001_add_column_orders_referrer__retire_leg_orders_ws/04_consumers_small.sql',
+      'migrations/0001_add_column_orders_referrer__retire_leg_orders_ws/05_writable-contract_small.sql',
       'migrations/0002_add_stream_clicks/01_storage_data.sql',
       'migrations/0002_add_stream_clicks/02_writable_small.sql',
       'migrations/0002_add_stream_clicks/03_consumers_small.sql',
       'migrations/runner-storage.sh',
       'migrations/runner.sh',
     ]);
-    expect(v2.artifacts.get('migrations/0001_add_column_orders_referrer__retire_leg_orders_ws/01_storage_data.sql'))
-      .toBe('-- 0001.01: add column referrer\nALTER TABLE posthog.sharded_orders ADD COLUMN IF NOT EXISTS referrer String AFTER note;\n');
+    expect(v2.artifacts.get('migrations/0001_add_column_orders_referrer__retire_leg_orders_ws/02_storage_data.sql'))
+      .toBe('-- 0001.03: add column referrer\nALTER TABLE posthog.sharded_orders ADD COLUMN IF NOT EXISTS referrer String AFTER note;\n');
     const jobs = resources(v2.config, 'kubernetes_job_v1');
     const names = Object.values(jobs).map((j) => (j.metadata as { name: string }).name).sort();
     expect(names).toHaveLength(2);
@@ -80,7 +81,7 @@ describe('region lock through synth', () => {
     const order = runOrder(lock2.migrations, migrationTargets(topology, lock1)).map((p) => `${p.target.host} ${p.step.id}`);
     const steps = [...script.matchAll(/^step '([^']+)' '([^']+)'/gm)].map((m) => `${m[1]} ${m[2]}`);
     expect(steps).toEqual(order);
-    expect(order).toContain('ch-data-s01-r1.evo.clickhouse.internal 0001.01');
+    expect(order).toContain('ch-data-s01-r1.evo.clickhouse.internal 0001.03');
     expect(order).toContain('chi-ingestion-small-small-1-0 0002.04');
     // Storage hosts and pods of the last lock must answer; none is new here.
     expect(script).toContain("check 'ch-data-s02-r2.evo.clickhouse.internal' required");
@@ -90,7 +91,11 @@ describe('region lock through synth', () => {
     const configMap = Object.values(resources(v2.config, 'kubernetes_config_map_v1')).find((c) => !String((c.metadata as { name: string }).name).includes('storage'))!;
     expect((configMap.data as Record<string, string>)['migrate.sh'].replace(/\$\$\{/g, '${')).toBe(script);
     const storageScript = v2.artifacts.get('migrations/runner-storage.sh')!;
-    expect([...storageScript.matchAll(/^step '([^']+)' '([^']+)'/gm)].every((m) => m[1].startsWith('ch-data-'))).toBe(true);
+    // Before the rollout: the retire phase on the pods, the storage phase on the storage hosts, nothing else.
+    const before = [...storageScript.matchAll(/^step '([^']+)' '([^']+)'/gm)].map((m) => `${m[1]} ${m[2]}`);
+    const phaseOf = new Map(lock2.migrations.flatMap((m) => m.steps.map((st) => [st.id, st.phase] as const)));
+    expect([...new Set(before.map((b) => phaseOf.get(b.split(' ')[1])))]).toEqual(['retire', 'storage']);
+    expect(before.filter((b) => b.startsWith('ch-data-')).every((b) => phaseOf.get(b.split(' ')[1]) === 'storage')).toBe(true);
   });
 
   test('pods apply their pending steps at boot, before their IF NOT EXISTS schema', () => {
