@@ -1,7 +1,7 @@
 /**
  * `npm run rehearse -- <stack> [options]`: runs a synthesized stack's data path offline
  * (cdktf.out/stacks/<stack>/artifacts/) and, with --drills, the pod-replacement, backend-migration
- * and ShuffleHog drills. Exits non-zero when an event is missing, naming the object that broke.
+ * and ShuffleHog drills, and the schema evolution drill. Exits non-zero when an event is missing, naming the object that broke.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -9,13 +9,17 @@ import { parseArgs } from 'util';
 import { bundleFromArtifacts } from '../lib/rehearsal/bundle';
 import { DrillReport, formatDrill, runDrills } from '../lib/rehearsal/drills';
 import { formatReport, rehearse } from '../lib/rehearsal/rehearse';
+import { schemaEvolutionDrill } from '../lib/rehearsal/schema-evolution-drill';
+import { buildRegionTopology } from '../lib/region-stack';
+import { EVOLVING_REGION, EVOLVING_REGION_V2 } from '../examples/schema-evolution/region';
 
 const USAGE = `usage: npm run rehearse -- <stack> [--events N] [--events-file TOPIC=FILE.jsonl ...] [--timeout SECONDS] [--drills] [--out DIR]
   <stack>        a synthesized stack (cdktf.out/stacks/<stack>/artifacts), e.g. us
   --events N     events generated per source topic (default 20)
   --events-file  JSON lines to produce to a topic instead of generated events (repeatable)
   --timeout S    seconds to wait for events to land (default 90)
-  --drills       also run the pod replacement, backend migration and ShuffleHog drills
+  --drills       also run the pod replacement, backend migration and ShuffleHog drills on the stack, and the
+                 schema evolution drill (examples/schema-evolution: v1 → v2 applied by the migration runner)
   --out DIR      synth output folder (default cdktf.out)`;
 
 async function main(): Promise<number> {
@@ -55,6 +59,8 @@ async function main(): Promise<number> {
   let ok = report.ok;
   if (values.drills) {
     const drills: DrillReport[] = await runDrills(bundle, { onProgress, timeoutMs });
+    // A stack's own lock holds only what was deployed; the schema change is rehearsed on the example's two specs.
+    drills.push(await schemaEvolutionDrill({ before: buildRegionTopology(EVOLVING_REGION), after: buildRegionTopology(EVOLVING_REGION_V2) }, { onProgress, timeoutMs }));
     for (const d of drills) console.log(formatDrill(d));
     ok = ok && drills.every((d) => d.ok);
   }

@@ -6,3 +6,4 @@ export * from './overrides';
 export * from './rehearse';
 export * from './sample-events';
 export * from './session';
+export * from './schema-evolution-drill';
