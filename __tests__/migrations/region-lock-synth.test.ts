@@ -61,6 +61,8 @@ describe('region lock through synth', () => {
     ]);
     expect(v2.artifacts.get('migrations/0001_add_column_orders_referrer__retire_leg_orders_ws/02_storage_data.sql'))
       .toBe('-- 0001.03: add column referrer\nALTER TABLE posthog.sharded_orders ADD COLUMN IF NOT EXISTS referrer String AFTER note;\n');
+    // The policy pack (secrets, safety rules) passes the Jobs and their script.
+    expect(v2.policy.violations).toEqual([]);
     const jobs = resources(v2.config, 'kubernetes_job_v1');
     const names = Object.values(jobs).map((j) => (j.metadata as { name: string }).name).sort();
     expect(names).toHaveLength(2);
