@@ -92,7 +92,9 @@ async function lagOf(session: RehearsalSession, leg: LegDocument): Promise<numbe
 
 export async function schemaEvolutionDrill(input: SchemaEvolutionDrillInput, options: DrillOptions = {}): Promise<DrillReport> {
   const started = Date.now();
-  const details: string[] = [];
+  const lines: string[] = [];
+  // Each line with the seconds since the drill began: the timeline of a deploy under load.
+  const details = { push: (line: string): void => void lines.push(`[${((Date.now() - started) / 1000).toFixed(1)} s] ${line}`) };
   const name = 'schema evolution';
   const timeoutMs = options.timeoutMs ?? 90_000;
   const evolution = evolveRegion({ topology: input.before, stack: 'rehearsal', stateKey: 'rehearsal' });
@@ -110,7 +112,7 @@ export async function schemaEvolutionDrill(input: SchemaEvolutionDrillInput, opt
   const retired = streams1.flatMap((s) => s.legs.map((l) => ({ stream: s, leg: l })))
     .find(({ leg }) => !streams2.some((s) => s.legs.some((l) => l.kafkaTable === leg.kafkaTable)));
   if (widened === undefined || added === undefined || retired === undefined) {
-    return { name, ok: true, skipped: 'the two specs do not add a column, add a stream and retire a leg', details, seconds: 0 };
+    return { name, ok: true, skipped: 'the two specs do not add a column, add a stream and retire a leg', details: lines, seconds: 0 };
   }
   const newColumn = widened.columns.find((c) => !streams1.find((o) => o.name === widened.name)!.columns.some((oc) => oc.name === c.name))!;
   const role = retired.leg.roles[0];
@@ -233,10 +235,10 @@ export async function schemaEvolutionDrill(input: SchemaEvolutionDrillInput, opt
     const ok = settled && drained && counts.widenedFinal === wantWidened && counts.addedFinal === wantAdded && withColumn === v2Events
       && (counts.lateLag === undefined || counts.lateLag === late.length) && again.applied.length === 0 && afterBoot === before
       && v2Events > 0 && wantAdded > 0;
-    return { name, ok, details, seconds: (Date.now() - started) / 1000 };
+    return { name, ok, details: lines, seconds: (Date.now() - started) / 1000 };
   } catch (e) {
     details.push(`error: ${e instanceof Error ? e.message : String(e)}`);
-    return { name, ok: false, details, seconds: (Date.now() - started) / 1000 };
+    return { name, ok: false, details: lines, seconds: (Date.now() - started) / 1000 };
   } finally {
     await flow?.stop().catch(() => undefined);
     await b?.kill();
