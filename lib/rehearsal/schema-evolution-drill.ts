@@ -80,11 +80,11 @@ class Flow {
 
 /** A leg's lag on the mock broker, or undefined when kcat cannot read it (it asserts on a group with no members at times). */
 async function lagOf(session: RehearsalSession, leg: LegDocument): Promise<number | undefined> {
-  for (let i = 0; i < 3; i++) {
+  for (let i = 0; i < 2; i++) {
     try {
       return await session.mock(leg.backend).uncommitted(leg.topic, leg.consumerGroup);
     } catch {
-      await new Promise((r) => setTimeout(r, 500));
+      await new Promise((r) => setTimeout(r, 250));
     }
   }
   return undefined;
@@ -210,12 +210,14 @@ export async function schemaEvolutionDrill(input: SchemaEvolutionDrillInput, opt
     await session.produceFor(retired.stream, retired.leg, b, late.length, 0, late);
     await new Promise((r) => setTimeout(r, 3000));
     await flow.stop();
+    details.push(`producers stopped: ${[...flow.produced].map(([t, n]) => `${t} ${n}`).join(', ')}`);
 
     // Every event produced to a live leg; the retired leg's count stopped at its drain.
     const expected = (s: StreamDocument): number => s.legs.reduce((n, l) => n + (flow!.produced.get(l.kafkaTable) ?? 0), 0);
     const wantWidened = expected(streams1.find((s) => s.name === widened.name)!);
     const wantAdded = expected(added);
     const settled = await waitUntil(timeoutMs, async () => (await rows(b!, widened.dataTable, true)) >= wantWidened && (await rows(b!, added.dataTable, true)) >= wantAdded);
+    details.push(settled ? 'every produced event landed' : `not every event landed within ${timeoutMs / 1000} s`);
     await new Promise((r) => setTimeout(r, 1500));
     const v2Events = widened.legs.reduce((n, l) => n + (flow!.produced.get(l.kafkaTable) ?? 0) - (v2Start.get(l.kafkaTable) ?? 0), 0);
     const withColumn = await b.count(`SELECT countIf(${newColumn.name} != defaultValueOfArgumentType(${newColumn.name})) FROM ${db}.${widened.dataTable} FINAL`);
