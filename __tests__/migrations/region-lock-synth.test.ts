@@ -163,6 +163,17 @@ describe('region lock through synth', () => {
     expect(message).toContain("stateMovedFrom: 's3://clickhouse-ingest-tfstate-evo/clickhouse-ingest/evo.tfstate'");
   });
 
+  test('malformed or contradicting markers are one clear error', () => {
+    const message = refusal(() => synth(EVOLVING_REGION, lock1, {
+      decommissioned: { shards: [1], replicas: ['3' as never], streams: { orders: 'gone' as never } },
+      acknowledged: { zookeeperEnsembleSize: 5 },
+    }));
+    expect(message).toContain('decommissioned.shards: got 1; expected a shard no longer in the spec');
+    expect(message).toContain('decommissioned.replicas: got ["3"]; expected replica numbers');
+    expect(message).toContain('decommissioned.streams.orders: got "gone"; expected \'keep-data\' or \'drop-data\'');
+    expect(message).toContain('acknowledged.zookeeperEnsembleSize: got 5; expected the ensemble size of the spec (3)');
+  });
+
   test('a refused synth writes nothing: no stack folder, the lock file untouched', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lock-'));
     const file = path.join(dir, 'evo.lock.json');

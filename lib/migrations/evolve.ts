@@ -43,6 +43,7 @@ export function evolveRegion(input: EvolveInput): RegionEvolution {
   const description = describeRegion(topology);
   let generated: LockedMigration[] = [];
   let retained: string[] = [];
+  checkOptions(problems, topology, decommissioned, acknowledged);
   if (lock !== undefined) {
     checkIdentity(problems, lock, input, acknowledged);
     checkInventory(problems, lock, topology, decommissioned, acknowledged);
@@ -129,5 +130,36 @@ function checkInventory(problems: Problems, lock: RegionLock, topology: Topology
   }
   for (const b of d.backends ?? []) {
     problems.check(!topology.kafkaBackends.some((x) => x.name === b), `decommissioned.backends (${b})`, b, 'a backend no longer in kafkaBackends');
+  }
+}
+
+/** The decommission and acknowledgement markers themselves: well-formed, and not contradicting the spec. */
+function checkOptions(problems: Problems, topology: Topology, d: DecommissionSpec, a: AcknowledgedChanges): void {
+  const list = (field: string, value: unknown, ok: (x: unknown) => boolean, expected: string): unknown[] => {
+    if (value === undefined) return [];
+    if (!problems.check(Array.isArray(value) && value.every(ok), `decommissioned.${field}`, value, expected)) return [];
+    return value as unknown[];
+  };
+  const whole = (x: unknown): boolean => Number.isInteger(x) && (x as number) >= 1;
+  for (const shard of list('shards', d.shards, whole, 'shard numbers (1-based), e.g. [3]')) {
+    problems.check((shard as number) > topology.storage.shards, 'decommissioned.shards', shard,
+      `a shard no longer in the spec (the spec has ${topology.storage.shards}: lower storage.shards, or drop the marker)`);
+  }
+  for (const replica of list('replicas', d.replicas, whole, 'replica numbers (1-based), e.g. [3]')) {
+    problems.check((replica as number) > topology.storage.replicas, 'decommissioned.replicas', replica,
+      `a replica no longer in the spec (the spec has ${topology.storage.replicas} per shard)`);
+  }
+  list('backends', d.backends, (x) => typeof x === 'string', 'backend names');
+  for (const topic of list('topics', d.topics, (x) => typeof x === 'string' && /^[^/]+\/[^/]+$/.test(x), "'backend/topic' names")) {
+    const [backend, name] = (topic as string).split('/');
+    problems.check(!topology.kafkaBackends.some((b) => b.name === backend && b.topics.some((t) => t.name === name)), 'decommissioned.topics', topic,
+      'a topic no longer in the spec');
+  }
+  for (const [stream, how] of Object.entries(d.streams ?? {})) {
+    problems.check(how === 'keep-data' || how === 'drop-data', `decommissioned.streams.${stream}`, how, "'keep-data' or 'drop-data'");
+  }
+  if (a.zookeeperEnsembleSize !== undefined) {
+    problems.check(a.zookeeperEnsembleSize === topology.zookeeper.length, 'acknowledged.zookeeperEnsembleSize', a.zookeeperEnsembleSize,
+      `the ensemble size of the spec (${topology.zookeeper.length})`);
   }
 }
