@@ -94,4 +94,22 @@ describe('defaults, codecs, TTL and settings', () => {
     expect(problems.all[0].field).toBe('streams.orders.columns (posthog.sharded_orders.team_id)');
     expect(problems.all[0].expected).toContain('team_id is in (team_id, created_at, order_id)');
   });
+
+  test('table kinds the schema adds later flow through: a changed one is altered, a removed one dropped, one that stores rows kept', () => {
+    const read: LockedObject = {
+      kind: 'read-table' as never, stream: 'orders',
+      columns: [{ name: 'order_id', definition: 'UUID' }], engine: "Distributed('posthog', 'posthog', 'sharded_orders', rand())",
+    };
+    const deadLetters: LockedObject = { kind: 'dead-letter-table' as never, stream: 'orders', columns: [{ name: 'raw', definition: 'String' }], engine: 'MergeTree()', orderBy: 'tuple()' };
+    const deployed: RegionLock = { ...lock, schema: { ...lock.schema, data: { ...lock.schema.data, read_orders: read, dead_letters_orders: deadLetters } } };
+    const widened = { ...deployed.schema, data: { ...deployed.schema.data, read_orders: { ...read, columns: [...read.columns!, { name: 'team_id', definition: 'Int64' }] } } };
+    const problems = new Problems();
+    const [m] = planMigrations(deployed, topology, widened, {}, problems);
+    expect(problems.all).toEqual([]);
+    expect(m.steps.map((s) => s.sql)).toEqual(['ALTER TABLE posthog.read_orders ADD COLUMN IF NOT EXISTS team_id Int64 AFTER order_id']);
+    const gone = planMigrations(deployed, topology, { ...deployed.schema, data: { ...lock.schema.data } }, {}, problems);
+    expect(gone[0].steps.map((s) => `${s.phase}: ${s.sql}`)).toEqual(['storage-contract: DROP TABLE IF EXISTS posthog.read_orders SYNC']);
+    expect(problems.all.map((p) => p.field)).toEqual(['streams.orders (posthog.dead_letters_orders)']);
+    expect(problems.all[0].expected).toContain('it stores rows (MergeTree())');
+  });
 });

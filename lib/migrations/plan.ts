@@ -101,7 +101,7 @@ export function planMigrations(lock: RegionLock, topology: Topology, next: Reado
   // Removed streams with a data table are stateful: refused unless decommissioned.
   const removedStreams = new Set<string>();
   for (const [name, object] of Object.entries(lock.schema[STORAGE_ROLE] ?? {})) {
-    if (object.kind !== SchemaObjectKind.DATA_TABLE || object.stream === undefined || streamsNow.has(object.stream)) continue;
+    if (!holdsData(object) || object.stream === undefined || streamsNow.has(object.stream)) continue;
     const marked = decommissioned.streams?.[object.stream];
     if (!problems.check(marked === 'keep-data' || marked === 'drop-data', `streams.${object.stream}`, 'removed',
       `stream ${object.stream} kept, or marked decommissioned: its data table ${db}.${name} holds data. Mark it `
@@ -141,7 +141,8 @@ export function planMigrations(lock: RegionLock, topology: Topology, next: Reado
         else if (now.kind === SchemaObjectKind.WRITABLE_TABLE) note(stream, isNewStream(lock, stream) ? `add_stream_${stream}` : `add_leg_${stream}${now.leg ?? ''}`);
         continue;
       }
-      if (now.kind === SchemaObjectKind.DATA_TABLE || now.kind === SchemaObjectKind.WRITABLE_TABLE) {
+      if (!INGESTION_KINDS.has(now.kind) && now.kind !== SchemaObjectKind.DATABASE) {
+        // Data and writable tables, and any table kind the schema adds later (read tables, dead letters): compared by shape.
         compareTable(db, role, name, was, now, stream, drafts, note, problems);
         if (now.kind === SchemaObjectKind.WRITABLE_TABLE && JSON.stringify(was.columns) !== JSON.stringify(now.columns)) consumersChanged.add(legKey(now));
       } else if (INGESTION_KINDS.has(now.kind) && JSON.stringify(was) !== JSON.stringify(now)) {
@@ -191,13 +192,25 @@ export function planMigrations(lock: RegionLock, topology: Topology, next: Reado
       else note(stream, `recreate_consumers_${stream}`);
     }
     for (const [name, was] of retired) {
-      if (was.kind === SchemaObjectKind.WRITABLE_TABLE) {
-        drafts.push({ stream: was.stream ?? '', role, phase: MigrationPhase.WRITABLE_CONTRACT, object: name,
-          does: `drop writable table ${name} (its data stays in the data table)`, sql: ddl.dropObject(db, name, false) });
+      if (INGESTION_KINDS.has(was.kind) || was.kind === SchemaObjectKind.DATABASE) continue;
+      if (holdsData(was)) {
+        // A table that stores rows, gone while its stream stays (or on another role): never dropped silently.
+        if (was.stream !== undefined && removedStreams.has(was.stream)) continue;
+        problems.add(`streams.${was.stream ?? '(none)'} (${db}.${name})`, 'removed',
+          `${db}.${name} kept on role ${role}: it stores rows (${was.engine}). To remove it, decommission its stream `
+          + `({ decommissioned: { streams: { ${was.stream ?? '<stream>'}: 'keep-data' | 'drop-data' } } })`);
+        continue;
       }
+      drafts.push({ stream: was.stream ?? '', role, phase: role === STORAGE_ROLE ? MigrationPhase.STORAGE_CONTRACT : MigrationPhase.WRITABLE_CONTRACT,
+        object: name, does: `drop ${was.kind} ${name} (it stores no rows)`, sql: ddl.dropObject(db, name, false) });
     }
   }
   return numberMigrations(lock, topology, drafts, changes);
+}
+
+/** Whether an object stores rows (a MergeTree family engine): removing it loses data. */
+function holdsData(o: LockedObject): boolean {
+  return o.kind === SchemaObjectKind.DATA_TABLE || /MergeTree\(/.test(o.engine ?? '');
 }
 
 function isNewStream(lock: RegionLock, stream: string): boolean {
