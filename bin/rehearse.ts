@@ -1,8 +1,8 @@
 /**
  * `npm run rehearse -- <stack> [options]`: runs a synthesized stack's data path offline
  * (the default regions on their rehearsal topologies, any other stack from
- * cdktf.out/stacks/<stack>/artifacts/) and, with --drills, every registered drill. Exits non-zero
- * when an event is missing or a field differs, naming the object that broke.
+ * cdktf.out/stacks/<stack>/artifacts/) and, with --drills, every registered drill and the schema
+ * evolution drill. Exits non-zero when an event is missing or a field differs, naming the object that broke.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -20,6 +20,9 @@ import { US_REGION } from '../stacks/us';
 /** The default regions, rehearsed on their rehearsal topologies. */
 const REGIONS = { us: US_REGION, eu: EU_REGION } as const;
 import { formatReport, rehearse } from '../lib/rehearsal/rehearse';
+import { schemaEvolutionDrill } from '../lib/rehearsal/schema-evolution-drill';
+import { buildRegionTopology } from '../lib/region-stack';
+import { EVOLVING_REGION, EVOLVING_REGION_V2 } from '../examples/schema-evolution/region';
 
 const USAGE = `usage: npm run rehearse -- <stack> [--stream NAME] [--events N] [--events-file TOPIC=FILE.jsonl ...] [--timeout SECONDS] [--drills] [--artifacts] [--out DIR]
   <stack>        us or eu (their rehearsal topologies, and their synthesized artifacts checked
@@ -29,7 +32,9 @@ const USAGE = `usage: npm run rehearse -- <stack> [--stream NAME] [--events N] [
   --events N     events generated per source topic (default 20)
   --events-file  JSON lines to produce to a topic instead of generated events (repeatable)
   --timeout S    seconds to wait for events to land (default 90)
-  --drills       also run the drills (pod replacement, backend migration, ShuffleHog, broker outage, storage replicas)
+  --drills       also run the drills (pod replacement, backend migration, ShuffleHog, broker outage,
+                 storage replicas, dead letters) on the stack, and the schema evolution drill
+                 (examples/schema-evolution: v1 → v2 applied by the migration runner)
   --out DIR      synth output folder (default cdktf.out)`;
 
 async function main(): Promise<number> {
@@ -87,6 +92,8 @@ async function main(): Promise<number> {
   ok = ok && report.ok;
   if (values.drills) {
     const drills: DrillReport[] = await runDrills(bundle, { onProgress, timeoutMs, stream: values.stream });
+    // A stack's own lock holds only what was deployed; the schema change is rehearsed on the example's two specs.
+    drills.push(await schemaEvolutionDrill({ before: buildRegionTopology(EVOLVING_REGION), after: buildRegionTopology(EVOLVING_REGION_V2) }, { onProgress, timeoutMs }));
     for (const d of drills) console.log(formatDrill(d));
     ok = ok && drills.every((d) => d.ok);
   }

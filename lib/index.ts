@@ -24,6 +24,8 @@ export * from './kubernetes/kafka-topics';
 export * from './dr/backup';
 export * from './dr/offsets';
 export * from './observability/index';
+export * from './lock';
+export * from './migrations';
 
 // Constructs.
 export * from './storage-cluster';
@@ -41,6 +43,8 @@ export * from './ingestion-storage-class';
 export * from './region-prerequisites';
 export * from './observability';
 export * from './region-validation';
+export * from './region-lock-file';
+export * from './schema-migration-runner';
 
 // The policy pack.
 export * from './policy';

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import {
-  Annotations, conditional, Fn, LocalBackend, Op, S3Backend, TerraformBackend, TerraformOutput, TerraformStack, TerraformVariable, Token,
+  Annotations, conditional, dependable, Fn, LocalBackend, Op, S3Backend, TerraformBackend, TerraformOutput, TerraformStack, TerraformVariable, Token,
 } from 'cdktf';
 import type { ISynthesisSession, IStackSynthesizer } from 'cdktf/lib/synthesize/types';
 import { Construct } from 'constructs';
@@ -36,6 +36,9 @@ import { placeholderMessage, remainingPlaceholders } from './render/placeholders
 import { ArtifactNodeGroup, renderTopologyJson } from './render/topology-json';
 import { renderTopologyMarkdown } from './render/topology-md';
 import { migrationFiles, renderStartupScripts } from './schema';
+import { evolveRegion, migrationArtifacts, RegionEvolution, regionLockArtifact, withBootMigrations } from './migrations';
+import { RegionLockFile } from './region-lock-file';
+import { SchemaMigrationRunner } from './schema-migration-runner';
 import { StatelessIngestionTier, StatelessIngestionTierProps } from './stateless-ingestion-tier';
 import { StorageCluster, StorageClusterProps } from './storage-cluster';
 import { ZooKeeper, ZooKeeperProps } from './zookeeper';
@@ -188,6 +191,14 @@ export interface RegionSpec extends TopologySpec {
    * @default - metrics ports closed to everyone, no monitoring objects, CloudWatch alarms without actions
    */
   readonly observability?: ObservabilitySpec;
+  /**
+   * The region lock (`RegionLockFile.at('stacks/<region>.lock.json')`): what the region runs. Synth
+   * compares the spec with it, generates the schema migrations a deploy applies (a Job, and the
+   * pods' boot), refuses removals of stateful parts not marked decommissioned, and writes the
+   * next lock back for the PR (docs/schema.md, "Evolving a deployed region").
+   * @default none: every object is new, nothing is compared, the lock is only written to artifacts/region.lock.json
+   */
+  readonly regionLock?: RegionLockFile;
 }
 
 /** The Terraform the synthesized JSON needs: ephemeral resources and write-only arguments. */
@@ -345,6 +356,10 @@ export class RegionStack extends TerraformStack {
   public readonly ingestionPrerequisites: IngestionPrerequisites;
   /** Metrics ports, monitoring objects, alert rules and CloudWatch alarms. */
   public readonly observability: Observability;
+  /** The spec compared with the region lock: the next lock and every migration. */
+  public readonly evolution: RegionEvolution;
+  /** The deploy Job applying the migrations (undefined while the region has none). */
+  public readonly schemaMigrationRunner?: SchemaMigrationRunner;
 
   private readonly spec: RegionSpec;
   private readonly extraArtifacts: RenderedFile[] = [];
@@ -352,16 +367,23 @@ export class RegionStack extends TerraformStack {
 
   constructor(scope: Construct, id: string, spec: RegionSpec) {
     // Validate before the stack joins the tree: a bad description leaves no half-built app behind.
-    const topology = buildRegionTopology(spec);
-    const identity = regionIdentity(id, topology, spec);
+    const built = buildRegionTopology(spec);
+    const identity = regionIdentity(id, built, spec);
     const inApp = STACKS_IN_APP.get(scope.node.root) ?? [];
     const apart = new Problems();
     checkApart(apart, identity, inApp);
     apart.throwIfAny();
+    const evolution = evolveRegion({
+      topology: built, stack: id, lock: spec.regionLock?.current, ...spec.regionLock?.options,
+      stateKey: `s3://${spec.stateBackend.bucket}/${spec.stateBackend.key ?? `clickhouse-ingest/${built.name}.tfstate`}`,
+    });
+    // Ingestion pods apply pending migrations at boot, before their IF NOT EXISTS schema.
+    const topology = withBootMigrations(built, evolution.migrations);
     super(scope, id);
     // First of the stack's aspects: the policy pack after it reads the escaped output.
     LiteralText.applyTo(this);
     STACKS_IN_APP.set(this.node.root, [...inApp, identity]);
+    this.evolution = evolution;
     this.spec = { ...spec };
     this.topology = topology;
 
@@ -565,6 +587,17 @@ export class RegionStack extends TerraformStack {
       podIdentity,
       alsoBefore: this.ingestionStorageClass ? [this.ingestionStorageClass.storageClass] : [],
     });
+    if (evolution.migrations.length > 0) {
+      const runner = new SchemaMigrationRunner(this, 'schema-migrations', {
+        topology, migrations: evolution.migrations, previousLock: spec.regionLock?.current, dependsOn: [this.operator.release],
+        afterRollout: Object.values(tiers).map((t) => t.release),
+      });
+      this.schemaMigrationRunner = runner;
+      // Pods roll to the new config (and migrate at boot) once the storage hosts have the new tables and columns.
+      for (const tier of Object.values(tiers)) tier.release.dependsOn = [...(tier.release.dependsOn ?? []), dependable(runner.storageJob)];
+      this.extraArtifacts.push(...migrationArtifacts(evolution.migrations, { 'runner-storage.sh': runner.storageScriptText, 'runner.sh': runner.scriptText }));
+    }
+    this.extraArtifacts.push(regionLockArtifact(evolution.lock));
 
     // What operators wire by hand after a deploy (External Secrets, clients); static ids so `cdktf output` names stay put.
     if (this.storageCluster.interServerSecret !== undefined) {
@@ -586,7 +619,7 @@ export class RegionStack extends TerraformStack {
       artifacts: () => this.renderArtifacts(),
       suppressions: spec.policySuppressions,
     });
-    this.synthesizer = new ArtifactSynthesizer(this.synthesizer, this);
+    this.synthesizer = new ArtifactSynthesizer(this.synthesizer, this, spec.regionLock);
   }
 
   /** Whether this is a development region (safety defaults off). */
@@ -664,7 +697,7 @@ export class RegionStack extends TerraformStack {
  * half-written or stale mix; `cdktf synth`, `app.synth()` and `Testing.fullSynth` all go through here.
  */
 class ArtifactSynthesizer implements IStackSynthesizer {
-  constructor(private readonly inner: IStackSynthesizer, private readonly stack: RegionStack) {}
+  constructor(private readonly inner: IStackSynthesizer, private readonly stack: RegionStack, private readonly lock?: RegionLockFile) {}
 
   public synthesize(session: ISynthesisSession): void {
     this.inner.synthesize(session);
@@ -673,6 +706,8 @@ class ArtifactSynthesizer implements IStackSynthesizer {
     const helm = helmValuesArtifacts(config);
     const files = assembleArtifacts([...this.stack.renderArtifacts(helm.map((f) => f.path)), ...helm]);
     writeFolder(path.join(session.outdir, stackManifest.workingDirectory, ARTIFACTS_DIR), files);
+    // The committed lock last: only a synth that wrote everything updates it.
+    this.lock?.write(this.stack.evolution.lock);
   }
 }
 

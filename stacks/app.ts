@@ -1,6 +1,7 @@
 import * as path from 'path';
 import { App } from 'cdktf';
 import { DisasterRecovery, loadDiskSizeLock } from '../lib/disaster-recovery';
+import { RegionLockFile } from '../lib/region-lock-file';
 import { RegionStack } from '../lib/region-stack';
 import { EU_REGION } from './eu';
 import { US_REGION } from './us';
@@ -14,7 +15,8 @@ export const REGIONS = { us: US_REGION, eu: EU_REGION } as const;
  */
 export function addRegionStacks(app: App): RegionStack[] {
   return Object.entries(REGIONS).map(([id, spec]) => {
-    const stack = new RegionStack(app, id, spec);
+    // stacks/<region>.lock.json: what the region runs; synth writes the next one for the PR (docs/schema.md).
+    const stack = new RegionStack(app, id, { ...spec, regionLock: RegionLockFile.at(path.join(__dirname, `${id}.lock.json`)) });
     // Runbooks in artifacts/runbooks/, and no disk smaller than in stacks/<region>.sizes.json (the sizes last deployed).
     DisasterRecovery.apply(stack, { diskSizeLock: loadDiskSizeLock(path.join(__dirname, `${id}.sizes.json`)) });
     return stack;

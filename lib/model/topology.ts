@@ -115,6 +115,13 @@ export interface Topology {
   readonly streams: readonly Stream[];
   /** Every ClickHouse host: storage first, then tiers in declared order. */
   readonly hosts: readonly Host[];
+  /**
+   * Statements each role runs at boot before its schema, by role: the region's schema migrations
+   * (set by RegionStack from the region lock; see lib/migrations). A query runs only when its
+   * condition returns 1.
+   * @default none
+   */
+  readonly bootScripts?: Readonly<Record<string, readonly { readonly query: string; readonly condition?: string }[]>>;
 }
 
 export const DEFAULT_CLUSTER_NAMES: Required<ClusterNamesSpec> = {

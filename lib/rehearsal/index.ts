@@ -13,3 +13,4 @@ export * from './rehearsal-topology';
 export * from './static-checks';
 export * from './storage-half';
 export * from './dead-letter-drill';
+export * from './schema-evolution-drill';

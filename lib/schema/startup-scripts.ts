@@ -34,6 +34,12 @@ export function renderStartupScripts(topology: Topology, role: NodeRole | string
   root.com(` Schema of role ${value}, run in order on every boot (rendered by cdktf-clickhouse-ingest). `);
   const scripts = root.ele('startup_scripts');
   scripts.ele('throw_on_error').txt(String(throwOnError));
+  // Pending schema migrations first (lib/migrations): a node that kept its disk catches up, then IF NOT EXISTS fills in the rest.
+  for (const b of statements.length > 0 ? topology.bootScripts?.[value] ?? [] : []) {
+    const script = scripts.ele('scripts');
+    script.ele('query').txt(b.query);
+    if (b.condition !== undefined) script.ele('condition').txt(b.condition);
+  }
   for (const s of statements) scripts.ele('scripts').ele('query').txt(s.sql);
   return { path: STARTUP_SCRIPTS_PATH, content: root.end({ prettyPrint: true }) + '\n' };
 }

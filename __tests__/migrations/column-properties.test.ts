@@ -1,0 +1,115 @@
+/**
+ * Changes the model cannot express yet but the schema may render (defaults, codecs, TTL, table
+ * settings): the planner compares shapes, so a new shape (as a later schema would render it) is
+ * planned from the lock and run in chdb, forth and back.
+ */
+import { EVOLVING_REGION } from '../../examples/schema-evolution/region';
+import { LockedObject, RegionLock, RoleSchema } from '../../lib/lock';
+import { applyMigrations, evolveRegion, planMigrations, RunnerTarget } from '../../lib/migrations';
+import { Problems } from '../../lib/model';
+import { buildRegionTopology } from '../../lib/region-stack';
+import { nonReplicatedTwin } from '../../lib/rehearsal/overrides';
+import { statementsForRole } from '../../lib/schema';
+import { TestEngine } from '../support/engine';
+
+const topology = buildRegionTopology(EVOLVING_REGION);
+const lock = evolveRegion({ topology, stack: 'evo', stateKey: 'k' }).lock;
+
+function withDataTable(schema: RegionLock['schema'], change: (o: LockedObject) => LockedObject): Record<string, RoleSchema> {
+  return { ...schema, data: { ...schema.data, sharded_orders: change(schema.data.sharded_orders) } };
+}
+
+const richer = withDataTable(lock.schema, (o) => ({
+  ...o,
+  columns: o.columns!.map((c) => (c.name === 'note' ? { ...c, definition: "String DEFAULT 'n/a' CODEC(ZSTD(3))" } : c)),
+  ttl: "toDateTime(created_at) + toIntervalDay(30)",
+  settings: { merge_with_ttl_timeout: '3600' },
+}));
+
+describe('defaults, codecs, TTL and settings', () => {
+  const TARGET: RunnerTarget[] = [{ host: 'storage', role: 'data', required: true }];
+  let engine: TestEngine;
+  beforeAll(async () => {
+    engine = await TestEngine.open([]);
+    for (const s of statementsForRole(topology, 'data')) await engine.exec(nonReplicatedTwin(s.sql));
+  }, 60_000);
+  afterAll(async () => engine?.kill());
+  const exec = async (_: RunnerTarget, sql: string): Promise<string> => engine.value(nonReplicatedTwin(sql));
+  const column = async (): Promise<Record<string, unknown>> => (await engine.rows(
+    "SELECT default_kind, default_expression, compression_codec FROM system.columns WHERE database = 'posthog' AND table = 'sharded_orders' AND name = 'note'"))[0];
+  const create = async (): Promise<string> => engine.value("SELECT create_table_query FROM system.tables WHERE database = 'posthog' AND name = 'sharded_orders'");
+
+  test('a default, a codec, a TTL and a setting are added in place, on the storage phase', async () => {
+    const problems = new Problems();
+    const [m] = planMigrations(lock, topology, richer, {}, problems);
+    expect(problems.all).toEqual([]);
+    expect(m.steps.map((s) => `${s.phase}: ${s.sql}`)).toEqual([
+      "storage: ALTER TABLE posthog.sharded_orders MODIFY COLUMN IF EXISTS note String DEFAULT 'n/a' CODEC(ZSTD(3))",
+      'storage: ALTER TABLE posthog.sharded_orders MODIFY TTL toDateTime(created_at) + toIntervalDay(30)',
+      'storage: ALTER TABLE posthog.sharded_orders MODIFY SETTING merge_with_ttl_timeout = 3600',
+    ]);
+    expect(m.name).toBe('modify_column_orders_note__ttl_orders__settings_orders');
+    await applyMigrations([m], TARGET, 'posthog', exec);
+    expect(await column()).toEqual({ default_kind: 'DEFAULT', default_expression: "'n/a'", compression_codec: 'CODEC(ZSTD(3))' });
+    expect(await create()).toContain('TTL toDateTime(created_at) + toIntervalDay(30)');
+    expect(await create()).toContain('merge_with_ttl_timeout = 3600');
+  });
+
+  test('and removed again: REMOVE DEFAULT, REMOVE CODEC, REMOVE TTL, RESET SETTING', async () => {
+    const problems = new Problems();
+    const deployed: RegionLock = { ...lock, schema: richer, migrations: [{ number: 1, name: 'x', steps: [] }] };
+    const [m] = planMigrations(deployed, topology, lock.schema, {}, problems);
+    expect(problems.all).toEqual([]);
+    expect(m.number).toBe(2);
+    expect(m.steps.map((s) => s.sql)).toEqual([
+      'ALTER TABLE posthog.sharded_orders MODIFY COLUMN IF EXISTS note REMOVE DEFAULT',
+      'ALTER TABLE posthog.sharded_orders MODIFY COLUMN IF EXISTS note REMOVE CODEC',
+      'ALTER TABLE posthog.sharded_orders REMOVE TTL',
+      'ALTER TABLE posthog.sharded_orders RESET SETTING merge_with_ttl_timeout',
+    ]);
+    await applyMigrations([m], TARGET, 'posthog', exec);
+    expect(await column()).toEqual({ default_kind: '', default_expression: '', compression_codec: '' });
+    expect(await create()).not.toContain('TTL');
+    expect(await create()).not.toContain('merge_with_ttl_timeout');
+  });
+
+  test('a new type or index_granularity is refused with its path', () => {
+    const problems = new Problems();
+    planMigrations(lock, topology, withDataTable(lock.schema, (o) => ({
+      ...o,
+      columns: o.columns!.map((c) => (c.name === 'team_id' ? { ...c, definition: 'UInt64' } : c)),
+      settings: { index_granularity: '1024' },
+    })), {}, problems);
+    expect(problems.all.map((p) => p.field)).toEqual([
+      'streams.orders.columns (posthog.sharded_orders.team_id type)',
+      'streams.orders (posthog.sharded_orders SETTINGS index_granularity)',
+    ]);
+    expect(problems.all[0].expected).toMatch(/Int64 as deployed.*add a column with the new type/);
+  });
+
+  test('dropping a column a key uses is refused, naming the key', () => {
+    const problems = new Problems();
+    planMigrations(lock, topology, withDataTable(lock.schema, (o) => ({ ...o, columns: o.columns!.filter((c) => c.name !== 'team_id') })), {}, problems);
+    expect(problems.all).toHaveLength(1);
+    expect(problems.all[0].field).toBe('streams.orders.columns (posthog.sharded_orders.team_id)');
+    expect(problems.all[0].expected).toContain('team_id is in (team_id, created_at, order_id)');
+  });
+
+  test('table kinds the schema adds later flow through: a changed one is altered, a removed one dropped, one that stores rows kept', () => {
+    const read: LockedObject = {
+      kind: 'read-table' as never, stream: 'orders',
+      columns: [{ name: 'order_id', definition: 'UUID' }], engine: "Distributed('posthog', 'posthog', 'sharded_orders', rand())",
+    };
+    const deadLetters: LockedObject = { kind: 'dead-letter-table' as never, stream: 'orders', columns: [{ name: 'raw', definition: 'String' }], engine: 'MergeTree()', orderBy: 'tuple()' };
+    const deployed: RegionLock = { ...lock, schema: { ...lock.schema, data: { ...lock.schema.data, read_orders: read, dead_letters_orders: deadLetters } } };
+    const widened = { ...deployed.schema, data: { ...deployed.schema.data, read_orders: { ...read, columns: [...read.columns!, { name: 'team_id', definition: 'Int64' }] } } };
+    const problems = new Problems();
+    const [m] = planMigrations(deployed, topology, widened, {}, problems);
+    expect(problems.all).toEqual([]);
+    expect(m.steps.map((s) => s.sql)).toEqual(['ALTER TABLE posthog.read_orders ADD COLUMN IF NOT EXISTS team_id Int64 AFTER order_id']);
+    const gone = planMigrations(deployed, topology, { ...deployed.schema, data: { ...lock.schema.data } }, {}, problems);
+    expect(gone[0].steps.map((s) => `${s.phase}: ${s.sql}`)).toEqual(['storage-contract: DROP TABLE IF EXISTS posthog.read_orders SYNC']);
+    expect(problems.all.map((p) => p.field)).toEqual(['streams.orders (posthog.dead_letters_orders)']);
+    expect(problems.all[0].expected).toContain('it stores rows (MergeTree())');
+  });
+});

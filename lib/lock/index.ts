@@ -1,0 +1,2 @@
+export * from './region-lock';
+export * from './shape';

@@ -1,0 +1,4 @@
+export * from './plan';
+export * from './evolve';
+export * from './runner';
+export * from './artifacts';
