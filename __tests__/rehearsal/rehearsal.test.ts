@@ -31,7 +31,7 @@ describe('what the rehearsal changes in rendered artifacts', () => {
     const sql = "CREATE TABLE t (a Int8) ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/posthog.t', '{replica}', _timestamp) ORDER BY a";
     expect(nonReplicatedTwin(sql)).toBe('CREATE TABLE t (a Int8) ENGINE = ReplacingMergeTree(_timestamp) ORDER BY a');
     expect(nonReplicatedTwin("ENGINE = ReplicatedMergeTree('/p/it\\'s', '{replica}')")).toBe('ENGINE = MergeTree()');
-    const data = us.files.get('sql/data/0002_groups.sql')!;
+    const data = us.files.get('sql/data/1_groups.sql')!;
     expect(data).toContain('ReplicatedReplacingMergeTree');
     expect(nonReplicatedTwin(data)).toContain('ENGINE = ReplacingMergeTree(_timestamp)');
   });
@@ -97,9 +97,9 @@ describe('rehearsal end to end (mock Kafka via kcat, chdb)', () => {
     // table that does not exist (accepted at CREATE, so only the running chain shows it).
     broken: () => rehearse({
       bundle: breakArtifact(breakArtifact(
-        breakArtifact(us, 'sql/small/0004_groups_mv.sql', 'TO posthog.writable_groups', 'TO posthog.writable_groupz'),
-        'sql/medium/0003_kafka_heatmaps.sql', 'Kafka(msk_cluster', 'Kafka(msk_clustr'),
-        'sql/events/0002_writable_events_ws.sql', "'sharded_events'", "'sharded_eventz'"),
+        breakArtifact(us, 'sql/small/3_groups_mv.sql', 'TO posthog.writable_groups', 'TO posthog.writable_groupz'),
+        'sql/medium/2_kafka_heatmaps.sql', 'Kafka(msk_cluster', 'Kafka(msk_clustr'),
+        'sql/events/1_writable_events_ws.sql', "'sharded_events'", "'sharded_eventz'"),
       timeoutMs: 30_000,
     }),
     migrationDrill: () => backendMigrationDrill(migration(), { timeoutMs: 60_000 }),
@@ -183,9 +183,9 @@ describe('rehearsal end to end (mock Kafka via kcat, chdb)', () => {
     const r = await report('broken');
     expect(r.ok).toBe(false);
     const problem = (name: string): string => r.streams.find((s) => s.name === name)!.problem ?? '';
-    expect(problem('groups')).toContain('sql/small/0004_groups_mv.sql (posthog.groups_mv) failed on a small node');
+    expect(problem('groups')).toContain('sql/small/3_groups_mv.sql (posthog.groups_mv) failed on a small node');
     expect(problem('groups')).toContain('posthog.writable_groupz does not exist');
-    expect(problem('heatmaps')).toContain('sql/medium/0003_kafka_heatmaps.sql (posthog.kafka_heatmaps) failed on a medium node');
+    expect(problem('heatmaps')).toContain('sql/medium/2_kafka_heatmaps.sql (posthog.kafka_heatmaps) failed on a medium node');
     expect(problem('heatmaps')).toMatch(/msk_clustr/);
     expect(problem('events')).toBe('events: 0 of 20 landed in posthog.sharded_events; ' +
       'writable table posthog.writable_events_ws sends to posthog.sharded_eventz, which does not exist on the data nodes');

@@ -4,7 +4,7 @@ import {
   statementsForRole, STARTUP_SCRIPTS_PATH,
 } from '../../lib/schema';
 import {
-  DUAL_LEG_GROUPS, RICH_TOPOLOGY, SHUFFLEHOG, TALK_GROUPS, TALK_TOPOLOGY,
+  DUAL_LEG_GROUPS, HEATMAPS, RICH_TOPOLOGY, SHUFFLEHOG, TALK_GROUPS, TALK_TOPOLOGY,
 } from './support/topologies';
 
 const kinds = (statements: readonly Statement[]): string[][] => statements.map((s) => [s.kind, s.name]);
@@ -139,14 +139,16 @@ describe('ShuffleHog', () => {
 describe('migration files and startup scripts', () => {
   const topology = buildTopology(RICH_TOPOLOGY);
 
-  test('sql/<role>/NNNN_<id>.sql in run order, one statement each; roles without statements get no folder', () => {
+  test('sql/<role>/<phase>_<id>.sql, names sorting into run order, one statement each; roles without statements get no folder', () => {
     const files = migrationFiles(topology);
     const small = files.filter((f) => f.path.startsWith('sql/small/')).map((f) => f.path);
     expect(small).toEqual([
-      'sql/small/0001_database_posthog.sql',
-      'sql/small/0002_writable_groups.sql', 'sql/small/0003_kafka_groups.sql', 'sql/small/0004_groups_mv.sql',
-      'sql/small/0005_writable_groups_ws.sql', 'sql/small/0006_kafka_groups_ws.sql', 'sql/small/0007_groups_ws_mv.sql',
+      'sql/small/0_database_posthog.sql',
+      'sql/small/1_writable_groups.sql', 'sql/small/1_writable_groups_ws.sql',
+      'sql/small/2_kafka_groups.sql', 'sql/small/2_kafka_groups_ws.sql',
+      'sql/small/3_groups_mv.sql', 'sql/small/3_groups_ws_mv.sql',
     ]);
+    expect([...small].sort()).toEqual(small);
     expect(new Set(files.map((f) => f.path.split('/')[1]))).toEqual(new Set(['data', 'small', 'medium', 'events', 'shufflehog']));
     expect(files.every((f) => f.content.endsWith(';\n') && f.content.indexOf(';') === f.content.length - 2)).toBe(true);
     expect(buildTopology({ ...TALK_TOPOLOGY, streams: [] }) && migrationFiles(buildTopology({ ...TALK_TOPOLOGY, streams: [] }))).toEqual([]);
@@ -162,6 +164,26 @@ describe('migration files and startup scripts', () => {
     // XML-special characters in an expression survive the round trip.
     const view = startupScriptQueries(renderStartupScripts(topology, NodeRole.EVENTS)).find((q) => q.includes('_mv'))!;
     expect(view).toContain("arrayConcat(_headers.value, ['clickhouse'])");
+  });
+
+  test('adding a stream only adds files: every existing file keeps its name and content', () => {
+    const without = buildTopology({ ...RICH_TOPOLOGY, streams: (RICH_TOPOLOGY.streams ?? []).filter((s) => s !== HEATMAPS) });
+    const before = new Map(migrationFiles(without).map((f) => [f.path, f.content]));
+    const after = new Map(migrationFiles(topology).map((f) => [f.path, f.content]));
+    expect(before.size).toBeLessThan(after.size);
+    for (const [file, content] of before) expect({ file, content: after.get(file) }).toEqual({ file, content });
+  });
+
+  test('every view comes after the Kafka table it reads and the table it writes to', () => {
+    for (const role of [NodeRole.DATA, ...topology.ingestionTiers.map((t) => t.role)]) {
+      const names = statementsForRole(topology, role).map((s) => s.name);
+      statementsForRole(topology, role).forEach((s, i) => {
+        if (s.kind !== SchemaObjectKind.MATERIALIZED_VIEW) return;
+        const [, from] = /FROM ([\w.]+)/.exec(s.sql)!;
+        const [, to] = /TO ([\w.]+)/.exec(s.sql)!;
+        for (const table of [from, to]) expect({ view: s.name, table, before: names.indexOf(table.split('.')[1]) < i }).toEqual({ view: s.name, table, before: true });
+      });
+    }
   });
 
   test('output is deterministic: two renders of equal input are byte-identical', () => {

@@ -9,7 +9,7 @@ import { Problems } from '../model/validation';
 import { RenderedFile } from '../render/file';
 import {
   createDatabaseStatement, dataTableStatement, kafkaTableStatement, materializedViewStatement, producerTableStatement,
-  SchemaOptions, Statement, writableTableStatement,
+  SchemaObjectKind, SchemaOptions, Statement, writableTableStatement,
 } from './statements';
 
 function roleValue(role: NodeRole | string): string {
@@ -22,10 +22,29 @@ export function schemaRoles(topology: Pick<Topology, 'ingestionTiers'>): NodeRol
 }
 
 /**
- * The statements a role runs, in dependency order: the database, then per stream (declared
- * order) the data table on DATA; on an ingestion role, per leg, the writable table, the Kafka
- * table and the view (a ShuffleHog stream: its producer table once, then per leg the Kafka table
- * and the view). A role with nothing to run, or a tier with its consumers off, gets an empty list.
+ * Run order by what a statement creates: the database, then the tables views write into (data,
+ * writable, producer), then the Kafka tables, then the views that join them. Within a phase,
+ * statements sort by id, so the order depends on names only: adding a stream inserts its
+ * statements and leaves everyone else's file names and neighbours alone.
+ */
+const RUN_PHASE: Readonly<Record<SchemaObjectKind, number>> = {
+  [SchemaObjectKind.DATABASE]: 0,
+  [SchemaObjectKind.DATA_TABLE]: 1,
+  [SchemaObjectKind.WRITABLE_TABLE]: 1,
+  [SchemaObjectKind.PRODUCER_TABLE]: 1,
+  [SchemaObjectKind.KAFKA_TABLE]: 2,
+  [SchemaObjectKind.MATERIALIZED_VIEW]: 3,
+};
+
+function byRunOrder(a: Statement, b: Statement): number {
+  return RUN_PHASE[a.kind] - RUN_PHASE[b.kind] || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
+/**
+ * The statements a role runs, in dependency order (see RUN_PHASE): the database; on DATA, each
+ * stream's data table; on an ingestion role, each leg's writable table (a ShuffleHog stream: its
+ * producer table once), then each leg's Kafka table, then each leg's view. A role with nothing to
+ * run, or a tier with its consumers off, gets an empty list.
  */
 export function statementsForRole(topology: Topology, role: NodeRole | string, options: SchemaOptions = {}): Statement[] {
   const value = roleValue(role);
@@ -51,23 +70,27 @@ export function statementsForRole(topology: Topology, role: NodeRole | string, o
       statements.push(materializedViewStatement(topology, stream, leg));
     }
   }
-  return statements.length === 0 ? [] : [createDatabaseStatement(topology), ...statements];
-}
-
-/** `0001_database_posthog.sql`: the position in run order, then the statement's id. */
-export function migrationFileName(index: number, statement: Pick<Statement, 'id'>): string {
-  return `${String(index + 1).padStart(4, '0')}_${statement.id}.sql`;
+  return statements.length === 0 ? [] : [createDatabaseStatement(topology), ...statements.sort(byRunOrder)];
 }
 
 /**
- * Every role's statements as migration files, `sql/<role>/NNNN_<id>.sql` in run order, for
- * review in pull requests and for runners that fan out by role. Roles with nothing to run get no
- * folder.
+ * `1_writable_groups.sql`: the statement's run phase (0 database, 1 tables, 2 Kafka tables,
+ * 3 views), then its id. Derived from names only, so the file names sort into run order and a new
+ * stream never renames another stream's files.
+ */
+export function migrationFileName(statement: Pick<Statement, 'id' | 'kind'>): string {
+  return `${RUN_PHASE[statement.kind]}_${statement.id}.sql`;
+}
+
+/**
+ * Every role's statements as migration files, `sql/<role>/<phase>_<id>.sql` (names sort into run
+ * order), for review in pull requests and for runners that fan out by role. Roles with nothing to
+ * run get no folder.
  */
 export function migrationFiles(topology: Topology, options: SchemaOptions = {}): RenderedFile[] {
   return schemaRoles(topology).flatMap((role) =>
-    statementsForRole(topology, role, options).map((s, i) => ({
-      path: `sql/${role.value}/${migrationFileName(i, s)}`,
+    statementsForRole(topology, role, options).map((s) => ({
+      path: `sql/${role.value}/${migrationFileName(s)}`,
       content: `${s.sql};\n`,
     })));
 }
