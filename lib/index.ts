@@ -34,3 +34,6 @@ export * from './policy';
 
 // The offline rehearsal of a synthesized region.
 export * from './rehearsal';
+
+// Test helpers for platform teams' pull requests.
+export * from './testing/snapshot';
