@@ -28,6 +28,9 @@ export * from './kafka-backend';
 export * from './clickhouse-operator';
 export * from './stateless-ingestion-tier';
 export * from './region-stack';
+export * from './backup-bucket';
+export * from './disaster-recovery';
+export * from './dr/disk-sizes';
 
 // The policy pack.
 export * from './policy';

@@ -7,7 +7,7 @@ import { TerraformStack, Testing } from 'cdktf';
  *
  * `expect(stack).toMatchSnapshot()` on a whole stack gives one unreadable blob. These helpers give
  * one entry per reviewable unit instead, keyed by names that never depend on positions:
- * - each Terraform block by its address (`aws_instance.storage_data_0`, `data.aws_ami.arm64`,
+ * - each Terraform block by its address (`aws_instance.storage_ch-data-s01-r1_075EF390`, `data.aws_eks_cluster.eks`,
  *   `provider.aws`, `output.hosted_zone_id`, `terraform`), as an object; JSON documents held in
  *   string attributes (IAM policies) are shown parsed;
  * - each artifact by its path (`artifacts/sql/small/1_writable_groups.sql`): YAML, XML, SQL,
