@@ -4,7 +4,6 @@ import * as path from 'path';
 import * as api from '../../lib';
 
 // npm's own semver (a dependency of the toolchain; no @types package needed for three calls).
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const semver = require('semver') as {
   valid(v: string): string | null; validRange(r: string): string | null; satisfies(v: string, r: string): boolean;
 };
