@@ -9,6 +9,7 @@ import { PolicyPack } from '../../lib/policy';
 import { RegionStack } from '../../lib/region-stack';
 import { cleanUp, readStack, tempOutdir, TerraformJson } from '../region/support/synth';
 import { smallRegion } from '../safety/specs';
+import { fullSynth, testApp } from '../support/temp';
 
 /**
  * A platform team's Aspects compose with the library's policy pack: whether added before or after
@@ -99,7 +100,7 @@ describe('user Aspects on a RegionStack (added after its policy pack)', () => {
 
 describe('user Aspects on a plain stack, before and after PolicyPack.apply', () => {
   function stackWithPlainVolume(): { app: App; stack: TerraformStack } {
-    const app = Testing.app({ outdir: tempOutdir() });
+    const app = testApp();
     const stack = new TerraformStack(app, 'plain');
     new AwsProvider(stack, 'aws', { region: 'us-east-1' });
     new EbsVolume(stack, 'volume', { availabilityZone: 'us-east-1a', size: 10, lifecycle: { preventDestroy: true } });
@@ -115,7 +116,7 @@ describe('user Aspects on a plain stack, before and after PolicyPack.apply', () 
     const pack = PolicyPack.apply(stack);
     if (!before) Aspects.of(stack).add(new EncryptVolumesAspect());
     Aspects.of(stack).add(new TagAspect({ team: 'platform' }));
-    const outdir = Testing.fullSynth(stack);
+    const outdir = fullSynth(stack);
     const config = JSON.parse(fs.readFileSync(path.join(outdir, 'stacks', 'plain', 'cdk.tf.json'), 'utf8')) as { resource: Resources };
     expect(config.resource.aws_ebs_volume.volume).toMatchObject({ encrypted: true, tags: { team: 'platform' } });
     expect(pack.violations).toEqual([]);

@@ -23,10 +23,11 @@ import { PolicyPack, PolicyPackOptions, PolicyRuleId } from '../../lib/policy';
 import { RegionStack } from '../../lib/region-stack';
 import { US_TOPOLOGY } from '../../stacks/us';
 import { smallRegion } from '../safety/specs';
+import { testApp } from '../support/temp';
 
 /** A stack whose every resource passes the pack: each test adds one thing that breaks one rule. */
 function compliantStack(options: PolicyPackOptions = {}, outdir?: string): { app: App; stack: TerraformStack; pack: PolicyPack } {
-  const app = outdir ? new App({ outdir }) : Testing.app();
+  const app = outdir ? new App({ outdir }) : testApp();
   const stack = new TerraformStack(app, 'region');
   new AwsProvider(stack, 'aws', { region: 'us-east-1' });
   new HelmProvider(stack, 'helm', {});
@@ -385,7 +386,7 @@ describe('policy pack: on by default in RegionStack', () => {
     expect(() => app.synth()).toThrow(/\[policy no-public-data-ingress\] aws_vpc_security_group_ingress_rule\.debug-open/);
     expect(fs.readdirSync(path.join(outdir, 'stacks'))).toEqual([]);
 
-    const allowed = new RegionStack(Testing.app(), 'region', {
+    const allowed = new RegionStack(testApp(), 'region', {
       ...smallRegion(), policySuppressions: { 'no-public-data-ingress': 'a throwaway debugging region behind a VPN-only NAT' },
     });
     addOpenIngress(allowed);

@@ -8,6 +8,7 @@ import { RegionSpec, RegionStack } from '../../lib/region-stack';
 import { snapshotStack, snapshotSynthOutput, StackSnapshot } from '../../lib/testing/snapshot';
 import { cleanUp, readStack, tempOutdir } from '../region/support/synth';
 import { smallRegion } from '../safety/specs';
+import { testApp } from '../support/temp';
 
 afterAll(cleanUp);
 
@@ -76,17 +77,20 @@ describe('snapshotStack / snapshotSynthOutput', () => {
   });
 
   test('snapshotStack synthesizes one stack fully (policy pack included) and leaves no folder behind', () => {
-    const before = fs.readdirSync(os.tmpdir()).filter((d) => d.startsWith('cdktf.outdir.')).length;
-    const own = snapshotStack(new RegionStack(new App({ stackTraces: false }), 'region', smallRegion()));
+    const stack = new RegionStack(testApp(), 'region', smallRegion());
+    const left = (): string[] => fs.readdirSync(os.tmpdir()).filter((d) => d.startsWith('cdktf-snapshot-'));
+    const before = left();
+    const own = snapshotStack(stack);
     expect(own).toEqual(snapshot);
-    expect(fs.readdirSync(os.tmpdir()).filter((d) => d.startsWith('cdktf.outdir.')).length).toBeLessThanOrEqual(before);
-    const open = new RegionStack(new App({ stackTraces: false }), 'region', smallRegion());
+    const open = new RegionStack(testApp(), 'region', smallRegion());
     open.storageCluster.node.addValidation({ validate: () => ['a platform team\'s own check'] });
     expect(() => snapshotStack(open)).toThrow(/a platform team's own check/);
+    // Neither the synth that worked nor the one that threw leaves its folder behind.
+    expect(left().filter((d) => !before.includes(d))).toEqual([]);
   });
 
   test('adding a stream only adds entries and lines: no existing line of any entry changes or moves', () => {
-    const grown = snapshotStack(new RegionStack(new App({ stackTraces: false }), 'region', withAppsStream(smallRegion())));
+    const grown = snapshotStack(new RegionStack(testApp(), 'region', withAppsStream(smallRegion())));
     const added = Object.keys(grown).filter((k) => !(k in snapshot));
     expect(added).toEqual(expect.arrayContaining(['artifacts/sql/data/1_apps.sql', 'artifacts/sql/small/3_apps_mv.sql']));
     const changed: string[] = [];

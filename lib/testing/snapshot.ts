@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { TerraformStack, Testing } from 'cdktf';
+import * as os from 'os';
+import { Manifest, TerraformStack } from 'cdktf';
 
 /**
  * Readable, per-file snapshots of synthesized stacks, for platform teams' pull-request tests.
@@ -73,10 +74,12 @@ export function snapshotStackDir(stackDir: string, options: SnapshotOptions = {}
  * does) into a temporary folder, returns its snapshot and removes the folder.
  */
 export function snapshotStack(stack: TerraformStack, options: SnapshotOptions = {}): StackSnapshot {
-  const outdir = Testing.fullSynth(stack);
+  // What Testing.fullSynth does, with the folder removed also when the synth throws.
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdktf-snapshot-'));
   try {
-    const stacks = fs.readdirSync(path.join(outdir, 'stacks'));
-    return snapshotStackDir(path.join(outdir, 'stacks', stacks[0]), options);
+    const manifest = new Manifest('stubbed', outdir, false);
+    stack.synthesizer.synthesize({ outdir, manifest });
+    return snapshotStackDir(path.join(outdir, manifest.forStack(stack).workingDirectory), options);
   } finally {
     fs.rmSync(outdir, { recursive: true, force: true });
   }
