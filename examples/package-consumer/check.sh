@@ -2,7 +2,8 @@
 # The library as a package, the way a platform team consumes it: `npm pack`, install the tarball
 # into a copy of this example app, type-check the app against the package's declarations,
 # synthesize it, and run the team's snapshot test (__tests__/acme.test.js) through the exported
-# helper. Twice: against the highest and the lowest versions the peer ranges allow.
+# helper. Twice: against the highest and the lowest versions the peer ranges allow. Then every
+# ```ts block of README.md and docs/ is compiled against the installed package.
 #  - highest: the repository's own node_modules (checked to be the newest each range allows when
 #    the registry is reachable), linked in, so this run is offline;
 #  - lowest: a real `npm install` of the tarball with each peer at its range's minimum, which is
@@ -90,6 +91,11 @@ for entry in "$repo"/node_modules/* "$repo"/node_modules/@*/; do
 done
 check_app highest "$high"
 snapshot_test highest "$high"
+# Every ```ts block of README.md and docs/ compiles against the package as installed.
+node "$repo/scripts/doc-snippets.js" "$high/doc-snippets"
+(cd "$high" && "$repo/node_modules/.bin/tsc" --noEmit --strict --module es2022 --target es2022 --moduleResolution bundler \
+  --skipLibCheck --types node,jest doc-snippets/*.ts) || { echo "FAIL: a code block in the docs does not compile against the package"; exit 1; }
+echo "[highest] docs code blocks compile against the package"
 
 # 2. Lowest allowed versions: a real install, as a user one patch behind does it.
 low="$(new_app lowest)"
