@@ -2,6 +2,7 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as api from '../../lib';
+import * as renderers from '../../lib/renderers';
 
 // npm's own semver (a dependency of the toolchain; no @types package needed for three calls).
 const semver = require('semver') as {
@@ -71,17 +72,34 @@ describe('docs', () => {
     }
   });
 
-  test('every import from the package in the docs is from its root and names something the root exports', () => {
-    const exported = new Set(Object.keys(api));
+  test('every import from the package in the docs is from its root or /renderers and names something it exports', () => {
+    const entryPoints: Record<string, Set<string>> = {
+      'cdktf-clickhouse-ingest': new Set(Object.keys(api)),
+      'cdktf-clickhouse-ingest/renderers': new Set(Object.keys(renderers)),
+    };
+    let imports = 0;
     for (const file of docs) {
       for (const [, names, from] of read(file).matchAll(/import \{([^}]+)\} from '(cdktf-clickhouse-ingest[^']*|\.[^']*lib[^']*)'/g)) {
-        expect({ file, from }).toEqual({ file, from: 'cdktf-clickhouse-ingest' });
+        imports++;
+        expect({ file, from, entryPoint: from in entryPoints }).toEqual({ file, from, entryPoint: true });
         const values = names.split(',').map((n) => n.trim()).filter((n) => n && !n.startsWith('type '));
-        // Type-only names (interfaces) have no runtime value; the docs' code blocks are type-checked elsewhere.
-        const missing = values.filter((n) => !exported.has(n) && !/^[A-Z]\w*(Spec|Props|Options|Lock|Report)$/.test(n));
+        // Type-only names (interfaces) have no runtime value; check.sh compiles every docs block against the package.
+        const missing = values.filter((n) => !entryPoints[from].has(n) && !/^[A-Z]\w*(Spec|Props|Options|Lock|Report|Topology)$|^Topology$/.test(n));
         expect({ file, missing }).toEqual({ file, missing: [] });
       }
     }
+    expect(imports).toBeGreaterThan(5);
+  });
+
+  test('the root is deliberate: constructs, props, specs, errors and helpers, no renderer internals', () => {
+    for (const name of ['RegionStack', 'StorageCluster', 'ZooKeeper', 'KafkaBackend', 'ClickHouseOperator', 'StatelessIngestionTier', 'BackupBucket',
+      'DisasterRecovery', 'loadDiskSizeLock', 'PolicyPack', 'rehearse', 'snapshotStack', 'TopologyValidationError', 'RehearsalError', 'buildTopology']) {
+      expect({ name, exported: name in api }).toEqual({ name, exported: true });
+    }
+    for (const name of ['renderNodeGroupConfig', 'statementsForRole', 'renderZooCfg', 'renderCloudConfig', 'escapeTerraformTemplate', 'checkIdentifier', 'IDENTIFIER']) {
+      expect({ name, root: name in api, renderers: name in renderers }).toEqual({ name, root: false, renderers: true });
+    }
+    expect(Object.keys(api).length).toBeLessThan(Object.keys(renderers).length / 2);
   });
 
   test('the README lists the prerequisites: Node, the peers, cdktf-cli, Terraform, credentials, Kubernetes Secrets', () => {
