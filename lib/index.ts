@@ -1,53 +1,67 @@
-// The package's entry point: re-exports only.
+// The package's entry point: re-exports only. The constructs and their props, the spec types,
+// the errors, and the helpers users need (rehearsal, snapshot tests, disaster recovery). The pure
+// renderers and other building blocks are in 'cdktf-clickhouse-ingest/renderers'.
 
-// The topology model.
-export * from './model';
+// The region description and the model it is validated into.
+export {
+  buildTopology, DataEngine, DEFAULT_CLUSTER_NAMES, KafkaAuth, KafkaBackendKind, LIMITS, NodeRole, Problems, TopologyValidationError,
+} from './model';
+export type {
+  Cluster, ClusterKind, OffsetPolicy, Problem, ClusterNamesSpec, ClusterShard, ColumnSpec, ConsumersSwitch, Host, IngestionTier, IngestionTierSpec, KafkaBackendModel,
+  KafkaBackendSpec, KafkaTopicSpec, ShuffleSink, ShuffleSinkSpec, StorageModel, StorageSpec, Stream, StreamLeg, StreamLegSpec, StreamSpec,
+  Topology, TopologySpec, ZooKeeperEnsembleSpec, ZooKeeperNode,
+} from './model';
 
-// Pure renderers.
-export * from './clickhouse';
-export * from './schema';
-export * from './cloud-init';
-export * from './zookeeper/index';
-export * from './kubernetes/chi';
-export * from './kubernetes/ingestion';
-export * from './kubernetes/operator';
-export * from './kubernetes/warpstream';
-export * from './kubernetes/yaml';
-export * from './render/file';
-export * from './render/artifacts';
-export * from './render/ansible-inventory';
-export * from './render/topology-json';
-export * from './render/topology-md';
-export * from './render/terraform-literal';
-export * from './render/placeholders';
-export * from './kubernetes/kafka-topics';
-export * from './dr/backup';
-export * from './dr/offsets';
-export * from './observability/index';
-export * from './lock';
-export * from './migrations';
-
-// Constructs.
+// Constructs and their props.
+export * from './region-stack';
 export * from './storage-cluster';
-export * from './zookeeper';
+export { ZooKeeper } from './zookeeper';
+export type { ZooKeeperNodeResources, ZooKeeperProps, ZooKeeperAutopurgeOptions, ZooCfgOptions } from './zookeeper';
 export * from './kafka-backend';
 export * from './clickhouse-operator';
 export * from './stateless-ingestion-tier';
-export * from './region-stack';
+export * from './backup-bucket';
 export * from './literal-text';
-export * from './ephemeral-resource';
 export * from './generated-secret';
 export * from './kubernetes-secret-from-aws';
 export * from './kafka-topics';
 export * from './ingestion-storage-class';
 export * from './region-prerequisites';
-export * from './observability';
-export * from './region-validation';
+export { Observability, ebsVolumeBursts } from './observability';
+export type { ObservabilityProps, ObservabilitySpec, PrometheusOperatorOptions } from './observability';
 export * from './region-lock-file';
 export * from './schema-migration-runner';
+export { CLICKHOUSE_SERVER_IMAGE, CLICKHOUSE_SERVER_VERSION, SERVER_FEATURES } from './clickhouse/versions';
+export type { ServerFeature, ServerFeatureId } from './clickhouse/versions';
+export { NAME_LIMITS } from './region-validation';
+export type { IngestionInstallationOptions } from './kubernetes/ingestion';
+export type { ClickHouseConfigOptions, ColdStorageOptions, StoragePaths } from './clickhouse';
+export type { BackupPlan, BackupScheduleProps, ShardBackup } from './dr/backup';
+export { EnvSource, ReclaimPolicy } from './kubernetes/chi';
+export type {
+  ChiCluster, ChiPodTemplate, ChiSpec, ChiVolumeClaimTemplate, ClickHouseInstallation, EnvVar, ObjectMeta, PodDistribution,
+} from './kubernetes/chi';
+export type { RenderedFile } from './render/file';
+
+// Disaster recovery.
+export * from './disaster-recovery';
+export * from './dr/disk-sizes';
 
 // The policy pack.
-export * from './policy';
+export {
+  checkSynthOutput, DEFAULT_DATA_PORTS, DEFAULT_STATEFUL_RESOURCE_TYPES, describePolicyRules, POLICY_RULE_IDS, POLICY_SUPPRESSION_METADATA,
+  PolicyPack,
+} from './policy';
+export type { PolicyPackOptions, PolicyRuleId, PolicyViolation, StackViolation, SynthOutputCheckOptions } from './policy';
 
 // The offline rehearsal of a synthesized region.
-export * from './rehearsal';
+export {
+  assertRehearsalPassed, backendMigrationDrill, bundleFromArtifacts, bundleFromFiles, bundleFromTopology, formatDrill, formatReport,
+  kcatAvailable, podReplacementDrill, rehearse, RehearsalError, runDrills, shuffleHogDrill,
+  brokerOutageDrill, checkArtifactsAgainstModel, deadLetterDrill, DRILLS, registerDrill, rehearsalTopologySpec, runDrill,
+  schemaEvolutionDrill, storageReplicaDrill,
+} from './rehearsal';
+export type { Drill, DrillOptions, DrillReport, LegReport, LegDocument, RehearsalBundle, StreamDocument, TopologyDocument, RehearsalReport, RehearseOptions, StreamReport } from './rehearsal';
+
+// Test helpers for platform teams' pull requests.
+export * from './testing/snapshot';

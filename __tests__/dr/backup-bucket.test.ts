@@ -5,11 +5,12 @@ import { App, TerraformStack, Testing } from 'cdktf';
 import { BackupBucket } from '../../lib/backup-bucket';
 import { RemovalPolicy } from '../../lib/cloud-init/ec2-host';
 import { TopologyValidationError } from '../../lib/model';
+import { tempDir } from '../support/temp';
 
 type Json = { resource: Record<string, Record<string, Record<string, unknown>>>; data: Record<string, Record<string, Record<string, unknown>>> };
 
 function synth(build: (stack: TerraformStack) => void): Json {
-  const stack = new TerraformStack(new App({ outdir: Testing.app().outdir }), 'test');
+  const stack = new TerraformStack(new App({ outdir: tempDir('cdktf.outdir.') }), 'test');
   new AwsProvider(stack, 'aws', { region: 'us-east-1' });
   build(stack);
   return JSON.parse(Testing.synth(stack)) as Json;

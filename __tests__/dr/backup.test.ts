@@ -17,6 +17,7 @@ import { buildTopology, TopologyValidationError } from '../../lib/model';
 import { dataTableStatement } from '../../lib/schema';
 import { US_TOPOLOGY } from '../../stacks/us';
 import { TestEngine } from '../support/engine';
+import { tempDir } from '../support/temp-dir';
 
 const us = buildTopology(US_TOPOLOGY);
 const bucketUrl = backupBucketUrl('acme-us-clickhouse-backups', 'us-east-1');
@@ -164,7 +165,7 @@ describe('scheduled backups in cloud-init', () => {
   const hasCloudInit = spawnSync('cloud-init', ['--version']).status === 0;
   if (!hasCloudInit) console.warn('Skipping the cloud-init schema check: Debian package `cloud-init` is not installed');
   (hasCloudInit ? test : test.skip)('the write_files entries pass `cloud-init schema`', () => {
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ci-')), 'user-data.yaml');
+    const file = path.join(tempDir('ci-'), 'user-data.yaml');
     fs.writeFileSync(file, renderCloudConfig({
       writeFiles: backupCloudConfigFiles(plan, plan.shards[0].host, bucketUrl),
       runcmd: [['systemctl', 'enable', '--now', 'clickhouse-backup-full.timer', 'clickhouse-backup-incremental.timer']],

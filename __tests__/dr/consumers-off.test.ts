@@ -11,6 +11,7 @@ import { RegionSpec, RegionStack } from '../../lib/region-stack';
 import { renderStartupScripts, startupScriptQueries, statementsForRole } from '../../lib/schema';
 import { EU_REGION } from '../../stacks/eu';
 import { US_REGION, US_TOPOLOGY } from '../../stacks/us';
+import { tempDir } from '../support/temp';
 
 type Resources = Record<string, Record<string, Record<string, unknown>>>;
 
@@ -45,7 +46,7 @@ describe('consumers off in the model and the schema', () => {
 
 describe('consumers off in the us stack', () => {
   function synth(spec: RegionSpec): Resources {
-    const stack = new RegionStack(new App({ outdir: Testing.app().outdir }), 'us', spec);
+    const stack = new RegionStack(new App({ outdir: tempDir('cdktf.outdir.') }), 'us', spec);
     return (JSON.parse(Testing.synth(stack)) as { resource: Resources }).resource;
   }
 
@@ -96,7 +97,7 @@ describe('one consuming cluster per topic and group across stacks', () => {
   });
 
   test('the default app (us and eu, each with its own backends) passes', () => {
-    const app = new App({ outdir: Testing.app().outdir });
+    const app = new App({ outdir: tempDir('cdktf.outdir.') });
     const stacks = [new RegionStack(app, 'us', US_REGION), new RegionStack(app, 'eu', EU_REGION)];
     expect(() => DisasterRecovery.checkApp(stacks)).not.toThrow();
   });

@@ -10,12 +10,13 @@ import { assertGrowOnly, DiskSizeLock, nextDiskSizeLock, parseDiskSizeLock } fro
 import { TopologyValidationError } from '../../lib/model';
 import { KafkaBackendOptions, RegionSpec, RegionStack } from '../../lib/region-stack';
 import { US_REGION } from '../../stacks/us';
+import { tempDir } from '../support/temp';
 
 type Resources = Record<string, Record<string, Record<string, unknown>>>;
 
 /** The stack's resources (Terraform JSON) and its grow-only disks, before anything is written. */
 function synth(spec: RegionSpec, lock?: DiskSizeLock): { resources: Resources; dr: DisasterRecovery } {
-  const app = new App({ outdir: Testing.app().outdir });
+  const app = new App({ outdir: tempDir('cdktf.outdir.') });
   const stack = new RegionStack(app, 'us', spec);
   const dr = DisasterRecovery.apply(stack, { diskSizeLock: lock });
   const json = JSON.parse(Testing.synth(stack)) as { resource: Resources };

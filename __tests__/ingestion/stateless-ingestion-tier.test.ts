@@ -13,6 +13,7 @@ import { toHelmValuesYaml } from '../../lib/kubernetes/yaml';
 import { buildTopology, NodeRole, TopologyValidationError } from '../../lib/model';
 import { chartDirectory, StatelessIngestionTier } from '../../lib/stateless-ingestion-tier';
 import { buildRegion, helmRelease, newStack, resources, SMALL_REGION, synthJson } from './support/region';
+import { fullSynth } from '../support/temp';
 
 interface Chi {
   apiVersion: string;
@@ -214,7 +215,7 @@ describe('deterministic and additive', () => {
 describe('the packaged chart', () => {
   test('is copied into the stack\'s assets, where the releases\' relative chart path finds it', () => {
     const region = buildRegion();
-    const outdir = Testing.fullSynth(region.stack);
+    const outdir = fullSynth(region.stack);
     const stackDir = path.join(outdir, 'stacks', region.stack.node.id);
     const json = JSON.parse(fs.readFileSync(path.join(stackDir, 'cdk.tf.json'), 'utf8'));
     const charts = new Set(Object.values(json.resource.helm_release as Record<string, { chart: string; repository?: string }>)

@@ -6,6 +6,7 @@ import { evaluatePolicies, PolicyRuleId, TerraformJson } from '../../lib/policy'
 import { RegionSpec, RegionStack } from '../../lib/region-stack';
 import { EU_REGION } from '../../stacks/eu';
 import { US_REGION } from '../../stacks/us';
+import { testApp } from '../support/temp';
 
 /**
  * Every stack the library ships (the default regions and every example) synthesizes with the
@@ -20,11 +21,11 @@ const stacks: [string, RegionSpec][] = [
 ];
 
 // Built once and shared: the us stack is also the subject of the breaking tests below.
-const usStack = new RegionStack(Testing.app(), 'us', US_REGION);
+const usStack = new RegionStack(testApp(), 'us', US_REGION);
 
 describe('policy pack on the shipped stacks', () => {
   test.each(stacks)('%s passes the policy pack', (id, spec) => {
-    const stack = id === 'us' ? usStack : new RegionStack(Testing.app(), id, spec);
+    const stack = id === 'us' ? usStack : new RegionStack(testApp(), id, spec);
     // Runs the aspects (the pack) and the validations (where a violation would throw); writes nothing.
     Testing.synth(stack, true);
     expect(stack.policyPack.violations).toEqual([]);

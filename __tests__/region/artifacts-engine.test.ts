@@ -144,7 +144,7 @@ describe.each(Object.keys(REGIONS))('artifacts of %s load in ClickHouse and thei
         .toEqual({ group: group.name, opened: true, failedStatement: undefined, error: undefined });
       const column = (key: string, name: string): unknown[] => result.results[key].map((r) => r[name]);
       expect(column('role', 'substitution')).toEqual([role]);
-      const expected = sqlFiles.filter((f) => !/^\d{4}_database_/.test(f)).map((f) => f.replace(/^\d{4}_/, '').replace(/\.sql$/, ''));
+      const expected = sqlFiles.filter((f) => !/^0_database_/.test(f)).map((f) => f.replace(/^\d_/, '').replace(/\.sql$/, ''));
       expect(column('tables', 'name')).toEqual([...expected].sort());
       // Every Distributed table targets a cluster this node knows; every Kafka table a named collection it has.
       const distributedTargets = statements.map((sql) => /ENGINE = Distributed\('?(\w+)'?/.exec(sql)?.[1]).filter((c) => c !== undefined);

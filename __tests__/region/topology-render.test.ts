@@ -1,7 +1,7 @@
 import { SHUFFLEHOG_REGION } from '../../examples/shufflehog/region';
 import { buildTopology } from '../../lib/model';
 import { consumerGroups, renderTopologyJson } from '../../lib/render/topology-json';
-import { renderTopologyMarkdown } from '../../lib/render/topology-md';
+import { mermaidId, renderTopologyMarkdown } from '../../lib/render/topology-md';
 import { EU_TOPOLOGY } from '../../stacks/eu';
 import { US_TOPOLOGY } from '../../stacks/us';
 
@@ -47,14 +47,42 @@ describe('topology.md', () => {
 
   test('Mermaid: every topic feeds its tiers, every tier writes through a Distributed table into storage', () => {
     const mermaid = us.slice(us.indexOf('```mermaid'));
-    expect(mermaid).toMatch(/topic_1_0 -->\|"clickhouse_events_ws"\| tier_2/);
-    expect(mermaid).toMatch(/tier_2 -->\|"events_ws_mv"\| writable_2_0/);
-    expect(mermaid).toMatch(/writable_2_0 --> data_2/);
-    expect(mermaid).toMatch(/data_2\["sharded_events<br>ReplicatedReplacingMergeTree"\]/);
-    // Names only ever appear inside quoted labels: ids are generated.
+    expect(mermaid).toContain('topic_warpstream_ingestionXclickhouse_events_json -->|"clickhouse_events_ws"| tier_events');
+    expect(mermaid).toContain('tier_events -->|"events_ws_mv"| writable_writable_events_ws');
+    expect(mermaid).toContain('writable_writable_events_ws --> data_events');
+    expect(mermaid).toContain('data_events["sharded_events<br>ReplicatedReplacingMergeTree"]');
+    // Names appear as written only inside quoted labels; ids are derived from them.
     for (const line of mermaid.split('\n').filter((l) => l.includes('-->'))) {
-      expect(line.replace(/"[^"]*"/g, '')).toMatch(/^\s*[a-z_0-9]+ -->(\|\|)? [a-z_0-9]+$/);
+      expect(line.replace(/"[^"]*"/g, '')).toMatch(/^\s*[A-Za-z_0-9]+ -->(\|\|)? [A-Za-z_0-9]+$/);
     }
+  });
+
+  test('Mermaid ids come from names: adding a stream, topic and tier only adds lines', () => {
+    const base = buildTopology(US_TOPOLOGY);
+    const before = renderTopologyMarkdown(base).content;
+    const grown = { ...US_TOPOLOGY,
+      // A new stream on a new topic, declared first so that every position would shift.
+      kafkaBackends: US_TOPOLOGY.kafkaBackends!.map((b, i) => (i === 0 ? { ...b, topics: [{ name: 'clickhouse_app-metrics.v1', partitions: 16 }, ...b.topics] } : b)),
+      streams: [{ ...US_TOPOLOGY.streams![0], name: 'app_metrics', legs: US_TOPOLOGY.streams![0].legs.map((l) => ({ ...l, topic: 'clickhouse_app-metrics.v1' })) }, ...US_TOPOLOGY.streams!],
+    };
+    const after = renderTopologyMarkdown(buildTopology(grown)).content;
+    const diagram = (md: string): string[] => md.slice(md.indexOf('```mermaid')).split('\n');
+    const added = diagram(after).filter((l) => !diagram(before).includes(l));
+    const removed = diagram(before).filter((l) => !diagram(after).includes(l));
+    expect(removed).toEqual([]);
+    expect(added.length).toBeGreaterThanOrEqual(4);
+    expect(added.join('\n')).toContain('topic_msk_clusterXclickhouse_appY2dmetricsY2ev1["clickhouse_app-metrics.v1<br>16 partitions"]');
+    expect(added.every((l) => /app_metrics|app-metrics/.test(l))).toBe(true);
+    expect(base.streams.length + 1).toBe(buildTopology(grown).streams.length);
+  });
+
+  test('mermaidId is injective over name lists, including the separator and escape letters', () => {
+    const ids = [
+      mermaidId('topic', 'a', 'b_c'), mermaidId('topic', 'a_b', 'c'), mermaidId('topic', 'a', 'b-c'), mermaidId('topic', 'a', 'b.c'),
+      mermaidId('topic', 'aX', 'b'), mermaidId('topic', 'a', 'Xb'), mermaidId('topic', 'aY2d'), mermaidId('topic', 'a-'),
+    ];
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids.every((id) => /^[A-Za-z0-9_]+$/.test(id))).toBe(true);
   });
 
   test('ShuffleHog: no data table, the re-keyed topic is the target, `|` in a key expression stays in its cell', () => {
@@ -67,7 +95,7 @@ describe('topology.md', () => {
     expect(row).toHaveLength(5);
     expect(row.slice(1, 3)).toEqual(['—', '—']);
     expect(row[3]).toContain('topic `events_json_by_team_event`');
-    expect(md).toMatch(/tier_0 -->\|"kafka_events_shufflehog_shuffled"\| topic_0_1/);
+    expect(md).toContain('tier_shufflehog -->|"kafka_events_shufflehog_shuffled"| topic_warpstream_ingestionXevents_json_by_team_event');
   });
 });
 

@@ -4,6 +4,7 @@ import { KafkaBackendKind, NodeRole } from '../../lib/model';
 import { RegionSpec, RegionStack } from '../../lib/region-stack';
 import { US_REGION } from '../../stacks/us';
 import { smallRegion } from './specs';
+import { testApp } from '../support/temp';
 
 /**
  * Construct IDs are public API: growing a region (a shard, a tier, a stream, a backend leg) must
@@ -44,7 +45,7 @@ function parse(text: string, sqlFiles: readonly { path: string; content: string 
 
 /** In memory: the aspects (policy pack) and validations run, the JSON and SQL are what a synth would write. */
 function synth(spec: RegionSpec, id = 'region'): Synthesized {
-  const stack = new RegionStack(Testing.app(), id, spec);
+  const stack = new RegionStack(testApp(), id, spec);
   return parse(Testing.synth(stack, true), stack.renderArtifacts());
 }
 

@@ -4,12 +4,13 @@ import {
   statementsForRole, STARTUP_SCRIPTS_PATH,
 } from '../../lib/schema';
 import {
-  DUAL_LEG_GROUPS, RICH_TOPOLOGY, SHUFFLEHOG, TALK_GROUPS, TALK_TOPOLOGY,
+  DUAL_LEG_GROUPS, HEATMAPS, RICH_TOPOLOGY, SHUFFLEHOG, TALK_GROUPS, TALK_TOPOLOGY,
 } from './support/topologies';
 
 /** Kind and name of each statement, without the access roles and grants (placement.test's last describe covers them). */
 const kinds = (statements: readonly Statement[]): string[][] => statements.filter((s) => s.kind !== SchemaObjectKind.ACCESS_ROLE).map((s) => [s.kind, s.name]);
 const objects = (statements: readonly Statement[]): Statement[] => statements.filter((s) => s.kind !== SchemaObjectKind.ACCESS_ROLE);
+const named = (statements: readonly Statement[], name: string): Statement => statements.find((s) => s.name === name)!;
 
 /** Statement identities of every role: `role/id` with its SQL, for before/after comparisons. */
 function allStatements(topology: Topology): Map<string, string> {
@@ -34,15 +35,16 @@ describe('the groups stream from the talk', () => {
       [SchemaObjectKind.WRITABLE_TABLE, 'writable_groups'],
       [SchemaObjectKind.DEAD_LETTER_WRITABLE_TABLE, 'writable_groups_dead_letters'],
       [SchemaObjectKind.KAFKA_TABLE, 'kafka_groups'],
-      [SchemaObjectKind.MATERIALIZED_VIEW, 'groups_mv'],
       [SchemaObjectKind.DEAD_LETTER_VIEW, 'groups_dead_letters_mv'],
+      [SchemaObjectKind.MATERIALIZED_VIEW, 'groups_mv'],
     ]);
     expect(statementsForRole(topology, NodeRole.MEDIUM)).toEqual([]);
   });
 
   test("the four objects have the talk's engines and targets", () => {
-    const [, data] = objects(statementsForRole(topology, NodeRole.DATA));
-    const [, writable, , kafka, view] = objects(statementsForRole(topology, NodeRole.SMALL));
+    const data = named(statementsForRole(topology, NodeRole.DATA), 'groups');
+    const small = statementsForRole(topology, NodeRole.SMALL);
+    const [writable, kafka, view] = [named(small, 'writable_groups'), named(small, 'kafka_groups'), named(small, 'groups_mv')];
     expect(data.sql).toContain(
       "ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/noshard/posthog.groups', '{replica}-{shard}', _timestamp)\n" +
       'ORDER BY (team_id, group_type_index, group_key)');
@@ -84,7 +86,9 @@ describe('sharded streams', () => {
   });
 
   test('transforms are applied in the view; the Kafka table has the source columns', () => {
-    const [, , , kafka, view] = objects(statementsForRole(topology, NodeRole.EVENTS));
+    const statements = statementsForRole(topology, NodeRole.EVENTS);
+    const kafka = statements.find((s) => s.kind === SchemaObjectKind.KAFKA_TABLE)!;
+    const view = statements.find((s) => s.kind === SchemaObjectKind.MATERIALIZED_VIEW)!;
     expect(view.sql).toContain("    arrayConcat(_headers.value, ['clickhouse']) AS consumer_breadcrumbs,\n");
     expect(kafka.sql).not.toContain('consumer_breadcrumbs');
   });
@@ -104,11 +108,11 @@ describe('zero-downtime backend migration: legs', () => {
     [...to.keys()].filter((k) => from.has(k) && from.get(k) !== to.get(k));
 
   test('adding WarpStream adds exactly a parallel _ws leg with its own group, landing in the same data table', () => {
-    expect(added(before, during)).toEqual([
+    expect(added(before, during).sort()).toEqual([
       'small/writable_groups_ws', 'small/grant_posthog_ingestion_writer_writable_groups_ws',
       'small/writable_groups_ws_dead_letters', 'small/grant_posthog_ingestion_writer_writable_groups_ws_dead_letters',
       'small/kafka_groups_ws', 'small/groups_ws_mv', 'small/groups_ws_dead_letters_mv',
-    ]);
+    ].sort());
     expect(removed(before, during)).toEqual([]);
     expect(changed(before, during)).toEqual([]);
     expect(during.get('small/kafka_groups_ws')).toContain("kafka_group_name = 'clickhouse_groups_ws'");
@@ -118,11 +122,11 @@ describe('zero-downtime backend migration: legs', () => {
   });
 
   test('removing MSK removes only its leg; the data table and the _ws leg are untouched', () => {
-    expect(removed(during, after)).toEqual([
+    expect(removed(during, after).sort()).toEqual([
       'small/writable_groups', 'small/grant_posthog_ingestion_writer_writable_groups',
       'small/writable_groups_dead_letters', 'small/grant_posthog_ingestion_writer_writable_groups_dead_letters',
       'small/kafka_groups', 'small/groups_mv', 'small/groups_dead_letters_mv',
-    ]);
+    ].sort());
     expect(added(during, after)).toEqual([]);
     expect(changed(during, after)).toEqual([]);
     expect(after.get('data/groups')).toBe(before.get('data/groups'));
@@ -141,10 +145,10 @@ describe('ShuffleHog', () => {
       // WarpStream legs take the _ws suffix by default; malformed messages still go to the storage cluster's dead-letter table.
       [SchemaObjectKind.DEAD_LETTER_WRITABLE_TABLE, 'writable_events_shuffle_ws_dead_letters'],
       [SchemaObjectKind.KAFKA_TABLE, 'kafka_events_shuffle_ws'],
-      [SchemaObjectKind.MATERIALIZED_VIEW, 'events_shuffle_ws_mv'],
       [SchemaObjectKind.DEAD_LETTER_VIEW, 'events_shuffle_ws_dead_letters_mv'],
+      [SchemaObjectKind.MATERIALIZED_VIEW, 'events_shuffle_ws_mv'],
     ]);
-    const [, producer, , consumer, view] = objects(statements);
+    const [producer, consumer, view] = [named(statements, 'kafka_events_shuffle_shuffled'), named(statements, 'kafka_events_shuffle_ws'), named(statements, 'events_shuffle_ws_mv')];
     expect(producer.sql).toContain('    _key       String,\n');
     // The re-keyed message keeps the time Kafka first received the event.
     expect(producer.sql).toContain('    _timestamp DateTime\n');
@@ -160,22 +164,24 @@ describe('ShuffleHog', () => {
 describe('migration files and startup scripts', () => {
   const topology = buildTopology(RICH_TOPOLOGY);
 
-  test('sql/<role>/NNNN_<id>.sql in run order, one statement each; roles without statements get no folder', () => {
+  test('sql/<role>/<phase>_<id>.sql, names sorting into run order, one statement each; roles without statements get no folder', () => {
     const files = migrationFiles(topology);
     const small = files.filter((f) => f.path.startsWith('sql/small/')).map((f) => f.path);
-    expect(small.filter((p) => !/_(role|grant)_/.test(p))).toEqual([
-      'sql/small/0001_database_posthog.sql',
-      'sql/small/0005_writable_groups.sql', 'sql/small/0007_writable_groups_dead_letters.sql', 'sql/small/0009_kafka_groups.sql',
-      'sql/small/0010_groups_mv.sql', 'sql/small/0011_groups_dead_letters_mv.sql',
-      'sql/small/0012_writable_groups_ws.sql', 'sql/small/0014_writable_groups_ws_dead_letters.sql', 'sql/small/0016_kafka_groups_ws.sql',
-      'sql/small/0017_groups_ws_mv.sql', 'sql/small/0018_groups_ws_dead_letters_mv.sql',
+    expect(small).toEqual([
+      'sql/small/0_database_posthog.sql',
+      // The roles with the database, before anything that names them.
+      'sql/small/0_role_posthog_ingestion_writer.sql', 'sql/small/0_role_posthog_migrator.sql',
+      'sql/small/1_writable_groups.sql', 'sql/small/1_writable_groups_dead_letters.sql',
+      'sql/small/1_writable_groups_ws.sql', 'sql/small/1_writable_groups_ws_dead_letters.sql',
+      'sql/small/2_kafka_groups.sql', 'sql/small/2_kafka_groups_ws.sql',
+      'sql/small/3_groups_dead_letters_mv.sql', 'sql/small/3_groups_mv.sql',
+      'sql/small/3_groups_ws_dead_letters_mv.sql', 'sql/small/3_groups_ws_mv.sql',
+      // The grants last: the writer's INSERT on every table it may fill, once the roles and tables exist.
+      'sql/small/4_grant_posthog_ingestion_writer_writable_groups.sql', 'sql/small/4_grant_posthog_ingestion_writer_writable_groups_dead_letters.sql',
+      'sql/small/4_grant_posthog_ingestion_writer_writable_groups_ws.sql', 'sql/small/4_grant_posthog_ingestion_writer_writable_groups_ws_dead_letters.sql',
+      'sql/small/4_grant_posthog_migrator.sql',
     ]);
-    // The roles right after the database, the writer's grant right after each table it may fill.
-    expect(small.filter((p) => /_(role|grant)_/.test(p))).toEqual([
-      'sql/small/0002_role_posthog_ingestion_writer.sql', 'sql/small/0003_role_posthog_migrator.sql', 'sql/small/0004_grant_posthog_migrator.sql',
-      'sql/small/0006_grant_posthog_ingestion_writer_writable_groups.sql', 'sql/small/0008_grant_posthog_ingestion_writer_writable_groups_dead_letters.sql',
-      'sql/small/0013_grant_posthog_ingestion_writer_writable_groups_ws.sql', 'sql/small/0015_grant_posthog_ingestion_writer_writable_groups_ws_dead_letters.sql',
-    ]);
+    expect([...small].sort()).toEqual(small);
     expect(new Set(files.map((f) => f.path.split('/')[1]))).toEqual(new Set(['data', 'small', 'medium', 'events', 'shufflehog']));
     expect(files.every((f) => f.content.endsWith(';\n') && f.content.indexOf(';') === f.content.length - 2)).toBe(true);
     expect(buildTopology({ ...TALK_TOPOLOGY, streams: [] }) && migrationFiles(buildTopology({ ...TALK_TOPOLOGY, streams: [] }))).toEqual([]);
@@ -190,8 +196,28 @@ describe('migration files and startup scripts', () => {
       expect(file.content).toContain(`<throw_on_error>${!role.isData}</throw_on_error>`);
     }
     // XML-special characters in an expression survive the round trip.
-    const view = startupScriptQueries(renderStartupScripts(topology, NodeRole.EVENTS)).find((q) => q.includes('_mv'))!;
+    const view = startupScriptQueries(renderStartupScripts(topology, NodeRole.EVENTS)).find((q) => q.includes('_mv') && !q.includes('_dead_letters_mv'))!;
     expect(view).toContain("arrayConcat(_headers.value, ['clickhouse'])");
+  });
+
+  test('adding a stream only adds files: every existing file keeps its name and content', () => {
+    const without = buildTopology({ ...RICH_TOPOLOGY, streams: (RICH_TOPOLOGY.streams ?? []).filter((s) => s !== HEATMAPS) });
+    const before = new Map(migrationFiles(without).map((f) => [f.path, f.content]));
+    const after = new Map(migrationFiles(topology).map((f) => [f.path, f.content]));
+    expect(before.size).toBeLessThan(after.size);
+    for (const [file, content] of before) expect({ file, content: after.get(file) }).toEqual({ file, content });
+  });
+
+  test('every view comes after the Kafka table it reads and the table it writes to', () => {
+    for (const role of [NodeRole.DATA, ...topology.ingestionTiers.map((t) => t.role)]) {
+      const names = statementsForRole(topology, role).map((s) => s.name);
+      statementsForRole(topology, role).forEach((s, i) => {
+        if (s.kind !== SchemaObjectKind.MATERIALIZED_VIEW) return;
+        const [, from] = /FROM ([\w.]+)/.exec(s.sql)!;
+        const [, to] = /TO ([\w.]+)/.exec(s.sql)!;
+        for (const table of [from, to]) expect({ view: s.name, table, before: names.indexOf(table.split('.')[1]) < i }).toEqual({ view: s.name, table, before: true });
+      });
+    }
   });
 
   test('output is deterministic: two renders of equal input are byte-identical', () => {

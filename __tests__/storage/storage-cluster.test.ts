@@ -1,5 +1,5 @@
 import { CLICKHOUSE_SERVER_VERSION } from '../../lib/clickhouse/versions';
-import { TerraformStack, Testing } from 'cdktf';
+import { TerraformStack } from 'cdktf';
 import { parse } from 'yaml';
 import { evaluatePolicies } from '../../lib/policy';
 import { buildTopology, INTERSERVER_SECRET_ENV, TopologyValidationError } from '../../lib/model';
@@ -8,6 +8,7 @@ import { US_TOPOLOGY } from '../../stacks/us';
 import { INTERSERVER_HTTP_PASSWORD_ENV, INTERSERVER_HTTP_USER_ENV, nodeGroups, requiredEnvironment } from '../../lib/clickhouse';
 import { bashSyntaxErrors, cloudInitSchemaCli, hasCloudInit, validateCloudConfigs } from './support/cloud-init-schema';
 import { BASE_PROPS, SUBNETS, synthStorage, SynthResult, usTopology } from './support/fixtures';
+import { testApp } from '../support/temp';
 
 type Resources = SynthResult['json']['resource'];
 
@@ -22,7 +23,7 @@ function problemsOf(build: () => unknown): { field: string; value: unknown; expe
 }
 
 function newCluster(props: Partial<StorageClusterProps>, shards = 2): StorageCluster {
-  const stack = new TerraformStack(Testing.app(), 'bad');
+  const stack = new TerraformStack(testApp(), 'bad');
   return new StorageCluster(stack, 'storage', { topology: usTopology(shards), ...BASE_PROPS, ...props });
 }
 

@@ -34,10 +34,11 @@ function freePort(): Promise<number> {
 
 interface Run { readonly code: number | null; readonly stderr: string; readonly stdout: string }
 
-function runScript(path: string): Promise<Run> {
+function runScript(path: string, onStderr?: (text: string) => void): Promise<Run> {
   return new Promise((resolve) => {
-    execFile('/bin/bash', [path], { env: CLIENT_ENV, timeout: 90_000 }, (err, stdout, stderr) =>
+    const child = execFile('/bin/bash', [path], { env: CLIENT_ENV, timeout: 90_000 }, (err, stdout, stderr) =>
       resolve({ code: err === null ? 0 : (typeof err.code === 'number' ? err.code : null), stdout, stderr }));
+    if (onStderr) child.stderr?.on('data', (chunk: Buffer) => onStderr(chunk.toString()));
   });
 }
 
@@ -98,9 +99,16 @@ describe('renderCreateZnodesScript', () => {
   });
 
   test('started before ZooKeeper serves, it waits, then creates /clickhouse and /clickhouse/test', async () => {
-    const first = runScript(script);
-    // The script's first attempts meet no server (as on a node whose ensemble has no quorum yet).
-    await new Promise((r) => setTimeout(r, 1500));
+    // The script's first attempt meets no server (as on a node whose ensemble has no quorum yet);
+    // ZooKeeper starts once the script has said so, however long that takes on a busy machine.
+    let failedOnce!: () => void;
+    const firstFailure = new Promise<void>((resolve) => (failedOnce = resolve));
+    let stderrSoFar = '';
+    const first = runScript(script, (text) => {
+      stderrSoFar += text;
+      if (/\/clickhouse not created yet/.test(stderrSoFar)) failedOnce();
+    });
+    await firstFailure;
     zookeeper = spawn('/usr/bin/java', ['-cp', JARS.join(':'), '-Xmx128m', '-XX:TieredStopAtLevel=1',
       'org.apache.zookeeper.server.ZooKeeperServerMain', join(dir, 'zoo.cfg')], { stdio: 'ignore' });
     const run = await first;

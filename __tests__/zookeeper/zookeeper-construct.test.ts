@@ -13,6 +13,7 @@ import { US_TOPOLOGY } from '../../stacks/us';
 import { CLICKHOUSE_ZNODES_UNIT } from '../../lib/cloud-init';
 import { renderCreateZnodesScript } from '../../lib/zookeeper';
 import { bashSyntaxErrors, hasCloudInit, validateCloudConfigs } from '../storage/support/cloud-init-schema';
+import { testApp } from '../support/temp';
 
 const hasSystemdAnalyze = existsSync('/usr/bin/systemd-analyze');
 if (!hasSystemdAnalyze) console.warn('SKIPPED systemd unit check: `systemd-analyze` (Debian package `systemd`) not installed');
@@ -25,7 +26,7 @@ function topologyWith(nodes: number): Topology {
 }
 
 function synth(topology: Topology, props: Partial<ZooKeeperProps> = {}) {
-  const stack = new TerraformStack(Testing.app(), 'zk');
+  const stack = new TerraformStack(testApp(), 'zk');
   new AwsProvider(stack, 'aws', { region: 'us-east-1' });
   const zk = new ZooKeeper(stack, 'zookeeper', {
     topology, vpcId: 'vpc-0123456789abcdef0', subnetIds: SUBNETS, hostedZoneId: 'Z0123456789ABCDEFGHIJ', clientSecurityGroupIds: [CLICKHOUSE_SG], ...props,

@@ -1,40 +1,11 @@
 // @ts-check
 // A cdktf app that uses the library as an npm package, the way a platform team would. The CI step
 // `examples/package-consumer/check.sh` installs the packed tarball, type-checks this file against
-// the package's declarations and synthesizes it.
+// the package's declarations, synthesizes it and runs the team's snapshot test.
 const { App } = require('cdktf');
-const { DataEngine, KafkaBackendKind, KafkaBackendOptions, NodeRole, RegionStack } = require('cdktf-clickhouse-ingest');
-
-/** @type {import('cdktf-clickhouse-ingest').RegionSpec} */
-const region = {
-  name: 'acme',
-  region: 'ap-southeast-2',
-  availabilityZones: ['ap-southeast-2a', 'ap-southeast-2b', 'ap-southeast-2c'],
-  vpcId: 'vpc-0123456789abcdef0',
-  subnetIds: {
-    'ap-southeast-2a': 'subnet-0123456789abcde01',
-    'ap-southeast-2b': 'subnet-0123456789abcde02',
-    'ap-southeast-2c': 'subnet-0123456789abcde03',
-  },
-  eksClusterName: 'acme-ingestion',
-  stateBackend: { bucket: 'acme-terraform-state' },
-  storage: { shards: 2, replicas: 3 },
-  ingestionTiers: [{ role: NodeRole.SMALL, nodes: 2, cores: 2 }],
-  kafkaBackends: [{ name: 'warpstream_ingestion', kind: KafkaBackendKind.WARPSTREAM, topics: [{ name: 'orders', partitions: 8 }] }],
-  kafkaBackendOptions: { warpstream_ingestion: KafkaBackendOptions.warpStream({ virtualClusterId: 'vci_acme' }) },
-  streams: [{
-    name: 'orders',
-    columns: [
-      { name: 'order_id', type: 'UUID' },
-      { name: 'team_id', type: 'Int64' },
-      { name: 'created_at', type: "DateTime64(6, 'UTC')" },
-    ],
-    orderBy: ['team_id', 'created_at', 'order_id'],
-    engine: DataEngine.replicatedReplacingMergeTree('_timestamp'),
-    legs: [{ backend: 'warpstream_ingestion', topic: 'orders', roles: [NodeRole.SMALL] }],
-  }],
-};
+const { RegionStack } = require('cdktf-clickhouse-ingest');
+const { acmeRegion } = require('./region');
 
 const app = new App();
-new RegionStack(app, 'acme', region);
+new RegionStack(app, 'acme', acmeRegion());
 app.synth();

@@ -50,6 +50,9 @@ interface Suppression {
  * A violation stops synthesis twice over: a stack validation fails first (before anything is
  * written, also under `Testing.synth(stack, true)`), and the error annotations abort `app.synth()`
  * even when validations are skipped.
+ *
+ * It judges the final tree: every other Aspect, added before or after the pack, has run when the
+ * rules are evaluated, and the pack never substitutes its own copy of the JSON for the synth's.
  */
 export class PolicyPack implements IAspect {
   /**
@@ -66,6 +69,7 @@ export class PolicyPack implements IAspect {
     PolicyPack.packs.set(stack, pack);
     Aspects.of(stack).add(pack);
     stack.node.addValidation({ validate: () => pack.errors() });
+    onSynthesize(stack, () => pack.current());
     return pack;
   }
 
@@ -88,18 +92,19 @@ export class PolicyPack implements IAspect {
     Annotations.of(scope).addInfo(`policy rule ${ruleId} suppressed: ${reason.trim()}`);
   }
 
-  /** Unsuppressed violations found by the last run (empty until the stack is synthesized). */
+  /** Unsuppressed violations of the last synth (or of the tree as it is now, if it was not synthesized since its Aspects last ran). */
   public get violations(): readonly PolicyViolation[] {
-    return this.lastRun?.violations ?? [];
+    return this.current()?.violations ?? [];
   }
 
   /** Suppressed violations of the last run, with the reason each was allowed. */
   public get suppressed(): readonly (PolicyViolation & { readonly reason: string })[] {
-    return this.lastRun?.suppressed ?? [];
+    return this.current()?.suppressed ?? [];
   }
 
   private lastRun?: { violations: PolicyViolation[]; suppressed: (PolicyViolation & { reason: string })[] };
-  private resolved?: TerraformJson;
+  /** Whether the last run judged the tree as the current synth's Aspects left it. */
+  private judged = false;
   private readonly annotated = new WeakMap<IConstruct, Set<string>>();
 
   private constructor(private readonly stack: TerraformStack, private readonly options: PolicyPackOptions) {
@@ -110,18 +115,21 @@ export class PolicyPack implements IAspect {
     problems.throwIfAny('policy pack options');
   }
 
+  /**
+   * Marks the start of a synth. Aspects run top-down, so the pack's visit of the stack comes before
+   * any Aspect visits a child: judging here would judge a tree that later Aspects still change. The
+   * rules run once every Aspect is done, in the stack validation (or, with validations skipped, in
+   * the stack's custom synthesis step, which still precedes the annotation check and `cdk.tf.json`).
+   */
   public visit(node: IConstruct): void {
-    // The pack reads the whole stack at once; the aspect is inherited by every child, so act once.
-    if (node !== this.stack) return;
-    this.run();
-    this.shareWithSynth();
+    if (node === this.stack) this.judged = false;
   }
 
   /** Evaluates every rule now and annotates offending constructs; returns the unsuppressed violations. */
   public run(): readonly PolicyViolation[] {
-    this.unshare();
+    // The stack's own toTerraform(), resolved afresh: the pack never hands a copy back to the synth,
+    // so what it judges and what `cdk.tf.json` holds are both the tree after every Aspect.
     const terraform = this.stack.toTerraform() as TerraformJson;
-    this.resolved = terraform;
     const found = evaluatePolicies({
       terraform,
       topology: this.options.topology,
@@ -142,35 +150,18 @@ export class PolicyPack implements IAspect {
       this.annotateOnce(target, `[policy ${v.ruleId}] ${v.address ? v.address + ': ' : ''}${v.message}`);
     }
     this.lastRun = run;
+    this.judged = true;
     return run.violations;
   }
 
-  /**
-   * Resolving a stack's tokens is the most expensive step of a synth, and the pack has just done
-   * it: the synth's own `toTerraform()`, which follows in the same synchronous call (after the
-   * validations), gets the same JSON instead of resolving again, once, if the construct tree has
-   * not changed. The shortcut is dropped at the end of the current call (a microtask) either way.
-   */
-  private shareWithSynth(): void {
-    const terraform = this.resolved;
-    this.resolved = undefined; // held by the one-shot closure only, not for the pack's lifetime
-    if (terraform === undefined) return;
-    const stack = this.stack as unknown as { toTerraform?: () => unknown };
-    const size = this.stack.node.findAll().length;
-    stack.toTerraform = () => {
-      this.unshare();
-      return this.stack.node.findAll().length === size ? terraform : this.stack.toTerraform();
-    };
-    queueMicrotask(() => this.unshare());
-  }
-
-  private unshare(): void {
-    // Deleting the instance's own property restores the class's toTerraform.
-    if (Object.prototype.hasOwnProperty.call(this.stack, 'toTerraform')) delete (this.stack as unknown as { toTerraform?: unknown }).toTerraform;
+  /** The last run, or a fresh one when a synth has started (Aspects ran) since. */
+  private current(): NonNullable<PolicyPack['lastRun']> | undefined {
+    if (!this.judged) this.run();
+    return this.lastRun;
   }
 
   private errors(): string[] {
-    const violations = this.lastRun ? this.lastRun.violations : this.run();
+    const violations = this.current()?.violations ?? [];
     return violations.map((v) => `[policy ${v.ruleId}] ${v.address ? v.address + ': ' : ''}${v.message}` +
       ` (suppress with PolicyPack.suppress(scope, '${v.ruleId}', '<reason>') if this is deliberate)`);
   }
@@ -193,6 +184,22 @@ export class PolicyPack implements IAspect {
     seen.add(message);
     Annotations.of(target).addError(message);
   }
+}
+
+/**
+ * cdktf's custom-synthesis hook (the registered symbol its `TerraformAsset` uses; `addCustomSynthesis`
+ * itself is not exported). cdktf calls it after Aspects and validations and before it collects
+ * error annotations, so a violation still aborts a synth whose validations are skipped.
+ */
+const CUSTOM_SYNTHESIS = Symbol.for('cdktf/customSynthesis');
+
+function onSynthesize(stack: TerraformStack, hook: () => void): void {
+  const existing = (stack as unknown as Record<symbol, { onSynthesize(session: unknown): void } | undefined>)[CUSTOM_SYNTHESIS];
+  Object.defineProperty(stack, CUSTOM_SYNTHESIS, {
+    value: { onSynthesize: (session: unknown) => { existing?.onSynthesize(session); hook(); } },
+    enumerable: false,
+    configurable: true,
+  });
 }
 
 function checkSuppression(problems: Problems, idField: string, ruleId: unknown, reasonField: string, reason: unknown): void {

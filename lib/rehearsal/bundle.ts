@@ -73,7 +73,7 @@ export interface LegDocument {
 /** Everything a rehearsal reads: the region's `topology.json` and its artifacts by path. */
 export interface RehearsalBundle {
   readonly topology: TopologyDocument;
-  /** Artifacts keyed by their path under `artifacts/`, e.g. `sql/small/0003_kafka_groups.sql`. */
+  /** Artifacts keyed by their path under `artifacts/`, e.g. `sql/small/2_kafka_groups.sql`. */
   readonly files: ReadonlyMap<string, string>;
 }
 

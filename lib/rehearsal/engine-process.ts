@@ -1,4 +1,5 @@
 import { ChildProcess, fork } from 'child_process';
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -165,22 +166,29 @@ export class EngineProcess {
 let compiledWorker: string | undefined;
 
 /**
- * The worker as JavaScript. From sources (jest, swc-node) it is transpiled once per process into
- * a temp folder, so each engine starts with bare node: a TypeScript loader in every child would
+ * The worker as JavaScript. From sources (jest, swc-node) it is transpiled once per version of its
+ * source into one file in the temp dir, so each engine starts with bare node: a TypeScript loader in every child would
  * add most of a second per engine.
  */
 function workerScript(): string {
   if (!__filename.endsWith('.ts')) return path.join(__dirname, 'engine-worker.js');
   if (compiledWorker !== undefined && fs.existsSync(compiledWorker)) return compiledWorker;
-  const { transformFileSync } = require('@swc/core') as typeof import('@swc/core');
-  const { code } = transformFileSync(path.join(__dirname, 'engine-worker.ts'), {
-    swcrc: false, configFile: false,
-    jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' },
-  });
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rehearsal-worker-'));
-  process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
-  compiledWorker = path.join(dir, 'engine-worker.js');
-  fs.writeFileSync(compiledWorker, code);
+  // One file per version of the source, shared by every process: no folder per process is left
+  // behind when a test runner ends its workers without an 'exit' event.
+  const source = path.join(__dirname, 'engine-worker.ts');
+  const version = createHash('sha256').update(fs.readFileSync(source)).digest('hex').slice(0, 16);
+  const file = path.join(os.tmpdir(), `cdktf-clickhouse-ingest-engine-worker-${version}.js`);
+  if (!fs.existsSync(file)) {
+    const { transformFileSync } = require('@swc/core') as typeof import('@swc/core');
+    const { code } = transformFileSync(source, {
+      swcrc: false, configFile: false,
+      jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' },
+    });
+    const partial = `${file}.${process.pid}.partial`;
+    fs.writeFileSync(partial, code);
+    fs.renameSync(partial, file); // atomic: a concurrent process sees the whole file or none
+  }
+  compiledWorker = file;
   return compiledWorker;
 }
 

@@ -82,52 +82,58 @@ function table(headers: readonly string[], rows: readonly (readonly string[])[])
   return [row(headers), row(headers.map(() => '---')), ...rows.map(row)];
 }
 
-/** Mermaid ids are generated; every name appears only inside quoted labels. */
+/**
+ * A Mermaid node id built from names, never from positions, so adding a stream, topic or tier only
+ * adds lines to the diagram. Names of backends, tiers, streams and tables are lower-case
+ * identifiers and stay as written; any other character (a topic's `.`, `-` or capitals) becomes `Y`
+ * and two hex digits, and the names are joined with `X`: `topic_msk_clusterXclickhouse_groups`.
+ * Neither capital occurs otherwise, so two different name lists never share an id.
+ */
+export function mermaidId(kind: string, ...names: readonly string[]): string {
+  const encode = (text: string): string => text.replace(/[^a-z0-9_]/g, (c) => 'Y' + c.charCodeAt(0).toString(16).padStart(2, '0'));
+  return `${kind}_${names.map(encode).join('X')}`;
+}
+
+/** Ids come from mermaidId; every name appears only inside quoted labels. */
 function mermaid(topology: Topology): string[] {
   const out = ['flowchart LR'];
-  const topicIds = new Map<string, string>();
-  topology.kafkaBackends.forEach((b, i) => {
-    out.push(`  subgraph backend_${i}["${b.name} (${b.kind})"]`);
-    b.topics.forEach((t, j) => {
-      const id = `topic_${i}_${j}`;
-      topicIds.set(`${b.name}/${t.name}`, id);
-      out.push(`    ${id}["${t.name}<br>${t.partitions} partitions"]`);
-    });
+  const topicId = (backend: string, topic: string): string => mermaidId('topic', backend, topic);
+  const tierId = (role: string): string => mermaidId('tier', role);
+  for (const b of topology.kafkaBackends) {
+    out.push(`  subgraph ${mermaidId('backend', b.name)}["${b.name} (${b.kind})"]`);
+    for (const t of b.topics) out.push(`    ${topicId(b.name, t.name)}["${t.name}<br>${t.partitions} partitions"]`);
     out.push('  end');
-  });
-  const tierIds = new Map<string, string>();
+  }
   out.push('  subgraph ingestion["stateless ingestion (Kubernetes)"]');
-  topology.ingestionTiers.forEach((t, i) => {
-    const id = `tier_${i}`;
-    tierIds.set(t.role.value, id);
-    out.push(`    ${id}["${t.role.value}<br>${t.nodes} nodes × ${t.consumersPerNode} consumers"]`);
-  });
+  for (const t of topology.ingestionTiers) {
+    out.push(`    ${tierId(t.role.value)}["${t.role.value}<br>${t.nodes} nodes × ${t.consumersPerNode} consumers"]`);
+  }
   out.push('  end');
   out.push(`  subgraph storage["storage: ${topology.clusterNames.sharded} (EC2 NVMe)<br>` +
     `${topology.storage.shards} shards × ${topology.storage.replicas} replicas"]`);
-  topology.streams.forEach((s, i) => {
-    if (!s.shuffle) out.push(`    data_${i}["${s.dataTable}<br>${s.engine.replicatedName}"]`);
-  });
+  for (const s of topology.streams) {
+    if (!s.shuffle) out.push(`    ${mermaidId('data', s.name)}["${s.dataTable}<br>${s.engine.replicatedName}"]`);
+  }
   out.push('  end');
   out.push(`  zookeeper[("ZooKeeper × ${topology.zookeeper.length}")]`);
-  topology.streams.forEach((s, i) => {
-    s.legs.forEach((l, j) => {
-      const topic = topicIds.get(`${l.backend.name}/${l.topic.name}`);
+  for (const s of topology.streams) {
+    for (const l of s.legs) {
+      const topic = topicId(l.backend.name, l.topic.name);
       for (const role of l.roles) {
-        out.push(`  ${topic} -->|"${l.consumerGroup}"| ${tierIds.get(role.value)}`);
+        out.push(`  ${topic} -->|"${l.consumerGroup}"| ${tierId(role.value)}`);
       }
-      if (s.shuffle) return;
-      const writable = `writable_${i}_${j}`;
+      if (s.shuffle) continue;
+      const writable = mermaidId('writable', l.writableTable);
       out.push(`  ${writable}[/"${l.writableTable}<br>Distributed → ${s.targetCluster}"/]`);
-      for (const role of l.roles) out.push(`  ${tierIds.get(role.value)} -->|"${l.materializedView}"| ${writable}`);
-      out.push(`  ${writable} --> data_${i}`);
-    });
-    if (s.shuffle) {
-      const target = topicIds.get(`${s.shuffle.backend}/${s.shuffle.topic}`);
-      const roles = [...new Set(s.legs.flatMap((l) => l.roles.map((r) => r.value)))];
-      for (const role of roles) out.push(`  ${tierIds.get(role)} -->|"${s.shuffle.producerTable}"| ${target}`);
+      for (const role of l.roles) out.push(`  ${tierId(role.value)} -->|"${l.materializedView}"| ${writable}`);
+      out.push(`  ${writable} --> ${mermaidId('data', s.name)}`);
     }
-  });
+    if (s.shuffle) {
+      const target = topicId(s.shuffle.backend, s.shuffle.topic);
+      const roles = [...new Set(s.legs.flatMap((l) => l.roles.map((r) => r.value)))];
+      for (const role of roles) out.push(`  ${tierId(role)} -->|"${s.shuffle.producerTable}"| ${target}`);
+    }
+  }
   out.push('  storage -.- zookeeper');
   return out;
 }

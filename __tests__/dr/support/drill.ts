@@ -28,14 +28,16 @@ export class MockKafka {
     const deadline = Date.now() + 10000;
     while (Date.now() < deadline) {
       const m = /bootstrap\.servers=(\S+)/.exec(fs.readFileSync(log, 'utf8'));
-      if (m) return new MockKafka(child, m[1]);
+      if (m) return new MockKafka(child, m[1], path.dirname(log));
       await new Promise((r) => setTimeout(r, 50));
     }
     child.kill();
-    throw new Error(`kcat mock cluster did not start: ${fs.readFileSync(log, 'utf8').slice(-500)}`);
+    const tail = fs.readFileSync(log, 'utf8').slice(-500);
+    fs.rmSync(path.dirname(log), { recursive: true, force: true });
+    throw new Error(`kcat mock cluster did not start: ${tail}`);
   }
 
-  private constructor(private readonly child: ChildProcess, public readonly bootstrap: string) {}
+  private constructor(private readonly child: ChildProcess, public readonly bootstrap: string, private readonly logDir: string) {}
 
   /** Produces one message per line (no key: spread over partitions; the mock auto-creates topics with 4). */
   public produce(topic: string, lines: readonly string[]): void {
@@ -46,6 +48,7 @@ export class MockKafka {
   public stop(): void {
     this.child.stdin?.end();
     this.child.kill();
+    fs.rmSync(this.logDir, { recursive: true, force: true });
   }
 }
 

@@ -8,6 +8,7 @@ import { KafkaBackend, MskBackendProps, WarpStreamBackendProps } from '../../../
 import { buildTopology, KafkaBackendKind, NodeRole, Topology, TopologySpec } from '../../../lib/model';
 import { StatelessIngestionTier, StatelessIngestionTierProps } from '../../../lib/stateless-ingestion-tier';
 import { EVENTS_STREAM, GROUPS_STREAM, HEATMAPS_STREAM } from '../../../stacks/us';
+import { testApp } from '../../support/temp';
 
 /**
  * A small region with the three PostHog tiers: small (1 consumer per node), medium (4) and
@@ -59,7 +60,7 @@ export const WARPSTREAM_PROPS: Omit<WarpStreamBackendProps, 'topology'> = {
 
 /** A stack with the providers the constructs need (synth validations check for them). */
 export function newStack(id = 'test'): TerraformStack {
-  const stack = new TerraformStack(Testing.app(), id);
+  const stack = new TerraformStack(testApp(), id);
   new AwsProvider(stack, 'aws', { region: 'us-east-1' });
   new KubernetesProvider(stack, 'kubernetes', {});
   new HelmProvider(stack, 'helm', {});

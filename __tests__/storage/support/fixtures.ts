@@ -3,6 +3,7 @@ import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { buildTopology, Topology, TopologySpec } from '../../../lib/model';
 import { StorageCluster, StorageClusterProps } from '../../../lib/storage-cluster';
 import { US_TOPOLOGY } from '../../../stacks/us';
+import { testApp } from '../../support/temp';
 
 export const SUBNETS = { 'us-east-1a': 'subnet-0aaaaaaaaaaaaaaa1', 'us-east-1b': 'subnet-0bbbbbbbbbbbbbbb2', 'us-east-1c': 'subnet-0ccccccccccccccc3' };
 export const BASE_PROPS = {
@@ -25,7 +26,7 @@ export interface SynthResult {
 
 /** Synthesizes a StorageCluster alone in a stack, with validations on. */
 export function synthStorage(topology: Topology, props: Partial<StorageClusterProps> = {}): SynthResult {
-  const app = Testing.app();
+  const app = testApp();
   const stack = new TerraformStack(app, 'storage');
   new AwsProvider(stack, 'aws', { region: 'us-east-1' });
   const cluster = new StorageCluster(stack, 'storage', { topology, ...BASE_PROPS, ...props });

@@ -1,0 +1,154 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { App, Aspects, IAspect, TerraformResource, TerraformStack, Testing } from 'cdktf';
+import { IConstruct } from 'constructs';
+import { EbsVolume } from '@cdktf/provider-aws/lib/ebs-volume';
+import { Instance } from '@cdktf/provider-aws/lib/instance';
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import { PolicyPack } from '../../lib/policy';
+import { RegionStack } from '../../lib/region-stack';
+import { cleanUp, readStack, tempOutdir, TerraformJson } from '../region/support/synth';
+import { smallRegion } from '../safety/specs';
+import { fullSynth, testApp } from '../support/temp';
+
+/**
+ * A platform team's Aspects compose with the library's policy pack: whether added before or after
+ * the pack, they reach `cdk.tf.json`, and the pack judges the tree as they leave it.
+ */
+
+afterAll(cleanUp);
+
+/** A tagging Aspect as platform teams write it: merges their tags into every taggable resource. */
+class TagAspect implements IAspect {
+  constructor(private readonly tags: Readonly<Record<string, string>>) {}
+  public visit(node: IConstruct): void {
+    if (!TerraformResource.isTerraformResource(node) || !('tagsInput' in node)) return;
+    const taggable = node as TerraformResource & { tagsInput?: Record<string, string>; tags: Record<string, string> };
+    taggable.tags = { ...(taggable.tagsInput ?? {}), ...this.tags };
+  }
+}
+
+/** Changes one attribute of every EBS volume and instance, to prove the change is not lost. */
+class VolumeTypeAspect implements IAspect {
+  public visit(node: IConstruct): void {
+    if (node instanceof EbsVolume) node.type = 'gp3';
+  }
+}
+
+/** Breaks IMDSv2 on every instance: the pack must see it even though the Aspect runs after it. */
+class LegacyMetadataAspect implements IAspect {
+  public visit(node: IConstruct): void {
+    if (node instanceof Instance) node.putMetadataOptions({ httpTokens: 'optional' });
+  }
+}
+
+/** Repairs the one violation of a hand-built stack: the pack must judge the repaired tree. */
+class EncryptVolumesAspect implements IAspect {
+  public visit(node: IConstruct): void {
+    if (node instanceof EbsVolume) node.encrypted = true;
+  }
+}
+
+type Resources = Record<string, Record<string, Record<string, unknown>>>;
+
+function taggableResources(config: TerraformJson): [string, Record<string, unknown>][] {
+  return Object.entries((config.resource ?? {}) as Resources).flatMap(([type, byName]) =>
+    Object.entries(byName).filter(([, r]) => r.tags !== undefined).map(([name, r]) => [`${type}.${name}`, r] as [string, Record<string, unknown>]));
+}
+
+function synthRegion(configure: (stack: RegionStack) => void, before?: (app: App) => void): { config: TerraformJson; stack: RegionStack } {
+  const outdir = tempOutdir();
+  const app = new App({ outdir, stackTraces: false });
+  before?.(app);
+  const stack = new RegionStack(app, 'region', smallRegion());
+  configure(stack);
+  app.synth();
+  return { config: readStack(path.join(outdir, 'stacks', 'region')).config, stack };
+}
+
+describe('user Aspects on a RegionStack (added after its policy pack)', () => {
+  test('a tagging Aspect and an attribute-changing Aspect both reach cdk.tf.json, and the pack passes', () => {
+    const { config, stack } = synthRegion((s) => {
+      Aspects.of(s).add(new TagAspect({ team: 'platform', 'cost-center': 'ingest-42' }));
+      Aspects.of(s).add(new VolumeTypeAspect());
+    });
+    const tagged = taggableResources(config);
+    // Every AWS resource with tags in the default output carries the team's tags next to the library's.
+    expect(tagged.length).toBeGreaterThan(5);
+    for (const [address, r] of tagged) {
+      expect({ address, tags: r.tags }).toEqual({ address, tags: expect.objectContaining({ team: 'platform', 'cost-center': 'ingest-42' }) });
+    }
+    const instances = Object.values((config.resource as Resources).aws_instance);
+    expect(instances.length).toBeGreaterThan(0);
+    // The library's own tags survive the merge.
+    expect(instances.every((i) => typeof (i.tags as Record<string, string>).Name === 'string')).toBe(true);
+    const volumes = Object.values((config.resource as Resources).aws_ebs_volume ?? {});
+    expect(volumes.length).toBeGreaterThan(0);
+    expect(volumes.map((v) => v.type)).toEqual(volumes.map(() => 'gp3'));
+    expect(stack.policyPack.violations).toEqual([]);
+  });
+
+  test('an Aspect that breaks a rule after the pack was applied still fails the synth, naming the rule', () => {
+    const outdir = tempOutdir();
+    const app = new App({ outdir, stackTraces: false });
+    const stack = new RegionStack(app, 'region', smallRegion());
+    Aspects.of(stack).add(new LegacyMetadataAspect());
+    expect(() => app.synth()).toThrow(/imdsv2-required/);
+    expect(fs.existsSync(path.join(outdir, 'stacks', 'region', 'cdk.tf.json'))).toBe(false);
+  });
+});
+
+describe('user Aspects on a plain stack, before and after PolicyPack.apply', () => {
+  function stackWithPlainVolume(): { app: App; stack: TerraformStack } {
+    const app = testApp();
+    const stack = new TerraformStack(app, 'plain');
+    new AwsProvider(stack, 'aws', { region: 'us-east-1' });
+    new EbsVolume(stack, 'volume', { availabilityZone: 'us-east-1a', size: 10, lifecycle: { preventDestroy: true } });
+    return { app, stack };
+  }
+
+  test.each([
+    ['before', true],
+    ['after', false],
+  ])('an Aspect added %s the pack that repairs the one violation lets the synth through, and cdk.tf.json has the repair', (_when, before) => {
+    const { stack } = stackWithPlainVolume();
+    if (before) Aspects.of(stack).add(new EncryptVolumesAspect());
+    const pack = PolicyPack.apply(stack);
+    if (!before) Aspects.of(stack).add(new EncryptVolumesAspect());
+    Aspects.of(stack).add(new TagAspect({ team: 'platform' }));
+    const outdir = fullSynth(stack);
+    const config = JSON.parse(fs.readFileSync(path.join(outdir, 'stacks', 'plain', 'cdk.tf.json'), 'utf8')) as { resource: Resources };
+    expect(config.resource.aws_ebs_volume.volume).toMatchObject({ encrypted: true, tags: { team: 'platform' } });
+    expect(pack.violations).toEqual([]);
+    fs.rmSync(outdir, { recursive: true, force: true });
+  });
+
+  test('without the repairing Aspect the same stack fails, so the test above could fail', () => {
+    const { stack } = stackWithPlainVolume();
+    PolicyPack.apply(stack);
+    expect(() => Testing.synth(stack, true)).toThrow(/ebs-encrypted/);
+  });
+
+  test('Testing.synth(stack, true) judges the tree after every Aspect (and the output has the change)', () => {
+    const { stack } = stackWithPlainVolume();
+    const pack = PolicyPack.apply(stack);
+    Aspects.of(stack).add(new EncryptVolumesAspect());
+    const json = JSON.parse(Testing.synth(stack, true)) as { resource: Resources };
+    expect(json.resource.aws_ebs_volume.volume.encrypted).toBe(true);
+    expect(pack.violations).toEqual([]);
+  });
+
+  test('with validations skipped, the pack still judges the final tree through its annotation', () => {
+    const outdir = tempOutdir();
+    const app = new App({ outdir, skipValidation: true, stackTraces: false });
+    const stack = new TerraformStack(app, 'plain');
+    new AwsProvider(stack, 'aws', { region: 'us-east-1' });
+    new Instance(stack, 'host', {
+      ami: 'ami-1', instanceType: 't3.micro', rootBlockDevice: { encrypted: true },
+      metadataOptions: { httpTokens: 'required' }, lifecycle: { preventDestroy: true },
+    });
+    PolicyPack.apply(stack);
+    Aspects.of(stack).add(new LegacyMetadataAspect());
+    expect(() => app.synth()).toThrow(/Encountered Annotations with level "ERROR"[\s\S]*imdsv2-required/);
+  });
+});
