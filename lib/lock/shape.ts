@@ -85,7 +85,7 @@ function unquoteIdentifier(text: string): { name: string; rest: string } {
   return { name: m[1], rest: m[2] };
 }
 
-/** Reads a `CREATE TABLE` or `CREATE MATERIALIZED VIEW` written by the schema's SQL builder. */
+/** Reads a `CREATE TABLE`, `CREATE MATERIALIZED VIEW`, `CREATE ROLE` or `GRANT` written by the schema's SQL builder. */
 export function readShape(statement: string): ObjectShape {
   const lines = statement.replace(/;\s*$/, '').split('\n');
   const head = lines[0];
@@ -93,6 +93,8 @@ export function readShape(statement: string): ObjectShape {
   if (/^CREATE MATERIALIZED VIEW/.test(head)) {
     return { query: lines.slice(1).map((l) => l.trim()).join(' ') };
   }
+  // Access roles and grants: recorded as their statement (idempotent; re-run whenever it changes).
+  if (/^(CREATE ROLE|GRANT)\s/.test(head)) return { query: lines.map((l) => l.trim()).join(' ') };
   if (!/^CREATE TABLE/.test(head)) throw new UnreadableStatementError(statement, 'not a CREATE TABLE, VIEW or DATABASE');
   if (lines[1] !== '(') throw new UnreadableStatementError(statement, 'no column list on its own lines');
   const close = lines.indexOf(')', 2);

@@ -64,7 +64,9 @@ interface DraftStep extends Omit<MigrationStep, 'id'> {
   readonly stream: string;
 }
 
-const INGESTION_KINDS = new Set([SchemaObjectKind.KAFKA_TABLE, SchemaObjectKind.MATERIALIZED_VIEW, SchemaObjectKind.PRODUCER_TABLE]);
+const INGESTION_KINDS = new Set([SchemaObjectKind.KAFKA_TABLE, SchemaObjectKind.MATERIALIZED_VIEW, SchemaObjectKind.DEAD_LETTER_VIEW, SchemaObjectKind.PRODUCER_TABLE]);
+/** Both views that read a Kafka table: its rows and its dead letters. */
+const VIEW_KINDS = [SchemaObjectKind.MATERIALIZED_VIEW, SchemaObjectKind.DEAD_LETTER_VIEW];
 /** Settings MergeTree fixes at creation. */
 const FIXED_SETTINGS = new Set(['index_granularity', 'index_granularity_bytes']);
 
@@ -141,6 +143,13 @@ export function planMigrations(lock: RegionLock, topology: Topology, next: Reado
         else if (now.kind === SchemaObjectKind.WRITABLE_TABLE) note(stream, isNewStream(lock, stream) ? `add_stream_${stream}` : `add_leg_${stream}${now.leg ?? ''}`);
         continue;
       }
+      if (now.kind === SchemaObjectKind.ACCESS_ROLE) {
+        // CREATE ROLE IF NOT EXISTS and GRANT are idempotent: a changed one simply runs again.
+        if (JSON.stringify(was) !== JSON.stringify(now)) {
+          drafts.push({ stream, role, phase: role === STORAGE_ROLE ? MigrationPhase.STORAGE : MigrationPhase.WRITABLE, object: name, does: `re-run ${name}`, sql: statement.sql });
+        }
+        continue;
+      }
       if (!INGESTION_KINDS.has(now.kind) && now.kind !== SchemaObjectKind.DATABASE) {
         // Data and writable tables, and any table kind the schema adds later (read tables, dead letters): compared by shape.
         compareTable(db, role, name, was, now, stream, drafts, note, problems);
@@ -168,21 +177,23 @@ export function planMigrations(lock: RegionLock, topology: Topology, next: Reado
     const drop = (name: string, o: LockedObject, why: string): void => {
       const phase = after[name] === undefined ? MigrationPhase.RETIRE : MigrationPhase.CONSUMERS;
       drafts.push({ stream: o.stream ?? '', role, phase, object: name, does: why,
-        sql: ddl.dropObject(db, name, o.kind === SchemaObjectKind.MATERIALIZED_VIEW) });
+        sql: ddl.dropObject(db, name, VIEW_KINDS.includes(o.kind)) });
     };
     const create = (name: string, o: LockedObject): void => {
       drafts.push({ stream: o.stream ?? '', role, phase: MigrationPhase.CONSUMERS, object: name, does: `create ${o.kind} ${name}`,
         sql: created.get(role)!.get(name)!.sql });
     };
     const producerChanged = (name: string): boolean => JSON.stringify(before[name]) !== JSON.stringify(after[name]);
-    for (const [name, o] of ordered(SchemaObjectKind.MATERIALIZED_VIEW, before)) drop(name, o, after[name] ? `stop view ${name} (re-created below)` : `stop and drop view ${name}`);
+    for (const kind of VIEW_KINDS) {
+      for (const [name, o] of ordered(kind, before)) drop(name, o, after[name] ? `stop view ${name} (re-created below)` : `stop and drop view ${name}`);
+    }
     for (const [name, o] of ordered(SchemaObjectKind.KAFKA_TABLE, before)) {
       drop(name, o, after[name] ? `drop Kafka table ${name}; its group keeps the committed offsets` : `drop Kafka table ${name} of a retired leg`);
     }
     for (const [name, o] of ordered(SchemaObjectKind.PRODUCER_TABLE, before)) if (producerChanged(name)) drop(name, o, `drop producer table ${name}`);
     for (const [name, o] of ordered(SchemaObjectKind.PRODUCER_TABLE, after)) if (producerChanged(name)) create(name, o);
     for (const [name, o] of ordered(SchemaObjectKind.KAFKA_TABLE, after)) create(name, o);
-    for (const [name, o] of ordered(SchemaObjectKind.MATERIALIZED_VIEW, after)) create(name, o);
+    for (const kind of VIEW_KINDS) for (const [name, o] of ordered(kind, after)) create(name, o);
     for (const key of consumersChanged) {
       const [stream, leg] = key.split('|');
       const hadIt = Object.values(before).some((o) => legKey(o) === key);
@@ -192,7 +203,8 @@ export function planMigrations(lock: RegionLock, topology: Topology, next: Reado
       else note(stream, `recreate_consumers_${stream}`);
     }
     for (const [name, was] of retired) {
-      if (INGESTION_KINDS.has(was.kind) || was.kind === SchemaObjectKind.DATABASE) continue;
+      // A removed grant or role is left in place (revoke by hand): its table is gone or it is unused.
+      if (INGESTION_KINDS.has(was.kind) || was.kind === SchemaObjectKind.DATABASE || was.kind === SchemaObjectKind.ACCESS_ROLE) continue;
       if (holdsData(was)) {
         // A table that stores rows, gone while its stream stays (or on another role): never dropped silently.
         if (was.stream !== undefined && removedStreams.has(was.stream)) continue;
