@@ -106,7 +106,7 @@ describe.each(Object.keys(REGIONS))('artifacts of %s load in ClickHouse and thei
       }
       // Roles and grants: the migration runner's, not the boot schema's, and chdb has no writable
       // access storage to run them (they are parsed in __tests__/schema/posthog-shapes.test.ts).
-      const sqlFiles = (topology.artifacts.sql[role] ?? []).filter((f) => !/^\d{4}_(role|grant)_/.test(f));
+      const sqlFiles = (topology.artifacts.sql[role] ?? []).filter((f) => !/^\d_(role|grant)_/.test(f));
       const statements = sqlFiles.map((f) => stack.artifacts.get(`sql/${role}/${f}`)!);
       const hostDir = fs.mkdtempSync(path.join(os.tmpdir(), `region-${group.name}-`));
       const job: EngineJob = {

@@ -102,15 +102,16 @@ export function findCycles(root: unknown, problems: Problems): void {
 }
 
 /**
- * Checks a description's shape; returns the parsed copy (known fields only, class instances kept)
- * or undefined after adding every shape problem.
+ * Checks a description's shape; returns the description itself (every field kept: a field the
+ * shape does not list yet is checked by the domain rules that read it) or undefined after adding
+ * every shape problem.
  */
 export function checkSpecShape<T>(spec: unknown, problems: Problems): T | undefined {
   const before = problems.all.length;
   findCycles(spec, problems);
   if (problems.all.length > before) return undefined;
   const result = TOPOLOGY_SPEC_SHAPE.safeParse(spec);
-  if (result.success) return result.data as T;
+  if (result.success) return spec as T;
   for (const issue of result.error.issues) {
     const value = valueAt(spec, issue.path);
     const wanted = issue.code === 'invalid_type' && ARTICLE[String(issue.expected)] !== undefined

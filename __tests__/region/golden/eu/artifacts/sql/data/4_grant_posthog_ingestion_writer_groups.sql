@@ -1,0 +1,1 @@
+GRANT INSERT ON posthog.groups TO posthog_ingestion_writer;

@@ -1,0 +1,1 @@
+GRANT INSERT ON posthog.heatmaps_dead_letters TO posthog_ingestion_writer;

@@ -1,0 +1,1 @@
+GRANT INSERT ON posthog.writable_events_ws TO posthog_ingestion_writer;

@@ -1,0 +1,1 @@
+GRANT INSERT ON posthog.events_dead_letters TO posthog_ingestion_writer;

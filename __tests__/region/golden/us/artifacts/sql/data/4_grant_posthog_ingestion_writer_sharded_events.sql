@@ -1,0 +1,1 @@
+GRANT INSERT ON posthog.sharded_events TO posthog_ingestion_writer;

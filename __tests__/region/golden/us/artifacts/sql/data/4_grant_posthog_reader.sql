@@ -1,0 +1,1 @@
+GRANT SELECT ON posthog.* TO posthog_reader;

@@ -1,0 +1,1 @@
+GRANT INSERT ON posthog.writable_heatmaps TO posthog_ingestion_writer;

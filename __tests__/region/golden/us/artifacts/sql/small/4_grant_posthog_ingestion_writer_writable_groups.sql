@@ -1,0 +1,1 @@
+GRANT INSERT ON posthog.writable_groups TO posthog_ingestion_writer;
