@@ -6,6 +6,7 @@
  * problem names the file and what differs.
  */
 import { convert } from 'xmlbuilder2';
+import { isAccessRoleStatement } from '../schema/access-roles';
 import { groupOfRole, RehearsalBundle, roleStatements, startupStatements, StreamDocument, TopologyDocument } from './bundle';
 
 type XmlObject = { [name: string]: unknown };
@@ -134,8 +135,12 @@ function checkStartupScripts(bundle: RehearsalBundle, role: string, problems: st
   const startup = startupStatements(bundle, role);
   if (startup === undefined) return;
   let sql: string[];
+  let files: { path: string }[];
   try {
-    sql = roleStatements(bundle, role).map((f) => normalizeSql(f.content));
+    // Roles and grants are the migration runner's, never the boot schema's.
+    const statements = roleStatements(bundle, role).filter((f) => !isAccessRoleStatement(f.content));
+    files = statements;
+    sql = statements.map((f) => normalizeSql(f.content));
   } catch (e) {
     problems.push(e instanceof Error ? e.message : String(e));
     return;
@@ -144,7 +149,7 @@ function checkStartupScripts(bundle: RehearsalBundle, role: string, problems: st
   const n = Math.max(boot.length, sql.length);
   for (let i = 0; i < n; i++) {
     if (boot[i] !== sql[i]) {
-      problems.push(`${startup.path}: statement ${i + 1} differs from sql/${role}/${bundle.topology.artifacts?.sql?.[role]?.[i] ?? `#${i + 1}`} (the host boots with one, the rehearsal and migrations run the other)`);
+      problems.push(`${startup.path}: statement ${i + 1} differs from ${files[i]?.path ?? `sql/${role}/#${i + 1}`} (the host boots with one, the rehearsal and migrations run the other)`);
       return;
     }
   }
