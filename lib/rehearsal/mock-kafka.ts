@@ -74,8 +74,10 @@ function kcat(args: readonly string[], input?: string, timeoutMs = KCAT_TIMEOUT_
 }
 
 /** Where the mock helper's C source lives: beside this file, or (compiled to dist/) in the package's lib/rehearsal/. */
-export const MOCK_HELPER_SOURCE = [path.join(__dirname, 'mock-cluster.c'), path.join(__dirname, '..', '..', '..', 'lib', 'rehearsal', 'mock-cluster.c')]
-  .find((p) => fs.existsSync(p)) ?? path.join(__dirname, 'mock-cluster.c');
+export const MOCK_HELPER_SOURCE = [
+  path.join(__dirname, '..', '..', 'native', 'mock-cluster.c'), // from lib/rehearsal/ (sources)
+  path.join(__dirname, '..', '..', '..', 'native', 'mock-cluster.c'), // from dist/lib/rehearsal/ (the package)
+].find((p) => fs.existsSync(p)) ?? path.join(__dirname, '..', '..', 'native', 'mock-cluster.c');
 
 /**
  * Why the mock helper cannot be built here, or undefined when it can: it needs gcc and
