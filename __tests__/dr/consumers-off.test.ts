@@ -35,7 +35,7 @@ describe('consumers off in the model and the schema', () => {
     });
     expect(t.ingestionTiers.map((x) => [x.role.value, x.consuming])).toEqual([['small', true], ['medium', false], ['events', false]]);
     expect(statementsForRole(t, 'small').map((s) => s.kind).filter((k) => k !== 'access-role'))
-      .toEqual(['database', 'writable-table', 'dead-letter-writable-table', 'kafka-table', 'materialized-view', 'dead-letter-view']);
+      .toEqual(['database', 'writable-table', 'dead-letter-writable-table', 'kafka-table', 'dead-letter-view', 'materialized-view']);
   });
 
   test('anything but on or off is rejected', () => {
