@@ -137,7 +137,7 @@ describe('topics Job script', () => {
   test('SASL/SCRAM without the credentials in the environment: fails naming the missing key, calls no Kafka tool', () => {
     const r = runTopics({}, [{ name: 'clickhouse_groups', partitions: 16 }], KafkaAuth.SASL_SCRAM, { KAFKA_SASL_USERNAME_MSK_CLUSTER: 'clickhouse' });
     expect(r.status).not.toBe(0);
-    expect(r.stderr).toContain('the SCRAM password (Secret key KAFKA_SASL_PASSWORD_MSK_CLUSTER) is not set');
+    expect(r.stderr).toContain('SCRAM credentials missing: KAFKA_SASL_PASSWORD_MSK_CLUSTER is not set');
     expect(r.calls).toEqual([]);
   });
 

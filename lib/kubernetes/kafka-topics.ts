@@ -67,8 +67,11 @@ export function topicsJobSecretEnv(backend: Pick<KafkaBackendModel, 'name' | 'au
 function scramJaasLines(env: { readonly username: string; readonly password: string }): string[] {
   return [
     String.raw`jaas_quote() { printf '%s' "$1" | sed -e 's/[\\"]/\\&/g' -e 's/\\/\\\\/g'; }`,
-    `scram_user="$(jaas_quote "\${${env.username}:?the SCRAM username (Secret key ${env.username}) is not set}")"`,
-    `scram_password="$(jaas_quote "\${${env.password}:?the SCRAM password (Secret key ${env.password}) is not set}")"`,
+    `for v in ${env.username} ${env.password}; do`,
+    '  [ -n "${!v:-}" ] || { echo "SCRAM credentials missing: $v is not set (the Job reads it from its Secret)" >&2; exit 1; }',
+    'done',
+    `scram_user="$(jaas_quote "$${env.username}")"`,
+    `scram_password="$(jaas_quote "$${env.password}")"`,
     'cat >> "$cfg" <<EOF',
     `sasl.jaas.config=${SCRAM_LOGIN_MODULE} required username="\${scram_user}" password="\${scram_password}";`,
     'EOF',
