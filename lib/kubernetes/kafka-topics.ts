@@ -92,7 +92,8 @@ export function renderTopicsScript(backend: Pick<KafkaBackendModel, 'name' | 'au
     '#!/bin/bash',
     `# Topics of Kafka backend ${backend.name}: created or converged to what the region declares.`,
     'set -euo pipefail',
-    'umask 077',
+    // The SCRAM password lands in the properties file: readable by the Job's user only.
+    ...(scram ? ['umask 077'] : []),
     'cfg=/tmp/client.properties',
     `printf '%s' ${q(kafkaToolsClientProperties(backend.auth))} > "$cfg"`,
     ...(scram ? scramJaasLines(scram) : []),
