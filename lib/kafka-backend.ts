@@ -341,6 +341,13 @@ export class MskBackend extends KafkaBackend {
   public readonly encryptionKey?: KmsKey;
   /** SCRAM secret, when the library created it. */
   public readonly scramSecret?: SecretsmanagerSecret;
+  /**
+   * The secret clients read SASL/SCRAM credentials (`{"username", "password"}`) from: the one the
+   * library created, else the first of `scramSecretArns`. Undefined unless the backend uses SCRAM.
+   */
+  public readonly scramCredentialsSecretArn?: string;
+  /** The association that lets the SCRAM credentials log in; clients authenticate only after it. */
+  public readonly scramSecretAssociation?: MskScramSecretAssociation;
   public readonly storageScalingTarget: AppautoscalingTarget;
   /** The port clients connect to for the auth mode. */
   public readonly clientPort: number;
@@ -525,7 +532,8 @@ export class MskBackend extends KafkaBackend {
         secretArns = [this.scramSecret.arn];
         dependsOn = [version];
       }
-      new MskScramSecretAssociation(this, 'ScramSecretAssociation', {
+      this.scramCredentialsSecretArn = secretArns[0];
+      this.scramSecretAssociation = new MskScramSecretAssociation(this, 'ScramSecretAssociation', {
         clusterArn: this.cluster.arn,
         secretArnList: secretArns,
         dependsOn,

@@ -1,14 +1,16 @@
-import { Annotations, Fn, ITerraformDependable, TerraformStack } from 'cdktf';
+import { Fn, ITerraformDependable, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { JobV1 } from '@cdktf/provider-kubernetes/lib/job-v1';
 import { ServiceAccountV1 } from '@cdktf/provider-kubernetes/lib/service-account-v1';
+import { BootSecret } from './cloud-init/boot-secrets';
 import { irsaTrustPolicy, KafkaBackend, MskBackend, WarpStreamBackend } from './kafka-backend';
 import {
-  CURL_IMAGE, KAFKA_TOOLS_IMAGE, MSK_IAM_AUTH_PATH, renderFetchIamAuthScript, renderTopicsScript,
+  CURL_IMAGE, KAFKA_TOOLS_IMAGE, MSK_IAM_AUTH_PATH, renderFetchIamAuthScript, renderTopicsScript, topicsJobSecretEnv,
 } from './kubernetes/kafka-topics';
+import { KubernetesSecretFromAws } from './kubernetes-secret-from-aws';
 import { LiteralText } from './literal-text';
 import { kebab } from './model/names';
 import { KafkaAuth } from './model/spec';
@@ -26,6 +28,12 @@ export interface KafkaTopicsProps {
    */
   readonly podIdentity?: PodIdentityProps;
   /**
+   * Where a SASL/SCRAM backend's credentials come from: a secret holding `{"username", "password"}`,
+   * copied write-only into a Secret in the Job's namespace.
+   * @default - the MSK backend's SCRAM secret (`MskBackend.scramCredentialsSecretArn`); required for other SCRAM backends
+   */
+  readonly scramCredentials?: BootSecret;
+  /**
    * What must exist first besides the backend itself (the namespace).
    * @default none
    */
@@ -36,7 +44,8 @@ export interface KafkaTopicsProps {
  * The topics of one Kafka backend, with the partitions and retention the model declares, created
  * by a Kubernetes Job that Terraform runs and waits for (`wait_for_completion`): consumers that
  * depend on it start only once their topics exist (brokers never auto-create topics). Works on MSK
- * (TLS or SASL/IAM, signing with an IRSA role limited to topic administration) and on WarpStream
+ * (TLS; SASL/IAM, signing with an IRSA role limited to topic administration; SASL/SCRAM, with the
+ * credentials copied write-only from Secrets Manager into a Secret the Job reads) and on WarpStream
  * (the agents' Service). A change to the declared topics replaces the Job, which converges again.
  */
 export class KafkaTopics extends Construct {
@@ -44,6 +53,8 @@ export class KafkaTopics extends Construct {
   public readonly job: JobV1;
   /** The IRSA role the Job signs with (SASL/IAM backends). */
   public readonly role?: IamRole;
+  /** The Secret holding the SCRAM credentials the Job reads (SASL/SCRAM backends). */
+  public readonly credentials?: KubernetesSecretFromAws;
   /** The Job's script, for review. */
   public readonly script: string;
 
@@ -55,9 +66,26 @@ export class KafkaTopics extends Construct {
     this.script = renderTopicsScript(backend.model);
     const dependsOn: ITerraformDependable[] = [...(props.dependsOn ?? [])];
     if (backend instanceof WarpStreamBackend) dependsOn.push(backend.release);
-    if (backend.auth === KafkaAuth.SASL_SCRAM) {
-      Annotations.of(this).addWarning(`Kafka backend ${backend.backendName} authenticates with SASL/SCRAM; its topics Job reads no SCRAM `
-        + 'credentials: create its topics before the first deploy');
+    const scramEnv = topicsJobSecretEnv(backend.model);
+    if (scramEnv !== undefined) {
+      const msk = backend instanceof MskBackend ? backend : undefined;
+      const arn = msk?.scramCredentialsSecretArn;
+      const source = props.scramCredentials ?? (arn !== undefined ? BootSecret.fromSecretsManager(arn) : undefined);
+      const problems = new Problems();
+      problems.check(source !== undefined, 'scramCredentials', props.scramCredentials,
+        'the secret holding the backend\'s SCRAM credentials ({"username", "password"}): the topics Job of a SASL/SCRAM backend logs in with them');
+      problems.throwIfAny(`topics of Kafka backend ${backend.backendName}`);
+      // Read only once the association lets the credentials log in (it follows the secret's value).
+      const association = msk?.scramSecretAssociation ? [msk.scramSecretAssociation] : [];
+      const after: ITerraformDependable[] = [...(props.dependsOn ?? []), ...association];
+      this.credentials = new KubernetesSecretFromAws(this, 'Credentials', {
+        name: `${name}-scram`,
+        namespace: props.namespace,
+        keys: { [scramEnv.username]: { secret: source!, jsonKey: 'username' }, [scramEnv.password]: { secret: source!, jsonKey: 'password' } },
+        dependsOn: after,
+        labels: { 'app.kubernetes.io/name': 'kafka-topics', 'app.kubernetes.io/part-of': 'clickhouse' },
+      });
+      dependsOn.push(...association, this.credentials.secret);
     }
     const iam = backend.auth === KafkaAuth.SASL_IAM && backend instanceof MskBackend;
     let serviceAccount: ServiceAccountV1 | undefined;
@@ -113,6 +141,9 @@ export class KafkaTopics extends Construct {
               env: [
                 { name: 'BOOTSTRAP', value: backend.bootstrapBrokers },
                 ...(iam ? [{ name: 'CLASSPATH', value: MSK_IAM_AUTH_PATH }] : []),
+                ...(scramEnv !== undefined ? [scramEnv.username, scramEnv.password].map((variable) => ({
+                  name: variable, valueFrom: { secretKeyRef: { name: this.credentials!.secretName, key: variable } },
+                })) : []),
               ],
               ...(iam ? { volumeMount: [libs] } : {}),
               resources: { requests: { cpu: '100m', memory: '512Mi' }, limits: { memory: '1Gi' } },

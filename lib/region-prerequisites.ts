@@ -47,11 +47,13 @@ export class IngestionPrerequisites extends Construct {
     };
     for (const backend of Object.values(props.backends)) {
       if (!(backend instanceof MskBackend) || backend.auth !== KafkaAuth.SASL_SCRAM) continue;
-      const arn = backend.scramSecret?.arn;
+      const arn = backend.scramCredentialsSecretArn;
       if (arn === undefined) continue;
       const env = scramCredentialEnv(backend.model);
-      sources[env.username] = { source: { secret: BootSecret.fromSecretsManager(arn), jsonKey: 'username' }, after: [] };
-      sources[env.password] = { source: { secret: BootSecret.fromSecretsManager(arn), jsonKey: 'password' }, after: [] };
+      // Read once the secret has its value (the association follows it).
+      const after = backend.scramSecretAssociation ? [backend.scramSecretAssociation] : [];
+      sources[env.username] = { source: { secret: BootSecret.fromSecretsManager(arn), jsonKey: 'username' }, after };
+      sources[env.password] = { source: { secret: BootSecret.fromSecretsManager(arn), jsonKey: 'password' }, after };
     }
 
     // The Secret keys each tier's pods read, grouped by the Secret they name.

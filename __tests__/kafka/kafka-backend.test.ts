@@ -4,7 +4,9 @@
  */
 import { TerraformOutput, TerraformStack, TerraformVariable, Testing } from 'cdktf';
 import { parse } from 'yaml';
+import { BootSecret } from '../../lib/cloud-init/boot-secrets';
 import { KafkaBackend, MskBackend, MskClientBrokerEncryption, WarpStreamBackend } from '../../lib/kafka-backend';
+import { KafkaTopics } from '../../lib/kafka-topics';
 import { buildTopology, KafkaAuth, KafkaBackendKind, Topology, TopologySpec, TopologyValidationError } from '../../lib/model';
 import { helmRelease, MSK_PROPS, newStack, resources, SMALL_REGION, synthJson, SynthJson, WARPSTREAM_PROPS } from '../ingestion/support/region';
 
@@ -153,6 +155,8 @@ describe('KafkaBackend.msk', () => {
     expect(resources(j, 'aws_secretsmanager_secret')).toEqual({});
     expect(only(resources(j, 'aws_msk_scram_secret_association')).secret_arn_list)
       .toEqual(['arn:aws:secretsmanager:us-east-1:111122223333:secret:AmazonMSK_clickhouse-AbCdEf']);
+    expect((s.node.findChild('Msk') as MskBackend).scramCredentialsSecretArn)
+      .toBe('arn:aws:secretsmanager:us-east-1:111122223333:secret:AmazonMSK_clickhouse-AbCdEf');
   });
 
   test('clientPolicyJson: IAM actions on the cluster, its topics and groups', () => {
@@ -290,6 +294,38 @@ test('an issuer URL that is a Terraform reference loses its https:// in the trus
   const docs = Object.values((synthJson(s).data ?? {}).aws_iam_policy_document ?? {}) as { statement: { condition?: { variable: string }[] }[] }[];
   const variables = docs.flatMap((d) => d.statement).flatMap((st) => st.condition ?? []).map((c) => c.variable);
   expect(variables).toContain('${replace(var.issuer, "https://", "")}:sub');
+});
+
+describe('KafkaTopics of a SASL/SCRAM backend', () => {
+  const GIVEN = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:AmazonMSK_clickhouse-AbCdEf';
+  const ephemeralReads = (j: SynthJson): Record<string, { secret_id: string }> =>
+    ((j as { ephemeral?: Record<string, Record<string, { secret_id: string }>> }).ephemeral ?? {}).aws_secretsmanager_secret_version ?? {};
+
+  test('MSK with secrets of your own: the Job\'s Secret is copied from the first of scramSecretArns', () => {
+    const s = newStack();
+    const backend = KafkaBackend.msk(s, 'Msk', { topology: withMskAuth(KafkaAuth.SASL_SCRAM), ...MSK_PROPS, scramSecretArns: [GIVEN] });
+    const topics = new KafkaTopics(s, 'Topics', { backend, namespace: 'clickhouse-ingestion' });
+    expect(topics.credentials?.secretName).toBe('kafka-topics-msk-cluster-scram');
+    const j = synthJson(s);
+    expect(Object.values(ephemeralReads(j)).map((r) => r.secret_id)).toEqual([GIVEN]);
+    expect(only(resources(j, 'kubernetes_job_v1')).depends_on).toEqual(expect.arrayContaining([
+      expect.stringMatching(/^kubernetes_secret_v1\./), expect.stringMatching(/^aws_msk_scram_secret_association\./),
+    ]));
+  });
+
+  test('a SCRAM backend the stack does not manage: scramCredentials names the secret, else one clear error', () => {
+    const scramTopology = withMskAuth(KafkaAuth.SASL_SCRAM);
+    const external = (s: TerraformStack): KafkaBackend => KafkaBackend.fromBootstrapBrokers(s, 'Ext', { topology: scramTopology, name: 'msk_cluster', bootstrapBrokers: 'b-1.kafka:9096' });
+    const bad = newStack();
+    expect(problemsOf(() => new KafkaTopics(bad, 'Topics', { backend: external(bad), namespace: 'clickhouse-ingestion' })).map((p) => p.field))
+      .toEqual(['scramCredentials']);
+    const s = newStack();
+    new KafkaTopics(s, 'Topics', { backend: external(s), namespace: 'clickhouse-ingestion', scramCredentials: BootSecret.fromSecretsManager(GIVEN) });
+    const j = synthJson(s);
+    expect(Object.values(ephemeralReads(j)).map((r) => r.secret_id)).toEqual([GIVEN]);
+    const env = JSON.stringify(only(resources(j, 'kubernetes_job_v1')));
+    expect(env).toContain('"secret_key_ref":{"key":"KAFKA_SASL_PASSWORD_MSK_CLUSTER","name":"kafka-topics-msk-cluster-scram"}');
+  });
 });
 
 describe('KafkaBackend.fromBootstrapBrokers', () => {

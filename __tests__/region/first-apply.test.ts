@@ -7,6 +7,7 @@
 import { addRegionStacks } from '../../stacks/app';
 import { fullBackupRetentionDays, DEFAULT_BACKUP_SCHEDULE } from '../../lib/dr/backup';
 import { evaluatePolicies, isPinnedImage } from '../../lib/policy/rules';
+import { KafkaAuth } from '../../lib/model/spec';
 import { KafkaBackendOptions, RegionSpec } from '../../lib/region-stack';
 import { unescapeTerraformLiteral } from '../../lib/render/terraform-literal';
 import { smallRegion } from '../safety/specs';
@@ -155,6 +156,64 @@ describe('topics before consumers', () => {
     expect(JSON.stringify(pod.init_container)).toContain('aws-msk-iam-auth-2.2.0-all.jar');
     const policy = blocksOf(small.config, 'aws_iam_role_policy').find(([id]) => id.includes('Topics-msk_cluster'))!;
     expect(policy).toBeDefined();
+  });
+});
+
+describe('topics before consumers: MSK with SASL/SCRAM', () => {
+  let scram: SynthesizedStack;
+  beforeAll(() => {
+    const spec = ownRegion();
+    scram = synthStacks({ scram: {
+      ...spec, kafkaBackends: spec.kafkaBackends!.map((b) => (b.name === 'msk_cluster' ? { ...b, auth: KafkaAuth.SASL_SCRAM } : b)),
+    } }).scram;
+  });
+  const topicsJob = (): [string, Block] => blocksOf(scram.config, 'kubernetes_job_v1').find(([id]) => id.includes('Topics-msk_cluster_'))!;
+
+  test('the Job reads the SCRAM credentials from a Secret the stack copies write-only from the MSK secret, in the Job\'s namespace', () => {
+    const [, job] = topicsJob();
+    const pod = ((job.spec as Block).template as Block).spec as Block;
+    expect(pod.service_account_name).toBeUndefined();
+    expect(pod.init_container).toBeUndefined();
+    const env = (pod.container as Block[])[0].env as Block[];
+    expect(env.map((e) => e.name)).toEqual(['BOOTSTRAP', 'KAFKA_SASL_USERNAME_MSK_CLUSTER', 'KAFKA_SASL_PASSWORD_MSK_CLUSTER']);
+    expect(env[0].value).toMatch(/^\$\{aws_msk_cluster\.[^.]+\.bootstrap_brokers_sasl_scram\}$/);
+    for (const e of env.slice(1)) {
+      expect(e.value).toBeUndefined();
+      expect(e.value_from).toEqual({ secret_key_ref: { name: 'kafka-topics-msk-cluster-scram', key: e.name } });
+    }
+    const [secretId, secret] = blocksOf(scram.config, 'kubernetes_secret_v1').find(([, b]) => (b.metadata as Block).name === 'kafka-topics-msk-cluster-scram')!;
+    expect((secret.metadata as Block).namespace).toBe((job.metadata as Block).namespace);
+    expect(secret.data).toBeUndefined();
+    const data = secret.data_wo as Record<string, string>;
+    expect(Object.keys(data).sort()).toEqual(['KAFKA_SASL_PASSWORD_MSK_CLUSTER', 'KAFKA_SASL_USERNAME_MSK_CLUSTER']);
+    expect(data.KAFKA_SASL_USERNAME_MSK_CLUSTER).toMatch(/^\$\{jsondecode\(ephemeral\.aws_secretsmanager_secret_version\.[^.]+\.secret_string\)\.username\}$/);
+    expect(data.KAFKA_SASL_PASSWORD_MSK_CLUSTER).toMatch(/^\$\{jsondecode\(ephemeral\.aws_secretsmanager_secret_version\.[^.]+\.secret_string\)\.password\}$/);
+    const readId = /ephemeral\.aws_secretsmanager_secret_version\.([^.]+)\./.exec(data.KAFKA_SASL_PASSWORD_MSK_CLUSTER)![1];
+    const read = (scram.config as { ephemeral: Record<string, Record<string, Block>> }).ephemeral.aws_secretsmanager_secret_version[readId];
+    expect(read.secret_id).toMatch(/^\$\{aws_secretsmanager_secret\.[^.]*ScramSecret_[^.]+\.arn\}$/);
+    // Read only once the secret has its value and MSK accepts it; the Job only after the Secret.
+    const [associationId] = blocksOf(scram.config, 'aws_msk_scram_secret_association')[0];
+    expect(dependsOn(read)).toContain(ref('aws_msk_scram_secret_association', associationId));
+    expect(dependsOn(job)).toEqual(expect.arrayContaining([ref('kubernetes_secret_v1', secretId), ref('aws_msk_scram_secret_association', associationId)]));
+  });
+
+  test('the script writes SASL_SSL, SCRAM-SHA-512 and a JAAS line from the variables, escaped once for Terraform; the tier waits for the Job', () => {
+    const [jobId, job] = topicsJob();
+    const command = ((((job.spec as Block).template as Block).spec as Block).container as Block[])[0].command as string[];
+    expect(command[2]).toContain('username="$${scram_user}" password="$${scram_password}"');
+    expect(command[2]).toContain('[ -n "$${!v:-}" ]');
+    expect(command[2]).not.toContain('$$$');
+    const script = unescapeTerraformLiteral(command[2]);
+    expect(script).toContain("printf '%s' 'security.protocol=SASL_SSL\nsasl.mechanism=SCRAM-SHA-512\n' > \"$cfg\"");
+    expect(script).toContain('sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="${scram_user}" password="${scram_password}";');
+    expect(script).toContain("ensure 'clickhouse_groups' 16 604800000");
+    const release = blocksOf(scram.config, 'helm_release').find(([, b]) => b.name === 'ingestion-small')![1];
+    expect(dependsOn(release)).toContain(ref('kubernetes_job_v1', jobId));
+  });
+
+  test('no literal secret and no unescaped template text in the synth (the policy pack stays green)', () => {
+    expect(scram.policy).toEqual({ violations: [], suppressed: [] });
+    expect(evaluatePolicies({ terraform: scram.config as never }).filter((v) => ['no-literal-secrets', 'terraform-literal-text'].includes(v.ruleId))).toEqual([]);
   });
 });
 

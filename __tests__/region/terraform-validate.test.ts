@@ -8,7 +8,9 @@ import * as path from 'path';
 import { MigrationPhase, migrationRegion } from '../../examples/backend-migration/region';
 import { DEV_REGION } from '../../examples/dev-region/region';
 import { SHUFFLEHOG_REGION } from '../../examples/shufflehog/region';
+import { KafkaAuth } from '../../lib/model/spec';
 import { addRegionStacks } from '../../stacks/app';
+import { smallRegion } from '../safety/specs';
 import {
   describeValidation, mirrorableConfig, StackValidation, terraformAvailability, UNMIRRORED_PROVIDERS, validateStack, validateStacks,
 } from '../support/terraform';
@@ -27,13 +29,18 @@ whenTerraform('terraform validate', () => {
   beforeAll(async () => {
     Object.assign(stacks, synthApp((app) => addRegionStacks(app)));
     Object.assign(stacks, synthStacks({ dev: DEV_REGION, shuffle: SHUFFLEHOG_REGION }));
+    // MSK with SASL/SCRAM: its secret, association and the topics Job's write-only Secret copy.
+    const small = smallRegion();
+    stacks.scram = synthStacks({ scram: {
+      ...small, kafkaBackends: small.kafkaBackends!.map((b) => (b.name === 'msk_cluster' ? { ...b, auth: KafkaAuth.SASL_SCRAM } : b)),
+    } }).scram;
     for (const phase of Object.values(MigrationPhase)) stacks[`migration-${phase}`] = synthStacks({ migration: migrationRegion(phase) }).migration;
     const names = Object.keys(stacks);
     const validated = await validateStacks(names.map((n) => stacks[n].dir));
     results = Object.fromEntries(names.map((n, i) => [n, validated[i]]));
   }, 600_000);
 
-  test.each(['us', 'eu', 'dev', 'shuffle', ...Object.values(MigrationPhase).map((p) => `migration-${p}`)])('%s passes', (name) => {
+  test.each(['us', 'eu', 'dev', 'shuffle', 'scram', ...Object.values(MigrationPhase).map((p) => `migration-${p}`)])('%s passes', (name) => {
     const result = results[name];
     expect(result.valid ? '' : describeValidation(result)).toBe('');
   });
