@@ -9,6 +9,9 @@ const { acmeRegion } = require('../region');
 test('the acme region', () => {
   const stack = new RegionStack(new App({ stackTraces: false }), 'acme', acmeRegion());
   // A full synth: Aspects, validations and the policy pack run as under `cdktf synth`.
-  const snapshot = snapshotStack(stack);
+  // The alert rules and the dashboard carry region-wide figures (a tier's partitions over all its
+  // legs, the dashboard's layout), so a PR that adds a stream rewrites some of their lines: this
+  // team reviews them as files, the rest as snapshots where a new stream only adds lines.
+  const snapshot = snapshotStack(stack, { excludeArtifact: (file) => file.startsWith('observability/') });
   for (const [name, content] of Object.entries(snapshot)) expect(content).toMatchSnapshot(name);
 });
