@@ -103,6 +103,8 @@ describe('region lock through synth', () => {
         ['CLICKHOUSE_PASSWORD', { name: 'clickhouse-schema-migrator', key: 'password' }],
       ]);
     }
+    // No literal secret, no unsafe resource: the policy pack passes the Secret and the Jobs.
+    expect(v2.policy.violations).toEqual([]);
     // The generated password is protected like the other boot secrets.
     const generated = Object.entries(resources(v2.config, 'aws_secretsmanager_secret')).find(([k]) => k.startsWith('storage_migrator-secret_'))![1];
     expect(generated.lifecycle).toEqual({ prevent_destroy: true });
