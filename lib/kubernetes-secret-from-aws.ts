@@ -22,6 +22,11 @@ export interface KubernetesSecretFromAwsProps {
   /** Keys of the Secret and where each value comes from. */
   readonly keys: Readonly<Record<string, AwsSecretSource>>;
   /**
+   * Keys whose values are not secret (a user name next to its password), written with the others.
+   * @default none
+   */
+  readonly values?: Readonly<Record<string, string>>;
+  /**
    * What must exist before the values are read: the secret versions that carry them, the namespace.
    * @default none
    */
@@ -57,6 +62,9 @@ export class KubernetesSecretFromAws extends Construct {
           'an SSM parameter ARN (arn:aws:ssm:<region>:<account>:parameter/<name>) for a value copied into Kubernetes');
       }
     }
+    for (const key of Object.keys(props.values ?? {})) {
+      problems.check(props.keys[key] === undefined, `values.${key}`, key, 'a key not also copied from AWS (keys)');
+    }
     problems.throwIfAny(`Kubernetes Secret ${props.name}`);
     const dependsOn = [...(props.dependsOn ?? [])];
     // One ephemeral read per distinct secret, shared by its keys.
@@ -72,7 +80,7 @@ export class KubernetesSecretFromAws extends Construct {
       }
       return read;
     };
-    const data: Record<string, string> = {};
+    const data: Record<string, string> = { ...(props.values ?? {}) };
     for (const key of Object.keys(props.keys).sort()) {
       const source = props.keys[key];
       const read = readOf(source.secret);

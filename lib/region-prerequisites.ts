@@ -1,6 +1,7 @@
 import { Annotations, dependable, ITerraformDependable, TerraformResource } from 'cdktf';
 import { Construct } from 'constructs';
 import { SecretsmanagerSecretVersion } from '@cdktf/provider-aws/lib/secretsmanager-secret-version';
+import { MIGRATOR_PASSWORD_ENV } from './clickhouse/migrator-user';
 import { scramCredentialEnv } from './clickhouse/named-collections';
 import { BootSecret } from './cloud-init/boot-secrets';
 import { ClickHouseOperator } from './clickhouse-operator';
@@ -20,6 +21,10 @@ export interface IngestionPrerequisitesProps {
   readonly interServerSecret: BootSecret;
   /** The version carrying it, when the stack generates it. */
   readonly interServerSecretVersion?: SecretsmanagerSecretVersion;
+  /** The schema migrator's password the storage hosts use (the pods must accept the same). */
+  readonly migratorSecret: BootSecret;
+  /** The version carrying it, when the stack generates it. */
+  readonly migratorSecretVersion?: SecretsmanagerSecretVersion;
   /** For the topics Jobs of SASL/IAM backends. */
   readonly podIdentity: () => PodIdentityProps;
   /** What the tiers' releases must also wait for (the cache volumes' StorageClass). */
@@ -44,6 +49,7 @@ export class IngestionPrerequisites extends Construct {
     // Where each secret variable of the pods comes from.
     const sources: Record<string, { source: AwsSecretSource; after: ITerraformDependable[] }> = {
       [INTERSERVER_SECRET_ENV]: { source: { secret: props.interServerSecret }, after: props.interServerSecretVersion ? [props.interServerSecretVersion] : [] },
+      [MIGRATOR_PASSWORD_ENV]: { source: { secret: props.migratorSecret }, after: props.migratorSecretVersion ? [props.migratorSecretVersion] : [] },
     };
     for (const backend of Object.values(props.backends)) {
       if (!(backend instanceof MskBackend) || backend.auth !== KafkaAuth.SASL_SCRAM) continue;

@@ -38,7 +38,9 @@ import { renderTopologyMarkdown } from './render/topology-md';
 import { migrationFiles, renderStartupScripts } from './schema';
 import { evolveRegion, migrationArtifacts, RegionEvolution, regionLockArtifact, withBootMigrations } from './migrations';
 import { RegionLockFile } from './region-lock-file';
-import { SchemaMigrationRunner } from './schema-migration-runner';
+import { SCHEMA_MIGRATOR_SECRET, SchemaMigrationRunner } from './schema-migration-runner';
+import { KubernetesSecretFromAws } from './kubernetes-secret-from-aws';
+import { MIGRATOR_USER } from './clickhouse/migrator-user';
 import { StatelessIngestionTier, StatelessIngestionTierProps } from './stateless-ingestion-tier';
 import { StorageCluster, StorageClusterProps } from './storage-cluster';
 import { ZooKeeper, ZooKeeperProps } from './zookeeper';
@@ -358,6 +360,8 @@ export class RegionStack extends TerraformStack {
   public readonly observability: Observability;
   /** The spec compared with the region lock: the next lock and every migration. */
   public readonly evolution: RegionEvolution;
+  /** The runner's Kubernetes Secret (`clickhouse-schema-migrator`: user and password of clickhouse_migrator). */
+  public readonly schemaMigratorSecret: KubernetesSecretFromAws;
   /** The deploy Job applying the migrations (undefined while the region has none). */
   public readonly schemaMigrationRunner?: SchemaMigrationRunner;
 
@@ -584,12 +588,25 @@ export class RegionStack extends TerraformStack {
       topology, operator: this.operator, tiers, backends,
       interServerSecret: this.storageCluster.interServerSecretSource,
       interServerSecretVersion: this.storageCluster.interServerSecretVersion,
+      migratorSecret: this.storageCluster.migratorSecretSource,
+      migratorSecretVersion: this.storageCluster.migratorSecretVersion,
       podIdentity,
       alsoBefore: this.ingestionStorageClass ? [this.ingestionStorageClass.storageClass] : [],
     });
+    // The runner's login (clickhouse_migrator): its password copied from AWS into the runner's namespace, before any migration.
+    const runnerNamespace = Object.values(tiers)[0]?.installation.metadata.namespace ?? this.operator.watchNamespaces[0];
+    this.schemaMigratorSecret = new KubernetesSecretFromAws(this, 'schema-migrator-secret', {
+      name: SCHEMA_MIGRATOR_SECRET, namespace: runnerNamespace,
+      keys: { password: { secret: this.storageCluster.migratorSecretSource } },
+      values: { user: MIGRATOR_USER },
+      dependsOn: [...(this.storageCluster.migratorSecretVersion ? [this.storageCluster.migratorSecretVersion] : []), ...this.operator.watchedNamespaceResources],
+      labels: { 'app.kubernetes.io/part-of': 'clickhouse' },
+    });
     if (evolution.migrations.length > 0) {
       const runner = new SchemaMigrationRunner(this, 'schema-migrations', {
-        topology, migrations: evolution.migrations, previousLock: spec.regionLock?.current, dependsOn: [this.operator.release],
+        topology, migrations: evolution.migrations, previousLock: spec.regionLock?.current, namespace: runnerNamespace,
+        credentials: { secretName: SCHEMA_MIGRATOR_SECRET, userKey: 'user', passwordKey: 'password' },
+        dependsOn: [this.operator.release, this.schemaMigratorSecret.secret, ...this.operator.watchedNamespaceResources],
         afterRollout: Object.values(tiers).map((t) => t.release),
       });
       this.schemaMigrationRunner = runner;

@@ -9,6 +9,9 @@ import { Topology } from './model/topology';
 import { stepChecksum } from './migrations/plan';
 import { BEFORE_ROLLOUT, renderRunnerScript, RunnerTarget } from './migrations/runner';
 
+/** The Secret RegionStack creates for the runner (the `clickhouse_migrator` user and its password). */
+export const SCHEMA_MIGRATOR_SECRET = 'clickhouse-schema-migrator';
+
 /** Where the runner's ClickHouse user comes from: a Kubernetes Secret in the runner's namespace. */
 export interface MigrationRunnerCredentials {
   /** @default 'clickhouse-schema-migrator' */
@@ -34,7 +37,8 @@ export interface SchemaMigrationRunnerProps {
   readonly image?: string;
   /**
    * The ClickHouse user the Job connects as, on storage hosts and pods: it needs ALTER, CREATE,
-   * DROP and INSERT/SELECT on the ledger. The Secret is not created here (see docs/schema.md).
+   * DROP and INSERT/SELECT on the ledger. The Secret is not created here: RegionStack creates it
+   * (KubernetesSecretFromAws, user `clickhouse_migrator`) and passes it in `dependsOn` (see docs/schema.md).
    * @default Secret `clickhouse-schema-migrator` with keys `user` and `password`
    */
   readonly credentials?: MigrationRunnerCredentials;
@@ -90,7 +94,7 @@ export class SchemaMigrationRunner extends Construct {
     const props = this.props;
     const namespace = props.namespace ?? DEFAULT_INGESTION_NAMESPACE;
     const credentials = props.credentials ?? {};
-    const secretName = credentials.secretName ?? 'clickhouse-schema-migrator';
+    const secretName = credentials.secretName ?? SCHEMA_MIGRATOR_SECRET;
     const labels = { 'app.kubernetes.io/name': 'schema-migrations', 'app.kubernetes.io/managed-by': 'cdktf-clickhouse-ingest' };
     const configMap = new ConfigMapV1(this, `${id}Script`, {
       metadata: { name, namespace, labels },

@@ -23,8 +23,8 @@ import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import { CLICKHOUSE_TABLE_EXPORTER_UNIT, tableExporterFiles } from './observability/host-files';
 import {
-  ClickHouseConfigOptions, DEFAULT_COLD_ENDPOINT_ENV, EBS_MOUNT, INTERSERVER_HTTP_PASSWORD_ENV, INTERSERVER_HTTP_USER_ENV, NVME_MOUNT, nodeGroups,
-  renderHostMacros, renderNodeGroupConfig, requiredEnvironment, storageDirectories,
+  ClickHouseConfigOptions, DEFAULT_COLD_ENDPOINT_ENV, EBS_MOUNT, INTERSERVER_HTTP_PASSWORD_ENV, INTERSERVER_HTTP_USER_ENV, MIGRATOR_PASSWORD_ENV, MIGRATOR_USER,
+  NVME_MOUNT, nodeGroups,  renderHostMacros, renderNodeGroupConfig, requiredEnvironment, storageDirectories,
 } from './clickhouse';
 import {
   Architecture, BootSecret, BootSecretBinding, checkInstanceImage, checkPrivateCidrs, checkRemovalPolicy, checkStorageHostUserData,
@@ -129,6 +129,13 @@ export interface StorageClusterProps {
    */
   readonly interServerHttpSecret?: BootSecret;
   /**
+   * The password of `clickhouse_migrator`, the user the schema migration runner's Jobs log in as
+   * (users.d/schema_migrator.xml reads it from the environment); the ingestion pods and the
+   * runner's Kubernetes Secret get the same value.
+   * @default - a Secrets Manager secret created here with a generated value
+   */
+  readonly migratorSecret?: BootSecret;
+  /**
    * Whether `terraform destroy` may remove instances, volumes and the bucket.
    * @default RemovalPolicy.retain()
    */
@@ -205,6 +212,12 @@ export class StorageCluster extends Construct {
   public readonly sessionManagerPolicy: IamRolePolicyAttachment;
   /** The replicas' interserver HTTP password created here (absent when one was given). */
   public readonly interServerHttpSecret?: SecretsmanagerSecret;
+  /** The migrator's password created here (absent when one was given). */
+  public readonly migratorSecret?: SecretsmanagerSecret;
+  /** The version carrying the migrator's generated password (absent when one was given): readers depend on it. */
+  public readonly migratorSecretVersion?: SecretsmanagerSecretVersion;
+  /** Where the hosts read the migrator's password from (created here or given): the pods and the runner's Secret need the same. */
+  public readonly migratorSecretSource: BootSecret;
   /** Per-host resources, in host order. */
   public readonly hostResources: readonly StorageHostResources[];
   /** Instances by host name: the main resources (escape hatch). */
@@ -347,10 +360,26 @@ export class StorageCluster extends Construct {
       bootSecretVersions.push(generated.version);
       httpSecret = BootSecret.fromSecretsManager(this.interServerHttpSecret.arn);
     }
+    let migratorSecret = p.migratorSecret;
+    if (migratorSecret === undefined) {
+      const generated = generatedSecret(this, 'migrator-secret', {
+        namePrefix: `${topology.name}-clickhouse-migrator-`,
+        description: `Password of ClickHouse user ${MIGRATOR_USER} of region ${topology.name} (the schema migration runner)`,
+        kmsKeyArn: p.kmsKeyArn,
+        tags: tags(`${topology.name}-clickhouse-migrator`),
+        preventDestroy: !allowDestroy,
+      });
+      this.migratorSecret = generated.secret;
+      this.migratorSecretVersion = generated.version;
+      bootSecretVersions.push(generated.version);
+      migratorSecret = BootSecret.fromSecretsManager(this.migratorSecret.arn);
+    }
     this.interServerSecretSource = secret;
+    this.migratorSecretSource = migratorSecret;
     const secrets: BootSecretBinding[] = [
       { env: INTERSERVER_SECRET_ENV, secret },
       { env: INTERSERVER_HTTP_PASSWORD_ENV, secret: httpSecret },
+      { env: MIGRATOR_PASSWORD_ENV, secret: migratorSecret },
     ];
 
     // Instance role: the bucket (cold tier and shared config) and the secret, nothing else.
@@ -593,7 +622,7 @@ function validateProps(p: StorageClusterProps, removal: RemovalPolicy): Problems
   checkRemovalPolicy(problems, 'storage.removalPolicy', removal);
   // The environment the storage config reads must all be provided: the secrets here, the endpoint and fetch user per host.
   const provided = new Set([
-    INTERSERVER_SECRET_ENV, INTERSERVER_HTTP_PASSWORD_ENV, INTERSERVER_HTTP_USER_ENV,
+    INTERSERVER_SECRET_ENV, INTERSERVER_HTTP_PASSWORD_ENV, INTERSERVER_HTTP_USER_ENV, MIGRATOR_PASSWORD_ENV,
     p.clickhouseConfig?.coldStorage?.endpointEnv ?? DEFAULT_COLD_ENDPOINT_ENV,
   ]);
   if (problems.empty) {
@@ -609,6 +638,7 @@ function validateProps(p: StorageClusterProps, removal: RemovalPolicy): Problems
       secrets: [
         ...(p.interServerSecret !== undefined ? [{ env: INTERSERVER_SECRET_ENV, secret: p.interServerSecret }] : []),
         ...(p.interServerHttpSecret !== undefined ? [{ env: INTERSERVER_HTTP_PASSWORD_ENV, secret: p.interServerHttpSecret }] : []),
+        ...(p.migratorSecret !== undefined ? [{ env: MIGRATOR_PASSWORD_ENV, secret: p.migratorSecret }] : []),
       ],
       disks: { mounts: { hot: NVME_MOUNT, data: EBS_MOUNT }, dataVolumeDevice: DATA_VOLUME_DEVICE },
     });

@@ -190,9 +190,11 @@ describe('storage nodes in ClickHouse', () => {
   });
 
   test('the default user may log in from loopback only, where the package lets it in from anywhere without a password', async () => {
-    const users = await engine.rows('SELECT name, host_ip, host_names, host_names_regexp, host_names_like FROM system.users ORDER BY name');
+    const users = await engine.rows("SELECT name, host_ip, host_names, host_names_regexp, host_names_like FROM system.users WHERE name != 'clickhouse_migrator' ORDER BY name");
     // ClickHouse folds ::1 and 127.0.0.1 into `localhost`; the package's ::/0 is gone, not merged in.
     expect(users).toEqual([{ name: 'default', host_ip: [], host_names: ['localhost'], host_names_regexp: [], host_names_like: [] }]);
+    // The only other user: the migration runner's, with a password (lib/clickhouse/migrator-user.ts, tested on its own).
+    expect(await engine.rows("SELECT name, auth_type FROM system.users WHERE name != 'default'")).toEqual([{ name: 'clickhouse_migrator', auth_type: ['plaintext_password'] }]);
     // Local tools (this session, clickhouse-client on the host, the backup timers) still run as default.
     expect(await engine.value('SELECT currentUser()')).toBe('default');
   });

@@ -55,11 +55,12 @@ describe('node groups', () => {
   test('file sets: storage gets tiers and no Kafka; ingestion gets profile, macros and named collections', () => {
     expect(configOf('data').map((f) => f.path)).toEqual([
       'config.d/interserver_credentials.xml', 'config.d/network.xml', 'config.d/prometheus.xml', 'config.d/remote_servers_no_restart.xml', 'config.d/storage.xml',
-      'config.d/system_logs.xml', 'config.d/zookeeper.xml', 'users.d/default_user.xml',
+      'config.d/system_logs.xml', 'config.d/zookeeper.xml', 'users.d/default_user.xml', 'users.d/schema_migrator.xml',
     ]);
     expect(configOf('ingestion-small').map((f) => f.path)).toEqual([
       'config.d/kafka_consumers.xml', 'config.d/kafka_offsets.xml', 'config.d/named_collections.xml', 'config.d/prometheus.xml',
       'config.d/remote_servers_no_restart.xml', 'config.d/role_macros.xml', 'config.d/system_logs.xml', 'config.d/zookeeper.xml', 'users.d/ingestion_profile.xml',
+      'users.d/schema_migrator.xml',
     ]);
   });
 
@@ -323,7 +324,7 @@ describe('storage configuration', () => {
     expect(textAt(parseClickHouseXml(renderStorageConfiguration(opts).content), 'storage_configuration', 'disks', 's3_cold', 'endpoint'))
       .toBe('https://cold.s3.us-east-1.amazonaws.com/clickhouse/us/');
     expect(requiredEnvironment(topology, group('data'), opts)).toEqual([
-      INTERSERVER_HTTP_PASSWORD_ENV, INTERSERVER_HTTP_USER_ENV, INTERSERVER_SECRET_ENV,
+      INTERSERVER_HTTP_PASSWORD_ENV, INTERSERVER_HTTP_USER_ENV, INTERSERVER_SECRET_ENV, 'CLICKHOUSE_MIGRATOR_PASSWORD',
     ]);
   });
 
@@ -338,10 +339,11 @@ describe('environment', () => {
   test('each group names exactly the variables its files read, sorted', () => {
     expect(requiredEnvironment(topology, group('data'))).toEqual([
       'CLICKHOUSE_COLD_S3_ENDPOINT', 'CLICKHOUSE_INTERSERVER_HTTP_PASSWORD', 'CLICKHOUSE_INTERSERVER_HTTP_USER', 'CLICKHOUSE_INTERSERVER_SECRET',
+      'CLICKHOUSE_MIGRATOR_PASSWORD',
     ]);
-    expect(requiredEnvironment(topology, group('ingestion-small'))).toEqual(['CLICKHOUSE_INTERSERVER_SECRET', 'KAFKA_HOSTS_MSK_CLUSTER']);
+    expect(requiredEnvironment(topology, group('ingestion-small'))).toEqual(['CLICKHOUSE_INTERSERVER_SECRET', 'CLICKHOUSE_MIGRATOR_PASSWORD', 'KAFKA_HOSTS_MSK_CLUSTER']);
     expect(requiredEnvironment(topology, group('ingestion-medium'))).toEqual([
-      'CLICKHOUSE_INTERSERVER_SECRET', 'KAFKA_HOSTS_MSK_CLUSTER', 'KAFKA_HOSTS_MSK_SCRAM', 'KAFKA_SASL_PASSWORD_MSK_SCRAM', 'KAFKA_SASL_USERNAME_MSK_SCRAM',
+      'CLICKHOUSE_INTERSERVER_SECRET', 'CLICKHOUSE_MIGRATOR_PASSWORD', 'KAFKA_HOSTS_MSK_CLUSTER', 'KAFKA_HOSTS_MSK_SCRAM', 'KAFKA_SASL_PASSWORD_MSK_SCRAM', 'KAFKA_SASL_USERNAME_MSK_SCRAM',
     ]);
   });
 

@@ -76,6 +76,40 @@ describe('region lock through synth', () => {
     expect((allJob.depends_on as string[]).some((d) => d.startsWith('helm_release.'))).toBe(true);
   });
 
+  test('the Jobs log in as clickhouse_migrator from a Secret the stack creates, after it and its namespace exist', () => {
+    const secrets = Object.entries(resources(v2.config, 'kubernetes_secret_v1'));
+    const [secretKey, secret] = secrets.find(([, b]) => (b.metadata as { name: string }).name === 'clickhouse-schema-migrator')!;
+    const namespaces = Object.entries(resources(v2.config, 'kubernetes_namespace_v1'));
+    const [namespaceKey] = namespaces.find(([, b]) => (b.metadata as { name: string }).name === 'clickhouse-ingestion')!;
+    expect((secret.metadata as { namespace: string }).namespace).toMatch(new RegExp(`^(clickhouse-ingestion|\\$\\{kubernetes_namespace_v1\\.${namespaceKey}\\.)`));
+    // Write-only: the user name is not secret, the password is the storage hosts' own, read ephemerally after its version exists.
+    const data = secret.data_wo as Record<string, string>;
+    expect(Object.keys(data).sort()).toEqual(['password', 'user']);
+    expect(data.user).toBe('clickhouse_migrator');
+    expect(data.password).toMatch(/^\$\{ephemeral\.aws_secretsmanager_secret_version\.[^.]+\.secret_string\}$/);
+    expect(secret.data).toBeUndefined();
+    const readId = /ephemeral\.aws_secretsmanager_secret_version\.([^.]+)\./.exec(data.password)![1];
+    const read = (v2.config as { ephemeral: Record<string, Record<string, Record<string, unknown>>> }).ephemeral.aws_secretsmanager_secret_version[readId];
+    expect(read.secret_id).toMatch(/^\$\{aws_secretsmanager_secret\.storage_migrator-secret_[^.]+\.arn\}$/);
+    expect((read.depends_on as string[]).some((d) => d.startsWith('aws_secretsmanager_secret_version.storage_migrator-secret-version'))).toBe(true);
+    expect((secret.depends_on as string[])).toContain(`kubernetes_namespace_v1.${namespaceKey}`);
+    const runnerJobs = Object.values(resources(v2.config, 'kubernetes_job_v1')).filter((j) => (j.metadata as { name: string }).name.startsWith('schema-migrations-'));
+    expect(runnerJobs).toHaveLength(2);
+    for (const job of runnerJobs) {
+      expect(job.depends_on).toEqual(expect.arrayContaining([`kubernetes_secret_v1.${secretKey}`, `kubernetes_namespace_v1.${namespaceKey}`]));
+      const container = ((job.spec as { template: { spec: { container: { env: { name: string; value_from: { secret_key_ref: unknown } }[] }[] } } }).template.spec.container[0]);
+      expect(container.env.map((e) => [e.name, e.value_from.secret_key_ref])).toEqual([
+        ['CLICKHOUSE_USER', { name: 'clickhouse-schema-migrator', key: 'user' }],
+        ['CLICKHOUSE_PASSWORD', { name: 'clickhouse-schema-migrator', key: 'password' }],
+      ]);
+    }
+    // No literal secret, no unsafe resource: the policy pack passes the Secret and the Jobs.
+    expect(v2.policy.violations).toEqual([]);
+    // The generated password is protected like the other boot secrets.
+    const generated = Object.entries(resources(v2.config, 'aws_secretsmanager_secret')).find(([k]) => k.startsWith('storage_migrator-secret_'))![1];
+    expect(generated.lifecycle).toEqual({ prevent_destroy: true });
+  });
+
   test('the Job script runs the runner\'s order, is valid sh, and reaches Terraform escaped', () => {
     const script = v2.artifacts.get('migrations/runner.sh')!;
     const topology = buildRegionTopology(EVOLVING_REGION_V2);

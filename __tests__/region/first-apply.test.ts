@@ -76,22 +76,33 @@ describe('namespaces and Secrets are resources of the stack', () => {
 
   test('every Secret a pod or the operator reads exists, filled write-only from AWS (never data, never in state)', () => {
     const secrets = blocksOf(small.config, 'kubernetes_secret_v1').map(([id, b]) => ({ id, b, name: (b.metadata as Block).name as string }));
-    expect(secrets.map((s) => s.name).sort()).toEqual(['clickhouse-ingestion', 'clickhouse-operator', 'warpstream-agent-key']);
+    expect(secrets.map((s) => s.name).sort()).toEqual(['clickhouse-ingestion', 'clickhouse-operator', 'clickhouse-schema-migrator', 'warpstream-agent-key']);
     for (const s of secrets) {
       expect(s.b.data).toBeUndefined();
       expect(s.b.data_wo_revision).toBe(1);
-      for (const value of Object.values(s.b.data_wo as Record<string, string>)) expect(value).toMatch(/ephemeral\.aws_secretsmanager_secret_version\./);
+      // Every value is read from AWS, but the migrator's user name (not a secret).
+      for (const [key, value] of Object.entries(s.b.data_wo as Record<string, string>)) {
+        if (s.name === 'clickhouse-schema-migrator' && key === 'user') expect(value).toBe('clickhouse_migrator');
+        else expect(value).toMatch(/ephemeral\.aws_secretsmanager_secret_version\./);
+      }
     }
     const byName = Object.fromEntries(secrets.map((s) => [s.name, s]));
     expect(Object.keys(byName['clickhouse-operator'].b.data_wo as Block).sort()).toEqual(['password', 'username']);
     expect(Object.keys(byName['warpstream-agent-key'].b.data_wo as Block)).toEqual(['agent-key']);
     // The pods' cluster secret is the storage hosts' own, read after its version exists.
     const ingestion = byName['clickhouse-ingestion'];
-    expect(Object.keys(ingestion.b.data_wo as Block)).toEqual(['CLICKHOUSE_INTERSERVER_SECRET']);
+    expect(Object.keys(ingestion.b.data_wo as Block)).toEqual(['CLICKHOUSE_INTERSERVER_SECRET', 'CLICKHOUSE_MIGRATOR_PASSWORD']);
     const reads = (small.config as { ephemeral: Record<string, Record<string, Block>> }).ephemeral.aws_secretsmanager_secret_version;
-    const readId = /ephemeral\.aws_secretsmanager_secret_version\.([^.]+)\./.exec(Object.values(ingestion.b.data_wo as Record<string, string>)[0])![1];
-    expect(reads[readId].secret_id).toMatch(/^\$\{aws_secretsmanager_secret\.storage_interserver-secret_[^.]+\.arn\}$/);
-    expect(dependsOn(reads[readId]).some((d) => d.startsWith('aws_secretsmanager_secret_version.storage_interserver-secret-version'))).toBe(true);
+    const readOf = (value: string): Block => reads[/ephemeral\.aws_secretsmanager_secret_version\.([^.]+)\./.exec(value)![1]];
+    const ingestionData = ingestion.b.data_wo as Record<string, string>;
+    expect(readOf(ingestionData.CLICKHOUSE_INTERSERVER_SECRET).secret_id).toMatch(/^\$\{aws_secretsmanager_secret\.storage_interserver-secret_[^.]+\.arn\}$/);
+    expect(dependsOn(readOf(ingestionData.CLICKHOUSE_INTERSERVER_SECRET)).some((d) => d.startsWith('aws_secretsmanager_secret_version.storage_interserver-secret-version'))).toBe(true);
+    // The migrator's password: the storage hosts' own, in the pods' Secret and in the runner's.
+    const migrator = byName['clickhouse-schema-migrator'];
+    for (const value of [ingestionData.CLICKHOUSE_MIGRATOR_PASSWORD, (migrator.b.data_wo as Record<string, string>).password]) {
+      expect(readOf(value).secret_id).toMatch(/^\$\{aws_secretsmanager_secret\.storage_migrator-secret_[^.]+\.arn\}$/);
+      expect(dependsOn(readOf(value)).some((d) => d.startsWith('aws_secretsmanager_secret_version.storage_migrator-secret-version'))).toBe(true);
+    }
     // Releases wait for the Secrets they read.
     const releases = Object.fromEntries(blocksOf(small.config, 'helm_release').map(([id, b]) => [b.name as string, { id, b }]));
     expect(dependsOn(releases['clickhouse-operator'].b)).toContain(ref('kubernetes_secret_v1', byName['clickhouse-operator'].id));
@@ -246,7 +257,7 @@ describe('boot order', () => {
     const objects = blocksOf(small.config, 'aws_s3_object').filter(([, o]) => String(o.key).startsWith('config/data/')).map(([id]) => ref('aws_s3_object', id));
     const versions = blocksOf(small.config, 'aws_secretsmanager_secret_version').filter(([id]) => id.startsWith('storage_')).map(([id]) => ref('aws_secretsmanager_secret_version', id));
     expect(objects.length).toBeGreaterThan(3);
-    expect(versions).toHaveLength(2);
+    expect(versions).toHaveLength(3); // cluster secret, interserver HTTP password, migrator password
     const [policyId] = blocksOf(small.config, 'aws_iam_role_policy').find(([id]) => id.startsWith('storage_role-policy'))!;
     for (const [, instance] of blocksOf(small.config, 'aws_instance').filter(([id]) => id.startsWith('storage_'))) {
       expect(dependsOn(instance)).toEqual(expect.arrayContaining([...objects, ...versions, ref('aws_iam_role_policy', policyId)]));

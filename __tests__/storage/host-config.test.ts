@@ -69,5 +69,9 @@ describe('a storage host\'s config, as delivered by the synthesized plan, loads 
     // The synced users.d confines the default user to loopback (the engine's base users.xml allows ::/0, as the package does).
     expect(await engine.rows("SELECT host_ip, host_names FROM system.users WHERE name = 'default'")).toEqual([{ host_ip: [], host_names: ['localhost'] }]);
     expect(env).toMatchObject({ CLICKHOUSE_INTERSERVER_HTTP_USER: 'interserver', CLICKHOUSE_INTERSERVER_HTTP_PASSWORD: 'test-only-CLICKHOUSE_INTERSERVER_HTTP_PASSWORD' });
+    // The schema migration runner's user, its password fetched at boot like the other secrets.
+    expect(env.CLICKHOUSE_MIGRATOR_PASSWORD).toBe('test-only-CLICKHOUSE_MIGRATOR_PASSWORD');
+    expect(await engine.rows("SELECT storage, auth_type FROM system.users WHERE name = 'clickhouse_migrator'"))
+      .toEqual([{ storage: 'users_xml', auth_type: ['plaintext_password'] }]);
   });
 });

@@ -153,7 +153,7 @@ describe('StorageCluster, 10 shards × 3 replicas', () => {
 
   test('the interserver HTTP password is a generated secret of its own, readable by the hosts\' role', () => {
     const secrets = Object.entries(r.aws_secretsmanager_secret);
-    expect(secrets.map(([, s]) => s.name_prefix).sort()).toEqual(['us-clickhouse-interserver-', 'us-clickhouse-interserver-http-']);
+    expect(secrets.map(([, s]) => s.name_prefix).sort()).toEqual(['us-clickhouse-interserver-', 'us-clickhouse-interserver-http-', 'us-clickhouse-migrator-']);
     const httpId = secrets.find(([, s]) => s.name_prefix === 'us-clickhouse-interserver-http-')![0];
     const fetch = (parse(Object.values(r.aws_instance)[0].user_data as string) as { write_files: { path: string; content: string }[] })
       .write_files.find((f) => f.path === '/usr/local/sbin/clickhouse-fetch-secrets')!.content;
@@ -166,6 +166,20 @@ describe('StorageCluster, 10 shards × 3 replicas', () => {
       expect(v.secret_string_wo).toMatch(/^\$\{ephemeral\.aws_secretsmanager_random_password\./);
       expect(v.secret_string_wo_version).toBe(1);
     }
+  });
+
+  test('the schema migrator\'s password is a generated, protected secret every host fetches at boot, never a literal', () => {
+    const [migratorId, migrator] = Object.entries(r.aws_secretsmanager_secret).find(([, s]) => s.name_prefix === 'us-clickhouse-migrator-')!;
+    expect(migrator.lifecycle).toEqual({ prevent_destroy: true });
+    for (const instance of Object.values(r.aws_instance)) {
+      const fetch = (parse(instance.user_data as string) as { write_files: { path: string; content: string }[] })
+        .write_files.find((f) => f.path === '/usr/local/sbin/clickhouse-fetch-secrets')!.content;
+      expect(fetch).toContain(`fetch CLICKHOUSE_MIGRATOR_PASSWORD aws secretsmanager get-secret-value --secret-id '\${aws_secretsmanager_secret.${migratorId}.arn}'`);
+      expect((instance.depends_on as string[]).some((d) => d.startsWith('aws_secretsmanager_secret_version.') && d.includes('migrator-secret-version'))).toBe(true);
+    }
+    const read = Object.values(ten.json.data!.aws_iam_policy_document).flatMap((d) => d.statement as { sid?: string; resources: string[] }[])
+      .find((st) => st.sid === 'ReadSecrets')!;
+    expect(read.resources).toContain(`\${aws_secretsmanager_secret.${migratorId}.arn}`);
   });
 
   test('every script in the user data parses with bash', () => {

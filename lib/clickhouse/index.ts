@@ -12,6 +12,7 @@ import { optionsKey, TopologyCache } from '../render/memo';
 import { accessEnvironment, renderDefaultUser, renderInterserverCredentials } from './access';
 import { renderIngestionProfile } from './ingestion-profile';
 import { renderKafkaConsumers } from './kafka-consumers';
+import { MIGRATOR_PASSWORD_ENV, renderMigratorUser } from './migrator-user';
 import { renderHostMacros, renderRoleMacros } from './macros';
 import { namedCollectionEnvironment, renderNamedCollections } from './named-collections';
 import { renderStorageNetwork } from './network';
@@ -27,6 +28,7 @@ export * from './access';
 export * from './ingestion-profile';
 export * from './kafka-consumers';
 export * from './macros';
+export * from './migrator-user';
 export * from './named-collections';
 export * from './network';
 export * from './node-groups';
@@ -61,6 +63,8 @@ function renderGroupFiles(topology: Topology, group: NodeGroup, options: ClickHo
     shared('zookeeper', () => renderZooKeeper(topology)),
     shared(`system-logs/${group.kind}/${optionsKey(options)}`, () => renderSystemLogs(group, options)),
     shared('prometheus', renderPrometheusEndpoint),
+    // The schema migration runner's Jobs log in as this user on every node.
+    shared('migrator-user', () => renderMigratorUser(topology)),
   ];
   if (group.kind === 'storage') {
     files.push(renderStorageConfiguration(options), renderStorageNetwork(topology.storage.hosts[0]?.tcpPort), renderDefaultUser(), renderInterserverCredentials());
@@ -82,13 +86,14 @@ export function renderStorageHostConfig(topology: Topology, host: Host, options:
 }
 
 /**
- * Environment variables a node of the group needs at runtime (cluster secret, interserver credentials of storage
- * hosts, broker lists, SCRAM creds...), sorted.
+ * Environment variables a node of the group needs at runtime (cluster secret, the migrator's password, interserver
+ * credentials of storage hosts, broker lists, SCRAM creds...), sorted.
  */
 export function requiredEnvironment(topology: Topology, group: NodeGroup, options: ClickHouseConfigOptions = {}): string[] {
   const names = new Set<string>(clustersForGroup(topology, group).map((c) => c.secretEnv));
   if (group.kind === 'storage') [...storageEnvironment(options), ...accessEnvironment()].forEach((n) => names.add(n));
   else namedCollectionEnvironment(topology, group).forEach((n) => names.add(n));
+  names.add(MIGRATOR_PASSWORD_ENV);
   return [...names].sort();
 }
 export * from './versions';
