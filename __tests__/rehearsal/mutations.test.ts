@@ -4,8 +4,11 @@
  * stand-ins replace (remote_servers, ZooKeeper, macros) and of the objects each role creates;
  * the rest only when events flow (field by field). When a fault slips through, add it here.
  */
+import { EVOLVING_REGION, EVOLVING_REGION_V2 } from '../../examples/schema-evolution/region';
+import { evolveRegion, withBootMigrations } from '../../lib/migrations';
 import { buildTopology } from '../../lib/model';
-import { RehearsalBundle, withArtifact, withStreams } from '../../lib/rehearsal/bundle';
+import { buildRegionTopology } from '../../lib/region-stack';
+import { groupOfRole, RehearsalBundle, startupStatements, withArtifact, withStreams } from '../../lib/rehearsal/bundle';
 import { bundleFromTopology } from '../../lib/rehearsal/bundle';
 import { rehearsalTopologySpec } from '../../lib/rehearsal/rehearsal-topology';
 import { formatReport, rehearse, RehearsalReport } from '../../lib/rehearsal/rehearse';
@@ -126,5 +129,39 @@ describe.each(STATIC.map((m) => [m.name, m] as const))('caught before anything r
     expect(report.ok).toBe(false);
     const problems = report.streams.map((s) => s.problem ?? '').join('\n');
     if (!m.names.test(problems)) throw new Error(`not named (${m.names}):\n${formatReport(report)}`);
+  });
+});
+
+/**
+ * A region after a spec change: ingestion pods boot with the migration ledger and the pending
+ * steps (each under its ledger condition, followed by its record) before the schema.
+ */
+describe('startup scripts with boot migrations', () => {
+  const v1 = evolveRegion({ topology: buildRegionTopology(EVOLVING_REGION), stack: 'evo', stateKey: 'k' });
+  const v2 = evolveRegion({ topology: buildRegionTopology(EVOLVING_REGION_V2), stack: 'evo', stateKey: 'k', lock: v1.lock });
+  const evolved = bundleFromTopology(withBootMigrations(buildRegionTopology(EVOLVING_REGION_V2), v2.migrations));
+  const role = Object.keys(evolved.topology.artifacts?.sql ?? {}).find((r) => r !== 'data' && (startupStatements(evolved, r)?.scripts.some((s) => s.condition !== undefined) ?? false))!;
+  const file = `clickhouse/${groupOfRole(evolved, role)}/config.d/startup_scripts.xml`;
+  const scripts = startupStatements(evolved, role)!.scripts;
+  const records = scripts.filter((s) => /^INSERT INTO clickhouse_ingest\.schema_migrations/.test(s.query) && !/system\.tables/.test(s.condition ?? ''));
+  const mutate = (edit: (xml: string) => string): RehearsalBundle => withArtifact(evolved, { path: file, content: edit(evolved.files.get(file)!) });
+
+  test('pass as rendered: the ledger, the baseline, each step with its record, then the schema', () => {
+    expect(role).toBeDefined();
+    expect(records.length).toBeGreaterThan(0);
+    expect(checkArtifactsAgainstModel(evolved)).toEqual([]);
+  });
+
+  test('a step without its record (it would run again at every boot) is named', () => {
+    const record = records[0].query.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+    const xml = evolved.files.get(file)!;
+    expect(xml).toContain(record);
+    const problems = checkArtifactsAgainstModel(mutate((x) => x.replace(record, `SELECT 1`)));
+    expect(problems.join('\n')).toMatch(/startup_scripts\.xml: statement \d+ \(a migration step\) is not followed by its record in clickhouse_ingest\.schema_migrations/);
+  });
+
+  test('a file without the ledger\'s CREATEs is named', () => {
+    const problems = checkArtifactsAgainstModel(mutate((x) => x.replace('CREATE DATABASE IF NOT EXISTS clickhouse_ingest', 'SELECT 1')));
+    expect(problems.join('\n')).toMatch(/startup_scripts\.xml: statement \d+ runs under a condition but the file does not first create the migration ledger/);
   });
 });

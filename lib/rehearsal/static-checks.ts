@@ -147,11 +147,17 @@ function checkMacros(bundle: RehearsalBundle, problems: string[]): void {
 function checkBootMigrations(path: string, scripts: readonly { query: string; condition?: string }[], problems: string[]): number {
   const ledger = LEDGER_STATEMENTS.map(normalizeSql);
   const opensLedger = ledger.every((q, i) => scripts[i] !== undefined && normalizeSql(scripts[i].query) === q && scripts[i].condition === undefined);
-  let i = opensLedger ? ledger.length : 0;
+  if (!opensLedger) {
+    // Without the ledger every condition fails at boot (its table is missing): name the first.
+    const conditional = scripts.map((s, k) => (s.condition !== undefined ? k : -1)).filter((k) => k >= 0);
+    if (conditional.length === 0) return 0;
+    problems.push(`${path}: statement ${conditional[0] + 1} runs under a condition but the file does not first create the migration ledger ${LEDGER}`);
+    return conditional[conditional.length - 1] + 1;
+  }
+  let i = ledger.length;
   const steps: { query: string; condition: string; n: number }[] = [];
   for (; i < scripts.length && scripts[i].condition !== undefined; i++) steps.push({ query: scripts[i].query, condition: scripts[i].condition!, n: i + 1 });
   if (steps.length === 0) return i;
-  if (!opensLedger) problems.push(`${path}: statement ${steps[0].n} runs under a condition but the file does not first create the migration ledger ${LEDGER}`);
   const [first, ...rest] = steps;
   const reads = (c: string): boolean => c.includes(LEDGER);
   const records = (q: string): boolean => new RegExp(String.raw`^INSERT\s+INTO\s+${LEDGER.replace('.', '\\.')}\b`, 'i').test(q.trim());
