@@ -77,7 +77,7 @@ async function main(): Promise<number> {
     if (fs.existsSync(path.join(dir, 'topology.json'))) {
       const problems = checkArtifactsAgainstModel(bundleFromArtifacts(dir));
       console.log(problems.length === 0
-        ? `${stack}: ${dir} agrees with the model (remote_servers, ZooKeeper, macros, startup statements, Kafka tables, views, writable tables)`
+        ? `${stack}: ${dir} agrees with the model (remote_servers, ZooKeeper, macros, startup statements and boot migrations, Kafka tables, views, writable, read and dead-letter tables)`
         : `${stack}: ${dir} disagrees with the model:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
       ok = problems.length === 0;
     } else console.log(`${stack}: ${dir} not found (run npm run synth to check the synthesized artifacts too)`);

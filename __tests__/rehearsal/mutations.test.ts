@@ -4,8 +4,11 @@
  * stand-ins replace (remote_servers, ZooKeeper, macros) and of the objects each role creates;
  * the rest only when events flow (field by field). When a fault slips through, add it here.
  */
+import { EVOLVING_REGION, EVOLVING_REGION_V2 } from '../../examples/schema-evolution/region';
+import { evolveRegion, withBootMigrations } from '../../lib/migrations';
 import { buildTopology } from '../../lib/model';
-import { RehearsalBundle, withArtifact, withStreams } from '../../lib/rehearsal/bundle';
+import { buildRegionTopology } from '../../lib/region-stack';
+import { groupOfRole, RehearsalBundle, startupStatements, withArtifact, withStreams } from '../../lib/rehearsal/bundle';
 import { bundleFromTopology } from '../../lib/rehearsal/bundle';
 import { rehearsalTopologySpec } from '../../lib/rehearsal/rehearsal-topology';
 import { formatReport, rehearse, RehearsalReport } from '../../lib/rehearsal/rehearse';
@@ -22,6 +25,8 @@ interface Mutation {
   readonly files: readonly string[];
   readonly from: string;
   readonly to: string;
+  /** Every occurrence (a renamed element's opening and closing tags). @default the first only */
+  readonly all?: boolean;
   /** What the failure must name. */
   readonly names: RegExp;
 }
@@ -42,24 +47,33 @@ const STATIC: readonly Mutation[] = [
   { name: 'internal_replication off (every replica written twice)', files: ['clickhouse/ingestion-events/config.d/remote_servers_no_restart.xml'], from: '<internal_replication>true</internal_replication>', to: '<internal_replication>false</internal_replication>', names: /internal_replication is false, the model true/ },
   { name: 'secret: the cluster secret from another variable', files: ['clickhouse/ingestion-small/config.d/remote_servers_no_restart.xml'], from: 'from_env="CLICKHOUSE_INTERSERVER_SECRET"', to: 'from_env="CLICKHOUSE_SECRET"', names: /secret from_env is CLICKHOUSE_SECRET/ },
   { name: 'weights: a shard weighted twice', files: ['clickhouse/ingestion-events/config.d/remote_servers_no_restart.xml'], from: '<weight>1</weight>', to: '<weight>2</weight>', names: /shard 1 weight is 2/ },
-  { name: 'clusters: a tier lacks its target cluster', files: ['clickhouse/ingestion-events/config.d/remote_servers_no_restart.xml'], from: '<posthog>', to: '<posthog_x>', names: /ingestion-events: remote_servers has no cluster posthog|cluster posthog_x is not in the model/ },
+  { name: 'clusters: a tier lacks its target cluster', files: ['clickhouse/ingestion-events/config.d/remote_servers_no_restart.xml'], from: 'posthog>', to: 'posthog_x>', all: true, names: /ingestion-events: remote_servers has no cluster posthog|cluster posthog_x is not in the model/ },
   { name: 'paths: the ZooKeeper root of another region', files: ['clickhouse/data/config.d/zookeeper.xml'], from: '<root>/clickhouse/us</root>', to: '<root>/clickhouse/eu</root>', names: /zookeeper root is \/clickhouse\/eu/ },
   { name: 'ports: ZooKeeper on the wrong client port', files: ['clickhouse/data/config.d/zookeeper.xml'], from: '<port>2181</port>', to: '<port>2182</port>', names: /zookeeper nodes are .*:2182/ },
-  { name: 'paths: the sharded table\'s ZooKeeper path without {shard}', files: DATA_SQL('0004_sharded_events.sql'), from: "'/clickhouse/tables/{shard}/posthog.sharded_events'", to: "'/clickhouse/tables/posthog.sharded_events'", names: /lacks \{shard\}/ },
-  { name: 'paths: a table on another table\'s ZooKeeper path', files: DATA_SQL('0003_heatmaps.sql'), from: "'/clickhouse/tables/noshard/posthog.heatmaps'", to: "'/clickhouse/tables/noshard/posthog.groups'", names: /does not name heatmaps/ },
-  { name: 'paths: a replica name without {replica}', files: DATA_SQL('0004_sharded_events.sql'), from: "'{replica}'", to: "'r1'", names: /replica name r1 lacks \{replica\}/ },
-  { name: 'startup: a host boots with a statement the migrations do not run', files: ['clickhouse/data/config.d/startup_scripts.xml'], from: 'ORDER BY (team_id, group_type_index, group_key)', to: 'ORDER BY (team_id, group_key)', names: /startup_scripts\.xml: statement 2 differs from sql\/data\/0002_groups\.sql/ },
-  { name: 'engine settings: the data table loses its Replacing engine', files: DATA_SQL('0002_groups.sql'), from: 'ReplicatedReplacingMergeTree(', to: 'ReplicatedMergeTree(', names: /engine ReplicatedMergeTree, the model ReplicatedReplacingMergeTree/ },
-  { name: 'column lists: the data table lacks a column', files: DATA_SQL('0003_heatmaps.sql'), from: '    current_url String,\n', to: '', names: /heatmaps has no column current_url/ },
-  { name: 'column lists: the Kafka table parses a column with another type', files: ROLE_SQL('small', '0003_kafka_groups.sql'), from: 'team_id          Int64', to: 'team_id          Int32', names: /0003_kafka_groups\.sql: columns are .*team_id Int32/ },
-  { name: 'column lists: the view drops a column', files: ROLE_SQL('small', '0004_groups_mv.sql'), from: '    group_properties,\n', to: '', names: /groups_mv\.sql: the view does not select column group_properties/ },
-  { name: 'topics: a leg reads another topic', files: ROLE_SQL('medium', '0003_kafka_heatmaps.sql'), from: "kafka_topic_list = 'clickhouse_heatmaps'", to: "kafka_topic_list = 'clickhouse_groups'", names: /kafka_topic_list is clickhouse_groups, the model says clickhouse_heatmaps/ },
-  { name: 'groups: a leg consumes with another group', files: ROLE_SQL('events', '0003_kafka_events_ws.sql'), from: "kafka_group_name = 'clickhouse_events_ws'", to: "kafka_group_name = 'clickhouse_events'", names: /kafka_group_name is clickhouse_events, the model says clickhouse_events_ws/ },
-  { name: 'consumers: a node runs another consumer count', files: ROLE_SQL('events', '0003_kafka_events_ws.sql'), from: 'kafka_num_consumers = 8', to: 'kafka_num_consumers = 16', names: /kafka_num_consumers is 16, the model says 8/ },
-  { name: 'backends: a leg on another named collection', files: ROLE_SQL('medium', '0003_kafka_heatmaps.sql'), from: 'Kafka(msk_cluster', to: 'Kafka(warpstream_ingestion', names: /named collection warpstream_ingestion, the model's backend is msk_cluster/ },
-  { name: 'sharding keys: the writable table shards by another column', files: ROLE_SQL('events', '0002_writable_events_ws.sql'), from: 'sipHash64(distinct_id)', to: 'sipHash64(uuid)', names: /sharding key is sipHash64\(uuid\), the model says sipHash64\(distinct_id\)/ },
-  { name: 'clusters: the writable table sends to the single-shard cluster', files: ROLE_SQL('events', '0002_writable_events_ws.sql'), from: "Distributed('posthog',", to: "Distributed('posthog_single_shard',", names: /sends to cluster posthog_single_shard, the model's target cluster is posthog/ },
-  { name: 'views: the view writes straight to the data table', files: ROLE_SQL('small', '0004_groups_mv.sql'), from: 'TO posthog.writable_groups', to: 'TO posthog.groups', names: /the view writes to posthog\.groups, not posthog\.writable_groups/ },
+  { name: 'paths: the sharded table\'s ZooKeeper path without {shard}', files: DATA_SQL('1_sharded_events.sql'), from: "'/clickhouse/tables/{shard}/posthog.sharded_events'", to: "'/clickhouse/tables/posthog.sharded_events'", names: /lacks \{shard\}/ },
+  { name: 'paths: a table on another table\'s ZooKeeper path', files: DATA_SQL('1_groups.sql'), from: "'/clickhouse/tables/noshard/posthog.groups'", to: "'/clickhouse/tables/noshard/posthog.heatmaps'", names: /1_groups\.sql: ZooKeeper path .*posthog\.heatmaps does not name posthog\.groups/ },
+  { name: 'paths: the data table on its dead-letter table\'s ZooKeeper path', files: DATA_SQL('1_groups.sql'), from: "'/clickhouse/tables/noshard/posthog.groups'", to: "'/clickhouse/tables/noshard/posthog.groups_dead_letters'", names: /ZooKeeper path .*posthog\.groups_dead_letters does not name posthog\.groups \(/ },
+  { name: 'paths: a dead-letter table without {replica}', files: DATA_SQL('1_events_dead_letters.sql'), from: "'{replica}-{shard}'", to: "'{shard}'", names: /1_events_dead_letters\.sql: replica name \{shard\} lacks \{replica\}/ },
+  { name: 'paths: a replica name without {replica}', files: DATA_SQL('1_sharded_events.sql'), from: "'{replica}'", to: "'r1'", names: /replica name r1 lacks \{replica\}/ },
+  { name: 'startup: a host boots with a statement the migrations do not run', files: ['clickhouse/data/config.d/startup_scripts.xml'], from: 'ORDER BY (team_id, group_type_index, group_key)', to: 'ORDER BY (team_id, group_key)', names: /startup_scripts\.xml: statement 4 differs from sql\/data\/1_groups\.sql/ },
+  { name: 'engine settings: the data table loses its Replacing engine', files: DATA_SQL('1_groups.sql'), from: 'ReplicatedReplacingMergeTree(', to: 'ReplicatedMergeTree(', names: /engine ReplicatedMergeTree, the model ReplicatedReplacingMergeTree/ },
+  { name: 'column lists: the data table lacks a column', files: DATA_SQL('1_sharded_heatmaps.sql'), from: '    current_url          VARCHAR,\n', to: '', names: /sharded_heatmaps has no column current_url/ },
+  { name: 'column lists: the read table lacks a column of its data table', files: DATA_SQL('1_heatmaps.sql'), from: '    current_url          VARCHAR,\n', to: '', names: /1_heatmaps\.sql: columns are .*, the data table posthog\.sharded_heatmaps has/ },
+  { name: 'views: the read table reads the dead-letter table', files: DATA_SQL('1_events.sql'), from: "'sharded_events'", to: "'events_dead_letters'", names: /1_events\.sql: reads posthog\.events_dead_letters, the model's data table is posthog\.sharded_events/ },
+  { name: 'views: the view lets unparsable messages through', files: ROLE_SQL('small', '3_groups_mv.sql'), from: 'WHERE empty(_error)', to: 'WHERE 1', names: /3_groups_mv\.sql: the view does not keep to WHERE empty\(_error\)/ },
+  { name: 'views: the dead-letter view reads another stream\'s Kafka table', files: ROLE_SQL('medium', '3_heatmaps_dead_letters_mv.sql'), from: 'FROM posthog.kafka_heatmaps', to: 'FROM posthog.kafka_groups', names: /3_heatmaps_dead_letters_mv\.sql: the dead-letter view reads posthog\.kafka_groups, not posthog\.kafka_heatmaps/ },
+  { name: 'views: the dead-letter view keeps the parsed rows', files: ROLE_SQL('events', '3_events_ws_dead_letters_mv.sql'), from: 'WHERE notEmpty(_error)', to: 'WHERE empty(_error)', names: /dead-letter view does not keep to WHERE notEmpty\(_error\)/ },
+  { name: 'clusters: dead letters sent over the sharded cluster', files: ROLE_SQL('small', '1_writable_groups_dead_letters.sql'), from: "Distributed('posthog_single_shard',", to: "Distributed('posthog',", names: /sends dead letters to cluster posthog, the model's single-shard cluster is posthog_single_shard/ },
+  { name: 'clusters: a tier lacks the dead-letter cluster', files: ['clickhouse/ingestion-events/config.d/remote_servers_no_restart.xml'], from: 'posthog_single_shard>', to: 'posthog_single_x>', all: true, names: /ingestion-events: remote_servers has no cluster posthog_single_shard/ },
+  { name: 'column lists: the Kafka table parses a column with another type', files: ROLE_SQL('small', '2_kafka_groups.sql'), from: 'team_id          Int64', to: 'team_id          Int32', names: /2_kafka_groups\.sql: columns are .*team_id Int32/ },
+  { name: 'column lists: the view drops a column', files: ROLE_SQL('small', '3_groups_mv.sql'), from: '    group_properties,\n', to: '', names: /groups_mv\.sql: the view does not select column group_properties/ },
+  { name: 'topics: a leg reads another topic', files: ROLE_SQL('medium', '2_kafka_heatmaps.sql'), from: "kafka_topic_list = 'clickhouse_heatmaps'", to: "kafka_topic_list = 'clickhouse_groups'", names: /kafka_topic_list is clickhouse_groups, the model says clickhouse_heatmaps/ },
+  { name: 'groups: a leg consumes with another group', files: ROLE_SQL('events', '2_kafka_events_ws.sql'), from: "kafka_group_name = 'clickhouse_events_ws'", to: "kafka_group_name = 'clickhouse_events'", names: /kafka_group_name is clickhouse_events, the model says clickhouse_events_ws/ },
+  { name: 'consumers: a node runs another consumer count', files: ROLE_SQL('events', '2_kafka_events_ws.sql'), from: 'kafka_num_consumers = 8', to: 'kafka_num_consumers = 16', names: /kafka_num_consumers is 16, the model says 8/ },
+  { name: 'backends: a leg on another named collection', files: ROLE_SQL('medium', '2_kafka_heatmaps.sql'), from: 'Kafka(msk_cluster', to: 'Kafka(warpstream_ingestion', names: /named collection warpstream_ingestion, the model's backend is msk_cluster/ },
+  { name: 'sharding keys: the writable table shards by another column', files: ROLE_SQL('events', '1_writable_events_ws.sql'), from: 'sipHash64(distinct_id)', to: 'sipHash64(uuid)', names: /sharding key is sipHash64\(uuid\), the model says sipHash64\(distinct_id\)/ },
+  { name: 'clusters: the writable table sends to the single-shard cluster', files: ROLE_SQL('events', '1_writable_events_ws.sql'), from: "Distributed('posthog',", to: "Distributed('posthog_single_shard',", names: /sends to cluster posthog_single_shard, the model's target cluster is posthog/ },
+  { name: 'views: the view writes straight to the data table', files: ROLE_SQL('small', '3_groups_mv.sql'), from: 'TO posthog.writable_groups', to: 'TO posthog.groups', names: /the view writes to posthog\.groups, not posthog\.writable_groups/ },
   { name: 'users: the storage default user open to every network', files: ['clickhouse/data/users.d/default_user.xml'], from: '<ip>127.0.0.1</ip>', to: '<ip>0.0.0.0/0</ip>', names: /default user accepts 0\.0\.0\.0\/0/ },
   { name: 'users: the ingestion profile inserts in the background', files: ['clickhouse/ingestion-events/users.d/ingestion_profile.xml'], from: '<distributed_foreground_insert>1</distributed_foreground_insert>', to: '<distributed_foreground_insert>0</distributed_foreground_insert>', names: /distributed_foreground_insert 0, not 1/ },
   { name: 'engine settings: too few broker threads for the consumers', files: ['clickhouse/ingestion-events/config.d/kafka_consumers.xml'], from: '<background_message_broker_schedule_pool_size>16</background_message_broker_schedule_pool_size>', to: '<background_message_broker_schedule_pool_size>4</background_message_broker_schedule_pool_size>', names: /background_message_broker_schedule_pool_size 4 is below the 8 consumers/ },
@@ -67,8 +81,8 @@ const STATIC: readonly Mutation[] = [
 
 /** Only events flowing show these: the names are right, the values are not. */
 const FLOWING: readonly Mutation[] = [
-  { name: 'column lists: the view maps one column onto another', files: ROLE_SQL('small', '0004_groups_mv.sql'), from: '    group_properties,\n', to: '    group_key AS group_properties,\n', names: /groups: \d+ fields differ .*group_properties: produced/ },
-  { name: 'column lists: the view writes x from y', files: ROLE_SQL('medium', '0004_heatmaps_mv.sql'), from: '    x,\n', to: '    y AS x,\n', names: /heatmaps: \d+ fields differ .*x: produced/ },
+  { name: 'column lists: the view maps one column onto another', files: ROLE_SQL('small', '3_groups_mv.sql'), from: '    group_properties,\n', to: '    group_key AS group_properties,\n', names: /groups: \d+ fields differ .*group_properties: produced/ },
+  { name: 'column lists: the view writes x from y', files: ROLE_SQL('medium', '3_heatmaps_mv.sql'), from: '    x,\n', to: '    y AS x,\n', names: /heatmaps: \d+ fields differ .*x: produced/ },
 ];
 
 function apply(bundle: RehearsalBundle, m: Mutation): RehearsalBundle {
@@ -77,7 +91,7 @@ function apply(bundle: RehearsalBundle, m: Mutation): RehearsalBundle {
     const content = out.files.get(file);
     if (content === undefined) throw new Error(`${m.name}: no ${file}`);
     if (!content.includes(m.from)) throw new Error(`${m.name}: ${file} does not contain ${JSON.stringify(m.from)}`);
-    out = withArtifact(out, { path: file, content: content.replace(m.from, m.to) });
+    out = withArtifact(out, { path: file, content: m.all === true ? content.split(m.from).join(m.to) : content.replace(m.from, m.to) });
   }
   return out;
 }
@@ -115,5 +129,39 @@ describe.each(STATIC.map((m) => [m.name, m] as const))('caught before anything r
     expect(report.ok).toBe(false);
     const problems = report.streams.map((s) => s.problem ?? '').join('\n');
     if (!m.names.test(problems)) throw new Error(`not named (${m.names}):\n${formatReport(report)}`);
+  });
+});
+
+/**
+ * A region after a spec change: ingestion pods boot with the migration ledger and the pending
+ * steps (each under its ledger condition, followed by its record) before the schema.
+ */
+describe('startup scripts with boot migrations', () => {
+  const v1 = evolveRegion({ topology: buildRegionTopology(EVOLVING_REGION), stack: 'evo', stateKey: 'k' });
+  const v2 = evolveRegion({ topology: buildRegionTopology(EVOLVING_REGION_V2), stack: 'evo', stateKey: 'k', lock: v1.lock });
+  const evolved = bundleFromTopology(withBootMigrations(buildRegionTopology(EVOLVING_REGION_V2), v2.migrations));
+  const role = Object.keys(evolved.topology.artifacts?.sql ?? {}).find((r) => r !== 'data' && (startupStatements(evolved, r)?.scripts.some((s) => s.condition !== undefined) ?? false))!;
+  const file = `clickhouse/${groupOfRole(evolved, role)}/config.d/startup_scripts.xml`;
+  const scripts = startupStatements(evolved, role)!.scripts;
+  const records = scripts.filter((s) => /^INSERT INTO clickhouse_ingest\.schema_migrations/.test(s.query) && !/system\.tables/.test(s.condition ?? ''));
+  const mutate = (edit: (xml: string) => string): RehearsalBundle => withArtifact(evolved, { path: file, content: edit(evolved.files.get(file)!) });
+
+  test('pass as rendered: the ledger, the baseline, each step with its record, then the schema', () => {
+    expect(role).toBeDefined();
+    expect(records.length).toBeGreaterThan(0);
+    expect(checkArtifactsAgainstModel(evolved)).toEqual([]);
+  });
+
+  test('a step without its record (it would run again at every boot) is named', () => {
+    const record = records[0].query.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+    const xml = evolved.files.get(file)!;
+    expect(xml).toContain(record);
+    const problems = checkArtifactsAgainstModel(mutate((x) => x.replace(record, `SELECT 1`)));
+    expect(problems.join('\n')).toMatch(/startup_scripts\.xml: statement \d+ \(a migration step\) is not followed by its record in clickhouse_ingest\.schema_migrations/);
+  });
+
+  test('a file without the ledger\'s CREATEs is named', () => {
+    const problems = checkArtifactsAgainstModel(mutate((x) => x.replace('CREATE DATABASE IF NOT EXISTS clickhouse_ingest', 'SELECT 1')));
+    expect(problems.join('\n')).toMatch(/startup_scripts\.xml: statement \d+ runs under a condition but the file does not first create the migration ledger/);
   });
 });

@@ -24,6 +24,7 @@ export interface TopologyDocument {
   }[];
   readonly streams: readonly StreamDocument[];
   readonly zookeeperRoot?: string;
+  readonly clusterNames?: { readonly sharded?: string; readonly singleShard?: string; readonly migrations?: string };
   readonly storage?: {
     readonly shards: number;
     readonly replicas: number;
@@ -50,6 +51,10 @@ export interface StreamDocument {
   readonly sharded?: boolean;
   readonly shardingKey?: string | null;
   readonly targetCluster?: string | null;
+  /** A sharded stream's Distributed read table over its data table. */
+  readonly readTable?: string | null;
+  /** `<stream>_dead_letters` on the storage hosts. */
+  readonly deadLetterTable?: string;
   readonly legs: readonly LegDocument[];
   readonly shuffle: null | { readonly backend: string; readonly topic: string; readonly keyExpression: string; readonly producerTable: string };
 }
@@ -68,6 +73,8 @@ export interface LegDocument {
   readonly kafkaTable: string;
   readonly materializedView: string;
   readonly writableTable: string;
+  readonly deadLetterView?: string;
+  readonly deadLetterWritableTable?: string;
 }
 
 /** Everything a rehearsal reads: the region's `topology.json` and its artifacts by path. */
@@ -178,14 +185,20 @@ export function groupOfRole(bundle: RehearsalBundle, role: string): string {
  * The statements a node group's `config.d/startup_scripts.xml` runs at boot, in order (empty when
  * the group has none): the same statements the host runs, read from the file it loads.
  */
-export function startupStatements(bundle: RehearsalBundle, role: string): { readonly path: string; readonly queries: readonly string[] } | undefined {
+export function startupStatements(bundle: RehearsalBundle, role: string): {
+  readonly path: string;
+  readonly queries: readonly string[];
+  /** Each script's query with its `<condition>` (the migration ledger's steps run only when pending). */
+  readonly scripts: readonly { readonly query: string; readonly condition?: string }[];
+} | undefined {
   const p = `clickhouse/${groupOfRole(bundle, role)}/config.d/startup_scripts.xml`;
   const content = bundle.files.get(p);
   if (content === undefined) return undefined;
   const doc = convert(content, { format: 'object' }) as { clickhouse?: { startup_scripts?: { scripts?: unknown } } };
-  const scripts = doc.clickhouse?.startup_scripts?.scripts;
-  const list = scripts === undefined ? [] : Array.isArray(scripts) ? scripts : [scripts];
-  return { path: p, queries: list.map((s) => String((s as { query?: unknown }).query ?? '')) };
+  const raw = doc.clickhouse?.startup_scripts?.scripts;
+  const list = (raw === undefined ? [] : Array.isArray(raw) ? raw : [raw]) as { query?: unknown; condition?: unknown }[];
+  const scripts = list.map((s) => ({ query: String(s.query ?? ''), ...(s.condition !== undefined ? { condition: String(s.condition) } : {}) }));
+  return { path: p, queries: scripts.map((s) => s.query), scripts };
 }
 
 /** A role's statements in run order, each with the artifact it came from. */

@@ -123,8 +123,10 @@ export function storageReplicaDrill(bundle: RehearsalBundle, options: DrillOptio
     };
     const first = shards[0];
     const last = shards[shards.length - 1];
-    const readOnly = storage.engines.find((e) => e.shard === first)!;
-    const lostHost = [...storage.engines].reverse().find((e) => e.shard === last && e !== readOnly)!;
+    // By shard and replica number: the engines are listed in the order they finished starting.
+    const ordered = [...storage.engines].sort((a, b) => a.shard - b.shard || a.replica - b.replica);
+    const readOnly = ordered.find((e) => e.shard === first)!;
+    const lostHost = [...ordered].reverse().find((e) => e.shard === last && e !== readOnly)!;
     readOnly.link.disconnect();
     const expired = await waitUntil(30_000, () => storage.readOnly(readOnly));
     details.push(`${readOnly.host}: ZooKeeper connection cut, ${expired ? 'session expired (read-only)' : 'session did not expire within 30 s'}`);

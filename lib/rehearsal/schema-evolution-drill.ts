@@ -22,7 +22,7 @@ import { evolveRegion } from '../migrations/evolve';
 import { bundleFromTopology, LegDocument, nodeConfigFiles, StreamDocument } from './bundle';
 import { DrillOptions, DrillReport } from './drills';
 import { EngineProcess } from './engine-process';
-import { fromEnvVariables, nonReplicatedTwin, rehearsalOverrides, rehearsalProfile } from './overrides';
+import { fromEnvVariables, nonReplicatedTwin, rehearsalOverrides, rehearsalProfile, rehearsalStorage } from './overrides';
 import { ColumnType, sampleEvents } from './sample-events';
 import { RehearsalSession } from './session';
 
@@ -171,8 +171,13 @@ export async function schemaEvolutionDrill(input: SchemaEvolutionDrillInput, opt
     // The deploy: the storage Job, the pod rolled to v2's config on its kept disk, the finishing Job.
     // chdb has no writable access storage: roles and grants are recorded by the runner but not run
     // (they are parsed in __tests__/schema/posthog-shapes.test.ts).
+    // Nor does the storage stand-in hold a sharded stream's read-side Distributed table (the
+    // session skips it: it names the storage cluster): its steps are recorded, not run.
+    const readTables = new Set(v2Bundle.topology.streams.flatMap((s) => (s.readTable ? [`${db}.${s.readTable}`] : [])));
+    const onReadTable = (sql: string): boolean => readTables.has(/^\s*(?:ALTER|CREATE|DROP)\s+TABLE\s+(?:IF\s+(?:NOT\s+)?EXISTS\s+)?([\w.`]+)/i.exec(sql)?.[1].replace(/`/g, '') ?? '');
     const exec = (engine: () => EngineProcess) => async (target: RunnerTarget, sql: string): Promise<string> =>
-      isAccessRoleStatement(sql) ? '' : (await engine().query(target.role === STORAGE_ROLE ? nonReplicatedTwin(sql) : sql, 'TSVRaw')).replace(/\n$/, '');
+      isAccessRoleStatement(sql) || (target.role === STORAGE_ROLE && onReadTable(sql)) ? ''
+        : (await engine().query(target.role === STORAGE_ROLE ? nonReplicatedTwin(sql) : sql, 'TSVRaw')).replace(/\n$/, '');
     const targets: RunnerTarget[] = [{ host: 'storage', role: STORAGE_ROLE, required: true }, { host: 'pod', role, required: true }];
     const storage = await applyMigrations(v2.migrations, targets, db, exec(() => a.engine), BEFORE_ROLLOUT);
     details.push(`Job before the rollout (${BEFORE_ROLLOUT.join(', ')}): ${storage.applied.length} step(s) of ${v2.generated.map((m) => `${String(m.number).padStart(4, '0')}_${m.name}`).join(', ')}`);
@@ -187,7 +192,8 @@ export async function schemaEvolutionDrill(input: SchemaEvolutionDrillInput, opt
       const mock = session.mocks.get(backend.name);
       if (mock) env[backend.brokerListEnv] = mock.bootstrapServers;
     }
-    b = await EngineProcess.start({ dir: a.engine.dir, configFiles: [...rendered, rehearsalOverrides(rendered).file, rehearsalProfile()], env })
+    // As the session starts its engines: the storage stand-in's tables on this disk name the tiered policy.
+    b = await EngineProcess.start({ dir: a.engine.dir, configFiles: [...rendered, rehearsalOverrides(rendered).file, rehearsalProfile(), rehearsalStorage(a.engine.dir)], env })
       .catch((e: unknown) => {
         const log = fs.existsSync(path.join(a.engine.dir, 'clickhouse.log')) ? fs.readFileSync(path.join(a.engine.dir, 'clickhouse.log'), 'utf8') : '';
         const last = log.split('\n').filter((l) => /<Error>|Exception/.test(l)).slice(-3).join('\n');
@@ -197,7 +203,10 @@ export async function schemaEvolutionDrill(input: SchemaEvolutionDrillInput, opt
     // Then the pod's IF NOT EXISTS schema of v2: everything exists already.
     const before = await b.count(`SELECT count() FROM system.tables WHERE database = '${db}'`);
     for (const r of [STORAGE_ROLE, role]) {
-      for (const f of [...v2Bundle.files].filter(([p]) => p.startsWith(`sql/${r}/`))) await b.query(r === STORAGE_ROLE ? nonReplicatedTwin(f[1]) : f[1]);
+      for (const [, sql] of [...v2Bundle.files].filter(([p]) => p.startsWith(`sql/${r}/`))) {
+        if (isAccessRoleStatement(sql) || (r === STORAGE_ROLE && onReadTable(sql))) continue; // as the runner's steps above
+        await b.query(r === STORAGE_ROLE ? nonReplicatedTwin(sql) : sql);
+      }
     }
     const afterBoot = await b.count(`SELECT count() FROM system.tables WHERE database = '${db}'`);
     await b.query(`SYSTEM STOP MERGES ${db}.${added.dataTable}`);

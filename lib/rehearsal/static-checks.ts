@@ -6,10 +6,13 @@
  * problem names the file and what differs.
  */
 import { convert } from 'xmlbuilder2';
+import { LEDGER_DATABASE, LEDGER_STATEMENTS, LEDGER_TABLE } from '../migrations/runner';
 import { isAccessRoleStatement } from '../schema/access-roles';
-import { groupOfRole, RehearsalBundle, roleStatements, startupStatements, StreamDocument, TopologyDocument } from './bundle';
+import { groupOfRole, LegDocument, RehearsalBundle, roleStatements, startupStatements, StreamDocument, TopologyDocument } from './bundle';
 
 type XmlObject = { [name: string]: unknown };
+
+const LEDGER = `${LEDGER_DATABASE}.${LEDGER_TABLE}`;
 
 function parse(content: string): XmlObject {
   return (convert(content, { format: 'object' }) as unknown as XmlObject).clickhouse as XmlObject ?? {};
@@ -69,9 +72,12 @@ function checkRemoteServers(bundle: RehearsalBundle, group: string, role: string
   if (role === 'data') (doc.clusters ?? []).forEach((c) => needed.add(c.name));
   for (const s of doc.streams) {
     if (s.shuffle === null && s.targetCluster && s.legs.some((l) => l.roles.includes(role))) needed.add(s.targetCluster);
+    // Dead letters go to the single-shard cluster's one table.
+    const singleShard = doc.clusterNames?.singleShard;
+    if (singleShard !== undefined && s.legs.some((l) => l.deadLetterView !== undefined && l.roles.includes(role))) needed.add(singleShard);
   }
   for (const name of needed) {
-    if (!rendered.has(name)) problems.push(`clickhouse/${group}: remote_servers has no cluster ${name} (the model's ${role === 'data' ? 'storage' : `${role} tier's target`} cluster)`);
+    if (!rendered.has(name)) problems.push(`clickhouse/${group}: remote_servers has no cluster ${name} (the model's ${role === 'data' ? 'storage' : `${role} tier's target or dead-letter`} cluster)`);
   }
   for (const [name, { file, value }] of rendered) {
     const want = model.get(name);
@@ -131,6 +137,44 @@ function checkMacros(bundle: RehearsalBundle, problems: string[]): void {
   }
 }
 
+/**
+ * The migration ledger's scripts an ingestion pod runs before its schema (lib/migrations/runner.ts
+ * `bootScripts`): the ledger's CREATEs, then only conditional scripts — the baseline of a fresh
+ * disk, and each pending step followed by its ledger record under the same condition (a step
+ * without its record would re-run at every boot; a record without its step would skip it).
+ * Returns how many leading scripts they are.
+ */
+function checkBootMigrations(path: string, scripts: readonly { query: string; condition?: string }[], problems: string[]): number {
+  const ledger = LEDGER_STATEMENTS.map(normalizeSql);
+  const opensLedger = ledger.every((q, i) => scripts[i] !== undefined && normalizeSql(scripts[i].query) === q && scripts[i].condition === undefined);
+  if (!opensLedger) {
+    // Without the ledger every condition fails at boot (its table is missing): name the first.
+    const conditional = scripts.map((s, k) => (s.condition !== undefined ? k : -1)).filter((k) => k >= 0);
+    if (conditional.length === 0) return 0;
+    problems.push(`${path}: statement ${conditional[0] + 1} runs under a condition but the file does not first create the migration ledger ${LEDGER}`);
+    return conditional[conditional.length - 1] + 1;
+  }
+  let i = ledger.length;
+  const steps: { query: string; condition: string; n: number }[] = [];
+  for (; i < scripts.length && scripts[i].condition !== undefined; i++) steps.push({ query: scripts[i].query, condition: scripts[i].condition!, n: i + 1 });
+  if (steps.length === 0) return i;
+  const [first, ...rest] = steps;
+  const reads = (c: string): boolean => c.includes(LEDGER);
+  const records = (q: string): boolean => new RegExp(String.raw`^INSERT\s+INTO\s+${LEDGER.replace('.', '\\.')}\b`, 'i').test(q.trim());
+  if (!records(first.query) || !/system\.tables/.test(first.condition) || !reads(first.condition)) {
+    problems.push(`${path}: statement ${first.n} is not the ledger's baseline (an INSERT INTO ${LEDGER} on a fresh node, i.e. no tables and an empty ledger)`);
+  }
+  for (let k = 0; k < rest.length; k += 2) {
+    const step = rest[k];
+    const record = rest[k + 1];
+    if (!reads(step.condition)) problems.push(`${path}: statement ${step.n} runs under a condition that does not read the ledger ${LEDGER} (${step.condition})`);
+    if (records(step.query)) problems.push(`${path}: statement ${step.n} records a step in ${LEDGER} that no statement before it applies`);
+    else if (record === undefined || !records(record.query)) problems.push(`${path}: statement ${step.n} (a migration step) is not followed by its record in ${LEDGER}: it would run again at every boot`);
+    else if (normalizeSql(record.condition) !== normalizeSql(step.condition)) problems.push(`${path}: statement ${record.n} records statement ${step.n} under another condition (${record.condition}, the step's is ${step.condition})`);
+  }
+  return i;
+}
+
 function checkStartupScripts(bundle: RehearsalBundle, role: string, problems: string[]): void {
   const startup = startupStatements(bundle, role);
   if (startup === undefined) return;
@@ -145,11 +189,21 @@ function checkStartupScripts(bundle: RehearsalBundle, role: string, problems: st
     problems.push(e instanceof Error ? e.message : String(e));
     return;
   }
-  const boot = startup.queries.map(normalizeSql);
-  const n = Math.max(boot.length, sql.length);
+  const skip = checkBootMigrations(startup.path, startup.scripts, problems);
+  const schema = startup.scripts.slice(skip);
+  const n = Math.max(schema.length, sql.length);
   for (let i = 0; i < n; i++) {
-    if (boot[i] !== sql[i]) {
-      problems.push(`${startup.path}: statement ${i + 1} differs from ${files[i]?.path ?? `sql/${role}/#${i + 1}`} (the host boots with one, the rehearsal and migrations run the other)`);
+    const where = `${startup.path}: statement ${skip + i + 1}`;
+    if (schema[i]?.condition !== undefined) {
+      problems.push(`${where} runs under a condition (${schema[i].condition}) among the schema's statements, which every boot runs`);
+      return;
+    }
+    if (schema[i] === undefined) {
+      problems.push(`${startup.path}: has no statement ${skip + i + 1}, ${files[i].path} is missing at boot (the rehearsal and migrations run it, the host does not)`);
+      return;
+    }
+    if (normalizeSql(schema[i].query) !== sql[i]) {
+      problems.push(`${where} differs from ${files[i]?.path ?? `sql/${role}/#${i + 1}`} (the host boots with one, the rehearsal and migrations run the other)`);
       return;
     }
   }
@@ -202,24 +256,89 @@ function setting(sql: string, name: string): string | undefined {
   return m?.[1].replace(/^'|'$/g, '');
 }
 
+/** The arguments of a `ENGINE = Distributed('cluster', 'db', 'table'[, key])`. */
+function distributedOf(sql: string): { cluster: string; database: string; table: string; key?: string } | undefined {
+  const d = /ENGINE\s*=\s*Distributed\(\s*'([^']*)'\s*,\s*'([^']*)'\s*,\s*'([^']*)'\s*(?:,\s*(.*))?\)\s*;?\s*$/s.exec(sql.trim());
+  return d === null ? undefined : { cluster: d[1], database: d[2], table: d[3], key: d[4] };
+}
+
+/**
+ * A storage table's Replicated engine: its ZooKeeper path ends in the table's own name (two tables
+ * on one path would share their parts), carries {shard} when the table is sharded, and its replica
+ * name carries {replica}. Returns the engine family when it is Replicated.
+ */
+function checkReplicated(table: { path: string; sql: string }, name: string, sharded: boolean, problems: string[]): string | undefined {
+  const engine = /ENGINE\s*=\s*(\w+)\(\s*'([^']*)'\s*,\s*'([^']*)'/.exec(table.sql);
+  if (engine === null || !engine[1].startsWith('Replicated')) {
+    problems.push(`${table.path}: ${name} is not on a Replicated engine with a ZooKeeper path and replica`);
+    return undefined;
+  }
+  const [, family, zkPath, replica] = engine;
+  if (sharded && !zkPath.includes('{shard}')) problems.push(`${table.path}: ZooKeeper path ${zkPath} of sharded ${name} lacks {shard}: every shard would write one table`);
+  if (!replica.includes('{replica}')) problems.push(`${table.path}: replica name ${replica} lacks {replica}: replicas of a shard would collide`);
+  if (!zkPath.endsWith(`/${name}`)) problems.push(`${table.path}: ZooKeeper path ${zkPath} does not name ${name} (it must end in /${name})`);
+  return family;
+}
+
+/** A leg's dead-letter path: its view reads the failed rows of the leg's Kafka table into a Distributed table to the stream's dead-letter table. */
+function checkDeadLetterLeg(bundle: RehearsalBundle, s: StreamDocument, leg: LegDocument, role: string, where: string, problems: string[]): void {
+  const db = bundle.topology.database;
+  const singleShard = bundle.topology.clusterNames?.singleShard;
+  const writable = createOf(bundle, role, leg.deadLetterWritableTable!);
+  if (writable === undefined) problems.push(`sql/${role}: no CREATE TABLE ${db}.${leg.deadLetterWritableTable} (${where}'s dead letters)`);
+  else {
+    const d = distributedOf(writable.sql);
+    if (d === undefined) problems.push(`${writable.path}: ${db}.${leg.deadLetterWritableTable} is not a Distributed table`);
+    else {
+      if (singleShard !== undefined && d.cluster !== singleShard) problems.push(`${writable.path}: sends dead letters to cluster ${d.cluster}, the model's single-shard cluster is ${singleShard}`);
+      if (d.database !== db || d.table !== s.deadLetterTable) problems.push(`${writable.path}: sends dead letters to ${d.database}.${d.table}, the model's dead-letter table is ${db}.${s.deadLetterTable}`);
+    }
+  }
+  const view = createOf(bundle, role, leg.deadLetterView!);
+  if (view === undefined) {
+    problems.push(`sql/${role}: no materialized view ${db}.${leg.deadLetterView} (${where}'s dead letters)`);
+    return;
+  }
+  const from = /\bFROM\s+([\w.`]+)/i.exec(view.sql)?.[1].replace(/`/g, '');
+  if (from !== `${db}.${leg.kafkaTable}`) problems.push(`${view.path}: the dead-letter view reads ${from ?? 'nothing'}, not ${db}.${leg.kafkaTable}`);
+  const to = /\bTO\s+([\w.`]+)/i.exec(view.sql)?.[1].replace(/`/g, '');
+  if (to !== `${db}.${leg.deadLetterWritableTable}`) problems.push(`${view.path}: the dead-letter view writes to ${to ?? 'nothing'}, not ${db}.${leg.deadLetterWritableTable}`);
+  if (!/\bWHERE\s+notEmpty\(\s*_error\s*\)/i.test(view.sql)) problems.push(`${view.path}: the dead-letter view does not keep to WHERE notEmpty(_error): parsed rows would be dead letters`);
+}
+
 function checkStream(bundle: RehearsalBundle, s: StreamDocument, problems: string[]): void {
   const db = bundle.topology.database;
+  let data: { path: string; sql: string } | undefined;
   if (s.shuffle === null && s.engine !== null) {
-    const data = createOf(bundle, 'data', s.dataTable);
+    data = createOf(bundle, 'data', s.dataTable);
     if (data === undefined) problems.push(`sql/data: no CREATE TABLE ${db}.${s.dataTable} (stream ${s.name}'s data table)`);
     else {
       const cols = columnsOf(data.sql).map((c) => c.name);
       for (const c of s.columns) if (!cols.includes(c.name)) problems.push(`${data.path}: ${db}.${s.dataTable} has no column ${c.name} (stream ${s.name} declares it)`);
-      const engine = /ENGINE\s*=\s*(\w+)\(\s*'([^']*)'\s*,\s*'([^']*)'/.exec(data.sql);
-      if (engine === null || !engine[1].startsWith('Replicated')) problems.push(`${data.path}: ${db}.${s.dataTable} is not on a Replicated engine with a ZooKeeper path and replica`);
-      else {
-        const [, family, zkPath, replica] = engine;
-        if (family !== `Replicated${s.engine.family}`) problems.push(`${data.path}: engine ${family}, the model ${`Replicated${s.engine.family}`}`);
-        if (s.sharded && !zkPath.includes('{shard}')) problems.push(`${data.path}: ZooKeeper path ${zkPath} of sharded ${s.dataTable} lacks {shard}: every shard would write one table`);
-        if (!replica.includes('{replica}')) problems.push(`${data.path}: replica name ${replica} lacks {replica}: replicas of a shard would collide`);
-        if (!zkPath.includes(s.dataTable)) problems.push(`${data.path}: ZooKeeper path ${zkPath} does not name ${s.dataTable}`);
+      const family = checkReplicated(data, `${db}.${s.dataTable}`, s.sharded === true, problems);
+      if (family !== undefined && family !== `Replicated${s.engine.family}`) problems.push(`${data.path}: engine ${family}, the model ${`Replicated${s.engine.family}`}`);
+    }
+    if (s.readTable) {
+      // Reads of a sharded stream go through its Distributed table over the storage cluster.
+      const read = createOf(bundle, 'data', s.readTable);
+      if (read === undefined) problems.push(`sql/data: no CREATE TABLE ${db}.${s.readTable} (stream ${s.name}'s read table)`);
+      else if (data !== undefined) {
+        const d = distributedOf(read.sql);
+        if (d === undefined) problems.push(`${read.path}: ${db}.${s.readTable} is not a Distributed table`);
+        else {
+          if (s.targetCluster && d.cluster !== s.targetCluster) problems.push(`${read.path}: reads cluster ${d.cluster}, the model's storage cluster is ${s.targetCluster}`);
+          if (d.database !== db || d.table !== s.dataTable) problems.push(`${read.path}: reads ${d.database}.${d.table}, the model's data table is ${db}.${s.dataTable}`);
+        }
+        const want = columnsOf(data.sql).map((c) => `${c.name} ${c.type}`).join(', ');
+        const got = columnsOf(read.sql).map((c) => `${c.name} ${c.type}`).join(', ');
+        if (got !== want) problems.push(`${read.path}: columns are (${got}), the data table ${db}.${s.dataTable} has (${want})`);
       }
     }
+  }
+  const deadLetters = s.deadLetterTable ? createOf(bundle, 'data', s.deadLetterTable) : undefined;
+  if (s.deadLetterTable && s.shuffle === null) {
+    if (deadLetters === undefined) problems.push(`sql/data: no CREATE TABLE ${db}.${s.deadLetterTable} (stream ${s.name}'s dead letters)`);
+    else checkReplicated(deadLetters, `${db}.${s.deadLetterTable}`, false, problems);
   }
   for (const leg of s.legs) {
     for (const role of leg.roles) {
@@ -257,15 +376,18 @@ function checkStream(bundle: RehearsalBundle, s: StreamDocument, problems: strin
           const select = mv.sql.slice(mv.sql.search(/\bSELECT\b/i));
           for (const c of s.columns) if (!new RegExp(String.raw`\b${c.name}\b`).test(select)) problems.push(`${mv.path}: the view does not select column ${c.name} of stream ${s.name}`);
         }
+        // With kafka_handle_error_mode='stream' a message that fails to parse is a row with _error set (and every column empty).
+        if (leg.deadLetterView && !/\bWHERE\s+empty\(\s*_error\s*\)/i.test(mv.sql)) problems.push(`${mv.path}: the view does not keep to WHERE empty(_error): unparsable messages would land as empty rows`);
       }
+      if (leg.deadLetterView && leg.deadLetterWritableTable && s.deadLetterTable) checkDeadLetterLeg(bundle, s, leg, role, where, problems);
       if (s.shuffle === null) {
         const writable = createOf(bundle, role, leg.writableTable);
         if (writable === undefined) problems.push(`sql/${role}: no CREATE TABLE ${db}.${leg.writableTable} (${where})`);
         else {
-          const d = /Distributed\(\s*'([^']*)'\s*,\s*'([^']*)'\s*,\s*'([^']*)'\s*(?:,\s*(.*))?\)\s*;?\s*$/s.exec(writable.sql.trim());
-          if (d === null) problems.push(`${writable.path}: ${db}.${leg.writableTable} is not a Distributed table`);
+          const d = distributedOf(writable.sql);
+          if (d === undefined) problems.push(`${writable.path}: ${db}.${leg.writableTable} is not a Distributed table`);
           else {
-            const [, cluster, tdb, table, key] = d;
+            const { cluster, database: tdb, table, key } = d;
             if (s.targetCluster && cluster !== s.targetCluster) problems.push(`${writable.path}: sends to cluster ${cluster}, the model's target cluster is ${s.targetCluster}`);
             if (tdb !== db || table !== s.dataTable) problems.push(`${writable.path}: sends to ${tdb}.${table}, the model's data table is ${db}.${s.dataTable}`);
             const wantKey = s.shardingKey ?? undefined;

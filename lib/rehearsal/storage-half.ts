@@ -147,7 +147,9 @@ export class StorageHalf {
             } catch (e) {
               // chdb's server UUID is nil in every process; two engines opening their ZooKeeper
               // session at once race for /clickhouse/sessions/zookeeper/<uuid>. A retry succeeds.
-              if (attempt >= 8 || !/sessions\/zookeeper/.test(String(e instanceof Error ? e.message : e))) throw e;
+              // So does one after a connection attempt timed out while the shared machine was busy
+              // starting the other engines (the first Replicated table opens the session).
+              if (attempt >= 8 || !/sessions\/zookeeper|connecting to ZooKeeper/.test(String(e instanceof Error ? e.message : e))) throw e;
               await new Promise((r) => setTimeout(r, 300 * attempt));
             }
           }
