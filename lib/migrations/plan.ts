@@ -231,7 +231,9 @@ function isNewStream(lock: RegionLock, stream: string): boolean {
 
 function compareTable(db: string, role: string, name: string, was: LockedObject, now: LockedObject, stream: string,
   drafts: DraftStep[], note: (stream: string, label: string) => void, problems: Problems): void {
-  const storage = now.kind === SchemaObjectKind.DATA_TABLE;
+  // A table that stores rows on DATA (data, dead-letter) changes on the storage phases, before the
+  // pods roll and after nothing writes a dropped column; a Distributed one (writable, read) follows.
+  const storage = now.kind === SchemaObjectKind.DATA_TABLE || (role === STORAGE_ROLE && holdsData(now));
   const expand = storage ? MigrationPhase.STORAGE : MigrationPhase.WRITABLE;
   const contract = storage ? MigrationPhase.STORAGE_CONTRACT : MigrationPhase.WRITABLE_CONTRACT;
   const push = (phase: MigrationPhase, does: string, sql: string): void => {
