@@ -18,8 +18,8 @@ import * as ddl from './ddl';
 export interface DecommissionSpec {
   /**
    * Streams removed from the spec on purpose: `keep-data` stops and drops their consumers and
-   * writable tables and keeps the data table (listed in the lock's `retainedTables`); `drop-data`
-   * also drops the data table on every storage host.
+   * writable tables and keeps their tables on the storage hosts (data, dead letters, the read-side
+   * table; listed in the lock's `retainedTables`); `drop-data` also drops those on every storage host.
    * @default none
    */
   readonly streams?: Readonly<Record<string, 'keep-data' | 'drop-data'>>;
@@ -205,6 +205,8 @@ export function planMigrations(lock: RegionLock, topology: Topology, next: Reado
     for (const [name, was] of retired) {
       // A removed grant or role is left in place (revoke by hand): its table is gone or it is unused.
       if (INGESTION_KINDS.has(was.kind) || was.kind === SchemaObjectKind.DATABASE || was.kind === SchemaObjectKind.ACCESS_ROLE) continue;
+      // keep-data keeps the stream's tables on DATA, its read-side Distributed table too: the retained rows stay readable.
+      if (role === STORAGE_ROLE && was.stream !== undefined && removedStreams.has(was.stream) && decommissioned.streams?.[was.stream] === 'keep-data') continue;
       if (holdsData(was)) {
         // A table that stores rows, gone while its stream stays (or on another role): never dropped silently.
         if (was.stream !== undefined && removedStreams.has(was.stream)) continue;
