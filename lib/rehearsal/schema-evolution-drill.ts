@@ -18,11 +18,12 @@ import { STORAGE_ROLE } from '../lock/region-lock';
 import { BEFORE_ROLLOUT } from '../migrations/runner';
 import { applyMigrations, RunnerTarget } from '../migrations/runner';
 import { isAccessRoleStatement } from '../schema/access-roles';
+import { SchemaObjectKind } from '../schema/statements';
 import { evolveRegion } from '../migrations/evolve';
 import { bundleFromTopology, LegDocument, nodeConfigFiles, StreamDocument } from './bundle';
 import { DrillOptions, DrillReport } from './drills';
 import { EngineProcess } from './engine-process';
-import { fromEnvVariables, nonReplicatedTwin, rehearsalOverrides, rehearsalProfile } from './overrides';
+import { fromEnvVariables, nonReplicatedTwin, rehearsalOverrides, rehearsalProfile, rehearsalStorage } from './overrides';
 import { ColumnType, sampleEvents } from './sample-events';
 import { RehearsalSession } from './session';
 
@@ -127,6 +128,15 @@ export async function schemaEvolutionDrill(input: SchemaEvolutionDrillInput, opt
     for (const l of added.legs) await session.mock(l.backend).createTopic(l.topic, v2Partitions(l));
     const db = session.database;
     const a = await session.startEngine(role);
+    // The storage stand-in's read-side Distributed tables: the session leaves them out (an ingestion
+    // node's config may lack their cluster); this pod's config has the region's cluster, so they are
+    // created here and their migration steps run for real.
+    for (const [file, sql] of v1Bundle.files) {
+      if (!file.startsWith(`sql/${STORAGE_ROLE}/`) || !/ENGINE = Distributed\(/.test(sql)) continue;
+      await a.engine.query(sql.trim().replace(/;\s*$/, '')).catch((e: unknown) => {
+        throw new Error(`the storage stand-in's read-side table of ${file} could not be created on a ${role} node: ${e instanceof Error ? e.message : String(e)}`);
+      });
+    }
     await session.waitForAssignments([a], 30_000);
     details.push(`v1 on a ${role} node: ${streams1.map((s) => `${s.name} (${s.legs.map((l) => `${l.backend}/${l.topic}`).join(', ')})`).join('; ')}`);
 
@@ -187,7 +197,8 @@ export async function schemaEvolutionDrill(input: SchemaEvolutionDrillInput, opt
       const mock = session.mocks.get(backend.name);
       if (mock) env[backend.brokerListEnv] = mock.bootstrapServers;
     }
-    b = await EngineProcess.start({ dir: a.engine.dir, configFiles: [...rendered, rehearsalOverrides(rendered).file, rehearsalProfile()], env })
+    // With the storage stand-in's tiered policy, as the session started it: its tables on this disk name the policy.
+    b = await EngineProcess.start({ dir: a.engine.dir, configFiles: [...rendered, rehearsalOverrides(rendered).file, rehearsalProfile(), rehearsalStorage(a.engine.dir)], env })
       .catch((e: unknown) => {
         const log = fs.existsSync(path.join(a.engine.dir, 'clickhouse.log')) ? fs.readFileSync(path.join(a.engine.dir, 'clickhouse.log'), 'utf8') : '';
         const last = log.split('\n').filter((l) => /<Error>|Exception/.test(l)).slice(-3).join('\n');
@@ -197,7 +208,10 @@ export async function schemaEvolutionDrill(input: SchemaEvolutionDrillInput, opt
     // Then the pod's IF NOT EXISTS schema of v2: everything exists already.
     const before = await b.count(`SELECT count() FROM system.tables WHERE database = '${db}'`);
     for (const r of [STORAGE_ROLE, role]) {
-      for (const f of [...v2Bundle.files].filter(([p]) => p.startsWith(`sql/${r}/`))) await b.query(r === STORAGE_ROLE ? nonReplicatedTwin(f[1]) : f[1]);
+      // Roles and grants are not run in chdb (no writable access storage), as the runner's stand-in above.
+      for (const [, sql] of [...v2Bundle.files].filter(([p, text]) => p.startsWith(`sql/${r}/`) && !isAccessRoleStatement(text))) {
+        await b.query(r === STORAGE_ROLE ? nonReplicatedTwin(sql) : sql);
+      }
     }
     const afterBoot = await b.count(`SELECT count() FROM system.tables WHERE database = '${db}'`);
     await b.query(`SYSTEM STOP MERGES ${db}.${added.dataTable}`);
@@ -223,7 +237,14 @@ export async function schemaEvolutionDrill(input: SchemaEvolutionDrillInput, opt
     const wantWidened = expected(streams1.find((s) => s.name === widened.name)!);
     const wantAdded = expected(added);
     const settled = await waitUntil(timeoutMs, async () => (await rows(b!, widened.dataTable, true)) >= wantWidened && (await rows(b!, added.dataTable, true)) >= wantAdded);
-    details.push(settled ? 'every produced event landed' : `not every event landed within ${timeoutMs / 1000} s`);
+    if (settled) details.push('every produced event landed');
+    else {
+      // Where the rest is: on the topic (the group's lag) or in a Distributed table's queue.
+      const lags: string[] = [];
+      for (const l of [...widened.legs, ...added.legs].filter((x) => x.kafkaTable !== retired.leg.kafkaTable)) lags.push(`${l.kafkaTable} lag ${await lagOf(session, l) ?? '?'}`);
+      const queue = (await b.query(`SELECT table, data_files, error_count, last_exception FROM system.distribution_queue WHERE database = '${db}' AND data_files > 0`, 'TSVRaw')).trim();
+      details.push(`not every event landed within ${timeoutMs / 1000} s: ${lags.join(', ')}; Distributed queues: ${queue.replace(/\n/g, '; ').slice(0, 400) || 'empty'}`);
+    }
     await new Promise((r) => setTimeout(r, 1500));
     const v2Events = widened.legs.reduce((n, l) => n + (flow!.produced.get(l.kafkaTable) ?? 0) - (v2Start.get(l.kafkaTable) ?? 0), 0);
     const withColumn = await b.count(`SELECT countIf(${newColumn.name} != defaultValueOfArgumentType(${newColumn.name})) FROM ${db}.${widened.dataTable} FINAL`);
@@ -237,12 +258,24 @@ export async function schemaEvolutionDrill(input: SchemaEvolutionDrillInput, opt
     details.push(`${widened.dataTable}: ${counts.widenedFinal} rows with FINAL (${counts.widenedRaw} raw) for ${wantWidened} events produced to its live legs`
       + ` (${retiredBefore} of them through ${retired.leg.kafkaTable} before it was retired)`);
     details.push(`new column ${newColumn.name}: set on ${withColumn} rows for ${v2Events} v2 events`);
+    // The read-side table (a sharded stream's) names the new column too: its migration step ran on the storage stand-in.
+    const readTable = Object.entries(v2.lock.schema[STORAGE_ROLE] ?? {}).find(([, o]) => o.kind === SchemaObjectKind.READ_TABLE && o.stream === widened.name)?.[0];
+    const readHasColumn = readTable === undefined
+      || await b.count(`SELECT count() FROM system.columns WHERE database = '${db}' AND table = '${readTable}' AND name = '${newColumn.name}'`) === 1;
+    if (readTable !== undefined) details.push(`read-side table ${readTable}: ${readHasColumn ? 'has' : 'LACKS'} column ${newColumn.name}`);
+    // No event may fail to parse across the change: the dead-letter tables of both streams stay empty.
+    const deadLetterTables = Object.entries(v2.lock.schema[STORAGE_ROLE] ?? {})
+      .filter(([, o]) => o.kind === SchemaObjectKind.DEAD_LETTER_TABLE && (o.stream === widened.name || o.stream === added.name)).map(([n]) => n);
+    let deadLetters = 0;
+    for (const t of deadLetterTables) deadLetters += await rows(b, t);
+    const deadLetterErrors = deadLetters === 0 ? '' : await b.query(`SELECT any(_error) FROM ${db}.${deadLetterTables[0]}`, 'TSVRaw');
+    details.push(`dead letters (${deadLetterTables.join(', ') || 'none rendered'}): ${deadLetters}${deadLetterErrors.trim() ? `, e.g. ${deadLetterErrors.trim().slice(0, 300)}` : ''}`);
     details.push(`${added.dataTable} (new stream): ${counts.addedFinal} rows with FINAL (${counts.addedRaw} raw) for ${wantAdded} events`);
     details.push(`retired leg ${retired.leg.kafkaTable}: ${late.length} events produced after retirement, ${Math.max(0, lateLanded)} landed; `
       + `group ${retired.leg.consumerGroup} lag ${counts.lateLag === undefined ? 'not readable from the mock broker' : counts.lateLag}`);
     const ok = settled && drained && counts.widenedFinal === wantWidened && counts.addedFinal === wantAdded && withColumn === v2Events
       && (counts.lateLag === undefined || counts.lateLag === late.length) && again.applied.length === 0 && afterBoot === before
-      && v2Events > 0 && wantAdded > 0;
+      && v2Events > 0 && wantAdded > 0 && readHasColumn && deadLetters === 0;
     return { name, ok, details: lines, seconds: (Date.now() - started) / 1000 };
   } catch (e) {
     details.push(`error: ${e instanceof Error ? e.message : String(e)}`);
