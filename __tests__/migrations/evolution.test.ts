@@ -111,11 +111,12 @@ describe('a spec changed in steps: migrations generated, run in ClickHouse, idem
       'data writable orders: ALTER TABLE posthog.orders',
       'small writable writable_orders: ALTER TABLE posthog.writable_orders',
       'small writable writable_orders_ws: ALTER TABLE posthog.writable_orders_ws',
-      // Both views of each Kafka table stop before it is dropped (rows, then dead letters) and come back after it.
-      'small consumers orders_mv: DROP VIEW posthog.orders_mv',
-      'small consumers orders_ws_mv: DROP VIEW posthog.orders_ws_mv',
+      // Both views of each Kafka table stop before it is dropped and come back after it. The dead-letter view
+      // stops first and starts last: a Kafka table consumes while any view reads it, so the main view always does.
       'small consumers orders_dead_letters_mv: DROP VIEW posthog.orders_dead_letters_mv',
       'small consumers orders_ws_dead_letters_mv: DROP VIEW posthog.orders_ws_dead_letters_mv',
+      'small consumers orders_mv: DROP VIEW posthog.orders_mv',
+      'small consumers orders_ws_mv: DROP VIEW posthog.orders_ws_mv',
       'small consumers kafka_orders: DROP TABLE posthog.kafka_orders',
       'small consumers kafka_orders_ws: DROP TABLE posthog.kafka_orders_ws',
       'small consumers kafka_orders: CREATE TABLE posthog.kafka_orders',
@@ -181,8 +182,8 @@ describe('a spec changed in steps: migrations generated, run in ClickHouse, idem
     expect(e.generated.map((m) => `${m.number} ${m.name}`)).toEqual(['4 retire_leg_orders_ws']);
     // Retired consumers stop first, before the pods roll to a config without their backend.
     expect(summary(e.generated[0])).toEqual([
-      'small retire orders_ws_mv: DROP VIEW posthog.orders_ws_mv',
       'small retire orders_ws_dead_letters_mv: DROP VIEW posthog.orders_ws_dead_letters_mv',
+      'small retire orders_ws_mv: DROP VIEW posthog.orders_ws_mv',
       'small retire kafka_orders_ws: DROP TABLE posthog.kafka_orders_ws',
       'small writable-contract writable_orders_ws: DROP TABLE posthog.writable_orders_ws',
       'small writable-contract writable_orders_ws_dead_letters: DROP TABLE posthog.writable_orders_ws_dead_letters',

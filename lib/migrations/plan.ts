@@ -184,7 +184,9 @@ export function planMigrations(lock: RegionLock, topology: Topology, next: Reado
         sql: created.get(role)!.get(name)!.sql });
     };
     const producerChanged = (name: string): boolean => JSON.stringify(before[name]) !== JSON.stringify(after[name]);
-    for (const kind of VIEW_KINDS) {
+    // The dead-letter view stops first and starts last: a Kafka table consumes (and commits) while
+    // any view reads it, so its main view must read whenever it does, or good rows are lost.
+    for (const kind of [...VIEW_KINDS].reverse()) {
       for (const [name, o] of ordered(kind, before)) drop(name, o, after[name] ? `stop view ${name} (re-created below)` : `stop and drop view ${name}`);
     }
     for (const [name, o] of ordered(SchemaObjectKind.KAFKA_TABLE, before)) {
