@@ -146,13 +146,20 @@ export async function schemaEvolutionDrill(input: SchemaEvolutionDrillInput, opt
     const columnsV2 = new Map<string, ColumnType[]>();
     let phase: 'v1' | 'drained' | 'v2' = 'v1';
     const offsets = new Map<string, number>();
+    let withValue = 0;
     const line = (leg: LegDocument): string => {
       const key = leg.kafkaTable;
       const i = offsets.get(key) ?? 0;
       offsets.set(key, i + 1);
       // Each leg its own range of values: no two events share a sorting key.
       const base = 100_000 * (1 + [...columnsV1.keys(), ...columnsV2.keys()].indexOf(key));
-      return sampleEvents(columnsV2.get(key) ?? columnsV1.get(key)!, 1, { offset: base + i })[0];
+      const event = sampleEvents(columnsV2.get(key) ?? columnsV1.get(key)!, 1, { offset: base + i })[0];
+      // The sampler leaves a field out or empty at times: count the v2 events that carry a value for the new column.
+      if (columnsV2.has(key) && widened.legs.some((l) => l.kafkaTable === key)) {
+        const value = (JSON.parse(event) as Record<string, unknown>)[newColumn.name];
+        if (value !== undefined && value !== null && value !== '' && value !== 0) withValue++;
+      }
+      return event;
     };
     const live = (): { stream: StreamDocument; leg: LegDocument; line: () => string }[] => {
       const out: { stream: StreamDocument; leg: LegDocument; line: () => string }[] = [];
@@ -257,7 +264,7 @@ export async function schemaEvolutionDrill(input: SchemaEvolutionDrillInput, opt
     const lateLanded = counts.widenedFinal - wantWidened;
     details.push(`${widened.dataTable}: ${counts.widenedFinal} rows with FINAL (${counts.widenedRaw} raw) for ${wantWidened} events produced to its live legs`
       + ` (${retiredBefore} of them through ${retired.leg.kafkaTable} before it was retired)`);
-    details.push(`new column ${newColumn.name}: set on ${withColumn} rows for ${v2Events} v2 events`);
+    details.push(`new column ${newColumn.name}: set on ${withColumn} rows for ${v2Events} v2 events, ${withValue} of them with a value for it`);
     // The read-side table (a sharded stream's) names the new column too: its migration step ran on the storage stand-in.
     const readTable = Object.entries(v2.lock.schema[STORAGE_ROLE] ?? {}).find(([, o]) => o.kind === SchemaObjectKind.READ_TABLE && o.stream === widened.name)?.[0];
     const readHasColumn = readTable === undefined
@@ -273,7 +280,7 @@ export async function schemaEvolutionDrill(input: SchemaEvolutionDrillInput, opt
     details.push(`${added.dataTable} (new stream): ${counts.addedFinal} rows with FINAL (${counts.addedRaw} raw) for ${wantAdded} events`);
     details.push(`retired leg ${retired.leg.kafkaTable}: ${late.length} events produced after retirement, ${Math.max(0, lateLanded)} landed; `
       + `group ${retired.leg.consumerGroup} lag ${counts.lateLag === undefined ? 'not readable from the mock broker' : counts.lateLag}`);
-    const ok = settled && drained && counts.widenedFinal === wantWidened && counts.addedFinal === wantAdded && withColumn === v2Events
+    const ok = settled && drained && counts.widenedFinal === wantWidened && counts.addedFinal === wantAdded && withColumn === withValue && withValue > 0
       && (counts.lateLag === undefined || counts.lateLag === late.length) && again.applied.length === 0 && afterBoot === before
       && v2Events > 0 && wantAdded > 0 && readHasColumn && deadLetters === 0;
     return { name, ok, details: lines, seconds: (Date.now() - started) / 1000 };
