@@ -19,6 +19,8 @@ import { SchemaObjectKind, Statement } from '../../lib/schema/statements';
 /** A role's statements without its roles and grants: chdb has no writable access storage to run them. */
 const objectStatements = (statements: readonly Statement[]): Statement[] => statements.filter((s) => s.kind !== SchemaObjectKind.ACCESS_ROLE);
 
+const VIEW_KINDS: string[] = [SchemaObjectKind.MATERIALIZED_VIEW, SchemaObjectKind.DEAD_LETTER_VIEW];
+
 const STATE_KEY = 's3://clickhouse-ingest-tfstate-evo/clickhouse-ingest/evo.tfstate';
 
 function evolve(spec: RegionSpec, lock?: RegionLock): RegionEvolution {
@@ -44,7 +46,8 @@ describe('a spec changed in steps: migrations generated, run in ClickHouse, idem
     const want: Record<string, string[]> = {};
     for (const role of ['data', 'small']) {
       for (const [name, o] of Object.entries(evolution.lock.schema[role] ?? {})) {
-        if (o.kind !== 'database' && o.kind !== 'materialized-view') want[name] = (o.columns ?? []).map((c) => `${c.name} ${c.definition}`);
+        // Tables only: views are compared below, roles and grants are not run in chdb (no access storage).
+        if (!['database', 'access-role', ...VIEW_KINDS].includes(o.kind)) want[name] = (o.columns ?? []).map((c) => `${c.name} ${c.definition}`);
       }
     }
     const have: Record<string, string[]> = {};
@@ -54,7 +57,8 @@ describe('a spec changed in steps: migrations generated, run in ClickHouse, idem
     expect(have).toEqual(want);
     const views = (await engine.rows<{ name: string; as_select: string }>(
       "SELECT name, as_select FROM system.tables WHERE database = 'posthog' AND engine = 'MaterializedView' ORDER BY name")).map((v) => v.name);
-    expect(views).toEqual(Object.entries(evolution.lock.schema.small ?? {}).filter(([, o]) => o.kind === 'materialized-view').map(([n]) => n).sort());
+    // Both views that read a Kafka table: its rows (<t>_mv) and its dead letters (<t>_dead_letters_mv).
+    expect(views).toEqual(Object.entries(evolution.lock.schema.small ?? {}).filter(([, o]) => VIEW_KINDS.includes(o.kind)).map(([n]) => n).sort());
   };
   /** Applies a step's migrations with the runner, checks the schema, and runs everything again. */
   const applyAndRepeat = async (evolution: RegionEvolution): Promise<void> => {
@@ -103,8 +107,14 @@ describe('a spec changed in steps: migrations generated, run in ClickHouse, idem
     expect(e.generated.map((m) => `${m.number} ${m.name}`)).toEqual(['1 add_column_orders_referrer']);
     expect(summary(e.generated[0])).toEqual([
       'data storage sharded_orders: ALTER TABLE posthog.sharded_orders',
+      // The read-side Distributed table follows its data table, like the writable tables.
+      'data writable orders: ALTER TABLE posthog.orders',
       'small writable writable_orders: ALTER TABLE posthog.writable_orders',
       'small writable writable_orders_ws: ALTER TABLE posthog.writable_orders_ws',
+      // Both views of each Kafka table stop before it is dropped and come back after it. The dead-letter view
+      // stops first and starts last: a Kafka table consumes while any view reads it, so the main view always does.
+      'small consumers orders_dead_letters_mv: DROP VIEW posthog.orders_dead_letters_mv',
+      'small consumers orders_ws_dead_letters_mv: DROP VIEW posthog.orders_ws_dead_letters_mv',
       'small consumers orders_mv: DROP VIEW posthog.orders_mv',
       'small consumers orders_ws_mv: DROP VIEW posthog.orders_ws_mv',
       'small consumers kafka_orders: DROP TABLE posthog.kafka_orders',
@@ -113,10 +123,17 @@ describe('a spec changed in steps: migrations generated, run in ClickHouse, idem
       'small consumers kafka_orders_ws: CREATE TABLE posthog.kafka_orders_ws',
       'small consumers orders_mv: CREATE MATERIALIZED VIEW',
       'small consumers orders_ws_mv: CREATE MATERIALIZED VIEW',
+      'small consumers orders_dead_letters_mv: CREATE MATERIALIZED VIEW',
+      'small consumers orders_ws_dead_letters_mv: CREATE MATERIALIZED VIEW',
     ]);
     expect(e.generated[0].steps[0].sql).toBe('ALTER TABLE posthog.sharded_orders ADD COLUMN IF NOT EXISTS referrer String AFTER note');
+    expect(e.generated[0].steps[1].sql).toBe('ALTER TABLE posthog.orders ADD COLUMN IF NOT EXISTS referrer String AFTER note');
     // The re-created Kafka table keeps its consumer group: the committed offsets carry over.
-    expect(e.generated[0].steps[7].sql).toContain("kafka_group_name = 'clickhouse_orders'");
+    const recreated = e.generated[0].steps.find((s) => s.object === 'kafka_orders' && s.sql.startsWith('CREATE'));
+    expect(recreated?.sql).toContain("kafka_group_name = 'clickhouse_orders'");
+    // The dead-letter view is re-created on the new Kafka table and still writes to its own table.
+    expect(e.generated[0].steps.find((s) => s.object === 'orders_dead_letters_mv' && s.sql.startsWith('CREATE'))?.sql)
+      .toMatch(/TO posthog\.writable_orders_dead_letters[\s\S]*FROM posthog\.kafka_orders\b/);
     await applyAndRepeat(e);
     lock = e.lock;
   }, 60_000);
@@ -126,7 +143,10 @@ describe('a spec changed in steps: migrations generated, run in ClickHouse, idem
     const e = evolve(spec, lock);
     expect(e.generated.map((m) => `${m.number} ${m.name}`)).toEqual(['2 drop_column_orders_note']);
     const phases = e.generated[0].steps.map((s) => `${s.role} ${s.phase}`);
-    expect([...new Set(phases)]).toEqual(['small consumers', 'small writable-contract', 'data storage-contract']);
+    // The read-side Distributed table (on DATA) stops naming the column before its data table drops it.
+    expect([...new Set(phases)]).toEqual(['small consumers', 'data writable-contract', 'small writable-contract', 'data storage-contract']);
+    expect(e.generated[0].steps.filter((s) => s.phase === 'writable-contract' && s.role === 'data').map((s) => s.sql))
+      .toEqual(['ALTER TABLE posthog.orders DROP COLUMN IF EXISTS note']);
     expect(e.generated[0].steps.at(-1)!.sql).toBe('ALTER TABLE posthog.sharded_orders DROP COLUMN IF EXISTS note');
     await applyAndRepeat(e);
     lock = e.lock;
@@ -137,11 +157,21 @@ describe('a spec changed in steps: migrations generated, run in ClickHouse, idem
     const e = evolve(spec, lock);
     expect(e.generated.map((m) => `${m.number} ${m.name}`)).toEqual(['3 add_stream_clicks']);
     expect(summary(e.generated[0])).toEqual([
+      // Each table's writer grant right after the tables exist, in the same phase.
       'data storage clicks: CREATE TABLE posthog.clicks',
+      'data storage clicks_dead_letters: CREATE TABLE posthog.clicks_dead_letters',
+      'data storage grant_posthog_ingestion_writer_clicks: GRANT INSERT ON',
+      'data storage grant_posthog_ingestion_writer_clicks_dead_letters: GRANT INSERT ON',
       'small writable writable_clicks: CREATE TABLE posthog.writable_clicks',
+      'small writable writable_clicks_dead_letters: CREATE TABLE posthog.writable_clicks_dead_letters',
+      'small writable grant_posthog_ingestion_writer_writable_clicks: GRANT INSERT ON',
+      'small writable grant_posthog_ingestion_writer_writable_clicks_dead_letters: GRANT INSERT ON',
       'small consumers kafka_clicks: CREATE TABLE posthog.kafka_clicks',
       'small consumers clicks_mv: CREATE MATERIALIZED VIEW',
+      'small consumers clicks_dead_letters_mv: CREATE MATERIALIZED VIEW',
     ]);
+    expect(e.generated[0].steps.find((s) => s.object === 'grant_posthog_ingestion_writer_writable_clicks')?.sql)
+      .toBe('GRANT INSERT ON posthog.writable_clicks TO posthog_ingestion_writer');
     await applyAndRepeat(e);
     lock = e.lock;
   }, 60_000);
@@ -152,10 +182,14 @@ describe('a spec changed in steps: migrations generated, run in ClickHouse, idem
     expect(e.generated.map((m) => `${m.number} ${m.name}`)).toEqual(['4 retire_leg_orders_ws']);
     // Retired consumers stop first, before the pods roll to a config without their backend.
     expect(summary(e.generated[0])).toEqual([
+      'small retire orders_ws_dead_letters_mv: DROP VIEW posthog.orders_ws_dead_letters_mv',
       'small retire orders_ws_mv: DROP VIEW posthog.orders_ws_mv',
       'small retire kafka_orders_ws: DROP TABLE posthog.kafka_orders_ws',
       'small writable-contract writable_orders_ws: DROP TABLE posthog.writable_orders_ws',
+      'small writable-contract writable_orders_ws_dead_letters: DROP TABLE posthog.writable_orders_ws_dead_letters',
     ]);
+    // The grants on its dropped tables are left in place (revoked by hand, see docs/schema.md).
+    expect(e.lock.schema.small.grant_posthog_ingestion_writer_writable_orders_ws).toBeUndefined();
     expect(e.generated[0].steps.some((s) => s.role === 'data')).toBe(false);
     expect(e.lock.inventory.consumerGroups.map((g) => g.group)).toEqual(['clickhouse_orders', 'clickhouse_clicks']);
     await applyAndRepeat(e);
@@ -182,7 +216,10 @@ describe('a spec changed in steps: migrations generated, run in ClickHouse, idem
     const e = evolve(inserted, lock);
     expect(e.generated.map((m) => `${m.number} ${m.name}`)).toEqual(['5 add_stream_visits']);
     expect(e.migrations.slice(0, 4)).toEqual(lock.migrations);
-    expect(e.generated[0].steps.map((s) => s.id)).toEqual(['0005.01', '0005.02', '0005.03', '0005.04']);
+    // Its two tables and two grants per role, its Kafka table and both views: eleven steps, numbered in the new migration.
+    expect(e.generated[0].steps.map((s) => s.id)).toEqual(Array.from({ length: 11 }, (_, i) => `0005.${String(i + 1).padStart(2, '0')}`));
+    expect(e.generated[0].steps.map((s) => s.object).filter((o) => !o.startsWith('grant_')))
+      .toEqual(['visits', 'visits_dead_letters', 'writable_visits', 'writable_visits_dead_letters', 'kafka_visits', 'visits_mv', 'visits_dead_letters_mv']);
   });
 
   test('an edited recorded migration is refused by the runner; a failing step names itself and the run resumes there', async () => {

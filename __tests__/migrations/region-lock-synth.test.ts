@@ -30,6 +30,11 @@ function refusal(build: () => unknown): string {
   throw new Error('expected the synth to be refused');
 }
 
+/** The metadata names of a stack's Kubernetes Jobs. */
+function jobNames(stack: SynthesizedStack): string[] {
+  return Object.values(resources(stack.config, 'kubernetes_job_v1')).map((j) => (j.metadata as { name: string }).name);
+}
+
 describe('region lock through synth', () => {
   const v1 = synth(EVOLVING_REGION);
   const lock1 = parseRegionLock(v1.artifacts.get('region.lock.json')!, 'region.lock.json');
@@ -41,7 +46,8 @@ describe('region lock through synth', () => {
     expect(lock1.inventory.zookeeper).toHaveLength(3);
     expect(Object.keys(lock1.inventory.backends)).toEqual(['msk_cluster', 'warpstream_ingestion']);
     expect([...v1.artifacts.keys()].some((p) => p.startsWith('migrations/'))).toBe(false);
-    expect(resources(v1.config, 'kubernetes_job_v1')).toEqual({});
+    // The only Jobs are the topics' (first deploy): no schema-migration Job without migrations.
+    expect(jobNames(v1).sort()).toEqual(['kafka-topics-msk-cluster', 'kafka-topics-warpstream-ingestion']);
   });
 
   test('the changed spec synthesizes its migrations as artifacts, named after what they do, and two Jobs', () => {
@@ -50,9 +56,11 @@ describe('region lock through synth', () => {
       // One migration per stream: orders (a column added, a leg retired), then clicks (added).
       'migrations/0001_add_column_orders_referrer__retire_leg_orders_ws/01_retire_small.sql',
       'migrations/0001_add_column_orders_referrer__retire_leg_orders_ws/02_storage_data.sql',
-      'migrations/0001_add_column_orders_referrer__retire_leg_orders_ws/03_writable_small.sql',
-      'migrations/0001_add_column_orders_referrer__retire_leg_orders_ws/04_consumers_small.sql',
-      'migrations/0001_add_column_orders_referrer__retire_leg_orders_ws/05_writable-contract_small.sql',
+      // The read-side Distributed table on DATA follows its data table, like the writable tables.
+      'migrations/0001_add_column_orders_referrer__retire_leg_orders_ws/03_writable_data.sql',
+      'migrations/0001_add_column_orders_referrer__retire_leg_orders_ws/04_writable_small.sql',
+      'migrations/0001_add_column_orders_referrer__retire_leg_orders_ws/05_consumers_small.sql',
+      'migrations/0001_add_column_orders_referrer__retire_leg_orders_ws/06_writable-contract_small.sql',
       'migrations/0002_add_stream_clicks/01_storage_data.sql',
       'migrations/0002_add_stream_clicks/02_writable_small.sql',
       'migrations/0002_add_stream_clicks/03_consumers_small.sql',
@@ -60,10 +68,13 @@ describe('region lock through synth', () => {
       'migrations/runner.sh',
     ]);
     expect(v2.artifacts.get('migrations/0001_add_column_orders_referrer__retire_leg_orders_ws/02_storage_data.sql'))
-      .toBe('-- 0001.03: add column referrer\nALTER TABLE posthog.sharded_orders ADD COLUMN IF NOT EXISTS referrer String AFTER note;\n');
+      .toBe('-- 0001.04: add column referrer\nALTER TABLE posthog.sharded_orders ADD COLUMN IF NOT EXISTS referrer String AFTER note;\n');
+    expect(v2.artifacts.get('migrations/0001_add_column_orders_referrer__retire_leg_orders_ws/03_writable_data.sql'))
+      .toBe('-- 0001.05: add column referrer\nALTER TABLE posthog.orders ADD COLUMN IF NOT EXISTS referrer String AFTER note;\n');
     // The policy pack (secrets, safety rules) passes the Jobs and their script.
     expect(v2.policy.violations).toEqual([]);
-    const jobs = resources(v2.config, 'kubernetes_job_v1');
+    const jobs = Object.fromEntries(Object.entries(resources(v2.config, 'kubernetes_job_v1'))
+      .filter(([, j]) => (j.metadata as { name: string }).name.startsWith('schema-migrations')));
     const names = Object.values(jobs).map((j) => (j.metadata as { name: string }).name).sort();
     expect(names).toHaveLength(2);
     expect(names[0]).toMatch(/^schema-migrations-[0-9a-f]{10}$/);
@@ -117,8 +128,11 @@ describe('region lock through synth', () => {
     const order = runOrder(lock2.migrations, migrationTargets(topology, lock1)).map((p) => `${p.target.host} ${p.step.id}`);
     const steps = [...script.matchAll(/^step '([^']+)' '([^']+)'/gm)].map((m) => `${m[1]} ${m[2]}`);
     expect(steps).toEqual(order);
-    expect(order).toContain('ch-data-s01-r1.evo.clickhouse.internal 0001.03');
-    expect(order).toContain('chi-ingestion-small-small-1-0 0002.04');
+    expect(order).toContain('ch-data-s01-r1.evo.clickhouse.internal 0001.04');
+    expect(order).toContain('ch-data-s01-r1.evo.clickhouse.internal 0001.05');
+    // The pods' grants on the new stream's writable tables (0002.07, .08) are the Job's; its last step is the dead-letter view.
+    expect(order).toContain('chi-ingestion-small-small-1-0 0002.07');
+    expect(order).toContain('chi-ingestion-small-small-1-0 0002.11');
     // Storage hosts and pods of the last lock must answer; none is new here.
     expect(script).toContain("check 'ch-data-s02-r2.evo.clickhouse.internal' required");
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'runner-')), 'runner.sh');
@@ -136,7 +150,11 @@ describe('region lock through synth', () => {
 
   test('pods apply their pending steps at boot, before their IF NOT EXISTS schema', () => {
     const values = [...v2.artifacts.entries()].find(([p]) => p.startsWith('helm/') && p.includes('small'))![1];
-    expect(values).toContain('<condition>SELECT count() = 0 FROM clickhouse_ingest.schema_migrations WHERE step = \'0001.04\'</condition>');
+    expect(values).toContain('<condition>SELECT count() = 0 FROM clickhouse_ingest.schema_migrations WHERE step = \'0001.06\'</condition>');
+    // Grants are not run at boot (a failing GRANT would stop a consuming pod): the Job after the rollout applies them.
+    expect(values).toContain('<condition>SELECT count() = 0 FROM clickhouse_ingest.schema_migrations WHERE step = \'0002.06\'</condition>');
+    expect(values).not.toContain('WHERE step = \'0002.07\'');
+    expect(values).not.toContain('GRANT');
     expect(values.indexOf('clickhouse_ingest.schema_migrations')).toBeLessThan(values.indexOf('CREATE TABLE IF NOT EXISTS posthog.writable_orders'));
   });
 
@@ -181,10 +199,18 @@ describe('region lock through synth', () => {
     expect(refusal(() => synth(noOrders, lock1))).toContain("its data table posthog.sharded_orders holds data. Mark it { decommissioned: { streams: { orders: 'keep-data' } } }");
     const kept = synth(noOrders, lock1, { decommissioned: { streams: { orders: 'keep-data' } } });
     const keptLock = parseRegionLock(kept.artifacts.get('region.lock.json')!, 'lock');
-    expect(keptLock.inventory.retainedTables).toEqual(['sharded_orders']);
+    // keep-data keeps the stream's tables on DATA: its rows, its dead letters, and the read-side table that reads them.
+    expect(keptLock.inventory.retainedTables).toEqual(['orders', 'orders_dead_letters', 'sharded_orders']);
     expect(keptLock.migrations.flatMap((m) => m.steps).some((s) => s.role === 'data')).toBe(false);
     const dropped = parseRegionLock(synth(noOrders, lock1, { decommissioned: { streams: { orders: 'drop-data' } } }).artifacts.get('region.lock.json')!, 'lock');
-    expect(dropped.migrations.at(-1)!.steps.at(-1)).toMatchObject({ role: 'data', phase: 'storage-contract', sql: 'DROP TABLE IF EXISTS posthog.sharded_orders SYNC' });
+    // drop-data drops them all, last; the grants on them are left in place.
+    expect(dropped.migrations.at(-1)!.steps.filter((s) => s.role === 'data').map((s) => `${s.phase}: ${s.sql}`)).toEqual([
+      'storage-contract: DROP TABLE IF EXISTS posthog.orders_dead_letters SYNC',
+      'storage-contract: DROP TABLE IF EXISTS posthog.sharded_orders SYNC',
+      'storage-contract: DROP TABLE IF EXISTS posthog.orders SYNC',
+    ]);
+    expect(dropped.migrations.at(-1)!.steps.at(-1)!.phase).toBe('storage-contract');
+    expect(dropped.inventory.retainedTables).toEqual([]);
 
     const fiveZk = { ...EVOLVING_REGION, zookeeper: { nodes: 5 } };
     expect(refusal(() => synth(fiveZk, lock1))).toMatch(/zookeeper.nodes: got 5; expected 3 members as deployed .*one member at a time/);

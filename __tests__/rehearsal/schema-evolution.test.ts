@@ -13,5 +13,10 @@ describe('schema evolution drill (events flowing throughout)', () => {
     expect(report.ok).toBe(true);
     // The counts it printed are the ones it checked.
     expect(report.details.find((d) => d.includes('] retired leg'))).toMatch(/10 events produced after retirement, 0 landed/);
+    expect(report.details).toContainEqual(expect.stringContaining('every produced event landed'));
+    // Every v2 event that carried the new column has it in storage; the read-side table and the dead letters were checked too.
+    expect(report.details.find((d) => d.includes('] new column'))).toMatch(/set on (\d+) rows for \d+ v2 events, \1 of them with a value for it/);
+    expect(report.details.find((d) => d.includes('] read-side table'))).toMatch(/orders: has column referrer/);
+    expect(report.details.find((d) => d.includes('] dead letters'))).toMatch(/: 0$/);
   }, 240_000);
 });

@@ -10,6 +10,7 @@ import {
   describeRegion, LockedMigration, REGION_LOCK_VERSION, RegionLock,
 } from '../lock/region-lock';
 import { AcknowledgedChanges, DecommissionSpec, planMigrations } from './plan';
+import { SchemaObjectKind } from '../schema/statements';
 
 export interface EvolveInput {
   readonly topology: Topology;
@@ -52,7 +53,9 @@ export function evolveRegion(input: EvolveInput): RegionEvolution {
     }
     generated = planMigrations(lock, topology, description.schema, decommissioned, problems);
     const kept = Object.entries(decommissioned.streams ?? {}).filter(([, how]) => how === 'keep-data').map(([s]) => s);
-    const keptTables = Object.entries(lock.schema.data ?? {}).filter(([, o]) => o.stream !== undefined && kept.includes(o.stream)).map(([n]) => n);
+    // The kept stream's tables (data, dead letters, read side); its grants stay too, but they are no tables.
+    const keptTables = Object.entries(lock.schema.data ?? {})
+      .filter(([, o]) => o.stream !== undefined && kept.includes(o.stream) && o.kind !== SchemaObjectKind.ACCESS_ROLE).map(([n]) => n);
     const live = new Set(Object.keys(description.schema.data ?? {}));
     retained = [...new Set([...lock.inventory.retainedTables, ...keptTables])].filter((t) => !live.has(t));
   }

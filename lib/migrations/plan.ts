@@ -18,8 +18,8 @@ import * as ddl from './ddl';
 export interface DecommissionSpec {
   /**
    * Streams removed from the spec on purpose: `keep-data` stops and drops their consumers and
-   * writable tables and keeps the data table (listed in the lock's `retainedTables`); `drop-data`
-   * also drops the data table on every storage host.
+   * writable tables and keeps their tables on the storage hosts (data, dead letters, the read-side
+   * table; listed in the lock's `retainedTables`); `drop-data` also drops those on every storage host.
    * @default none
    */
   readonly streams?: Readonly<Record<string, 'keep-data' | 'drop-data'>>;
@@ -184,7 +184,9 @@ export function planMigrations(lock: RegionLock, topology: Topology, next: Reado
         sql: created.get(role)!.get(name)!.sql });
     };
     const producerChanged = (name: string): boolean => JSON.stringify(before[name]) !== JSON.stringify(after[name]);
-    for (const kind of VIEW_KINDS) {
+    // The dead-letter view stops first and starts last: a Kafka table consumes (and commits) while
+    // any view reads it, so its main view must read whenever it does, or good rows are lost.
+    for (const kind of [...VIEW_KINDS].reverse()) {
       for (const [name, o] of ordered(kind, before)) drop(name, o, after[name] ? `stop view ${name} (re-created below)` : `stop and drop view ${name}`);
     }
     for (const [name, o] of ordered(SchemaObjectKind.KAFKA_TABLE, before)) {
@@ -205,6 +207,8 @@ export function planMigrations(lock: RegionLock, topology: Topology, next: Reado
     for (const [name, was] of retired) {
       // A removed grant or role is left in place (revoke by hand): its table is gone or it is unused.
       if (INGESTION_KINDS.has(was.kind) || was.kind === SchemaObjectKind.DATABASE || was.kind === SchemaObjectKind.ACCESS_ROLE) continue;
+      // keep-data keeps the stream's tables on DATA, its read-side Distributed table too: the retained rows stay readable.
+      if (role === STORAGE_ROLE && was.stream !== undefined && removedStreams.has(was.stream) && decommissioned.streams?.[was.stream] === 'keep-data') continue;
       if (holdsData(was)) {
         // A table that stores rows, gone while its stream stays (or on another role): never dropped silently.
         if (was.stream !== undefined && removedStreams.has(was.stream)) continue;
@@ -231,7 +235,9 @@ function isNewStream(lock: RegionLock, stream: string): boolean {
 
 function compareTable(db: string, role: string, name: string, was: LockedObject, now: LockedObject, stream: string,
   drafts: DraftStep[], note: (stream: string, label: string) => void, problems: Problems): void {
-  const storage = now.kind === SchemaObjectKind.DATA_TABLE;
+  // A table that stores rows on DATA (data, dead-letter) changes on the storage phases, before the
+  // pods roll and after nothing writes a dropped column; a Distributed one (writable, read) follows.
+  const storage = now.kind === SchemaObjectKind.DATA_TABLE || (role === STORAGE_ROLE && holdsData(now));
   const expand = storage ? MigrationPhase.STORAGE : MigrationPhase.WRITABLE;
   const contract = storage ? MigrationPhase.STORAGE_CONTRACT : MigrationPhase.WRITABLE_CONTRACT;
   const push = (phase: MigrationPhase, does: string, sql: string): void => {

@@ -11,6 +11,7 @@
  * Pure, apart from the queries `applyMigrations` sends through the executor it is given.
  */
 import { LockedMigration, MigrationPhase, MigrationStep, PHASE_ORDER } from '../lock/region-lock';
+import { isAccessRoleStatement } from '../schema/access-roles';
 import { stringLiteral } from '../schema/sql';
 import { migrationSlug, stepChecksum } from './plan';
 
@@ -88,9 +89,13 @@ export function freshNodeCondition(database: string): string {
   return `SELECT (SELECT count() FROM system.tables WHERE database = ${stringLiteral(database)}) = 0 AND (SELECT count() FROM ${LEDGER}) = 0`;
 }
 
-/** The baseline insert of a role's steps (none when the role has no steps). */
-export function baselineStatement(migrations: readonly LockedMigration[], role: string): string | undefined {
-  const rows = runOrder(migrations, [{ host: '', role, required: false }]).map((p) =>
+/**
+ * The baseline insert of a role's steps (none when the role has no steps), or of the steps `only`
+ * keeps (the boot path leaves roles and grants to the Job).
+ */
+export function baselineStatement(migrations: readonly LockedMigration[], role: string,
+  only: (step: MigrationStep) => boolean = () => true): string | undefined {
+  const rows = runOrder(migrations, [{ host: '', role, required: false }]).filter((p) => only(p.step)).map((p) =>
     `(${stringLiteral(p.step.id)}, ${stringLiteral(migrationSlug(p.migration))}, ${stringLiteral(p.checksum)}, 'baseline')`);
   return rows.length === 0 ? undefined : `INSERT INTO ${LEDGER} (step, migration, checksum, how) VALUES ${rows.join(', ')}`;
 }
@@ -101,17 +106,24 @@ export interface BootScript {
   readonly condition?: string;
 }
 
+/** Whether a step may run at boot: roles and grants are left to the Job, like the boot schema leaves them to `sql/<role>/`. */
+export function runsAtBoot(step: Pick<MigrationStep, 'sql'>): boolean {
+  // A failing GRANT under throw_on_error would stop a pod that must consume, and consuming needs no role.
+  return !isAccessRoleStatement(step.sql);
+}
+
 /**
  * The scripts an ingestion pod runs at every boot before its `CREATE ... IF NOT EXISTS` schema:
  * the ledger, the baseline of a fresh disk, then each pending step followed by its record. With
  * `throw_on_error` on (ingestion roles), a failing step stops the server: the pod restarts and
- * resumes at that step. Nothing for a role without steps.
+ * resumes at that step. Role and grant steps are neither run nor recorded at boot: they stay
+ * pending for the Job after the rollout. Nothing for a role without other steps.
  */
 export function bootScripts(migrations: readonly LockedMigration[], role: string, database: string): BootScript[] {
-  const baseline = baselineStatement(migrations, role);
+  const baseline = baselineStatement(migrations, role, runsAtBoot);
   if (baseline === undefined) return [];
   const scripts: BootScript[] = [...LEDGER_STATEMENTS.map((query) => ({ query })), { query: baseline, condition: freshNodeCondition(database) }];
-  for (const p of runOrder(migrations, [{ host: '', role, required: false }])) {
+  for (const p of runOrder(migrations, [{ host: '', role, required: false }]).filter((x) => runsAtBoot(x.step))) {
     scripts.push({ query: p.step.sql, condition: pendingCondition(p.step.id) });
     scripts.push({ query: recordStatement(p, 'applied'), condition: pendingCondition(p.step.id) });
   }

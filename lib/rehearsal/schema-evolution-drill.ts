@@ -18,6 +18,7 @@ import { STORAGE_ROLE } from '../lock/region-lock';
 import { BEFORE_ROLLOUT } from '../migrations/runner';
 import { applyMigrations, RunnerTarget } from '../migrations/runner';
 import { isAccessRoleStatement } from '../schema/access-roles';
+import { SchemaObjectKind } from '../schema/statements';
 import { evolveRegion } from '../migrations/evolve';
 import { bundleFromTopology, LegDocument, nodeConfigFiles, StreamDocument } from './bundle';
 import { DrillOptions, DrillReport } from './drills';
@@ -127,6 +128,15 @@ export async function schemaEvolutionDrill(input: SchemaEvolutionDrillInput, opt
     for (const l of added.legs) await session.mock(l.backend).createTopic(l.topic, v2Partitions(l));
     const db = session.database;
     const a = await session.startEngine(role);
+    // The storage stand-in's read-side Distributed tables: the session leaves them out (an ingestion
+    // node's config may lack their cluster); this pod's config has the region's cluster, so they are
+    // created here and their migration steps run for real.
+    for (const [file, sql] of v1Bundle.files) {
+      if (!file.startsWith(`sql/${STORAGE_ROLE}/`) || !/ENGINE = Distributed\(/.test(sql)) continue;
+      await a.engine.query(sql.trim().replace(/;\s*$/, '')).catch((e: unknown) => {
+        throw new Error(`the storage stand-in's read-side table of ${file} could not be created on a ${role} node: ${e instanceof Error ? e.message : String(e)}`);
+      });
+    }
     await session.waitForAssignments([a], 30_000);
     details.push(`v1 on a ${role} node: ${streams1.map((s) => `${s.name} (${s.legs.map((l) => `${l.backend}/${l.topic}`).join(', ')})`).join('; ')}`);
 
@@ -136,13 +146,20 @@ export async function schemaEvolutionDrill(input: SchemaEvolutionDrillInput, opt
     const columnsV2 = new Map<string, ColumnType[]>();
     let phase: 'v1' | 'drained' | 'v2' = 'v1';
     const offsets = new Map<string, number>();
+    let withValue = 0;
     const line = (leg: LegDocument): string => {
       const key = leg.kafkaTable;
       const i = offsets.get(key) ?? 0;
       offsets.set(key, i + 1);
       // Each leg its own range of values: no two events share a sorting key.
       const base = 100_000 * (1 + [...columnsV1.keys(), ...columnsV2.keys()].indexOf(key));
-      return sampleEvents(columnsV2.get(key) ?? columnsV1.get(key)!, 1, { offset: base + i })[0];
+      const event = sampleEvents(columnsV2.get(key) ?? columnsV1.get(key)!, 1, { offset: base + i })[0];
+      // The sampler leaves a field out or empty at times: count the v2 events that carry a value for the new column.
+      if (columnsV2.has(key) && widened.legs.some((l) => l.kafkaTable === key)) {
+        const value = (JSON.parse(event) as Record<string, unknown>)[newColumn.name];
+        if (value !== undefined && value !== null && value !== '' && value !== 0) withValue++;
+      }
+      return event;
     };
     const live = (): { stream: StreamDocument; leg: LegDocument; line: () => string }[] => {
       const out: { stream: StreamDocument; leg: LegDocument; line: () => string }[] = [];
@@ -171,13 +188,8 @@ export async function schemaEvolutionDrill(input: SchemaEvolutionDrillInput, opt
     // The deploy: the storage Job, the pod rolled to v2's config on its kept disk, the finishing Job.
     // chdb has no writable access storage: roles and grants are recorded by the runner but not run
     // (they are parsed in __tests__/schema/posthog-shapes.test.ts).
-    // Nor does the storage stand-in hold a sharded stream's read-side Distributed table (the
-    // session skips it: it names the storage cluster): its steps are recorded, not run.
-    const readTables = new Set(v2Bundle.topology.streams.flatMap((s) => (s.readTable ? [`${db}.${s.readTable}`] : [])));
-    const onReadTable = (sql: string): boolean => readTables.has(/^\s*(?:ALTER|CREATE|DROP)\s+TABLE\s+(?:IF\s+(?:NOT\s+)?EXISTS\s+)?([\w.`]+)/i.exec(sql)?.[1].replace(/`/g, '') ?? '');
     const exec = (engine: () => EngineProcess) => async (target: RunnerTarget, sql: string): Promise<string> =>
-      isAccessRoleStatement(sql) || (target.role === STORAGE_ROLE && onReadTable(sql)) ? ''
-        : (await engine().query(target.role === STORAGE_ROLE ? nonReplicatedTwin(sql) : sql, 'TSVRaw')).replace(/\n$/, '');
+      isAccessRoleStatement(sql) ? '' : (await engine().query(target.role === STORAGE_ROLE ? nonReplicatedTwin(sql) : sql, 'TSVRaw')).replace(/\n$/, '');
     const targets: RunnerTarget[] = [{ host: 'storage', role: STORAGE_ROLE, required: true }, { host: 'pod', role, required: true }];
     const storage = await applyMigrations(v2.migrations, targets, db, exec(() => a.engine), BEFORE_ROLLOUT);
     details.push(`Job before the rollout (${BEFORE_ROLLOUT.join(', ')}): ${storage.applied.length} step(s) of ${v2.generated.map((m) => `${String(m.number).padStart(4, '0')}_${m.name}`).join(', ')}`);
@@ -192,7 +204,7 @@ export async function schemaEvolutionDrill(input: SchemaEvolutionDrillInput, opt
       const mock = session.mocks.get(backend.name);
       if (mock) env[backend.brokerListEnv] = mock.bootstrapServers;
     }
-    // As the session starts its engines: the storage stand-in's tables on this disk name the tiered policy.
+    // With the storage stand-in's tiered policy, as the session started it: its tables on this disk name the policy.
     b = await EngineProcess.start({ dir: a.engine.dir, configFiles: [...rendered, rehearsalOverrides(rendered).file, rehearsalProfile(), rehearsalStorage(a.engine.dir)], env })
       .catch((e: unknown) => {
         const log = fs.existsSync(path.join(a.engine.dir, 'clickhouse.log')) ? fs.readFileSync(path.join(a.engine.dir, 'clickhouse.log'), 'utf8') : '';
@@ -203,8 +215,8 @@ export async function schemaEvolutionDrill(input: SchemaEvolutionDrillInput, opt
     // Then the pod's IF NOT EXISTS schema of v2: everything exists already.
     const before = await b.count(`SELECT count() FROM system.tables WHERE database = '${db}'`);
     for (const r of [STORAGE_ROLE, role]) {
-      for (const [, sql] of [...v2Bundle.files].filter(([p]) => p.startsWith(`sql/${r}/`))) {
-        if (isAccessRoleStatement(sql) || (r === STORAGE_ROLE && onReadTable(sql))) continue; // as the runner's steps above
+      // Roles and grants are not run in chdb (no writable access storage), as the runner's stand-in above.
+      for (const [, sql] of [...v2Bundle.files].filter(([p, text]) => p.startsWith(`sql/${r}/`) && !isAccessRoleStatement(text))) {
         await b.query(r === STORAGE_ROLE ? nonReplicatedTwin(sql) : sql);
       }
     }
@@ -232,7 +244,14 @@ export async function schemaEvolutionDrill(input: SchemaEvolutionDrillInput, opt
     const wantWidened = expected(streams1.find((s) => s.name === widened.name)!);
     const wantAdded = expected(added);
     const settled = await waitUntil(timeoutMs, async () => (await rows(b!, widened.dataTable, true)) >= wantWidened && (await rows(b!, added.dataTable, true)) >= wantAdded);
-    details.push(settled ? 'every produced event landed' : `not every event landed within ${timeoutMs / 1000} s`);
+    if (settled) details.push('every produced event landed');
+    else {
+      // Where the rest is: on the topic (the group's lag) or in a Distributed table's queue.
+      const lags: string[] = [];
+      for (const l of [...widened.legs, ...added.legs].filter((x) => x.kafkaTable !== retired.leg.kafkaTable)) lags.push(`${l.kafkaTable} lag ${await lagOf(session, l) ?? '?'}`);
+      const queue = (await b.query(`SELECT table, data_files, error_count, last_exception FROM system.distribution_queue WHERE database = '${db}' AND data_files > 0`, 'TSVRaw')).trim();
+      details.push(`not every event landed within ${timeoutMs / 1000} s: ${lags.join(', ')}; Distributed queues: ${queue.replace(/\n/g, '; ').slice(0, 400) || 'empty'}`);
+    }
     await new Promise((r) => setTimeout(r, 1500));
     const v2Events = widened.legs.reduce((n, l) => n + (flow!.produced.get(l.kafkaTable) ?? 0) - (v2Start.get(l.kafkaTable) ?? 0), 0);
     const withColumn = await b.count(`SELECT countIf(${newColumn.name} != defaultValueOfArgumentType(${newColumn.name})) FROM ${db}.${widened.dataTable} FINAL`);
@@ -245,13 +264,25 @@ export async function schemaEvolutionDrill(input: SchemaEvolutionDrillInput, opt
     const lateLanded = counts.widenedFinal - wantWidened;
     details.push(`${widened.dataTable}: ${counts.widenedFinal} rows with FINAL (${counts.widenedRaw} raw) for ${wantWidened} events produced to its live legs`
       + ` (${retiredBefore} of them through ${retired.leg.kafkaTable} before it was retired)`);
-    details.push(`new column ${newColumn.name}: set on ${withColumn} rows for ${v2Events} v2 events`);
+    details.push(`new column ${newColumn.name}: set on ${withColumn} rows for ${v2Events} v2 events, ${withValue} of them with a value for it`);
+    // The read-side table (a sharded stream's) names the new column too: its migration step ran on the storage stand-in.
+    const readTable = Object.entries(v2.lock.schema[STORAGE_ROLE] ?? {}).find(([, o]) => o.kind === SchemaObjectKind.READ_TABLE && o.stream === widened.name)?.[0];
+    const readHasColumn = readTable === undefined
+      || await b.count(`SELECT count() FROM system.columns WHERE database = '${db}' AND table = '${readTable}' AND name = '${newColumn.name}'`) === 1;
+    if (readTable !== undefined) details.push(`read-side table ${readTable}: ${readHasColumn ? 'has' : 'LACKS'} column ${newColumn.name}`);
+    // No event may fail to parse across the change: the dead-letter tables of both streams stay empty.
+    const deadLetterTables = Object.entries(v2.lock.schema[STORAGE_ROLE] ?? {})
+      .filter(([, o]) => o.kind === SchemaObjectKind.DEAD_LETTER_TABLE && (o.stream === widened.name || o.stream === added.name)).map(([n]) => n);
+    let deadLetters = 0;
+    for (const t of deadLetterTables) deadLetters += await rows(b, t);
+    const deadLetterErrors = deadLetters === 0 ? '' : await b.query(`SELECT any(_error) FROM ${db}.${deadLetterTables[0]}`, 'TSVRaw');
+    details.push(`dead letters (${deadLetterTables.join(', ') || 'none rendered'}): ${deadLetters}${deadLetterErrors.trim() ? `, e.g. ${deadLetterErrors.trim().slice(0, 300)}` : ''}`);
     details.push(`${added.dataTable} (new stream): ${counts.addedFinal} rows with FINAL (${counts.addedRaw} raw) for ${wantAdded} events`);
     details.push(`retired leg ${retired.leg.kafkaTable}: ${late.length} events produced after retirement, ${Math.max(0, lateLanded)} landed; `
       + `group ${retired.leg.consumerGroup} lag ${counts.lateLag === undefined ? 'not readable from the mock broker' : counts.lateLag}`);
-    const ok = settled && drained && counts.widenedFinal === wantWidened && counts.addedFinal === wantAdded && withColumn === v2Events
+    const ok = settled && drained && counts.widenedFinal === wantWidened && counts.addedFinal === wantAdded && withColumn === withValue && withValue > 0
       && (counts.lateLag === undefined || counts.lateLag === late.length) && again.applied.length === 0 && afterBoot === before
-      && v2Events > 0 && wantAdded > 0;
+      && v2Events > 0 && wantAdded > 0 && readHasColumn && deadLetters === 0;
     return { name, ok, details: lines, seconds: (Date.now() - started) / 1000 };
   } catch (e) {
     details.push(`error: ${e instanceof Error ? e.message : String(e)}`);
