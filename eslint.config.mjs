@@ -19,7 +19,8 @@ export default tseslint.config(
   },
   {
     // The model and the renderers are pure: no cdktf, no constructs, no providers.
-    files: ['lib/model/**/*.ts', 'lib/clickhouse/**/*.ts', 'lib/schema/**/*.ts', 'lib/zookeeper/**/*.ts', 'lib/cloud-init/**/*.ts', 'lib/kubernetes/**/*.ts', 'lib/render/**/*.ts'],
+    files: ['lib/model/**/*.ts', 'lib/clickhouse/**/*.ts', 'lib/schema/**/*.ts', 'lib/zookeeper/**/*.ts', 'lib/cloud-init/**/*.ts', 'lib/kubernetes/**/*.ts', 'lib/render/**/*.ts',
+      'lib/lock/**/*.ts', 'lib/migrations/**/*.ts', 'lib/observability/**/*.ts', 'lib/dr/**/*.ts', 'lib/rehearsal/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', {
         patterns: [barrel, { group: ['cdktf', 'cdktf/*', 'constructs', '@cdktf/*'], message: 'The model and renderers never import cdktf (DESIGN.md, layers).' }],

@@ -5,7 +5,7 @@
  * for less than that is rejected before anything is written, and each synth writes the new floors
  * into `artifacts/disk-sizes.json` for the operator to commit after a successful deploy. Pure.
  */
-import { Problems } from '../model/validation';
+import { parseJsonFile, Problems } from '../model/validation';
 import type { RenderedFile } from '../render/file';
 
 /** Disk sizes in GiB by disk id (the resource's construct path within the stack, plus `#root`/`#broker` for nested disks). */
@@ -70,14 +70,8 @@ export function renderDiskSizeLock(lock: DiskSizeLock): RenderedFile {
 
 /** Parses a lock file's text, with a clear error for anything else. */
 export function parseDiskSizeLock(text: string, source: string): DiskSizeLock {
+  const parsed = parseJsonFile(text, source, 'disk size lock');
   const problems = new Problems();
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (e) {
-    problems.add(source, text.slice(0, 80), `JSON (${(e as Error).message})`);
-    problems.throwIfAny('disk size lock');
-  }
   const lock = parsed as DiskSizeLock;
   problems.check(lock !== null && typeof lock === 'object' && lock.version === 1 && typeof lock.region === 'string'
     && lock.sizesGiB !== null && typeof lock.sizesGiB === 'object', source, parsed, '{ "version": 1, "region": "...", "sizesGiB": { ... } }');

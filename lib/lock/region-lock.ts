@@ -12,7 +12,7 @@
  */
 import { NodeRole } from '../model/node-role';
 import { Topology } from '../model/topology';
-import { Problems } from '../model/validation';
+import { parseJsonFile, Problems } from '../model/validation';
 import { schemaRoles, statementsForRole } from '../schema/placement';
 import { SchemaObjectKind } from '../schema/statements';
 import { readShape, ObjectShape } from './shape';
@@ -202,14 +202,8 @@ function format(value: unknown, indent: string): string {
 
 /** Parses a lock file's text; one clear error for anything else. */
 export function parseRegionLock(text: string, source: string): RegionLock {
+  const parsed = parseJsonFile(text, source, 'region lock');
   const problems = new Problems();
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (e) {
-    problems.add(source, text.slice(0, 80), `JSON (${(e as Error).message})`);
-    problems.throwIfAny('region lock');
-  }
   const lock = parsed as RegionLock;
   const isObject = (v: unknown): boolean => v !== null && typeof v === 'object' && !Array.isArray(v);
   if (!problems.check(isObject(lock), source, parsed, 'a region lock object written by synth')) problems.throwIfAny('region lock');

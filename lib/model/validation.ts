@@ -74,3 +74,18 @@ function describeValue(value: unknown): string {
     return String(value);
   }
 }
+
+/**
+ * Parses a committed JSON file (a lock) with one clear error, naming the file, when it is not
+ * JSON. What the value must look like is the caller's to check.
+ */
+export function parseJsonFile(text: string, source: string, subject: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    const problems = new Problems();
+    problems.add(source, text.slice(0, 80), `JSON (${(e as Error).message})`);
+    problems.throwIfAny(subject);
+    throw e; // unreachable: throwIfAny threw
+  }
+}

@@ -35,7 +35,8 @@ export interface DrillOptions {
 
 const POLL_MS = 250;
 
-async function waitUntil(timeoutMs: number, check: () => Promise<boolean>): Promise<boolean> {
+/** Polls `check` every POLL_MS until it holds (true) or `timeoutMs` passed (false). */
+export async function waitUntil(timeoutMs: number, check: () => Promise<boolean>): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await check()) return true;

@@ -21,7 +21,7 @@ import { isAccessRoleStatement } from '../schema/access-roles';
 import { SchemaObjectKind } from '../schema/statements';
 import { evolveRegion } from '../migrations/evolve';
 import { bundleFromTopology, LegDocument, nodeConfigFiles, StreamDocument } from './bundle';
-import { DrillOptions, DrillReport } from './drills';
+import { DrillOptions, DrillReport, waitUntil } from './drills';
 import { EngineProcess } from './engine-process';
 import { fromEnvVariables, nonReplicatedTwin, rehearsalOverrides, rehearsalProfile, rehearsalStorage } from './overrides';
 import { ColumnType, sampleEvents } from './sample-events';
@@ -34,16 +34,6 @@ export interface SchemaEvolutionDrillInput {
   readonly after: Topology;
 }
 
-const POLL_MS = 250;
-
-async function waitUntil(timeoutMs: number, check: () => Promise<boolean>): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return true;
-    if (Date.now() > deadline) return false;
-    await new Promise((r) => setTimeout(r, POLL_MS));
-  }
-}
 
 /** A producer that keeps sending: one event per leg every `everyMs`, with its lines chosen at send time. */
 class Flow {
