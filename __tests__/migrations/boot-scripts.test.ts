@@ -14,10 +14,7 @@ import { renderStartupScripts, statementsForRole } from '../../lib/schema';
 import { TestEngine } from '../support/engine';
 import { roleConfig } from '../schema/support/role-config';
 import { isAccessRoleStatement } from '../../lib/schema/access-roles';
-import { SchemaObjectKind, Statement } from '../../lib/schema/statements';
-
-/** A role's statements without its roles and grants: chdb has no writable access storage to run them. */
-const objectStatements = (statements: readonly Statement[]): Statement[] => statements.filter((s) => s.kind !== SchemaObjectKind.ACCESS_ROLE);
+import { objectStatements } from './support/chdb-stand-in';
 
 const v1Topology = buildRegionTopology(EVOLVING_REGION);
 const v1 = evolveRegion({ topology: v1Topology, stack: 'evo', stateKey: 'k' });

@@ -13,10 +13,7 @@ import { statementsForRole } from '../../lib/schema';
 import { TestEngine } from '../support/engine';
 import { roleConfig, RoleConfig } from '../schema/support/role-config';
 import { isAccessRoleStatement } from '../../lib/schema/access-roles';
-import { SchemaObjectKind, Statement } from '../../lib/schema/statements';
-
-/** A role's statements without its roles and grants: chdb has no writable access storage to run them. */
-const objectStatements = (statements: readonly Statement[]): Statement[] => statements.filter((s) => s.kind !== SchemaObjectKind.ACCESS_ROLE);
+import { objectStatements } from './support/chdb-stand-in';
 
 const topology = buildRegionTopology(EVOLVING_REGION);
 const lock = evolveRegion({ topology, stack: 'evo', stateKey: 'k' }).lock;

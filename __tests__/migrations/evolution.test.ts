@@ -14,10 +14,8 @@ import { statementsForRole } from '../../lib/schema';
 import { TestEngine } from '../support/engine';
 import { roleConfig } from '../schema/support/role-config';
 import { isAccessRoleStatement } from '../../lib/schema/access-roles';
-import { SchemaObjectKind, Statement } from '../../lib/schema/statements';
-
-/** A role's statements without its roles and grants: chdb has no writable access storage to run them. */
-const objectStatements = (statements: readonly Statement[]): Statement[] => statements.filter((s) => s.kind !== SchemaObjectKind.ACCESS_ROLE);
+import { SchemaObjectKind } from '../../lib/schema/statements';
+import { objectStatements } from './support/chdb-stand-in';
 
 const VIEW_KINDS: string[] = [SchemaObjectKind.MATERIALIZED_VIEW, SchemaObjectKind.DEAD_LETTER_VIEW];
 
