@@ -31,6 +31,7 @@ export { Observability, ebsVolumeBursts } from './observability';
 export type { ObservabilityProps, ObservabilitySpec, PrometheusOperatorOptions } from './observability';
 export * from './region-lock-file';
 export * from './schema-migration-runner';
+export * from './clickhouse-access';
 export { CLICKHOUSE_SERVER_IMAGE, CLICKHOUSE_SERVER_VERSION, SERVER_FEATURES } from './clickhouse/versions';
 export type { ServerFeature, ServerFeatureId } from './clickhouse/versions';
 export { NAME_LIMITS } from './region-validation';

@@ -78,6 +78,8 @@ export function renderAccessScript(plan: AccessPlan): string {
     'fail() { echo "access: $*" >&2; exit 1; }',
     '# A SQL string literal of $1: backslashes and quotes escaped.',
     String.raw`sql_string() { printf "'%s'" "$(printf '%s' "$1" | sed -e 's/\\/\\\\/g' -e "s/'/\\\\'/g")"; }`,
+    // An unset or empty password stops the run before any node is changed.
+    ...plan.users.map((u) => `: "\${${u.passwordEnv}:?the password of ${u.name} (Secret ${u.secretName}, key password) is not set}"`),
     'SKIPPED=0',
     'up() { # host: 0 once it answers; after TRIES tries fails the run, or skips the node',
     '  tries=0',
