@@ -10,7 +10,6 @@ import { BootSecret } from './cloud-init/boot-secrets';
 import { generatedSecret } from './generated-secret';
 import { KubernetesSecretFromAws } from './kubernetes-secret-from-aws';
 import { DEFAULT_CLICKHOUSE_IMAGE, DEFAULT_INGESTION_NAMESPACE } from './kubernetes/ingestion';
-import { escapeTerraformTemplate } from './kubernetes/yaml';
 import { AccessPlan, accessPlan, renderAccessScript } from './migrations/access-runner';
 import { stepChecksum } from './migrations/plan';
 import { Topology } from './model/topology';
@@ -188,7 +187,8 @@ export class ClickHouseAccess extends Construct {
     const before = [...(props.dependsOn ?? []), this.writerKubernetesSecret.secret, this.readerKubernetesSecret.secret];
     const configMap = new ConfigMapV1(this, 'Script', {
       metadata: { name, namespace, labels: LABELS },
-      data: { 'apply-access.sh': escapeTerraformTemplate(this.scriptText) },
+      // Literal as written: the stack's LiteralText aspect escapes `${` for Terraform, once.
+      data: { 'apply-access.sh': this.scriptText },
       dependsOn: before,
     });
     const migratorSecret = props.migratorSecretName ?? SCHEMA_MIGRATOR_SECRET;

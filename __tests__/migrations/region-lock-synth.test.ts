@@ -46,8 +46,9 @@ describe('region lock through synth', () => {
     expect(lock1.inventory.zookeeper).toHaveLength(3);
     expect(Object.keys(lock1.inventory.backends)).toEqual(['msk_cluster', 'warpstream_ingestion']);
     expect([...v1.artifacts.keys()].some((p) => p.startsWith('migrations/'))).toBe(false);
-    // The only Jobs are the topics' (first deploy): no schema-migration Job without migrations.
-    expect(jobNames(v1).sort()).toEqual(['kafka-topics-msk-cluster', 'kafka-topics-warpstream-ingestion']);
+    // The topics' Jobs and the access Job (first deploy): no schema-migration Job without migrations.
+    expect(jobNames(v1).map((n) => n.replace(/-[0-9a-f]{10}$/, '-<hash>')).sort())
+      .toEqual(['clickhouse-access-<hash>', 'kafka-topics-msk-cluster', 'kafka-topics-warpstream-ingestion']);
   });
 
   test('the changed spec synthesizes its migrations as artifacts, named after what they do, and two Jobs', () => {

@@ -79,7 +79,7 @@ export function renderAccessScript(plan: AccessPlan): string {
     '# A SQL string literal of $1: backslashes and quotes escaped.',
     String.raw`sql_string() { printf "'%s'" "$(printf '%s' "$1" | sed -e 's/\\/\\\\/g' -e "s/'/\\\\'/g")"; }`,
     // An unset or empty password stops the run before any node is changed.
-    ...plan.users.map((u) => `: "\${${u.passwordEnv}:?the password of ${u.name} (Secret ${u.secretName}, key password) is not set}"`),
+    ...plan.users.map((u) => `[ -n "\${${u.passwordEnv}-}" ] || fail ${sh(`${u.passwordEnv} is not set: the password of ${u.name} (Secret ${u.secretName}, key password)`)}`),
     'SKIPPED=0',
     'up() { # host: 0 once it answers; after TRIES tries fails the run, or skips the node',
     '  tries=0',
