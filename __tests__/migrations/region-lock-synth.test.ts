@@ -139,7 +139,7 @@ describe('region lock through synth', () => {
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'runner-')), 'runner.sh');
     fs.writeFileSync(file, script);
     execFileSync('sh', ['-n', file]);
-    const configMap = Object.values(resources(v2.config, 'kubernetes_config_map_v1')).find((c) => !String((c.metadata as { name: string }).name).includes('storage'))!;
+    const configMap = Object.values(resources(v2.config, 'kubernetes_config_map_v1')).find((c) => /^schema-migrations-[0-9a-f]+$/.test(String((c.metadata as { name: string }).name)))!;
     expect((configMap.data as Record<string, string>)['migrate.sh'].replace(/\$\$\{/g, '${')).toBe(script);
     const storageScript = v2.artifacts.get('migrations/runner-storage.sh')!;
     // Before the rollout: the retire phase on the pods, the storage phase on the storage hosts, nothing else.
