@@ -90,6 +90,8 @@ export interface ClickHouseAccessProps extends ClickHouseAccessOptions {
 const LABELS = { 'app.kubernetes.io/name': 'clickhouse-access', 'app.kubernetes.io/managed-by': 'cdktf-clickhouse-ingest' };
 /** Where the script is mounted in the containers. */
 const SCRIPT_DIR = '/access';
+/** Tries of a failing statement in the deploy Job (10 s apart): past a storage host's 5-minute config refresh. */
+const STATEMENT_TRIES = 36;
 
 /**
  * The region's access on every node, on every deploy: a Kubernetes Job, after the tiers rolled
@@ -192,14 +194,14 @@ export class ClickHouseAccess extends Construct {
       dependsOn: before,
     });
     const migratorSecret = props.migratorSecretName ?? SCHEMA_MIGRATOR_SECRET;
-    const pod = (tries: number, unreachable: 'fail' | 'skip') => ({
+    const pod = (tries: number, unreachable: 'fail' | 'skip', statementTries: number) => ({
       metadata: { labels: LABELS },
       spec: {
         restartPolicy: 'Never',
         container: [{
           name: 'access',
           image: props.image ?? DEFAULT_CLICKHOUSE_IMAGE,
-          command: ['/bin/sh', `${SCRIPT_DIR}/apply-access.sh`, String(tries), unreachable],
+          command: ['/bin/sh', `${SCRIPT_DIR}/apply-access.sh`, String(tries), unreachable, String(statementTries)],
           env: [
             { name: 'CLICKHOUSE_USER', valueFrom: { secretKeyRef: { name: migratorSecret, key: 'user' } } },
             { name: 'CLICKHOUSE_PASSWORD', valueFrom: { secretKeyRef: { name: migratorSecret, key: 'password' } } },
@@ -218,7 +220,7 @@ export class ClickHouseAccess extends Construct {
       waitForCompletion: true,
       timeouts: { create: timeout, update: timeout },
       // A retry starts over: every statement is idempotent.
-      spec: { backoffLimit: 2, template: pod(props.triesPerNode ?? 180, 'fail') },
+      spec: { backoffLimit: 2, template: pod(props.triesPerNode ?? 180, 'fail', STATEMENT_TRIES) },
       dependsOn: [configMap, ...before, ...(props.after ?? [])],
     });
     this.reconcileJob = new CronJobV1(this, 'Reconcile', {
@@ -231,7 +233,7 @@ export class ClickHouseAccess extends Construct {
         jobTemplate: {
           metadata: { labels: LABELS },
           // One try per node: a node that does not answer is left to the next run.
-          spec: { backoffLimit: 0, activeDeadlineSeconds: 600, template: pod(1, 'skip') },
+          spec: { backoffLimit: 0, activeDeadlineSeconds: 600, template: pod(1, 'skip', 1) },
         },
       },
       dependsOn: [configMap, this.job],

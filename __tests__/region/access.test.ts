@@ -48,7 +48,7 @@ describe('access Job', () => {
 
   test('logs in as the migrator and reads the users\' passwords from their Secrets, waiting for every node', () => {
     const container = job.spec.template.spec.container[0];
-    expect(container.command).toEqual(['/bin/sh', '/access/apply-access.sh', '180', 'fail']);
+    expect(container.command).toEqual(['/bin/sh', '/access/apply-access.sh', '180', 'fail', '36']);
     expect(container.env.map((e) => [e.name, e.value_from.secret_key_ref])).toEqual([
       ['CLICKHOUSE_USER', { name: 'clickhouse-schema-migrator', key: 'user' }],
       ['CLICKHOUSE_PASSWORD', { name: 'clickhouse-schema-migrator', key: 'password' }],
@@ -72,7 +72,7 @@ describe('access Job', () => {
     expect(spec.schedule).toBe('*/15 * * * *');
     expect(spec.concurrency_policy).toBe('Forbid');
     const pod = spec.job_template.spec.template.spec;
-    expect(pod.container[0].command).toEqual(['/bin/sh', '/access/apply-access.sh', '1', 'skip']);
+    expect(pod.container[0].command).toEqual(['/bin/sh', '/access/apply-access.sh', '1', 'skip', '1']);
     expect(pod.container[0].env).toEqual(job.spec.template.spec.container[0].env);
     expect(pod.volume[0].config_map.name).toBe(job.metadata.name);
   });

@@ -58,9 +58,11 @@ function shellName(role: string): string {
 export const ACCESS_RETRY_SECONDS = 10;
 
 /**
- * The script. `apply-access.sh TRIES UNREACHABLE`: each node gets TRIES tries `ACCESS_RETRY_SECONDS`
- * apart; one that never answers fails the run (`fail`: the deploy Job, where every node must end up
- * with its users) or is skipped until the next run (`skip`: the reconcile CronJob). Statements reach
+ * The script. `apply-access.sh TRIES UNREACHABLE [STATEMENT_TRIES]`: each node gets TRIES tries
+ * `ACCESS_RETRY_SECONDS` apart; one that never answers fails the run (`fail`: the deploy Job, where
+ * every node must end up with its users) or is skipped until the next run (`skip`: the reconcile
+ * CronJob). A failing statement is tried STATEMENT_TRIES times (default 1) before the run fails:
+ * the deploy Job waits out a storage host that has not yet read a changed migrator user. Statements reach
  * clickhouse-client on stdin through quoted here-documents (the shell expands nothing in them); a
  * password is the only value the shell fills in, from the user's environment variable, quoted as a
  * SQL string (backslash and quote escaped) and never echoed. Credentials of the migrator come from
@@ -70,10 +72,13 @@ export function renderAccessScript(plan: AccessPlan): string {
   const lines = [
     '#!/bin/sh',
     '# Applies the region\'s access roles, grants and client users on every node (rendered by cdktf-clickhouse-ingest; see docs/schema.md).',
-    '# Usage: apply-access.sh TRIES fail|skip. Every statement is idempotent: the whole script runs on every run.',
+    '# Usage: apply-access.sh TRIES fail|skip [STATEMENT_TRIES]. Every statement is idempotent: the whole script runs on every run.',
     'set -eu',
     'TRIES="${1:-120}"',
     'UNREACHABLE="${2:-fail}"',
+    '# A storage host reads a changed migrator user within its config refresh (5 minutes): a statement may be retried until then.',
+    'STATEMENT_TRIES="${3:-1}"',
+    `RETRY_SECONDS="\${ACCESS_RETRY_SECONDS:-${ACCESS_RETRY_SECONDS}}"`,
     'ch() { clickhouse-client --host "$1" --user "$CLICKHOUSE_USER" --password "$CLICKHOUSE_PASSWORD" --format TSV; }',
     'fail() { echo "access: $*" >&2; exit 1; }',
     '# A SQL string literal of $1: backslashes and quotes escaped.',
@@ -91,11 +96,16 @@ export function renderAccessScript(plan: AccessPlan): string {
     '      SKIPPED=$((SKIPPED + 1))',
     '      return 1',
     '    fi',
-    `    sleep ${ACCESS_RETRY_SECONDS}`,
+    '    sleep "$RETRY_SECONDS"',
     '  done',
     '}',
-    'run() { # host what; the statement on stdin',
-    '  ch "$1" >/dev/null || fail "$2 failed on $1"',
+    'run() { # host what; the statement on stdin, retried STATEMENT_TRIES times',
+    '  sql=$(cat); n=0',
+    '  until printf \'%s\\n\' "$sql" | ch "$1" >/dev/null; do',
+    '    n=$((n + 1))',
+    '    [ "$n" -lt "$STATEMENT_TRIES" ] || fail "$2 failed on $1 (tried $n times)"',
+    '    sleep "$RETRY_SECONDS"',
+    '  done',
     '}',
   ];
   const roles = Object.keys(plan.statementsByRole);
