@@ -135,15 +135,7 @@ export class ClickHouseAccess extends Construct {
   public readonly readerKubernetesSecret: KubernetesSecretFromAws;
 
   constructor(scope: Construct, id: string, props: ClickHouseAccessProps) {
-    const problems = new Problems();
-    if (props.passwordRevision !== undefined) {
-      problems.check(Number.isInteger(props.passwordRevision) && props.passwordRevision >= 1, 'passwordRevision', props.passwordRevision, 'an integer ≥ 1');
-    }
-    if (props.triesPerNode !== undefined) problems.check(Number.isInteger(props.triesPerNode) && props.triesPerNode >= 1, 'triesPerNode', props.triesPerNode, 'an integer ≥ 1');
-    if (props.reconcileSchedule !== undefined) {
-      problems.check(/^\S+( \S+){4}$/.test(props.reconcileSchedule), 'reconcileSchedule', props.reconcileSchedule, 'a cron schedule of five fields');
-    }
-    problems.throwIfAny('ClickHouse access');
+    validateClickHouseAccessOptions(props);
     super(scope, id);
     const topology = props.topology;
     const namespace = props.namespace ?? DEFAULT_INGESTION_NAMESPACE;
@@ -239,4 +231,17 @@ export class ClickHouseAccess extends Construct {
       dependsOn: [configMap, this.job],
     });
   }
+}
+
+/** Throws one error naming every bad option (passwordRevision, triesPerNode, reconcileSchedule). */
+export function validateClickHouseAccessOptions(options: ClickHouseAccessOptions): void {
+  const problems = new Problems();
+  if (options.passwordRevision !== undefined) {
+    problems.check(Number.isInteger(options.passwordRevision) && options.passwordRevision >= 1, 'passwordRevision', options.passwordRevision, 'an integer ≥ 1');
+  }
+  if (options.triesPerNode !== undefined) problems.check(Number.isInteger(options.triesPerNode) && options.triesPerNode >= 1, 'triesPerNode', options.triesPerNode, 'an integer ≥ 1');
+  if (options.reconcileSchedule !== undefined) {
+    problems.check(/^\S+( \S+){4}$/.test(options.reconcileSchedule), 'reconcileSchedule', options.reconcileSchedule, 'a cron schedule of five fields');
+  }
+  problems.throwIfAny('ClickHouse access');
 }

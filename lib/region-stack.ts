@@ -41,7 +41,7 @@ import { RegionLockFile } from './region-lock-file';
 import { SCHEMA_MIGRATOR_SECRET, SchemaMigrationRunner } from './schema-migration-runner';
 import { KubernetesSecretFromAws } from './kubernetes-secret-from-aws';
 import { MIGRATOR_USER } from './clickhouse/migrator-user';
-import { ClickHouseAccess, ClickHouseAccessOptions } from './clickhouse-access';
+import { ClickHouseAccess, ClickHouseAccessOptions, validateClickHouseAccessOptions } from './clickhouse-access';
 import { StatelessIngestionTier, StatelessIngestionTierProps } from './stateless-ingestion-tier';
 import { StorageCluster, StorageClusterProps } from './storage-cluster';
 import { ZooKeeper, ZooKeeperProps } from './zookeeper';
@@ -586,6 +586,7 @@ export class RegionStack extends TerraformStack {
         topology, spec: spec.observability, storageCluster, zooKeeper, kafkaBackends: backends, ingestionTiers: tiers,
         zooCfg: resolveZooCfgOptions(topology.zookeeper, zooKeeperOptions.zooCfg), eksSecurityGroupId: eksSecurityGroup,
       }));
+    collectProblems(problems, 'accessOptions', spec.accessOptions ?? {}, undefined, () => validateClickHouseAccessOptions(spec.accessOptions ?? {}));
     problems.throwIfAny();
     this.observability = observability!;
     this.storageCluster = storageCluster!;

@@ -110,6 +110,6 @@ describe('access Job', () => {
 
   test('refuses bad options with one error naming each', () => {
     expect(() => synth({ ...EVOLVING_REGION, accessOptions: { passwordRevision: 0, triesPerNode: 1.5, reconcileSchedule: 'hourly' } }))
-      .toThrow(/passwordRevision[\s\S]*triesPerNode[\s\S]*reconcileSchedule/);
+      .toThrow(/accessOptions\.passwordRevision[\s\S]*accessOptions\.triesPerNode[\s\S]*accessOptions\.reconcileSchedule/);
   });
 });
