@@ -21,7 +21,8 @@ import { statementsForRole } from '../../lib/schema/placement';
 import { SchemaObjectKind } from '../../lib/schema/statements';
 import { stringLiteral } from '../../lib/schema/sql';
 import { TestEngine } from '../support/engine';
-import { issueTopology } from './support/topologies';
+import { buildTopology } from '../../lib/model';
+import { ISSUE_SPEC, issueTopology } from './support/topologies';
 
 const topology = issueTopology();
 const plan = accessPlan(topology);
@@ -56,6 +57,13 @@ describe('access plan', () => {
     ]);
     expect(plan.users).toEqual(users);
     expect(Object.keys(plan.statementsByRole)).toEqual(expect.arrayContaining(['data', ...topology.ingestionTiers.map((t) => t.role.value)]));
+  });
+
+  it('leaves out a tier with its consumers off: no tables there, so no roles and no writer', () => {
+    const off = accessPlan(buildTopology({ ...ISSUE_SPEC, consumers: 'off' }));
+    expect(Object.keys(off.statementsByRole)).toEqual(['data']);
+    expect(off.targets.every((t) => t.role === 'data')).toBe(true);
+    expect(off.users.map((u) => [u.name, u.nodeRoles])).toEqual([[`${db}_writer_user`, ['data']], [`${db}_reader_user`, ['data']]]);
   });
 });
 
