@@ -30,7 +30,7 @@ export interface ClickHouseAccessOptions {
   readonly readerSecret?: BootSecret;
   /**
    * KMS key of the generated secrets.
-   * @default - the AWS managed key (aws/secretsmanager)
+   * @default - in a RegionStack, the storage cluster's key (`storageClusterOptions.kmsKeyArn`); else the AWS managed key (aws/secretsmanager)
    */
   readonly kmsKeyArn?: string;
   /**

@@ -628,6 +628,7 @@ export class RegionStack extends TerraformStack {
     // Roles, grants and the client users on every node, after the pods rolled and the migrations
     // ran; the storage hosts (and their names) exist by then, and the Job waits for them to answer.
     this.clickhouseAccess = new ClickHouseAccess(this, 'clickhouse-access', {
+      ...(storageOptions.kmsKeyArn !== undefined ? { kmsKeyArn: storageOptions.kmsKeyArn } : {}),
       ...spec.accessOptions,
       topology, namespace: runnerNamespace, migratorSecretName: SCHEMA_MIGRATOR_SECRET,
       preventDestroy: !this.development,

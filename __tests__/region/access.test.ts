@@ -108,6 +108,16 @@ describe('access Job', () => {
     expect(grown.metadata.name).not.toBe(job.metadata.name);
   });
 
+  test('the users\' secrets take the storage cluster\'s KMS key unless access names its own', () => {
+    const key = 'arn:aws:kms:eu-west-1:111122223333:key/0f0e0d0c-0b0a-0908-0706-050403020100';
+    const own = 'arn:aws:kms:eu-west-1:111122223333:key/1f1e1d1c-1b1a-1918-1716-151413121110';
+    const keys = (stack: SynthesizedStack): unknown[] => Object.entries(resources(stack.config, 'aws_secretsmanager_secret'))
+      .filter(([k]) => k.startsWith('clickhouse-access_')).map(([, s]) => s.kms_key_id);
+    expect(keys(v1)).toEqual([undefined, undefined]);
+    expect(keys(synth({ ...EVOLVING_REGION, storageClusterOptions: { kmsKeyArn: key } }))).toEqual([key, key]);
+    expect(keys(synth({ ...EVOLVING_REGION, storageClusterOptions: { kmsKeyArn: key }, accessOptions: { kmsKeyArn: own } }))).toEqual([own, own]);
+  });
+
   test('refuses bad options with one error naming each', () => {
     expect(() => synth({ ...EVOLVING_REGION, accessOptions: { passwordRevision: 0, triesPerNode: 1.5, reconcileSchedule: 'hourly' } }))
       .toThrow(/accessOptions\.passwordRevision[\s\S]*accessOptions\.triesPerNode[\s\S]*accessOptions\.reconcileSchedule/);

@@ -30,8 +30,9 @@ const LEDGER_PRIVILEGES = ['SHOW', 'SELECT', 'INSERT', 'CREATE DATABASE', 'CREAT
  * nothing else: the DDL and INSERT/SELECT of its steps on the region's database, with grant option
  * so that its steps can grant to the access roles (`GRANT INSERT … TO <db>_ingestion_writer`); its
  * ledger database; CREATE ROLE for the access roles; CREATE USER, ALTER USER and ROLE ADMIN for the
- * client users (`<db>_writer_user` gets `<db>_ingestion_writer`: granting a role needs ROLE ADMIN,
- * since a role created by SQL cannot be granted WITH ADMIN OPTION to a users.xml user); the Kafka
+ * client users (`<db>_writer_user` gets `<db>_ingestion_writer`: granting a role needs ROLE ADMIN
+ * or the role WITH ADMIN OPTION, and ClickHouse resolves a users.xml user's role grants when it reads
+ * the file, before the migrations create the roles); the Kafka
  * engine and the named collections the Kafka tables name. No DROP USER or DROP ROLE, no other
  * database. ROLE ADMIN is global: it could also grant a role an operator created by hand.
  */
