@@ -1,5 +1,5 @@
 import { DataEngine, KafkaBackendKind, KafkaBackendSpec, NodeRole, StreamSpec } from '../lib/model';
-import type { RegionSpec } from '../lib/region-stack';
+import type { RegionSpec } from '../lib/constructs/region-stack';
 import { US_REGION } from '../stacks/us';
 
 const COLUMNS = [

@@ -1,5 +1,5 @@
 import { TopologySpec } from '../lib/model';
-import { RegionSpec } from '../lib/region-stack';
+import { RegionSpec } from '../lib/constructs/region-stack';
 import { PostHogRegionShape, postHogRegion, postHogTopology } from './posthog-region';
 
 const EU: PostHogRegionShape = {

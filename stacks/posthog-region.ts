@@ -1,6 +1,6 @@
 import { accountFields, markPlaceholders } from '../lib/render/placeholders';
 import { DataEngine, KafkaBackendKind, NodeRole, StreamSpec, TopologySpec } from '../lib/model';
-import { KafkaBackendOptions, RegionSpec } from '../lib/region-stack';
+import { KafkaBackendOptions, RegionSpec } from '../lib/constructs/region-stack';
 
 /** The groups stream from the talk: single-shard ReplicatedReplacingMergeTree, consumed by the small tier. */
 export const GROUPS_STREAM = (legs: StreamSpec['legs']): StreamSpec => ({

@@ -4,10 +4,10 @@
  * nodes, so a region restored from a backup consumes nothing until it is switched on.
  */
 import { App, Testing } from 'cdktf';
-import { DisasterRecovery } from '../../lib/disaster-recovery';
+import { DisasterRecovery } from '../../lib/constructs/disaster-recovery';
 import { checkOneConsumerPerGroupAcrossStacks } from '../../lib/dr/offsets';
 import { buildTopology, Problems, TopologyValidationError } from '../../lib/model';
-import { RegionSpec, RegionStack } from '../../lib/region-stack';
+import { RegionSpec, RegionStack } from '../../lib/constructs/region-stack';
 import { renderStartupScripts, startupScriptQueries, statementsForRole } from '../../lib/schema';
 import { EU_REGION } from '../../stacks/eu';
 import { US_REGION, US_TOPOLOGY } from '../../stacks/us';

@@ -5,10 +5,10 @@
  * is written, and the ingestion cache changes without touching an AWS resource.
  */
 import { App, Testing } from 'cdktf';
-import { DisasterRecovery } from '../../lib/disaster-recovery';
+import { DisasterRecovery } from '../../lib/constructs/disaster-recovery';
 import { assertGrowOnly, DiskSizeLock, nextDiskSizeLock, parseDiskSizeLock } from '../../lib/dr/disk-sizes';
 import { TopologyValidationError } from '../../lib/model';
-import { KafkaBackendOptions, RegionSpec, RegionStack } from '../../lib/region-stack';
+import { KafkaBackendOptions, RegionSpec, RegionStack } from '../../lib/constructs/region-stack';
 import { US_REGION } from '../../stacks/us';
 import { tempDir } from '../support/temp';
 

@@ -8,7 +8,7 @@ import { addClicks, addReferrer, dropNote, EVOLVING_REGION, newOrderBy, retireWa
 import { NodeRole, TopologyValidationError } from '../../lib/model';
 import { LockedMigration, MigrationPhase, RegionLock } from '../../lib/lock';
 import { applyMigrations, evolveRegion, RegionEvolution, RunnerTarget, runOrder, stepChecksum } from '../../lib/migrations';
-import { buildRegionTopology, RegionSpec } from '../../lib/region-stack';
+import { buildRegionTopology, RegionSpec } from '../../lib/constructs/region-stack';
 import { nonReplicatedTwin } from '../../lib/rehearsal/overrides';
 import { statementsForRole } from '../../lib/schema';
 import { TestEngine } from '../support/engine';

@@ -9,10 +9,10 @@ import * as os from 'os';
 import * as path from 'path';
 import { EVOLVING_REGION, EVOLVING_REGION_V2 } from '../../examples/schema-evolution/region';
 import { parseRegionLock, RegionLock } from '../../lib/lock';
-import { migrationTargets } from '../../lib/schema-migration-runner';
+import { migrationTargets } from '../../lib/constructs/schema-migration-runner';
 import { runOrder } from '../../lib/migrations';
-import { RegionLockFile, RegionLockOptions } from '../../lib/region-lock-file';
-import { buildRegionTopology, RegionSpec } from '../../lib/region-stack';
+import { RegionLockFile, RegionLockOptions } from '../../lib/lock/region-lock-file';
+import { buildRegionTopology, RegionSpec } from '../../lib/constructs/region-stack';
 import { cleanUp, resources, synthStacks, SynthesizedStack } from '../region/support/synth';
 
 afterAll(cleanUp);

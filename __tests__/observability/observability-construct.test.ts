@@ -4,8 +4,8 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { parse } from 'yaml';
 import { TopologyValidationError } from '../../lib/model';
-import { ebsVolumeBursts } from '../../lib/observability';
-import { RegionSpec } from '../../lib/region-stack';
+import { ebsVolumeBursts } from '../../lib/constructs/observability';
+import { RegionSpec } from '../../lib/constructs/region-stack';
 import { cleanUp, resources, synthStacks, SynthesizedStack } from '../region/support/synth';
 import { smallRegion } from '../safety/specs';
 

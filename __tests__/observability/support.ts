@@ -1,9 +1,9 @@
 import { execFile } from 'child_process';
 import { existsSync } from 'fs';
 import { promisify } from 'util';
-import { buildRegionTopology, RegionSpec } from '../../lib/region-stack';
+import { buildRegionTopology, RegionSpec } from '../../lib/constructs/region-stack';
 import { AlertDefinition, regionAlerts } from '../../lib/observability/alerts';
-import { regionThresholds } from '../../lib/observability';
+import { regionThresholds } from '../../lib/constructs/observability';
 import { Topology } from '../../lib/model';
 import { resolveZooCfgOptions } from '../../lib/zookeeper/zoo-cfg';
 

@@ -3,7 +3,7 @@ import { MigrationPhase, migrationRegion } from '../../examples/backend-migratio
 import { DEV_REGION } from '../../examples/dev-region/region';
 import { SHUFFLEHOG_REGION } from '../../examples/shufflehog/region';
 import { evaluatePolicies, PolicyRuleId, TerraformJson } from '../../lib/policy';
-import { RegionSpec, RegionStack } from '../../lib/region-stack';
+import { RegionSpec, RegionStack } from '../../lib/constructs/region-stack';
 import { EU_REGION } from '../../stacks/eu';
 import { US_REGION } from '../../stacks/us';
 import { testApp } from '../support/temp';

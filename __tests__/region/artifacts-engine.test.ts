@@ -3,7 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { MigrationPhase, migrationRegion } from '../../examples/backend-migration/region';
 import { SHUFFLEHOG_REGION } from '../../examples/shufflehog/region';
-import { buildRegionTopology, RegionSpec } from '../../lib/region-stack';
+import { buildRegionTopology, RegionSpec } from '../../lib/constructs/region-stack';
 import { migrationFiles, startupScriptQueries } from '../../lib/schema';
 import { EU_REGION } from '../../stacks/eu';
 import { US_REGION } from '../../stacks/us';

@@ -6,7 +6,7 @@
 import { create } from 'xmlbuilder2';
 import { parse } from 'yaml';
 import { DEV_REGION } from '../../examples/dev-region/region';
-import { RegionSpec } from '../../lib/region-stack';
+import { RegionSpec } from '../../lib/constructs/region-stack';
 import { cleanUp, resources, SynthesizedStack, synthStacks } from './support/synth';
 
 interface CloudConfig { write_files: { path: string; content: string }[] }

@@ -8,7 +8,7 @@ import { addRegionStacks } from '../../stacks/app';
 import { fullBackupRetentionDays, DEFAULT_BACKUP_SCHEDULE } from '../../lib/dr/backup';
 import { evaluatePolicies, isPinnedImage } from '../../lib/policy/rules';
 import { KafkaAuth } from '../../lib/model/spec';
-import { KafkaBackendOptions, RegionSpec } from '../../lib/region-stack';
+import { KafkaBackendOptions, RegionSpec } from '../../lib/constructs/region-stack';
 import { unescapeTerraformLiteral } from '../../lib/render/terraform-literal';
 import { smallRegion } from '../safety/specs';
 import { planStackOffline, terraformAvailability } from '../support/terraform';

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { App } from 'cdktf';
 import { TopologyValidationError } from '../../lib/model';
-import { buildRegionTopology, KafkaBackendOptions, RegionSpec, RegionStack } from '../../lib/region-stack';
+import { buildRegionTopology, KafkaBackendOptions, RegionSpec, RegionStack } from '../../lib/constructs/region-stack';
 import { DEV_REGION } from '../../examples/dev-region/region';
 import { US_REGION } from '../../stacks/us';
 import { cleanUp, readTree, tempOutdir } from './support/synth';

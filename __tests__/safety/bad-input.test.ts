@@ -4,7 +4,7 @@ import * as path from 'path';
 import { App } from 'cdktf';
 import { Architecture, MachineImage } from '../../lib/cloud-init';
 import { TopologyValidationError } from '../../lib/model';
-import { RegionSpec, RegionStack } from '../../lib/region-stack';
+import { RegionSpec, RegionStack } from '../../lib/constructs/region-stack';
 import { mutable, smallRegion } from './specs';
 
 // The battery writes values the types forbid, on purpose.

@@ -6,7 +6,7 @@ import * as fc from 'fast-check';
 import {
   DataEngine, KafkaBackendKind, KafkaBackendSpec, NodeRole, StreamSpec, Topology, TopologyValidationError,
 } from '../../lib/model';
-import { buildRegionTopology, KafkaBackendOptions, RegionSpec, RegionStack } from '../../lib/region-stack';
+import { buildRegionTopology, KafkaBackendOptions, RegionSpec, RegionStack } from '../../lib/constructs/region-stack';
 import { nodeGroups, renderHostMacros, renderNodeGroupConfig } from '../../lib/clickhouse';
 import { evaluatePolicies } from '../../lib/policy';
 import { underFolder } from '../../lib/render/artifacts';
@@ -14,7 +14,7 @@ import { RenderedFile } from '../../lib/render/file';
 import { renderTopologyJson } from '../../lib/render/topology-json';
 import { renderTopologyMarkdown } from '../../lib/render/topology-md';
 import { migrationFiles, renderStartupScripts } from '../../lib/schema';
-import { renderZooCfg } from '../../lib/zookeeper';
+import { renderZooCfg } from '../../lib/constructs/zookeeper';
 
 /**
  * Property: a region description is either accepted, and then renders (model → SQL, zoo.cfg,

@@ -1,7 +1,7 @@
 import { Testing } from 'cdktf';
 import { parseAllDocuments } from 'yaml';
 import { KafkaBackendKind, NodeRole } from '../../lib/model';
-import { RegionSpec, RegionStack } from '../../lib/region-stack';
+import { RegionSpec, RegionStack } from '../../lib/constructs/region-stack';
 import { US_REGION } from '../../stacks/us';
 import { smallRegion } from './specs';
 import { testApp } from '../support/temp';

@@ -11,7 +11,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { App } from 'cdktf';
 import { TopologyValidationError } from '../../lib/model';
-import { KafkaBackendOptions, RegionSpec, RegionStack } from '../../lib/region-stack';
+import { KafkaBackendOptions, RegionSpec, RegionStack } from '../../lib/constructs/region-stack';
 import { mutable, smallRegion } from './specs';
 
 type Breaker = (spec: any) => void;

@@ -1,5 +1,5 @@
 import { DataEngine, KafkaBackendKind, NodeRole } from '../../lib/model';
-import { KafkaBackendOptions, RegionSpec } from '../../lib/region-stack';
+import { KafkaBackendOptions, RegionSpec } from '../../lib/constructs/region-stack';
 
 /**
  * A small valid region (2 shards × 3 replicas, two tiers, an MSK and a WarpStream backend, a

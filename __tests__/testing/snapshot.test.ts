@@ -4,7 +4,7 @@ import * as path from 'path';
 import { App } from 'cdktf';
 import { format } from 'pretty-format';
 import { NodeRole } from '../../lib/model';
-import { RegionSpec, RegionStack } from '../../lib/region-stack';
+import { RegionSpec, RegionStack } from '../../lib/constructs/region-stack';
 import { snapshotStack, snapshotSynthOutput, StackSnapshot } from '../../lib/testing/snapshot';
 import { cleanUp, readStack, tempOutdir } from '../region/support/synth';
 import { smallRegion } from '../safety/specs';

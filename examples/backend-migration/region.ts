@@ -1,5 +1,5 @@
 import { KafkaBackendKind, KafkaBackendSpec, NodeRole, StreamLegSpec } from '../../lib/model';
-import { KafkaBackendOptions, RegionSpec } from '../../lib/region-stack';
+import { KafkaBackendOptions, RegionSpec } from '../../lib/constructs/region-stack';
 import { markAccountPlaceholders } from '../../lib/render/placeholders';
 import { GROUPS_STREAM } from '../../stacks/us';
 

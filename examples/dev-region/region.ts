@@ -1,7 +1,7 @@
 import { KafkaBackendKind, NodeRole } from '../../lib/model';
-import { KafkaBackendOptions, RegionSpec } from '../../lib/region-stack';
+import { KafkaBackendOptions, RegionSpec } from '../../lib/constructs/region-stack';
 import { markAccountPlaceholders } from '../../lib/render/placeholders';
-import { Architecture, MachineImage } from '../../lib/storage-cluster';
+import { Architecture, MachineImage } from '../../lib/constructs/storage-cluster';
 import { GROUPS_STREAM } from '../../stacks/us';
 
 /**

@@ -1,6 +1,6 @@
 import { KafkaBackendKind, NodeRole, StreamSpec } from '../../lib/model';
 import { DataEngine } from '../../lib/model/stream';
-import { KafkaBackendOptions, RegionSpec } from '../../lib/region-stack';
+import { KafkaBackendOptions, RegionSpec } from '../../lib/constructs/region-stack';
 
 /**
  * A region that evolves: `orders` on two legs (MSK and WarpStream), then a column added, a column

@@ -1,5 +1,5 @@
 import { KafkaBackendKind, NodeRole } from '../../lib/model';
-import { KafkaBackendOptions, RegionSpec } from '../../lib/region-stack';
+import { KafkaBackendOptions, RegionSpec } from '../../lib/constructs/region-stack';
 import { markAccountPlaceholders } from '../../lib/render/placeholders';
 import { EVENTS_STREAM } from '../../stacks/us';
 

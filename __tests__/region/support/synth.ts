@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App } from 'cdktf';
-import { RegionSpec, RegionStack } from '../../../lib/region-stack';
+import { RegionSpec, RegionStack } from '../../../lib/constructs/region-stack';
 
 /** One synthesized stack as `cdktf synth` leaves it on disk. */
 export interface SynthesizedStack {

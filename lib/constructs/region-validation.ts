@@ -5,8 +5,8 @@
  * state key, consumer group or broker variable. Pure: no cdktf; `RegionStack` runs them before
  * any resource exists.
  */
-import { checkServerVersion, CLICKHOUSE_SERVER_IMAGE, CLICKHOUSE_SERVER_VERSION, featuresInUse } from './clickhouse/versions';
-import { ingestionInstallationName, kebab, KafkaBackendKind, Problems, Topology, TopologySpec } from './model';
+import { checkServerVersion, CLICKHOUSE_SERVER_IMAGE, CLICKHOUSE_SERVER_VERSION, featuresInUse } from '../clickhouse/versions';
+import { ingestionInstallationName, kebab, KafkaBackendKind, Problems, Topology, TopologySpec } from '../model';
 
 /** The limits of the names the stacks generate. */
 export const NAME_LIMITS = {

@@ -14,12 +14,12 @@ import { HelmProvider } from '@cdktf/provider-helm/lib/provider';
 import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
 import {
   buildTopology, KafkaAuth, KafkaBackendKind, Problems, SHAPE_PREFIX, Topology, TopologySpec, TopologyValidationError,
-} from './model';
+} from '../model';
 import {
   backendsForGroup, ClickHouseConfigOptions, nodeGroups, renderHostMacros, renderNodeGroupConfig, resolveOptions, STORAGE_GROUP_NAME,
-} from './clickhouse';
+} from '../clickhouse';
 import { ClickHouseOperator, ClickHouseOperatorProps } from './clickhouse-operator';
-import { instanceStoreDeviceCount, RemovalPolicy } from './cloud-init';
+import { instanceStoreDeviceCount, RemovalPolicy } from '../cloud-init';
 import {
   KafkaBackend, MskBackendProps, WarpStreamBackendProps,
 } from './kafka-backend';
@@ -27,24 +27,24 @@ import { IngestionStorageClass } from './ingestion-storage-class';
 import { LiteralText } from './literal-text';
 import { IngestionPrerequisites } from './region-prerequisites';
 import { checkObservabilitySpec, Observability, ObservabilitySpec } from './observability';
-import { PolicyPack, PolicyRuleId } from './policy';
+import { PolicyPack, PolicyRuleId } from '../policy';
 import { checkApart, checkGeneratedNames, checkPorts, checkServerVersions, regionIdentity, SharedIdentity } from './region-validation';
-import { renderAnsibleInventory, instanceStoreDevices } from './render/ansible-inventory';
-import { ARTIFACTS_DIR, assembleArtifacts, helmValuesArtifacts, underFolder } from './render/artifacts';
-import { RenderedFile } from './render/file';
-import { placeholderMessage, remainingPlaceholders } from './render/placeholders';
-import { ArtifactNodeGroup, renderTopologyJson } from './render/topology-json';
-import { renderTopologyMarkdown } from './render/topology-md';
-import { migrationFiles, renderStartupScripts } from './schema';
-import { evolveRegion, migrationArtifacts, RegionEvolution, regionLockArtifact, withBootMigrations } from './migrations';
-import { RegionLockFile } from './region-lock-file';
+import { renderAnsibleInventory, instanceStoreDevices } from '../render/ansible-inventory';
+import { ARTIFACTS_DIR, assembleArtifacts, helmValuesArtifacts, underFolder } from '../render/artifacts';
+import { RenderedFile } from '../render/file';
+import { placeholderMessage, remainingPlaceholders } from '../render/placeholders';
+import { ArtifactNodeGroup, renderTopologyJson } from '../render/topology-json';
+import { renderTopologyMarkdown } from '../render/topology-md';
+import { migrationFiles, renderStartupScripts } from '../schema';
+import { evolveRegion, migrationArtifacts, RegionEvolution, regionLockArtifact, withBootMigrations } from '../migrations';
+import { RegionLockFile } from '../lock/region-lock-file';
 import { SCHEMA_MIGRATOR_SECRET, SchemaMigrationRunner } from './schema-migration-runner';
 import { KubernetesSecretFromAws } from './kubernetes-secret-from-aws';
-import { MIGRATOR_USER } from './clickhouse/migrator-user';
+import { MIGRATOR_USER } from '../clickhouse/migrator-user';
 import { StatelessIngestionTier, StatelessIngestionTierProps } from './stateless-ingestion-tier';
 import { StorageCluster, StorageClusterProps } from './storage-cluster';
 import { ZooKeeper, ZooKeeperProps } from './zookeeper';
-import { resolveZooCfgOptions } from './zookeeper/zoo-cfg';
+import { resolveZooCfgOptions } from '../zookeeper/zoo-cfg';
 
 /** Where Terraform keeps this region's state: an S3 bucket with native locking (`use_lockfile`). */
 export interface StateBackendSpec {
