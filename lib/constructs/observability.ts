@@ -338,7 +338,7 @@ function monitoringChart(scope: Construct): TerraformAsset {
   return new TerraformAsset(stack, id, { path: monitoringChartDirectory(), type: AssetType.DIRECTORY });
 }
 
-/** `charts/monitoring` of the package, from `lib/` (sources) or `dist/lib/` (built). */
+/** `charts/monitoring` of the package, from `lib/constructs/` (sources) or `dist/lib/constructs/` (built). */
 export function monitoringChartDirectory(): string {
   for (let dir = __dirname, i = 0; i < 4; i++, dir = path.dirname(dir)) {
     const candidate = path.join(dir, 'charts', 'monitoring');

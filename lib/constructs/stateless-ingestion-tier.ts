@@ -178,7 +178,7 @@ function statelessChiChart(scope: Construct): TerraformAsset {
   return new TerraformAsset(stack, id, { path: chartDirectory(), type: AssetType.DIRECTORY });
 }
 
-/** `charts/stateless-chi` of the package, from `lib/` (sources) or `dist/lib/` (built). */
+/** `charts/stateless-chi` of the package, from `lib/constructs/` (sources) or `dist/lib/constructs/` (built). */
 export function chartDirectory(): string {
   for (let dir = __dirname, i = 0; i < 4; i++, dir = path.dirname(dir)) {
     const candidate = path.join(dir, 'charts', 'stateless-chi');

@@ -22,7 +22,7 @@ import {
   collectZooCfgProblems, renderZooCfg, resolveZooCfgOptions, ZooCfgOptions, zooKeeperConnectionNodes,
 } from '../zookeeper/zoo-cfg';
 
-// `./zookeeper` resolves to this file before the folder: re-export the pure renderers so both import paths work.
+// The ensemble's pure renderers (zoo.cfg, the znode script) are re-exported beside the construct that uses them.
 export * from '../zookeeper/index';
 
 export interface ZooKeeperProps {
