@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
 import { buildTopology } from '../lib/model';
-import type { RegionSpec } from '../lib/constructs/region-stack';
+import type { RegionStackProps } from '../lib/constructs/region-stack';
 import { bundleFromArtifacts, bundleFromTopology, RehearsalBundle } from '../lib/rehearsal/bundle';
 import { DrillReport, formatDrill, runDrills } from '../lib/rehearsal/drills';
 import '../lib/rehearsal/fault-drills';
@@ -69,7 +69,7 @@ async function main(): Promise<number> {
     console.error(USAGE);
     return 2;
   }
-  const region = (REGIONS as Record<string, RegionSpec | undefined>)[stack];
+  const region = (REGIONS as Record<string, RegionStackProps | undefined>)[stack];
   let bundle: RehearsalBundle;
   let ok = true;
   if (region !== undefined && !values.artifacts) {

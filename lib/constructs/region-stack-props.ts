@@ -31,16 +31,16 @@ export interface StateBackendSpec {
 }
 
 /** StorageCluster props a region may set; the topology, network, DNS zone and removal policy come from the region. */
-export type RegionStorageClusterOptions = Omit<StorageClusterProps, 'topology' | 'vpcId' | 'subnetIds' | 'hostedZoneId' | 'clickhouseConfig' | 'removalPolicy'>;
+export type RegionStorageClusterProps = Omit<StorageClusterProps, 'topology' | 'vpcId' | 'subnetIds' | 'hostedZoneId' | 'clickhouseConfig' | 'removalPolicy'>;
 
 /** ZooKeeper props a region may set; the topology, network, DNS zone, clients and removal policy come from the region. */
-export type RegionZooKeeperOptions = Omit<ZooKeeperProps, 'topology' | 'vpcId' | 'subnetIds' | 'hostedZoneId' | 'clientSecurityGroupIds' | 'removalPolicy'>;
+export type RegionZooKeeperProps = Omit<ZooKeeperProps, 'topology' | 'vpcId' | 'subnetIds' | 'hostedZoneId' | 'clientSecurityGroupIds' | 'removalPolicy'>;
 
 /**
  * StatelessIngestionTier props a region may set per tier; the topology, role, operator and backends
- * come from the region, the ClickHouse config from `RegionSpec.clickhouse` (shared with the storage cluster).
+ * come from the region, the ClickHouse config from `RegionStackProps.clickhouse` (shared with the storage cluster).
  */
-export type RegionIngestionTierOptions = Omit<StatelessIngestionTierProps, 'topology' | 'role' | 'operator' | 'backends' | 'clickhouseConfig'>;
+export type RegionIngestionTierProps = Omit<StatelessIngestionTierProps, 'topology' | 'role' | 'operator' | 'backends' | 'clickhouseConfig'>;
 
 
 /**
@@ -48,7 +48,7 @@ export type RegionIngestionTierOptions = Omit<StatelessIngestionTierProps, 'topo
  * backends, streams) plus the AWS and Kubernetes it lands in. The library creates no VPC and no
  * EKS cluster; it deploys into existing ones.
  */
-export interface RegionSpec extends TopologySpec {
+export interface RegionStackProps extends TopologySpec {
   /** AWS region, e.g. `us-east-1`. */
   readonly region: string;
   /** Existing VPC the EC2 tiers (storage, ZooKeeper, MSK) run in. */
@@ -103,12 +103,12 @@ export interface RegionSpec extends TopologySpec {
    * The EKS cluster's security group is always allowed (the ingestion pods write through it).
    * @default i8ge.metal-48xl with the StorageCluster defaults
    */
-  readonly storageClusterOptions?: RegionStorageClusterOptions;
+  readonly storageClusterOptions?: RegionStorageClusterProps;
   /**
    * The ZooKeeper ensemble's EC2 side and zoo.cfg settings.
    * @default m7g.large with autopurge on (the ZooKeeper defaults)
    */
-  readonly zooKeeperOptions?: RegionZooKeeperOptions;
+  readonly zooKeeperOptions?: RegionZooKeeperProps;
   /**
    * How each Kafka backend of `kafkaBackends` is deployed, by backend name. A WarpStream
    * backend needs one (its virtual cluster id); an MSK backend gets the MSK defaults without.
@@ -125,7 +125,7 @@ export interface RegionSpec extends TopologySpec {
    * @default the StatelessIngestionTier defaults, plus an IRSA pod role (from the EKS cluster's OIDC
    * provider) for a tier that reads an MSK backend with SASL/IAM, unless it names its ServiceAccount
    */
-  readonly ingestionTierOptions?: Readonly<Record<string, RegionIngestionTierOptions>>;
+  readonly ingestionTierOptions?: Readonly<Record<string, RegionIngestionTierProps>>;
   /**
    * Metrics collection, alert thresholds and CloudWatch alarms (docs/observability.md). Every node's
    * Prometheus endpoint, the rule file and the dashboard are there regardless.

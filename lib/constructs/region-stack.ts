@@ -32,12 +32,13 @@ import { StorageCluster } from './storage-cluster';
 import { ZooKeeper } from './zookeeper';
 import { resolveZooCfgOptions } from '../zookeeper/zoo-cfg';
 import { ArtifactSynthesizer, ModelArtifacts, renderModelArtifacts } from './artifact-synthesizer';
-import { RegionSpec } from './region-stack-props';
+import { RegionStackProps } from './region-stack-props';
 
 // The stack's props, backend options and validation have files of their own; importers of the stack get them here too.
 export * from './region-stack-props';
 export * from './kafka-backend-options';
 export { buildRegionTopology } from './region-validation';
+export * from './deprecated-names';
 
 /** The Terraform the synthesized JSON needs: ephemeral resources and write-only arguments. */
 export const REQUIRED_TERRAFORM_VERSION = '>= 1.11.0';
@@ -96,12 +97,12 @@ export class RegionStack extends TerraformStack {
   /** The deploy Job applying the migrations (undefined while the region has none). */
   public readonly schemaMigrationRunner?: SchemaMigrationRunner;
 
-  private readonly spec: RegionSpec;
+  private readonly spec: RegionStackProps;
   private readonly extraArtifacts: RenderedFile[] = [];
   private modelArtifacts?: ModelArtifacts;
 
 
-  constructor(scope: Construct, id: string, spec: RegionSpec) {
+  constructor(scope: Construct, id: string, spec: RegionStackProps) {
     // Validate before the stack joins the tree: a bad description leaves no half-built app behind.
     const built = buildRegionTopology(spec);
     const identity = regionIdentity(id, built, spec);
@@ -193,7 +194,7 @@ export class RegionStack extends TerraformStack {
       hostedZoneId = this.hostedZone.zoneId;
     }
 
-    // Each construct validates its own options; collect what they reject under the RegionSpec
+    // Each construct validates its own options; collect what they reject under the RegionStackProps
     // field that holds the option, and throw once. Dependent constructs are built only when what
     // they need was built.
     const problems = new Problems();
@@ -415,7 +416,7 @@ export function eksTokenExec(clusterName: string, region: string): { apiVersion:
 }
 
 /**
- * Builds a construct; if it rejects its props, adds its problems under the RegionSpec field that
+ * Builds a construct; if it rejects its props, adds its problems under the RegionStackProps field that
  * holds the option (`storageClusterOptions.instanceType`, not `storage.instanceType`) and returns
  * undefined. Fields that are not the user's options (derived from the region) keep their name.
  */

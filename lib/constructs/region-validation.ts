@@ -12,7 +12,7 @@ import {
 } from '../model';
 import { KafkaBackendOptions } from './kafka-backend-options';
 import { checkObservabilitySpec } from './observability';
-import { RegionSpec, StateBackendSpec } from './region-stack-props';
+import { RegionStackProps, StateBackendSpec } from './region-stack-props';
 
 /** The limits of the names the stacks generate. */
 export const NAME_LIMITS = {
@@ -28,7 +28,7 @@ export const NAME_LIMITS = {
   operatorClusterName: 15,
 } as const;
 
-/** The region options these rules read (a subset of `RegionSpec`, which lives with the stack). */
+/** The region options these rules read (a subset of `RegionStackProps`, which lives with the stack). */
 export interface RegionOptionsView {
   readonly storageClusterOptions?: { readonly clickhouseVersion?: string; readonly backups?: unknown };
   readonly ingestionTierOptions?: Readonly<Record<string, { readonly image?: string } | undefined>>;
@@ -157,7 +157,7 @@ const TAG_KEY = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u;
 const TAG_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{0,256}$/u;
 
 /** Checks the AWS parts of a region description; the ClickHouse parts are checked by `buildTopology`. */
-function checkRegionParts(spec: RegionSpec, problems: Problems): void {
+function checkRegionParts(spec: RegionStackProps, problems: Problems): void {
   problems.check(typeof spec.region === 'string' && AWS_REGION.test(spec.region), 'region', spec.region, 'an AWS region such as us-east-1');
   problems.check(typeof spec.vpcId === 'string' && VPC_ID.test(spec.vpcId), 'vpcId', spec.vpcId, 'a VPC id such as vpc-0a1b2c3d4e5f60718');
   const subnets = spec.subnetIds !== null && typeof spec.subnetIds === 'object' ? spec.subnetIds : {};
@@ -189,7 +189,7 @@ function checkRegionParts(spec: RegionSpec, problems: Problems): void {
     problems.check(typeof value === 'string' && TAG_VALUE.test(value), `defaultTags.${key}`, value, 'a tag value (at most 256 characters)');
   }
   if (spec.development !== undefined) problems.check(typeof spec.development === 'boolean', 'development', spec.development, 'true or false');
-  // Checked once here, under the RegionSpec field, rather than by the storage cluster and every tier that render with it.
+  // Checked once here, under the RegionStackProps field, rather than by the storage cluster and every tier that render with it.
   try {
     resolveOptions(spec.clickhouse);
   } catch (e) {
@@ -229,7 +229,7 @@ function checkRegionParts(spec: RegionSpec, problems: Problems): void {
  * Validates a whole region description, the AWS parts and the topology, and throws one
  * `TopologyValidationError` listing every problem; returns the topology otherwise.
  */
-export function buildRegionTopology(spec: RegionSpec): Topology {
+export function buildRegionTopology(spec: RegionStackProps): Topology {
   const problems = new Problems();
   if (spec === null || typeof spec !== 'object') {
     problems.add('(region)', spec, 'a region description');
