@@ -42,7 +42,6 @@ export type RegionZooKeeperProps = Omit<ZooKeeperProps, 'topology' | 'vpcId' | '
  */
 export type RegionIngestionTierProps = Omit<StatelessIngestionTierProps, 'topology' | 'role' | 'operator' | 'backends' | 'clickhouseConfig'>;
 
-
 /**
  * One region, described once: what ClickHouse sees (`TopologySpec`: storage, ZooKeeper, tiers,
  * backends, streams) plus the AWS and Kubernetes it lands in. The library creates no VPC and no

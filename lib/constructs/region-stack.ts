@@ -101,7 +101,6 @@ export class RegionStack extends TerraformStack {
   private readonly extraArtifacts: RenderedFile[] = [];
   private modelArtifacts?: ModelArtifacts;
 
-
   constructor(scope: Construct, id: string, spec: RegionStackProps) {
     // Validate before the stack joins the tree: a bad description leaves no half-built app behind.
     const built = buildRegionTopology(spec);
