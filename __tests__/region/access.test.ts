@@ -8,13 +8,13 @@
 import { EVOLVING_REGION, EVOLVING_REGION_V2 } from '../../examples/schema-evolution/region';
 import { READER_PASSWORD_ENV, WRITER_PASSWORD_ENV } from '../../lib/clickhouse/access-users';
 import { parseRegionLock } from '../../lib/lock';
-import { RegionLockFile } from '../../lib/region-lock-file';
-import { RegionSpec } from '../../lib/region-stack';
+import { RegionLockFile } from '../../lib/lock/region-lock-file';
+import { RegionStackProps } from '../../lib/constructs/region-stack';
 import { cleanUp, resources, synthStacks, SynthesizedStack } from './support/synth';
 
 afterAll(cleanUp);
 
-function synth(spec: RegionSpec): SynthesizedStack {
+function synth(spec: RegionStackProps): SynthesizedStack {
   return synthStacks({ evo: spec }).evo;
 }
 

@@ -5,19 +5,19 @@ import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-sec
 import { SecretsmanagerSecretVersion } from '@cdktf/provider-aws/lib/secretsmanager-secret-version';
 import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
-import { accessUserNames, READER_PASSWORD_ENV, READER_SECRET, WRITER_PASSWORD_ENV, WRITER_SECRET } from './clickhouse/access-users';
-import { BootSecret } from './cloud-init/boot-secrets';
+import { accessUserNames, READER_PASSWORD_ENV, READER_SECRET, WRITER_PASSWORD_ENV, WRITER_SECRET } from '../clickhouse/access-users';
+import { BootSecret } from '../cloud-init/boot-secrets';
 import { generatedSecret } from './generated-secret';
 import { KubernetesSecretFromAws } from './kubernetes-secret-from-aws';
-import { DEFAULT_CLICKHOUSE_IMAGE, DEFAULT_INGESTION_NAMESPACE } from './kubernetes/ingestion';
-import { AccessPlan, accessPlan, renderAccessScript } from './migrations/access-runner';
-import { stepChecksum } from './migrations/plan';
-import { Topology } from './model/topology';
-import { Problems } from './model/validation';
+import { DEFAULT_CLICKHOUSE_IMAGE, DEFAULT_INGESTION_NAMESPACE } from '../kubernetes/ingestion';
+import { AccessPlan, accessPlan, renderAccessScript } from '../migrations/access-runner';
+import { stepChecksum } from '../migrations/plan';
+import { Topology } from '../model/topology';
+import { Problems } from '../model/validation';
 import { SCHEMA_MIGRATOR_SECRET } from './schema-migration-runner';
 
-/** What a region may set about its client users and the access Job (`RegionSpec.accessOptions`). */
-export interface ClickHouseAccessOptions {
+/** What a region may set about its client users and the access Job (`RegionStackProps.accessOptions`). */
+export interface RegionAccessProps {
   /**
    * The password of `<db>_writer_user`.
    * @default - a Secrets Manager secret created here with a generated value
@@ -58,7 +58,7 @@ export interface ClickHouseAccessOptions {
   readonly triesPerNode?: number;
 }
 
-export interface ClickHouseAccessProps extends ClickHouseAccessOptions {
+export interface ClickHouseAccessProps extends RegionAccessProps {
   readonly topology: Topology;
   /**
    * Namespace of the Job, the CronJob and the users' Secrets: the ingestion namespace, where the
@@ -135,7 +135,7 @@ export class ClickHouseAccess extends Construct {
   public readonly readerKubernetesSecret: KubernetesSecretFromAws;
 
   constructor(scope: Construct, id: string, props: ClickHouseAccessProps) {
-    validateClickHouseAccessOptions(props);
+    validateRegionAccessProps(props);
     super(scope, id);
     const topology = props.topology;
     const namespace = props.namespace ?? DEFAULT_INGESTION_NAMESPACE;
@@ -234,7 +234,7 @@ export class ClickHouseAccess extends Construct {
 }
 
 /** Throws one error naming every bad option (passwordRevision, triesPerNode, reconcileSchedule). */
-export function validateClickHouseAccessOptions(options: ClickHouseAccessOptions): void {
+export function validateRegionAccessProps(options: RegionAccessProps): void {
   const problems = new Problems();
   if (options.passwordRevision !== undefined) {
     problems.check(Number.isInteger(options.passwordRevision) && options.passwordRevision >= 1, 'passwordRevision', options.passwordRevision, 'an integer ≥ 1');
