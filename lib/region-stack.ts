@@ -21,7 +21,7 @@ import {
 import { ClickHouseOperator, ClickHouseOperatorProps } from './clickhouse-operator';
 import { instanceStoreDeviceCount, RemovalPolicy } from './cloud-init';
 import {
-  KafkaBackend, MskBackendProps, WarpStreamBackendProps,
+  ExistingMskBackendProps, ExternalKafkaBackendProps, KafkaBackend, MskBackendProps, WarpStreamBackendProps,
 } from './kafka-backend';
 import { IngestionStorageClass } from './ingestion-storage-class';
 import { LiteralText } from './literal-text';
@@ -85,23 +85,58 @@ export type RegionMskOptions = Omit<MskBackendProps, 'topology' | 'name' | 'vpcI
 /** WarpStream props a region may set; the region, the EKS OIDC provider and prevent_destroy come from the region. */
 export type RegionWarpStreamOptions = Omit<WarpStreamBackendProps, 'topology' | 'name' | 'region' | 'oidcProviderArn' | 'oidcIssuerUrl' | 'preventDestroy'>;
 
-/** How one Kafka backend of the topology is deployed: `KafkaBackendOptions.msk(...)` or `.warpStream(...)`. */
+/** An existing MSK cluster's props a region may set; the clients (the EKS cluster's security group) come from the region. */
+export type RegionExistingMskOptions = Omit<ExistingMskBackendProps, 'topology' | 'name' | 'clientSecurityGroupIds'>;
+
+/** An external Kafka's props a region may set (`bootstrapBrokers` for the topology's `auth`). */
+export type RegionExternalKafkaOptions = Omit<ExternalKafkaBackendProps, 'topology' | 'name'>;
+
+/**
+ * How one Kafka backend of the topology is deployed: `KafkaBackendOptions.msk(...)`,
+ * `.existingMsk(...)`, `.warpStream(...)` or `.external(...)`.
+ */
 export class KafkaBackendOptions {
-  /** An AWS MSK cluster in the region's VPC. */
+  /** An AWS MSK cluster the region creates in its VPC (a backend of kind `msk`). */
   public static msk(options: RegionMskOptions = {}): KafkaBackendOptions {
-    return new KafkaBackendOptions(KafkaBackendKind.MSK, { ...options }, undefined);
+    return new KafkaBackendOptions(KafkaBackendKind.MSK, { msk: { ...options } });
+  }
+
+  /**
+   * An MSK cluster that already exists (a backend of kind `msk`): the region creates no broker and
+   * reads the bootstrap brokers of the topology's auth mode from `clusterArn`.
+   */
+  public static existingMsk(options: RegionExistingMskOptions): KafkaBackendOptions {
+    return new KafkaBackendOptions(KafkaBackendKind.MSK, { existingMsk: { ...options } });
   }
 
   /** WarpStream agents on the region's EKS cluster; the virtual cluster id comes from WarpStream's console. */
   public static warpStream(options: RegionWarpStreamOptions): KafkaBackendOptions {
-    return new KafkaBackendOptions(KafkaBackendKind.WARPSTREAM, undefined, { ...options });
+    return new KafkaBackendOptions(KafkaBackendKind.WARPSTREAM, { warpStream: { ...options } });
   }
+
+  /** A Kafka the region does not deploy (a backend of kind `external`), reached through its bootstrap brokers. */
+  public static external(options: RegionExternalKafkaOptions): KafkaBackendOptions {
+    return new KafkaBackendOptions(KafkaBackendKind.EXTERNAL, { external: { ...options } });
+  }
+
+  /** The MSK cluster's options, for `msk(...)`. */
+  public readonly mskOptions?: RegionMskOptions;
+  /** The existing MSK cluster's options, for `existingMsk(...)`. */
+  public readonly existingMskOptions?: RegionExistingMskOptions;
+  /** The WarpStream agents' options, for `warpStream(...)`. */
+  public readonly warpStreamOptions?: RegionWarpStreamOptions;
+  /** The external Kafka's options, for `external(...)`. */
+  public readonly externalOptions?: RegionExternalKafkaOptions;
 
   private constructor(
     public readonly kind: KafkaBackendKind,
-    public readonly mskOptions: RegionMskOptions | undefined,
-    public readonly warpStreamOptions: RegionWarpStreamOptions | undefined,
-  ) {}
+    options: { msk?: RegionMskOptions; existingMsk?: RegionExistingMskOptions; warpStream?: RegionWarpStreamOptions; external?: RegionExternalKafkaOptions },
+  ) {
+    this.mskOptions = options.msk;
+    this.existingMskOptions = options.existingMsk;
+    this.warpStreamOptions = options.warpStream;
+    this.externalOptions = options.external;
+  }
 }
 
 /**
@@ -265,14 +300,21 @@ function checkRegionParts(spec: RegionSpec, problems: Problems): void {
     if (!problems.check(backend !== undefined, `kafkaBackendOptions.${name}`, name,
       `a backend declared in kafkaBackends (${backends.map((b) => b?.name).join(', ') || 'none'})`)) continue;
     if (!problems.check(options instanceof KafkaBackendOptions, `kafkaBackendOptions.${name}`, options,
-      'KafkaBackendOptions.msk(...) or KafkaBackendOptions.warpStream(...)')) continue;
+      'KafkaBackendOptions.msk(...), .existingMsk(...), .warpStream(...) or .external(...)')) continue;
+    const factories: Record<string, string> = {
+      [KafkaBackendKind.MSK]: 'msk(...) or .existingMsk(...)', [KafkaBackendKind.WARPSTREAM]: 'warpStream(...)', [KafkaBackendKind.EXTERNAL]: 'external(...)',
+    };
     problems.check(options.kind === backend!.kind, `kafkaBackendOptions.${name}`, options.kind,
-      `options for a ${backend!.kind} backend (KafkaBackendOptions.${backend!.kind === KafkaBackendKind.MSK ? 'msk' : 'warpStream'}(...))`);
+      `options for a ${backend!.kind} backend (KafkaBackendOptions.${factories[backend!.kind] ?? 'msk(...)'})`);
   }
   for (const b of backends) {
-    if (b?.kind !== KafkaBackendKind.WARPSTREAM) continue;
-    problems.check(backendOptions[b.name] !== undefined, `kafkaBackendOptions.${b.name}`, undefined,
-      'KafkaBackendOptions.warpStream({ virtualClusterId: \'vci_...\' }): a WarpStream backend needs its virtual cluster id');
+    if (b?.kind === KafkaBackendKind.WARPSTREAM) {
+      problems.check(backendOptions[b.name] !== undefined, `kafkaBackendOptions.${b.name}`, undefined,
+        'KafkaBackendOptions.warpStream({ virtualClusterId: \'vci_...\' }): a WarpStream backend needs its virtual cluster id');
+    } else if (b?.kind === KafkaBackendKind.EXTERNAL) {
+      problems.check(backendOptions[b.name] !== undefined, `kafkaBackendOptions.${b.name}`, undefined,
+        'KafkaBackendOptions.external({ bootstrapBrokers: \'host:9094,...\' }): an external backend needs its bootstrap brokers');
+    }
   }
   const zooCfg = spec.zooKeeperOptions?.zooCfg;
   checkObservabilitySpec(spec.observability, problems, { snapRetainCount: zooCfg?.autopurge?.snapRetainCount ?? 3, tickTime: zooCfg?.tickTime ?? 2000 });
@@ -516,7 +558,15 @@ export class RegionStack extends TerraformStack {
       const id = `kafka-${model.name}`;
       const field = `kafkaBackendOptions.${model.name}`;
       let backend: KafkaBackend | undefined;
-      if (model.kind === KafkaBackendKind.MSK) {
+      if (options?.existingMskOptions !== undefined) {
+        const existing = options.existingMskOptions;
+        backend = collectProblems(problems, field, existing, undefined, () => KafkaBackend.fromMskCluster(this, id, {
+          ...existing, topology, name: model.name, clientSecurityGroupIds: [eksSecurityGroup],
+        }));
+      } else if (options?.externalOptions !== undefined) {
+        const external = options.externalOptions;
+        backend = collectProblems(problems, field, external, undefined, () => KafkaBackend.fromBootstrapBrokers(this, id, { ...external, topology, name: model.name }));
+      } else if (model.kind === KafkaBackendKind.MSK) {
         const mskOptions = options?.mskOptions ?? {};
         backend = collectProblems(problems, field, mskOptions, undefined, () => KafkaBackend.msk(this, id, {
           ...mskOptions,
@@ -556,7 +606,7 @@ export class RegionStack extends TerraformStack {
       if (needed.some((b) => b === undefined)) continue;
       const tierOptions = spec.ingestionTierOptions?.[role] ?? {};
       // Pods that read MSK with SASL/IAM need a role of their own unless the platform provides their ServiceAccount.
-      const signsWithIam = needed.some((b) => b.kind === KafkaBackendKind.MSK && b.auth === KafkaAuth.SASL_IAM);
+      const signsWithIam = needed.some((b) => b.mskClusterArn !== undefined && b.auth === KafkaAuth.SASL_IAM);
       const identity = tierOptions.podIdentity === undefined && tierOptions.serviceAccountName === undefined && signsWithIam
         ? { podIdentity: podIdentity() } : {};
       const tier = collectProblems(problems, `ingestionTierOptions.${role}`, tierOptions, undefined, () => new StatelessIngestionTier(this, `tier-${role}`, {

@@ -27,7 +27,11 @@ export interface RegionOptionsView {
   readonly storageClusterOptions?: { readonly clickhouseVersion?: string; readonly backups?: unknown };
   readonly ingestionTierOptions?: Readonly<Record<string, { readonly image?: string } | undefined>>;
   readonly operatorOptions?: { readonly releaseName?: string };
-  readonly kafkaBackendOptions?: Readonly<Record<string, { readonly warpStreamOptions?: { readonly releaseName?: string; readonly virtualClusterId?: string } } | undefined>>;
+  readonly kafkaBackendOptions?: Readonly<Record<string, {
+    readonly warpStreamOptions?: { readonly releaseName?: string; readonly virtualClusterId?: string };
+    readonly existingMskOptions?: { readonly clusterArn?: string };
+    readonly externalOptions?: { readonly bootstrapBrokers?: string };
+  } | undefined>>;
   readonly stateBackend?: { readonly bucket?: string; readonly key?: string };
   readonly region?: string;
   readonly eksClusterName?: string;
@@ -108,9 +112,13 @@ export interface SharedIdentity {
 
 /** The identity of a region: its state object, its consumer groups and its broker variables. */
 export function regionIdentity(stack: string, topology: Topology, options: RegionOptionsView): SharedIdentity {
-  const kafkaOf = (backend: string, kind: KafkaBackendKind): string => (kind === KafkaBackendKind.WARPSTREAM
-    ? `warpstream:${options.kafkaBackendOptions?.[backend]?.warpStreamOptions?.virtualClusterId ?? backend}`
-    : `msk:${options.region ?? ''}:${backend}`);
+  // A cluster the stack only points at is named by what points at it: two stacks reading one existing cluster share it.
+  const kafkaOf = (backend: string, kind: KafkaBackendKind): string => {
+    const o = options.kafkaBackendOptions?.[backend];
+    if (o?.existingMskOptions?.clusterArn !== undefined) return `msk:${o.existingMskOptions.clusterArn}`;
+    if (o?.externalOptions?.bootstrapBrokers !== undefined) return `kafka:${o.externalOptions.bootstrapBrokers}`;
+    return kind === KafkaBackendKind.WARPSTREAM ? `warpstream:${o?.warpStreamOptions?.virtualClusterId ?? backend}` : `msk:${options.region ?? ''}:${backend}`;
+  };
   const eks = `${options.region ?? ''}:${options.eksClusterName ?? ''}`;
   return {
     stack,
