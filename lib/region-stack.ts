@@ -558,14 +558,16 @@ export class RegionStack extends TerraformStack {
       const id = `kafka-${model.name}`;
       const field = `kafkaBackendOptions.${model.name}`;
       let backend: KafkaBackend | undefined;
+      // Problems of fields the user left out (the SCRAM secret) are still theirs: named under the options.
+      const userFields = { scramCredentialsSecretArn: undefined, createTopics: undefined };
       if (options?.existingMskOptions !== undefined) {
         const existing = options.existingMskOptions;
-        backend = collectProblems(problems, field, existing, undefined, () => KafkaBackend.fromMskCluster(this, id, {
+        backend = collectProblems(problems, field, { ...userFields, ...existing }, undefined, () => KafkaBackend.fromMskCluster(this, id, {
           ...existing, topology, name: model.name, clientSecurityGroupIds: [eksSecurityGroup],
         }));
       } else if (options?.externalOptions !== undefined) {
         const external = options.externalOptions;
-        backend = collectProblems(problems, field, external, undefined, () => KafkaBackend.fromBootstrapBrokers(this, id, { ...external, topology, name: model.name }));
+        backend = collectProblems(problems, field, { ...userFields, ...external }, undefined, () => KafkaBackend.fromBootstrapBrokers(this, id, { ...external, topology, name: model.name }));
       } else if (model.kind === KafkaBackendKind.MSK) {
         const mskOptions = options?.mskOptions ?? {};
         backend = collectProblems(problems, field, mskOptions, undefined, () => KafkaBackend.msk(this, id, {
