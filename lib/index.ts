@@ -14,6 +14,7 @@ export type {
 
 // Constructs and their props.
 export * from './region-stack';
+export * from './state-backend';
 export * from './storage-cluster';
 export { ZooKeeper } from './zookeeper';
 export type { ZooKeeperNodeResources, ZooKeeperProps, ZooKeeperAutopurgeOptions, ZooCfgOptions } from './zookeeper';

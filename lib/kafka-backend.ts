@@ -367,7 +367,7 @@ export interface UnmanagedKafkaBackendProps extends KafkaBackendBaseProps {
    * Secrets Manager secret holding the SASL/SCRAM credentials (`{"username", "password"}`) the
    * ClickHouse pods and the topics Job log in with, by ARN: the stack copies it write-only into
    * Kubernetes Secrets, so no password reaches the synthesized files. Only for SASL/SCRAM.
-   * @default - none (required when the backend authenticates with SASL/SCRAM)
+   * @default - none: required for SASL/SCRAM in a RegionStack and for an existing MSK cluster; elsewhere the topics Job needs `KafkaTopicsProps.scramCredentials`
    */
   readonly scramCredentialsSecretArn?: string;
   /**
@@ -384,13 +384,13 @@ export interface ExternalKafkaBackendProps extends UnmanagedKafkaBackendProps {
   readonly bootstrapBrokers: string;
 }
 
-/** Checks what every unmanaged backend shares; SCRAM needs its credentials by ARN. */
-function checkUnmanaged(problems: Problems, auth: KafkaAuth, props: UnmanagedKafkaBackendProps): void {
+/** Checks what every unmanaged backend shares; `scramRequired`: SCRAM needs its credentials by ARN. */
+function checkUnmanaged(problems: Problems, auth: KafkaAuth, props: UnmanagedKafkaBackendProps, scramRequired: boolean): void {
   const arn = props.scramCredentialsSecretArn;
-  if (auth === KafkaAuth.SASL_SCRAM) {
+  if (auth === KafkaAuth.SASL_SCRAM && (scramRequired || arn !== undefined)) {
     problems.check(typeof arn === 'string' && (Token.isUnresolved(arn) || SECRET_ARN.test(arn)), 'scramCredentialsSecretArn', arn,
       'a Secrets Manager secret ARN holding {"username", "password"}: a SASL/SCRAM backend\'s clients log in with it');
-  } else {
+  } else if (auth !== KafkaAuth.SASL_SCRAM) {
     problems.check(arn === undefined, 'scramCredentialsSecretArn', arn, 'nothing unless the backend authenticates with SASL/SCRAM');
   }
   if (props.createTopics !== undefined) problems.check(typeof props.createTopics === 'boolean', 'createTopics', props.createTopics, 'true or false');
@@ -408,7 +408,8 @@ class ExternalKafkaBackend extends KafkaBackend {
     const brokers = props.bootstrapBrokers;
     problems.check(typeof brokers === 'string' && (Token.isUnresolved(brokers) || BOOTSTRAP_SERVERS.test(brokers)),
       'bootstrapBrokers', brokers, 'host:port[,host:port...]');
-    checkUnmanaged(problems, this.auth, props);
+    // Without the ARN, the topics Job takes `KafkaTopicsProps.scramCredentials` and the platform provides the pods' Secret.
+    checkUnmanaged(problems, this.auth, props, false);
     problems.throwIfAny(`Kafka backend ${props.name}`);
     this.brokers = brokers;
     this.scram = props.scramCredentialsSecretArn;
@@ -467,7 +468,7 @@ export class ExistingMskBackend extends KafkaBackend {
     const arn = props.clusterArn;
     problems.check(typeof arn === 'string' && (Token.isUnresolved(arn) || MSK_CLUSTER_ARN.test(arn)), 'clusterArn', arn,
       'an MSK cluster ARN (arn:aws:kafka:<region>:<account>:cluster/<name>/<uuid>)');
-    checkUnmanaged(problems, this.auth, props);
+    checkUnmanaged(problems, this.auth, props, true);
     const clients = props.clientSecurityGroupIds ?? [];
     if (props.brokerSecurityGroupId !== undefined) {
       problems.check(Token.isUnresolved(props.brokerSecurityGroupId) || /^sg-[0-9a-f]{8,17}$/.test(props.brokerSecurityGroupId),

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import {
-  Annotations, conditional, dependable, Fn, LocalBackend, Op, S3Backend, TerraformBackend, TerraformOutput, TerraformStack, TerraformVariable, Token,
+  Annotations, conditional, dependable, Fn, LocalBackend, Op, TerraformBackend, TerraformOutput, TerraformStack, TerraformVariable, Token,
 } from 'cdktf';
 import type { ISynthesisSession, IStackSynthesizer } from 'cdktf/lib/synthesize/types';
 import { Construct } from 'constructs';
@@ -44,28 +44,8 @@ import { MIGRATOR_USER } from './clickhouse/migrator-user';
 import { StatelessIngestionTier, StatelessIngestionTierProps } from './stateless-ingestion-tier';
 import { StorageCluster, StorageClusterProps } from './storage-cluster';
 import { ZooKeeper, ZooKeeperProps } from './zookeeper';
+import { StateBackend, StateBackendSpec } from './state-backend';
 import { resolveZooCfgOptions } from './zookeeper/zoo-cfg';
-
-/** Where Terraform keeps this region's state: an S3 bucket with native locking (`use_lockfile`). */
-export interface StateBackendSpec {
-  /** Existing S3 bucket for Terraform state. */
-  readonly bucket: string;
-  /**
-   * Object key of this region's state.
-   * @default `clickhouse-ingest/<name>.tfstate`
-   */
-  readonly key?: string;
-  /**
-   * Region of the state bucket.
-   * @default the stack's `region`
-   */
-  readonly region?: string;
-  /**
-   * KMS key that encrypts the state object.
-   * @default - the bucket's default encryption (SSE-S3 or the bucket's KMS key)
-   */
-  readonly kmsKeyId?: string;
-}
 
 /** StorageCluster props a region may set; the topology, network, DNS zone and removal policy come from the region. */
 export type RegionStorageClusterOptions = Omit<StorageClusterProps, 'topology' | 'vpcId' | 'subnetIds' | 'hostedZoneId' | 'clickhouseConfig' | 'removalPolicy'>;
@@ -153,8 +133,11 @@ export interface RegionSpec extends TopologySpec {
   readonly subnetIds: Readonly<Record<string, string>>;
   /** Existing EKS cluster that runs the stateless ingestion tiers. */
   readonly eksClusterName: string;
-  /** Terraform state: an S3 backend with locking and encryption. */
-  readonly stateBackend: StateBackendSpec;
+  /**
+   * Terraform state: a plain `{ bucket }` is an S3 backend with locking and encryption;
+   * `StateBackend.local(...)`, `.cloud(...)` or `.custom(...)` choose another.
+   */
+  readonly stateBackend: StateBackendSpec | StateBackend;
   /**
    * Fields of this description that hold example values rather than the account's own, by field path
    * (`vpcId`, `subnetIds.us-east-1a`, `eksClusterName`, `stateBackend.bucket`,
@@ -245,7 +228,6 @@ const AWS_REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
 const VPC_ID = /^vpc-[0-9a-f]{8}([0-9a-f]{9})?$/;
 const SUBNET_ID = /^subnet-[0-9a-f]{8}([0-9a-f]{9})?$/;
 const EKS_NAME = /^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/;
-const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const TAG_KEY = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u;
 const TAG_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{0,256}$/u;
 
@@ -267,15 +249,9 @@ function checkRegionParts(spec: RegionSpec, problems: Problems): void {
   problems.check(zonesInRegion, 'availabilityZones', spec.availabilityZones, `zones of region ${spec.region}`);
   problems.check(typeof spec.eksClusterName === 'string' && EKS_NAME.test(spec.eksClusterName), 'eksClusterName', spec.eksClusterName,
     'an EKS cluster name: letters, digits, - and _ (at most 100)');
-  const state = spec.stateBackend ?? ({} as StateBackendSpec);
-  problems.check(spec.stateBackend !== undefined, 'stateBackend', spec.stateBackend, 'an S3 bucket for Terraform state');
-  problems.check(typeof state.bucket === 'string' && BUCKET.test(state.bucket), 'stateBackend.bucket', state.bucket, 'an S3 bucket name');
-  if (state.key !== undefined) {
-    problems.check(typeof state.key === 'string' && /^[A-Za-z0-9!_.*'()/-]{1,1024}$/.test(state.key) && !state.key.startsWith('/'),
-      'stateBackend.key', state.key, 'an S3 object key such as clickhouse-ingest/us.tfstate');
-  }
-  if (state.region !== undefined) {
-    problems.check(AWS_REGION.test(state.region), 'stateBackend.region', state.region, 'an AWS region such as us-east-1');
+  if (problems.check(spec.stateBackend !== null && typeof spec.stateBackend === 'object', 'stateBackend', spec.stateBackend,
+    'an S3 bucket for Terraform state ({ bucket }) or StateBackend.s3/local/cloud/custom(...)')) {
+    StateBackend.of(spec.stateBackend).validate(problems, 'stateBackend');
   }
   for (const [key, value] of Object.entries(spec.defaultTags ?? {})) {
     problems.check(TAG_KEY.test(key) && !key.startsWith('aws:'), `defaultTags.${key}`, key, 'a tag key (at most 128 characters, not starting with aws:)');
@@ -376,7 +352,7 @@ export class RegionStack extends TerraformStack {
   public readonly helmProvider: HelmProvider;
   /** The existing EKS cluster, read at plan time. */
   public readonly eksCluster: DataAwsEksCluster;
-  /** The S3 state backend; a local one while placeholder values remain (so `terraform init` calls no AWS API). */
+  /** The state backend (`RegionSpec.stateBackend`); a local one while placeholder values remain (so `terraform init` calls no AWS API). */
   public readonly backend: TerraformBackend;
   /** Placeholder fields that still hold their example value (`field = value`); a deploy stops while any remain. */
   public readonly remainingPlaceholders: readonly string[];
@@ -414,14 +390,15 @@ export class RegionStack extends TerraformStack {
   constructor(scope: Construct, id: string, spec: RegionSpec) {
     // Validate before the stack joins the tree: a bad description leaves no half-built app behind.
     const built = buildRegionTopology(spec);
-    const identity = regionIdentity(id, built, spec);
+    const stateBackend = StateBackend.of(spec.stateBackend);
+    const identity = regionIdentity(id, built, spec, stateBackend.stateKey(built.name));
     const inApp = STACKS_IN_APP.get(scope.node.root) ?? [];
     const apart = new Problems();
     checkApart(apart, identity, inApp);
     apart.throwIfAny();
     const evolution = evolveRegion({
       topology: built, stack: id, lock: spec.regionLock?.current, ...spec.regionLock?.options,
-      stateKey: `s3://${spec.stateBackend.bucket}/${spec.stateBackend.key ?? `clickhouse-ingest/${built.name}.tfstate`}`,
+      stateKey: stateBackend.stateKey(built.name),
     });
     // Ingestion pods apply pending migrations at boot, before their IF NOT EXISTS schema.
     const topology = withBootMigrations(built, evolution.migrations);
@@ -453,15 +430,7 @@ export class RegionStack extends TerraformStack {
       guard.addValidation({ condition: Op.lt(Fn.lengthOf(guard.listValue), 1), errorMessage: message });
       region = Token.asString(conditional(Op.lt(Fn.lengthOf(guard.listValue), 1), spec.region, spec.region));
     } else {
-      this.backend = new S3Backend(this, {
-        bucket: spec.stateBackend.bucket,
-        key: spec.stateBackend.key ?? `clickhouse-ingest/${topology.name}.tfstate`,
-        region: spec.stateBackend.region ?? spec.region,
-        encrypt: true,
-        ...(spec.stateBackend.kmsKeyId !== undefined ? { kmsKeyId: spec.stateBackend.kmsKeyId } : {}),
-      });
-      // cdktf 0.21's S3BackendConfig predates S3-native locking (Terraform ≥ 1.10).
-      this.addOverride('terraform.backend.s3.use_lockfile', true);
+      this.backend = stateBackend.bind(this, topology.name, spec.region);
     }
 
     this.awsProvider = new AwsProvider(this, 'aws', {
@@ -568,6 +537,10 @@ export class RegionStack extends TerraformStack {
       } else if (options?.externalOptions !== undefined) {
         const external = options.externalOptions;
         backend = collectProblems(problems, field, { ...userFields, ...external }, undefined, () => KafkaBackend.fromBootstrapBrokers(this, id, { ...external, topology, name: model.name }));
+        // The stack fills the pods' and the topics Job's Secrets itself, so a SCRAM backend needs its secret by ARN.
+        if (model.auth === KafkaAuth.SASL_SCRAM && external.scramCredentialsSecretArn === undefined) {
+          problems.add(`${field}.scramCredentialsSecretArn`, undefined, 'the Secrets Manager secret ARN holding {"username", "password"}: a SASL/SCRAM backend\'s clients log in with it');
+        }
       } else if (model.kind === KafkaBackendKind.MSK) {
         const mskOptions = options?.mskOptions ?? {};
         backend = collectProblems(problems, field, mskOptions, undefined, () => KafkaBackend.msk(this, id, {

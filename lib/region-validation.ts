@@ -110,8 +110,8 @@ export interface SharedIdentity {
   readonly brokerListEnvs: readonly string[];
 }
 
-/** The identity of a region: its state object, its consumer groups and its broker variables. */
-export function regionIdentity(stack: string, topology: Topology, options: RegionOptionsView): SharedIdentity {
+/** The identity of a region: its state object (`stateKey`, from its state backend), its consumer groups and its broker variables. */
+export function regionIdentity(stack: string, topology: Topology, options: RegionOptionsView, stateKey?: string): SharedIdentity {
   // A cluster the stack only points at is named by what points at it: two stacks reading one existing cluster share it.
   const kafkaOf = (backend: string, kind: KafkaBackendKind): string => {
     const o = options.kafkaBackendOptions?.[backend];
@@ -122,7 +122,7 @@ export function regionIdentity(stack: string, topology: Topology, options: Regio
   const eks = `${options.region ?? ''}:${options.eksClusterName ?? ''}`;
   return {
     stack,
-    stateKey: `${options.stateBackend?.bucket ?? ''}/${options.stateBackend?.key ?? `clickhouse-ingest/${topology.name}.tfstate`}`,
+    stateKey: stateKey ?? `s3://${options.stateBackend?.bucket ?? ''}/${options.stateBackend?.key ?? `clickhouse-ingest/${topology.name}.tfstate`}`,
     consumerGroups: [...new Set(topology.streams.flatMap((s) => s.legs.map((l) => `${kafkaOf(l.backend.name, l.backend.kind)}/${l.topic.name}/${l.consumerGroup}`)))],
     brokerListEnvs: topology.ingestionTiers.length === 0 ? [] : topology.kafkaBackends.map((b) => `${eks}/${b.brokerListEnv}`),
   };
