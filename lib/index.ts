@@ -4,7 +4,8 @@
 
 // The region description and the model it is validated into.
 export {
-  buildTopology, DataEngine, DEFAULT_CLUSTER_NAMES, KafkaAuth, KafkaBackendKind, LIMITS, NodeRole, Problems, TopologyValidationError,
+  buildTopology, DataEngine, DEFAULT_CLUSTER_NAMES, KafkaAuth, KafkaBackendKind, LEG_KAFKA_SETTINGS, LIMITS, NodeRole, OWNED_KAFKA_SETTINGS, Problems,
+  TopologyValidationError,
 } from './model';
 export type {
   Cluster, ClusterKind, OffsetPolicy, Problem, ClusterNamesSpec, ClusterShard, ColumnSpec, ConsumersSwitch, Host, IngestionTier, IngestionTierSpec, KafkaBackendModel,
