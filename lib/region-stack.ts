@@ -16,7 +16,7 @@ import {
   buildTopology, KafkaAuth, KafkaBackendKind, Problems, SHAPE_PREFIX, Topology, TopologySpec, TopologyValidationError,
 } from './model';
 import {
-  backendsForGroup, ClickHouseConfigOptions, nodeGroups, renderHostMacros, renderNodeGroupConfig, resolveOptions, STORAGE_GROUP_NAME,
+  backendsForGroup, ClickHouseConfigOptions, NodeGroup, nodeGroups, renderHostMacros, renderNodeGroupConfig, resolveOptions, STORAGE_GROUP_NAME,
 } from './clickhouse';
 import { ClickHouseOperator, ClickHouseOperatorProps } from './clickhouse-operator';
 import { instanceStoreDeviceCount, RemovalPolicy } from './cloud-init';
@@ -45,6 +45,7 @@ import { StatelessIngestionTier, StatelessIngestionTierProps } from './stateless
 import { StorageCluster, StorageClusterProps } from './storage-cluster';
 import { ZooKeeper, ZooKeeperProps } from './zookeeper';
 import { StateBackend, StateBackendSpec } from './state-backend';
+import { ClickHouseExtraConfig, renderExtraConfig } from './clickhouse/extra-config';
 import { resolveZooCfgOptions } from './zookeeper/zoo-cfg';
 
 /** StorageCluster props a region may set; the topology, network, DNS zone and removal policy come from the region. */
@@ -708,7 +709,7 @@ export class RegionStack extends TerraformStack {
     // taken from its installation so the folder is exactly what the pods load.
     const clickhouse = groups.flatMap((g) => underFolder(`clickhouse/${g.name}`, g.kind === 'ingestion'
       ? Object.entries(this.ingestionTiers[g.role.value].installation.spec.configuration.files).map(([path, content]) => ({ path, content }))
-      : [...renderNodeGroupConfig(topology, g, options), renderStartupScripts(topology, g.role)]));
+      : storageSharedFiles(topology, g, options, this.spec.storageClusterOptions?.extraConfig)));
     const macros = topology.storage.hosts.map((h) => {
       const file = renderHostMacros(topology, h, options);
       return { path: `clickhouse/${STORAGE_GROUP_NAME}/hosts/${h.name}/${file.path}`, content: file.content };
@@ -775,6 +776,12 @@ function collectProblems<T>(problems: Problems, optionsField: string, options: o
     }
     return undefined;
   }
+}
+
+/** The storage hosts' shared files as the StorageCluster syncs them (its options were checked when it was built). */
+function storageSharedFiles(topology: Topology, group: NodeGroup, options: ClickHouseConfigOptions, extra: ClickHouseExtraConfig | undefined): RenderedFile[] {
+  const files = [...renderNodeGroupConfig(topology, group, options), renderStartupScripts(topology, group.role)];
+  return [...files, ...renderExtraConfig(new Problems(), 'storageClusterOptions.extraConfig', extra, files)];
 }
 
 function writeFolder(dir: string, files: readonly RenderedFile[]): void {

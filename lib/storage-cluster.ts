@@ -26,6 +26,7 @@ import {
   ClickHouseConfigOptions, DEFAULT_COLD_ENDPOINT_ENV, EBS_MOUNT, INTERSERVER_HTTP_PASSWORD_ENV, INTERSERVER_HTTP_USER_ENV, MIGRATOR_PASSWORD_ENV, MIGRATOR_USER,
   NVME_MOUNT, nodeGroups,  renderHostMacros, renderNodeGroupConfig, requiredEnvironment, storageDirectories,
 } from './clickhouse';
+import { ClickHouseExtraConfig, renderExtraConfig } from './clickhouse/extra-config';
 import {
   Architecture, BootSecret, BootSecretBinding, checkInstanceImage, checkPrivateCidrs, checkRemovalPolicy, checkStorageHostUserData,
   DEFAULT_CLICKHOUSE_VERSION, instanceArchitecture, instanceStoreDeviceCount, MachineImage, regionOfZone, RemovalPolicy, renderStorageHostUserData,
@@ -116,6 +117,13 @@ export interface StorageClusterProps {
    * @default the renderers' defaults; the cold endpoint comes from each host's environment
    */
   readonly clickhouseConfig?: ClickHouseConfigOptions;
+  /**
+   * This cluster's own ClickHouse server settings and settings profiles, rendered into
+   * `config.d/zz_extra_settings.xml` and `users.d/zz_extra_profiles.xml`; names the library
+   * manages are refused. A change is an S3 object the hosts sync; the server reloads it without a restart.
+   * @default none
+   */
+  readonly extraConfig?: ClickHouseExtraConfig;
   /**
    * The cluster secret every node of the region shares (`<secret from_env>` in remote_servers).
    * @default - a Secrets Manager secret created here with a generated value
@@ -266,9 +274,11 @@ export class StorageCluster extends Construct {
     problems.check(nvmeDevices !== undefined, 'storage.instanceType', instanceType,
       `a storage type with NVMe instance store (${STORAGE_INSTANCE_FAMILIES.join(', ')}), or instanceStoreDevices for another`);
     const storageGroup = nodeGroups(topology)[0];
-    const sharedFiles: RenderedFile[] = problems.empty
+    const libraryFiles: RenderedFile[] = problems.empty
       ? [...renderNodeGroupConfig(topology, storageGroup, clickhouseConfig), renderStartupScripts(topology, 'data')]
       : [];
+    // The cluster's own settings and profiles: files of their own, synced like the library's.
+    const sharedFiles = [...libraryFiles, ...renderExtraConfig(problems, 'storage.extraConfig', p.extraConfig, libraryFiles)];
     const backupsOff = p.backups?.disabledReason;
     let plan: BackupPlan | undefined;
     if (backupsOff !== undefined) {
