@@ -28,7 +28,7 @@ import {
 } from './clickhouse';
 import { ClickHouseExtraConfig, renderExtraConfig } from './clickhouse/extra-config';
 import {
-  Architecture, BootSecret, BootSecretBinding, checkInstanceImage, checkPrivateCidrs, checkRemovalPolicy, checkStorageHostUserData,
+  Architecture, BootSecret, BootSecretBinding, checkInstanceImage, checkSecurityGroupIds, checkPrivateCidrs, checkRemovalPolicy, checkStorageHostUserData,
   DEFAULT_CLICKHOUSE_VERSION, instanceArchitecture, instanceStoreDeviceCount, MachineImage, regionOfZone, RemovalPolicy, renderStorageHostUserData,
   STORAGE_INSTANCE_FAMILIES, StorageHostUserDataProps,
 } from './cloud-init';
@@ -105,6 +105,13 @@ export interface StorageClusterProps {
    * @default - only the storage hosts themselves
    */
   readonly allowedSources?: AllowedSources;
+  /**
+   * Security groups of your own added to every host (e.g. a platform's monitoring or bastion
+   * group), after the library's. Adding or removing one changes the instances in place
+   * (`vpc_security_group_ids`), never replaces them.
+   * @default none
+   */
+  readonly additionalSecurityGroupIds?: readonly string[];
   /**
    * Also open the TLS ports (9440 native, 8443 HTTPS, 9010 interserver HTTPS).
    * @default false
@@ -538,7 +545,7 @@ export class StorageCluster extends Construct {
         ami: amiId,
         instanceType,
         subnetId: p.subnetIds[zone],
-        vpcSecurityGroupIds: [sgId],
+        vpcSecurityGroupIds: [sgId, ...(p.additionalSecurityGroupIds ?? [])],
         iamInstanceProfile: instanceProfileName,
         ebsOptimized: true,
         metadataOptions: { httpTokens: 'required', httpEndpoint: 'enabled', httpPutResponseHopLimit: 1 },
@@ -609,6 +616,7 @@ function validateProps(p: StorageClusterProps, removal: RemovalPolicy): Problems
     'a Topology built with buildTopology (or RegionStack.topology)')) return problems;
   problems.check(topology.storage.hosts.length > 0, 'storage.shards', topology.storage.shards, 'at least one shard');
   problems.check(ID.vpc.test(p.vpcId), 'storage.vpcId', p.vpcId, 'a VPC id such as vpc-0a1b2c3d4e5f60718');
+  checkSecurityGroupIds(problems, 'storage.additionalSecurityGroupIds', p.additionalSecurityGroupIds, ID.sg);
   problems.check(ID.zone.test(p.hostedZoneId), 'storage.hostedZoneId', p.hostedZoneId, 'a Route53 hosted zone id such as Z0123456789ABCDEFGHIJ');
   const zones = [...new Set(topology.storage.hosts.map((h) => h.availabilityZone!))];
   problems.check(topology.storage.replicas <= Object.keys(p.subnetIds).length, 'storage.replicas', topology.storage.replicas,
