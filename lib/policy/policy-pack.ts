@@ -146,8 +146,8 @@ export class PolicyPack implements IAspect {
 
   /** Evaluates every rule now and annotates offending constructs; returns the unsuppressed violations. */
   public run(): readonly PolicyViolation[] {
-    // The stack's own toTerraform(), resolved afresh: the pack never hands a copy back to the synth,
-    // so what it judges and what `cdk.tf.json` holds are both the tree after every Aspect.
+    // The stack's own toTerraform(), resolved afresh (after every Aspect); the rules only read it,
+    // so the same JSON can be what cdktf writes (see readyToWrite and takeJudged).
     this.judgedJson = undefined;
     const resolved = this.resolve();
     const terraform = resolved as TerraformJson;
