@@ -52,11 +52,7 @@ interface Suppression {
  * even when validations are skipped.
  *
  * It judges the final tree: every other Aspect, added before or after the pack, has run when the
- * rules are evaluated. What it judged is what `cdk.tf.json` holds: in a synth, the stack is resolved
- * once, in the pack's validation, and that JSON is handed to cdktf's write only when nothing but
- * cdktf's own steps ran in between (the other validations, custom synthesis, the annotation check:
- * steps that report, not build). An Aspect run, a construct added or any other `toTerraform()` call
- * in between drops it, and the write resolves the tree afresh.
+ * rules are evaluated, and the pack never substitutes its own copy of the JSON for the synth's.
  */
 export class PolicyPack implements IAspect {
   /**
@@ -73,10 +69,7 @@ export class PolicyPack implements IAspect {
     PolicyPack.packs.set(stack, pack);
     Aspects.of(stack).add(pack);
     stack.node.addValidation({ validate: () => pack.errors() });
-    onSynthesize(stack, () => pack.readyToWrite());
-    pack.resolve = stack.toTerraform.bind(stack);
-    // The synthesizer's own toTerraform() right after the pack judged the tree gets the JSON it judged.
-    stack.toTerraform = () => pack.takeJudged() ?? pack.resolve();
+    onSynthesize(stack, () => pack.current());
     return pack;
   }
 
@@ -112,15 +105,6 @@ export class PolicyPack implements IAspect {
   private lastRun?: { violations: PolicyViolation[]; suppressed: (PolicyViolation & { reason: string })[] };
   /** Whether the last run judged the tree as the current synth's Aspects left it. */
   private judged = false;
-  /** The stack's own `toTerraform()`: resolves the tree afresh. */
-  private resolve!: () => ReturnType<TerraformStack['toTerraform']>;
-  /**
-   * The JSON the last run judged, while it is still the tree's: kept from the run (in the stack's
-   * validation) until the synthesizer writes `cdk.tf.json`, so the stack is resolved once for both.
-   * `pending` until the stack's custom-synthesis step, the last thing cdktf runs before it collects
-   * annotations and writes; `ready` then. Any Aspect run or other resolution in between drops it.
-   */
-  private judgedJson?: { readonly json: ReturnType<TerraformStack['toTerraform']>; readonly constructs: number; state: 'pending' | 'ready' };
   private readonly annotated = new WeakMap<IConstruct, Set<string>>();
 
   private constructor(private readonly stack: TerraformStack, private readonly options: PolicyPackOptions) {
@@ -138,19 +122,14 @@ export class PolicyPack implements IAspect {
    * the stack's custom synthesis step, which still precedes the annotation check and `cdk.tf.json`).
    */
   public visit(node: IConstruct): void {
-    if (node === this.stack) {
-      this.judged = false;
-      this.judgedJson = undefined;
-    }
+    if (node === this.stack) this.judged = false;
   }
 
   /** Evaluates every rule now and annotates offending constructs; returns the unsuppressed violations. */
   public run(): readonly PolicyViolation[] {
-    // The stack's own toTerraform(), resolved afresh (after every Aspect); the rules only read it,
-    // so the same JSON can be what cdktf writes (see readyToWrite and takeJudged).
-    this.judgedJson = undefined;
-    const resolved = this.resolve();
-    const terraform = resolved as TerraformJson;
+    // The stack's own toTerraform(), resolved afresh: the pack never hands a copy back to the synth,
+    // so what it judges and what `cdk.tf.json` holds are both the tree after every Aspect.
+    const terraform = this.stack.toTerraform() as TerraformJson;
     const found = evaluatePolicies({
       terraform,
       topology: this.options.topology,
@@ -172,24 +151,7 @@ export class PolicyPack implements IAspect {
     }
     this.lastRun = run;
     this.judged = true;
-    this.judgedJson = { json: resolved, constructs: byPath.size, state: 'pending' };
     return run.violations;
-  }
-
-  /** The stack's custom-synthesis step: judges now if no validation did, and arms the hand-over. */
-  private readyToWrite(): void {
-    this.current();
-    const judged = this.judgedJson;
-    if (judged === undefined) return;
-    if (this.stack.node.findAll().length === judged.constructs) judged.state = 'ready';
-    else this.judgedJson = undefined;
-  }
-
-  /** The judged JSON for the synthesizer's write, once; any other caller resolves afresh (and drops it). */
-  private takeJudged(): ReturnType<TerraformStack['toTerraform']> | undefined {
-    const handed = this.judgedJson;
-    this.judgedJson = undefined;
-    return handed?.state === 'ready' ? handed.json : undefined;
   }
 
   /** The last run, or a fresh one when a synth has started (Aspects ran) since. */
