@@ -8,7 +8,7 @@
 import { buildTopology, NodeRole } from '../../lib/model';
 import { EXTRA_PROFILES_FILE, EXTRA_SETTINGS_FILE, nodeGroups, renderExtraConfig, renderNodeGroupConfig } from '../../lib/clickhouse';
 import { Problems } from '../../lib/model/validation';
-import { RegionSpec } from '../../lib/region-stack';
+import { RegionStackProps } from '../../lib/constructs/region-stack';
 import { smallRegion } from '../safety/specs';
 import { TestEngine } from '../support/engine';
 import { roleConfig } from '../schema/support/role-config';
@@ -16,7 +16,7 @@ import { cleanUp, resources, SynthesizedStack, synthStacks } from '../region/sup
 
 afterAll(cleanUp);
 
-const withExtras = (): RegionSpec => {
+const withExtras = (): RegionStackProps => {
   const small = smallRegion();
   return {
     ...small,
@@ -74,7 +74,7 @@ describe('extra server settings and profiles per cluster', () => {
   }, 120_000);
 
   test('names the library manages are refused with the file that has them, all in one error', () => {
-    const spec: RegionSpec = {
+    const spec: RegionStackProps = {
       ...withExtras(),
       storageClusterOptions: { extraConfig: { serverSettings: { remote_servers: {}, zookeeper: 'x', 'bad-name': 1 } } },
       ingestionTierOptions: { small: { extraConfig: { serverSettings: { macros: { shard: 1 } }, profiles: { default: { readonly: 1 }, ok: { nested: { no: 1 } as never } } } } },

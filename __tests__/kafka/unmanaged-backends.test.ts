@@ -7,7 +7,7 @@
  */
 import { App } from 'cdktf';
 import { KafkaAuth, KafkaBackendKind } from '../../lib/model/spec';
-import { KafkaBackendOptions, RegionSpec, RegionStack } from '../../lib/region-stack';
+import { KafkaBackendOptions, RegionStackProps, RegionStack } from '../../lib/constructs/region-stack';
 import { smallRegion } from '../safety/specs';
 import { describeValidation, terraformAvailability, validateStack } from '../support/terraform';
 import { cleanUp, resources, SynthesizedStack, synthStacks, tempOutdir } from '../region/support/synth';
@@ -19,7 +19,7 @@ const SCRAM_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:kafka-cl
 const BROKERS = 'b-1.kafka.example.com:9096,b-2.kafka.example.com:9096';
 
 /** The small region with its MSK backend an existing cluster and its WarpStream backend an external SCRAM Kafka. */
-function unmanagedRegion(overrides: { external?: Partial<Parameters<typeof KafkaBackendOptions.external>[0]> } = {}): RegionSpec {
+function unmanagedRegion(overrides: { external?: Partial<Parameters<typeof KafkaBackendOptions.external>[0]> } = {}): RegionStackProps {
   const small = smallRegion();
   return {
     ...small,
@@ -116,7 +116,7 @@ describe('options of an unmanaged backend', () => {
 
   test('bad input: one error naming every problem, before anything is written', () => {
     const small = smallRegion();
-    const spec: RegionSpec = {
+    const spec: RegionStackProps = {
       ...small,
       kafkaBackends: [
         small.kafkaBackends![0],
@@ -147,7 +147,7 @@ describe('options of an unmanaged backend', () => {
 
   test('a kind and a factory that do not match, and SASL/IAM on an external Kafka, are refused by field', () => {
     const small = smallRegion();
-    const spec: RegionSpec = {
+    const spec: RegionStackProps = {
       ...small,
       kafkaBackends: [
         small.kafkaBackends![0],
@@ -168,7 +168,7 @@ describe('options of an unmanaged backend', () => {
     new RegionStack(app, 'first', unmanagedRegion());
     const second = { ...unmanagedRegion(), name: 'other', stateBackend: { bucket: 'clickhouse-ingest-tfstate-test', key: 'other.tfstate' } };
     expect(() => new RegionStack(app, 'second', second)).toThrow(new RegExp(`already consumes msk:${CLUSTER_ARN.replace(/[/.-]/g, '\\$&')}/clickhouse_groups/`));
-    const elsewhere: RegionSpec = {
+    const elsewhere: RegionStackProps = {
       ...second,
       kafkaBackendOptions: {
         ...second.kafkaBackendOptions,

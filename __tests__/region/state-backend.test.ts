@@ -4,15 +4,15 @@
  * share (for every kind), bad input, and `terraform validate` of the non-S3 stacks.
  */
 import { App, GcsBackend } from 'cdktf';
-import { RegionSpec, RegionStack } from '../../lib/region-stack';
-import { StateBackend } from '../../lib/state-backend';
+import { RegionStackProps, RegionStack } from '../../lib/constructs/region-stack';
+import { StateBackend } from '../../lib/constructs/state-backend';
 import { smallRegion } from '../safety/specs';
 import { describeValidation, terraformAvailability, validateStacks } from '../support/terraform';
 import { cleanUp, SynthesizedStack, synthStacks, tempOutdir } from './support/synth';
 
 afterAll(cleanUp);
 
-const withBackend = (stateBackend: RegionSpec['stateBackend'], name = 'test'): RegionSpec => ({ ...smallRegion(), name, stateBackend });
+const withBackend = (stateBackend: RegionStackProps['stateBackend'], name = 'test'): RegionStackProps => ({ ...smallRegion(), name, stateBackend });
 const terraformBlock = (stack: SynthesizedStack): Record<string, unknown> => stack.config.terraform as Record<string, unknown>;
 
 describe('state backends', () => {
@@ -61,13 +61,13 @@ describe('state backends', () => {
 });
 
 describe('two stacks of one app never share a state object', () => {
-  const second = (stateBackend: RegionSpec['stateBackend']): RegionSpec => ({
+  const second = (stateBackend: RegionStackProps['stateBackend']): RegionStackProps => ({
     ...withBackend(stateBackend, 'other'),
     // Apart in everything else: another EKS cluster and other consumer groups.
     eksClusterName: 'ingestion-other',
     streams: smallRegion().streams!.map((s) => ({ ...s, legs: s.legs.map((l) => ({ ...l, consumerGroup: `other_${s.name}` })) })),
   });
-  const pairs: [string, RegionSpec['stateBackend'], RegionSpec['stateBackend'], RegExp][] = [
+  const pairs: [string, RegionStackProps['stateBackend'], RegionStackProps['stateBackend'], RegExp][] = [
     ['a plain S3 key and the same key through StateBackend.s3', { bucket: 'acme', key: 'shared.tfstate' }, StateBackend.s3({ bucket: 'acme', key: 'shared.tfstate' }),
       /stateBackend\.key: got "s3:\/\/acme\/shared\.tfstate"; expected a state object of its own: stack first already keeps its state at s3:\/\/acme\/shared\.tfstate/],
     ['one cloud workspace', StateBackend.cloud({ organization: 'acme', workspace: 'ws' }), StateBackend.cloud({ organization: 'acme', workspace: 'ws' }),

@@ -7,7 +7,7 @@
 import { EVOLVING_REGION } from '../../examples/schema-evolution/region';
 import { buildTopology, LEG_KAFKA_SETTINGS, NodeRole, StreamSpec, TopologySpec, TopologyValidationError } from '../../lib/model';
 import { evolveRegion } from '../../lib/migrations';
-import { buildRegionTopology, RegionSpec } from '../../lib/region-stack';
+import { buildRegionTopology, RegionStackProps } from '../../lib/constructs/region-stack';
 import { statementsForRole } from '../../lib/schema';
 import { SchemaObjectKind } from '../../lib/schema/statements';
 import { TestEngine } from '../support/engine';
@@ -89,9 +89,9 @@ describe('a leg\'s Kafka settings', () => {
 
 describe('a changed leg setting on a running region', () => {
   const STATE_KEY = 's3://clickhouse-ingest-tfstate-evo/clickhouse-ingest/evo.tfstate';
-  const evolve = (spec: RegionSpec, lock?: Parameters<typeof evolveRegion>[0]['lock']): ReturnType<typeof evolveRegion> =>
+  const evolve = (spec: RegionStackProps, lock?: Parameters<typeof evolveRegion>[0]['lock']): ReturnType<typeof evolveRegion> =>
     evolveRegion({ topology: buildRegionTopology(spec), stack: 'evo', stateKey: STATE_KEY, lock });
-  const tuned = (settings: Record<string, number | string | boolean>): RegionSpec => ({
+  const tuned = (settings: Record<string, number | string | boolean>): RegionStackProps => ({
     ...EVOLVING_REGION,
     streams: EVOLVING_REGION.streams!.map((s) => ({ ...s, legs: s.legs.map((l, i) => (i === 0 ? { ...l, kafkaSettings: settings } : l)) })),
   });

@@ -5,7 +5,7 @@
  * instances in place. Bad ids are refused by field; the stack passes terraform validate.
  */
 import { App } from 'cdktf';
-import { RegionSpec, RegionStack } from '../../lib/region-stack';
+import { RegionStackProps, RegionStack } from '../../lib/constructs/region-stack';
 import { smallRegion } from '../safety/specs';
 import { describeValidation, terraformAvailability, validateStack } from '../support/terraform';
 import { cleanUp, resources, SynthesizedStack, synthStacks, tempOutdir } from '../region/support/synth';
@@ -13,7 +13,7 @@ import { cleanUp, resources, SynthesizedStack, synthStacks, tempOutdir } from '.
 afterAll(cleanUp);
 
 const EXTRA = ['sg-0123456789abcdef0', 'sg-0fedcba9876543210'];
-const withGroups = (): RegionSpec => ({
+const withGroups = (): RegionStackProps => ({
   ...smallRegion(),
   storageClusterOptions: { additionalSecurityGroupIds: EXTRA },
   zooKeeperOptions: { additionalSecurityGroupIds: [EXTRA[0]] },
@@ -60,7 +60,7 @@ describe('additional security groups', () => {
   });
 
   test('bad ids: one error naming each, under the region option that holds them', () => {
-    const build = (spec: Partial<RegionSpec>): (() => unknown) => () => new RegionStack(new App({ outdir: tempOutdir() }), 'bad', { ...smallRegion(), ...spec });
+    const build = (spec: Partial<RegionStackProps>): (() => unknown) => () => new RegionStack(new App({ outdir: tempOutdir() }), 'bad', { ...smallRegion(), ...spec });
     expect(build({ storageClusterOptions: { additionalSecurityGroupIds: ['sg-nope', EXTRA[0], EXTRA[0]] } })).toThrow(new RegExp([
       'storageClusterOptions\\.additionalSecurityGroupIds\\[0\\]: got "sg-nope"; expected a security group id',
       'storageClusterOptions\\.additionalSecurityGroupIds: .*expected distinct security group ids',

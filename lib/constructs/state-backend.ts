@@ -1,5 +1,5 @@
 import { CloudBackend, LocalBackend, NamedCloudWorkspace, S3Backend, TerraformBackend, TerraformStack } from 'cdktf';
-import { Problems } from './model/validation';
+import { Problems } from '../model/validation';
 
 /** Where Terraform keeps this region's state: an S3 bucket with native locking (`use_lockfile`). */
 export interface StateBackendSpec {
