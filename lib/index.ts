@@ -4,7 +4,8 @@
 
 // The region description and the model it is validated into.
 export {
-  buildTopology, DataEngine, DEFAULT_CLUSTER_NAMES, KafkaAuth, KafkaBackendKind, LIMITS, NodeRole, Problems, TopologyValidationError,
+  buildTopology, DataEngine, DEFAULT_CLUSTER_NAMES, KafkaAuth, KafkaBackendKind, LEG_KAFKA_SETTINGS, LIMITS, NodeRole, OWNED_KAFKA_SETTINGS, Problems,
+  TopologyValidationError,
 } from './model';
 export type {
   Cluster, ClusterKind, OffsetPolicy, Problem, ClusterNamesSpec, ClusterShard, ColumnSpec, ConsumersSwitch, Host, IngestionTier, IngestionTierSpec, KafkaBackendModel,
@@ -14,6 +15,7 @@ export type {
 
 // Constructs and their props.
 export * from './constructs/region-stack';
+export * from './constructs/state-backend';
 export * from './constructs/storage-cluster';
 export { ZooKeeper } from './constructs/zookeeper';
 export type { ZooKeeperNodeResources, ZooKeeperProps, ZooKeeperAutopurgeOptions, ZooCfgOptions } from './constructs/zookeeper';

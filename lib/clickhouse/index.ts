@@ -26,6 +26,7 @@ import { renderZooKeeper } from './zookeeper';
 
 export * from './access';
 export * from './access-users';
+export * from './extra-config';
 export * from './ingestion-profile';
 export * from './kafka-consumers';
 export * from './macros';

@@ -149,3 +149,13 @@ export function checkPrivateCidrs(problems: Problems, field: string, cidrs: read
 export function regionOfZone(availabilityZone: string): string {
   return availabilityZone.replace(/[a-z]$/, '');
 }
+
+/** A host's extra security groups: a list of distinct ids (`pattern` also admits a Terraform reference). */
+export function checkSecurityGroupIds(problems: Problems, field: string, ids: readonly string[] | undefined, pattern: RegExp): void {
+  if (ids === undefined) return;
+  if (!problems.check(Array.isArray(ids), field, ids, 'a list of security group ids')) return;
+  ids.forEach((sg, i) => problems.check(typeof sg === 'string' && pattern.test(sg), `${field}[${i}]`, sg, 'a security group id such as sg-0123456789abcdef0'));
+  problems.check(new Set(ids).size === ids.length, field, ids, 'distinct security group ids');
+  // EC2 allows five security groups per network interface by default; the library's own is one of them.
+  problems.check(ids.length <= 4, field, ids, 'at most 4 (EC2 allows 5 security groups per network interface, one is the library\'s)');
+}

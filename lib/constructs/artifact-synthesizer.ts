@@ -2,10 +2,11 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { TerraformStack } from 'cdktf';
 import type { ISynthesisSession, IStackSynthesizer } from 'cdktf/lib/synthesize/types';
-import { ClickHouseConfigOptions, nodeGroups, renderHostMacros, renderNodeGroupConfig, STORAGE_GROUP_NAME } from '../clickhouse';
+import { ClickHouseConfigOptions, NodeGroup, nodeGroups, renderHostMacros, renderNodeGroupConfig, STORAGE_GROUP_NAME } from '../clickhouse';
+import { ClickHouseExtraConfig, renderExtraConfig } from '../clickhouse/extra-config';
 import { RegionLock } from '../lock/region-lock';
 import { RegionLockFile } from '../lock/region-lock-file';
-import { Topology } from '../model';
+import { Problems, Topology } from '../model';
 import { instanceStoreDevices, renderAnsibleInventory } from '../render/ansible-inventory';
 import { ARTIFACTS_DIR, assembleArtifacts, helmValuesArtifacts, underFolder } from '../render/artifacts';
 import { RenderedFile } from '../render/file';
@@ -32,6 +33,8 @@ export interface ModelArtifactSources {
   readonly observability: Observability;
   /** NVMe instance-store devices per storage host, as the StorageCluster assembles them. */
   readonly raidDeviceCount: number;
+  /** The storage cluster's own settings and profiles (checked when the StorageCluster was built). */
+  readonly storageExtraConfig?: ClickHouseExtraConfig;
 }
 
 /** A stack whose synth also writes `artifacts/`. */
@@ -40,6 +43,12 @@ export interface ArtifactSource {
   renderArtifacts(helmReleases: readonly string[]): RenderedFile[];
   /** The next region lock, written back to the lock file once everything else is written. */
   readonly evolution: { readonly lock: RegionLock };
+}
+
+/** The storage hosts' shared files as the StorageCluster syncs them. */
+function storageSharedFiles(topology: Topology, group: NodeGroup, options: ClickHouseConfigOptions, extra: ClickHouseExtraConfig | undefined): RenderedFile[] {
+  const files = [...renderNodeGroupConfig(topology, group, options), renderStartupScripts(topology, group.role)];
+  return [...files, ...renderExtraConfig(new Problems(), 'storageClusterOptions.extraConfig', extra, files)];
 }
 
 /**
@@ -55,7 +64,7 @@ export function renderModelArtifacts(sources: ModelArtifactSources): ModelArtifa
   // taken from its installation so the folder is exactly what the pods load.
   const clickhouse = groups.flatMap((g) => underFolder(`clickhouse/${g.name}`, g.kind === 'ingestion'
     ? Object.entries(sources.ingestionTiers[g.role.value].installation.spec.configuration.files).map(([path, content]) => ({ path, content }))
-    : [...renderNodeGroupConfig(topology, g, options), renderStartupScripts(topology, g.role)]));
+    : storageSharedFiles(topology, g, options, sources.storageExtraConfig)));
   const macros = topology.storage.hosts.map((h) => {
     const file = renderHostMacros(topology, h, options);
     return { path: `clickhouse/${STORAGE_GROUP_NAME}/hosts/${h.name}/${file.path}`, content: file.content };
@@ -103,9 +112,13 @@ function writeFolder(dir: string, files: readonly RenderedFile[]): void {
   const staging = `${dir}.partial-${process.pid}`;
   fs.rmSync(staging, { recursive: true, force: true });
   try {
+    const made = new Set<string>();
     for (const f of files) {
       const target = path.join(staging, ...f.path.split('/'));
-      fs.mkdirSync(path.dirname(target), { recursive: true });
+      const parent = path.dirname(target);
+      // Each folder once: hundreds of files share a few dozen folders.
+      if (!made.has(parent)) fs.mkdirSync(parent, { recursive: true });
+      made.add(parent);
       fs.writeFileSync(target, f.content);
     }
     fs.mkdirSync(staging, { recursive: true });

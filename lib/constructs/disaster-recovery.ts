@@ -3,7 +3,7 @@ import { EbsVolume } from '@cdktf/provider-aws/lib/ebs-volume';
 import { Instance } from '@cdktf/provider-aws/lib/instance';
 import { MskCluster } from '@cdktf/provider-aws/lib/msk-cluster';
 import { Token } from 'cdktf';
-import { MskBackend, WarpStreamBackend } from './kafka-backend';
+import { ExistingMskBackend, MskBackend, WarpStreamBackend } from './kafka-backend';
 import { IConstruct } from 'constructs';
 import { BackupScheduleProps } from '../dr/backup';
 import {
@@ -54,7 +54,7 @@ export class DisasterRecovery {
       // cluster); one it only points at is identified by its bootstrap brokers.
       backendIdentity: Object.fromEntries(Object.entries(stack.kafkaBackends)
         .filter(([, backend]) => !(backend instanceof MskBackend || backend instanceof WarpStreamBackend))
-        .map(([name, backend]) => [name, backend.bootstrapBrokers])),
+        .map(([name, backend]) => [name, backend instanceof ExistingMskBackend ? backend.clusterArn : backend.bootstrapBrokers])),
     })));
     problems.throwIfAny('app');
   }

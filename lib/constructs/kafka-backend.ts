@@ -4,6 +4,7 @@ import { AppautoscalingPolicy } from '@cdktf/provider-aws/lib/appautoscaling-pol
 import { AppautoscalingTarget } from '@cdktf/provider-aws/lib/appautoscaling-target';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
+import { DataAwsMskBootstrapBrokers } from '@cdktf/provider-aws/lib/data-aws-msk-bootstrap-brokers';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
@@ -249,6 +250,14 @@ export abstract class KafkaBackend extends Construct {
     return new ExternalKafkaBackend(scope, id, props);
   }
 
+  /**
+   * An MSK cluster that already exists (another stack, another team): its bootstrap brokers are
+   * read at plan time; the library creates no broker, key, configuration or SCRAM secret.
+   */
+  public static fromMskCluster(scope: Construct, id: string, props: ExistingMskBackendProps): ExistingMskBackend {
+    return new ExistingMskBackend(scope, id, props);
+  }
+
   /** The backend's name: its named collection in ClickHouse. @attribute */
   public readonly backendName: string;
   public readonly kind: KafkaBackendKind;
@@ -280,6 +289,46 @@ export abstract class KafkaBackend extends Construct {
   /** Bootstrap brokers (`host:port,...`) for the backend's auth mode. @attribute */
   public abstract get bootstrapBrokers(): string;
 
+  /** ARN of the MSK cluster, when the backend is one (IAM policies of SASL/IAM clients name it). */
+  public get mskClusterArn(): string | undefined {
+    return undefined;
+  }
+
+  /** The secret clients read SASL/SCRAM credentials (`{"username", "password"}`) from, when the backend uses SCRAM. */
+  public get scramCredentialsSecretArn(): string | undefined {
+    return undefined;
+  }
+
+  /** Whether the stack creates this backend's declared topics (the topics Job). */
+  public get createsTopics(): boolean {
+    return true;
+  }
+
+  /**
+   * IAM policy (JSON) that lets a ClickHouse node consume every topic of this MSK cluster through
+   * SASL/IAM, and produce when `produce` is set (ShuffleHog). Attach it to the nodes' IRSA role.
+   */
+  public clientPolicyJson(produce = false): string {
+    const arn = this.mskClusterArn;
+    if (arn === undefined) throw new Error(`Kafka backend ${this.backendName} is not an MSK cluster: no IAM client policy`);
+    const id = produce ? 'ClientPolicyProduce' : 'ClientPolicy';
+    const existing = this.node.tryFindChild(id) as DataAwsIamPolicyDocument | undefined;
+    if (existing !== undefined) return existing.json;
+    const topicArn = Fn.join('', [Fn.replace(arn, ':cluster/', ':topic/'), '/*']);
+    const groupArn = Fn.join('', [Fn.replace(arn, ':cluster/', ':group/'), '/*']);
+    return new DataAwsIamPolicyDocument(this, id, {
+      statement: [
+        { sid: 'Cluster', actions: ['kafka-cluster:Connect', 'kafka-cluster:DescribeCluster'], resources: [arn] },
+        {
+          sid: 'Topics',
+          actions: ['kafka-cluster:DescribeTopic', 'kafka-cluster:ReadData', ...(produce ? ['kafka-cluster:WriteData'] : [])],
+          resources: [topicArn],
+        },
+        { sid: 'Groups', actions: ['kafka-cluster:AlterGroup', 'kafka-cluster:DescribeGroup'], resources: [groupArn] },
+      ],
+    }).json;
+  }
+
   /** Settings of the backend's named collection besides the broker list (security protocol, SASL mechanism). */
   public get namedCollectionSettings(): Readonly<Record<string, string>> {
     return { ...NAMED_COLLECTION_SETTINGS[this.auth] };
@@ -298,30 +347,6 @@ export abstract class KafkaBackend extends Construct {
   }
 }
 
-export interface ExternalKafkaBackendProps extends KafkaBackendBaseProps {
-  /** `host:port,...` for the backend's auth mode (a Terraform reference is fine). */
-  readonly bootstrapBrokers: string;
-}
-
-/** A backend this stack does not manage. Use `KafkaBackend.fromBootstrapBrokers(...)`. */
-class ExternalKafkaBackend extends KafkaBackend {
-  private readonly brokers: string;
-
-  constructor(scope: Construct, id: string, props: ExternalKafkaBackendProps) {
-    const problems = new Problems();
-    super(scope, id, props, undefined, problems);
-    const brokers = props.bootstrapBrokers;
-    problems.check(typeof brokers === 'string' && (Token.isUnresolved(brokers) || /^[A-Za-z0-9.-]+:\d{1,5}(,[A-Za-z0-9.-]+:\d{1,5})*$/.test(brokers)),
-      'bootstrapBrokers', brokers, 'host:port[,host:port...]');
-    problems.throwIfAny(`Kafka backend ${props.name}`);
-    this.brokers = brokers;
-  }
-
-  public get bootstrapBrokers(): string {
-    return this.brokers;
-  }
-}
-
 /** Ports of the MSK listeners by auth mode (research/backends.md §1.2). */
 const MSK_PORTS: Readonly<Record<KafkaAuth, number>> = {
   [KafkaAuth.PLAINTEXT]: 9092,
@@ -329,6 +354,166 @@ const MSK_PORTS: Readonly<Record<KafkaAuth, number>> = {
   [KafkaAuth.SASL_SCRAM]: 9096,
   [KafkaAuth.SASL_IAM]: 9098,
 };
+
+/** A secret ARN as Secrets Manager spells it (a Terraform reference passes unchecked). */
+const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/;
+/** An MSK cluster ARN: `arn:aws:kafka:<region>:<account>:cluster/<name>/<uuid>`. */
+const MSK_CLUSTER_ARN = /^arn:aws[a-z-]*:kafka:[a-z0-9-]+:\d{12}:cluster\/([A-Za-z0-9-]{1,64})\/[A-Za-z0-9-]+$/;
+const BOOTSTRAP_SERVERS = /^[A-Za-z0-9.-]+:\d{1,5}(,[A-Za-z0-9.-]+:\d{1,5})*$/;
+
+/** Props every backend the stack does not create shares: SCRAM credentials and whether to create the topics. */
+export interface UnmanagedKafkaBackendProps extends KafkaBackendBaseProps {
+  /**
+   * Secrets Manager secret holding the SASL/SCRAM credentials (`{"username", "password"}`) the
+   * ClickHouse pods and the topics Job log in with, by ARN: the stack copies it write-only into
+   * Kubernetes Secrets, so no password reaches the synthesized files. Only for SASL/SCRAM.
+   * @default - none: required for SASL/SCRAM in a RegionStack and for an existing MSK cluster; elsewhere the topics Job needs `KafkaTopicsProps.scramCredentials`
+   */
+  readonly scramCredentialsSecretArn?: string;
+  /**
+   * Create the backend's declared topics with the topics Job (partitions and retention from the
+   * topology). Off when the Kafka's owners create topics themselves: they must exist before the
+   * ingestion pods start.
+   * @default true
+   */
+  readonly createTopics?: boolean;
+}
+
+export interface ExternalKafkaBackendProps extends UnmanagedKafkaBackendProps {
+  /** `host:port,...` for the backend's auth mode (a Terraform reference is fine). */
+  readonly bootstrapBrokers: string;
+}
+
+/** Checks what every unmanaged backend shares; `scramRequired`: SCRAM needs its credentials by ARN. */
+function checkUnmanaged(problems: Problems, auth: KafkaAuth, props: UnmanagedKafkaBackendProps, scramRequired: boolean): void {
+  const arn = props.scramCredentialsSecretArn;
+  if (auth === KafkaAuth.SASL_SCRAM && (scramRequired || arn !== undefined)) {
+    problems.check(typeof arn === 'string' && (Token.isUnresolved(arn) || SECRET_ARN.test(arn)), 'scramCredentialsSecretArn', arn,
+      'a Secrets Manager secret ARN holding {"username", "password"}: a SASL/SCRAM backend\'s clients log in with it');
+  } else if (auth !== KafkaAuth.SASL_SCRAM) {
+    problems.check(arn === undefined, 'scramCredentialsSecretArn', arn, 'nothing unless the backend authenticates with SASL/SCRAM');
+  }
+  if (props.createTopics !== undefined) problems.check(typeof props.createTopics === 'boolean', 'createTopics', props.createTopics, 'true or false');
+}
+
+/** A backend this stack does not manage. Use `KafkaBackend.fromBootstrapBrokers(...)`. */
+class ExternalKafkaBackend extends KafkaBackend {
+  private readonly brokers: string;
+  private readonly scram?: string;
+  private readonly topics: boolean;
+
+  constructor(scope: Construct, id: string, props: ExternalKafkaBackendProps) {
+    const problems = new Problems();
+    super(scope, id, props, undefined, problems);
+    const brokers = props.bootstrapBrokers;
+    problems.check(typeof brokers === 'string' && (Token.isUnresolved(brokers) || BOOTSTRAP_SERVERS.test(brokers)),
+      'bootstrapBrokers', brokers, 'host:port[,host:port...]');
+    // Without the ARN, the topics Job takes `KafkaTopicsProps.scramCredentials` and the platform provides the pods' Secret.
+    checkUnmanaged(problems, this.auth, props, false);
+    problems.throwIfAny(`Kafka backend ${props.name}`);
+    this.brokers = brokers;
+    this.scram = props.scramCredentialsSecretArn;
+    this.topics = props.createTopics ?? true;
+  }
+
+  public get bootstrapBrokers(): string {
+    return this.brokers;
+  }
+
+  public get scramCredentialsSecretArn(): string | undefined {
+    return this.scram;
+  }
+
+  public get createsTopics(): boolean {
+    return this.topics;
+  }
+}
+
+export interface ExistingMskBackendProps extends UnmanagedKafkaBackendProps {
+  /** ARN of the existing MSK cluster (`arn:aws:kafka:<region>:<account>:cluster/<name>/<uuid>`). */
+  readonly clusterArn: string;
+  /**
+   * Security group of the cluster's brokers: the stack adds one ingress rule per client security
+   * group on the auth mode's port. Without it the brokers' security groups are the cluster
+   * owner's, who must let the ClickHouse nodes in.
+   * @default - no rule is added
+   */
+  readonly brokerSecurityGroupId?: string;
+  /**
+   * Security groups of the clients (the ClickHouse nodes) that `brokerSecurityGroupId` lets in.
+   * @default none
+   */
+  readonly clientSecurityGroupIds?: readonly string[];
+}
+
+/**
+ * An MSK cluster managed elsewhere. Use `KafkaBackend.fromMskCluster(...)`. Its bootstrap brokers
+ * for the topology's auth mode come from the `aws_msk_bootstrap_brokers` data source; SASL/IAM
+ * clients get policies naming `clusterArn`; SASL/SCRAM clients read `scramCredentialsSecretArn`,
+ * which the cluster owner has associated with the cluster.
+ */
+export class ExistingMskBackend extends KafkaBackend {
+  /** The bootstrap brokers, read at plan time (escape hatch). */
+  public readonly brokers: DataAwsMskBootstrapBrokers;
+  /** @attribute */
+  public readonly clusterArn: string;
+  /** The port clients connect to for the auth mode. */
+  public readonly clientPort: number;
+  private readonly scram?: string;
+  private readonly topics: boolean;
+
+  constructor(scope: Construct, id: string, props: ExistingMskBackendProps) {
+    const problems = new Problems();
+    super(scope, id, props, KafkaBackendKind.MSK, problems);
+    const arn = props.clusterArn;
+    problems.check(typeof arn === 'string' && (Token.isUnresolved(arn) || MSK_CLUSTER_ARN.test(arn)), 'clusterArn', arn,
+      'an MSK cluster ARN (arn:aws:kafka:<region>:<account>:cluster/<name>/<uuid>)');
+    checkUnmanaged(problems, this.auth, props, true);
+    const clients = props.clientSecurityGroupIds ?? [];
+    if (props.brokerSecurityGroupId !== undefined) {
+      problems.check(Token.isUnresolved(props.brokerSecurityGroupId) || /^sg-[0-9a-f]{8,17}$/.test(props.brokerSecurityGroupId),
+        'brokerSecurityGroupId', props.brokerSecurityGroupId, 'a security group id such as sg-0a1b2c3d4e5f60718');
+      problems.check(clients.length >= 1, 'clientSecurityGroupIds', clients, 'at least one client security group to let in');
+    }
+    problems.throwIfAny(`MSK backend ${props.name}`);
+    this.clusterArn = arn;
+    this.scram = props.scramCredentialsSecretArn;
+    this.topics = props.createTopics ?? true;
+    this.clientPort = MSK_PORTS[this.auth];
+    this.brokers = new DataAwsMskBootstrapBrokers(this, 'BootstrapBrokers', { clusterArn: arn });
+    if (props.brokerSecurityGroupId !== undefined) {
+      clients.forEach((sg, i) => new VpcSecurityGroupIngressRule(this, `ClientIngress${i}`, {
+        securityGroupId: props.brokerSecurityGroupId!,
+        referencedSecurityGroupId: sg,
+        ipProtocol: 'tcp',
+        fromPort: this.clientPort,
+        toPort: this.clientPort,
+        description: `Kafka (${this.auth}) from ClickHouse nodes`,
+      }));
+    }
+  }
+
+  public get bootstrapBrokers(): string {
+    switch (this.auth) {
+      case KafkaAuth.SASL_IAM: return this.brokers.bootstrapBrokersSaslIam;
+      case KafkaAuth.SASL_SCRAM: return this.brokers.bootstrapBrokersSaslScram;
+      case KafkaAuth.TLS: return this.brokers.bootstrapBrokersTls;
+      default: return this.brokers.bootstrapBrokers;
+    }
+  }
+
+  public get mskClusterArn(): string {
+    return this.clusterArn;
+  }
+
+  public get scramCredentialsSecretArn(): string | undefined {
+    return this.scram;
+  }
+
+  public get createsTopics(): boolean {
+    return this.topics;
+  }
+}
 
 /** AWS MSK (provisioned). Use `KafkaBackend.msk(...)`. */
 export class MskBackend extends KafkaBackend {
@@ -341,11 +526,8 @@ export class MskBackend extends KafkaBackend {
   public readonly encryptionKey?: KmsKey;
   /** SCRAM secret, when the library created it. */
   public readonly scramSecret?: SecretsmanagerSecret;
-  /**
-   * The secret clients read SASL/SCRAM credentials (`{"username", "password"}`) from: the one the
-   * library created, else the first of `scramSecretArns`. Undefined unless the backend uses SCRAM.
-   */
-  public readonly scramCredentialsSecretArn?: string;
+  /** SCRAM credentials: the secret the library created, else the first of `scramSecretArns`. */
+  private readonly scramCredentials?: string;
   /** The association that lets the SCRAM credentials log in; clients authenticate only after it. */
   public readonly scramSecretAssociation?: MskScramSecretAssociation;
   public readonly storageScalingTarget: AppautoscalingTarget;
@@ -532,7 +714,7 @@ export class MskBackend extends KafkaBackend {
         secretArns = [this.scramSecret.arn];
         dependsOn = [version];
       }
-      this.scramCredentialsSecretArn = secretArns[0];
+      this.scramCredentials = secretArns[0];
       this.scramSecretAssociation = new MskScramSecretAssociation(this, 'ScramSecretAssociation', {
         clusterArn: this.cluster.arn,
         secretArnList: secretArns,
@@ -550,28 +732,12 @@ export class MskBackend extends KafkaBackend {
     }
   }
 
-  /**
-   * IAM policy (JSON) that lets a ClickHouse node consume every topic of this cluster through
-   * SASL/IAM, and produce when `produce` is set (ShuffleHog). Attach it to the nodes' IRSA role.
-   */
-  public clientPolicyJson(produce = false): string {
-    const id = produce ? 'ClientPolicyProduce' : 'ClientPolicy';
-    const existing = this.node.tryFindChild(id) as DataAwsIamPolicyDocument | undefined;
-    if (existing !== undefined) return existing.json;
-    const arn = this.cluster.arn;
-    const topicArn = Fn.join('', [Fn.replace(arn, ':cluster/', ':topic/'), '/*']);
-    const groupArn = Fn.join('', [Fn.replace(arn, ':cluster/', ':group/'), '/*']);
-    return new DataAwsIamPolicyDocument(this, id, {
-      statement: [
-        { sid: 'Cluster', actions: ['kafka-cluster:Connect', 'kafka-cluster:DescribeCluster'], resources: [arn] },
-        {
-          sid: 'Topics',
-          actions: ['kafka-cluster:DescribeTopic', 'kafka-cluster:ReadData', ...(produce ? ['kafka-cluster:WriteData'] : [])],
-          resources: [topicArn],
-        },
-        { sid: 'Groups', actions: ['kafka-cluster:AlterGroup', 'kafka-cluster:DescribeGroup'], resources: [groupArn] },
-      ],
-    }).json;
+  public get mskClusterArn(): string {
+    return this.cluster.arn;
+  }
+
+  public get scramCredentialsSecretArn(): string | undefined {
+    return this.scramCredentials;
   }
 }
 
@@ -606,7 +772,7 @@ export class WarpStreamBackend extends KafkaBackend {
       problems.check(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(p.bucketName), 'bucketName', p.bucketName, 'an S3 bucket name');
     }
     if (p.agentKeySecretArn !== undefined && !Token.isUnresolved(p.agentKeySecretArn)) {
-      problems.check(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/.test(p.agentKeySecretArn), 'agentKeySecretArn',
+      problems.check(SECRET_ARN.test(p.agentKeySecretArn), 'agentKeySecretArn',
         p.agentKeySecretArn, 'a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>)');
     }
     // Validates the Helm side before any resource exists; rebuilt below with the real references.

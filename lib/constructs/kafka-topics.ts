@@ -30,7 +30,7 @@ export interface KafkaTopicsProps {
   /**
    * Where a SASL/SCRAM backend's credentials come from: a secret holding `{"username", "password"}`,
    * copied write-only into a Secret in the Job's namespace.
-   * @default - the MSK backend's SCRAM secret (`MskBackend.scramCredentialsSecretArn`); required for other SCRAM backends
+   * @default - the backend's SCRAM secret (`KafkaBackend.scramCredentialsSecretArn`); required when it has none
    */
   readonly scramCredentials?: BootSecret;
   /**
@@ -69,7 +69,7 @@ export class KafkaTopics extends Construct {
     const scramEnv = topicsJobSecretEnv(backend.model);
     if (scramEnv !== undefined) {
       const msk = backend instanceof MskBackend ? backend : undefined;
-      const arn = msk?.scramCredentialsSecretArn;
+      const arn = backend.scramCredentialsSecretArn;
       const source = props.scramCredentials ?? (arn !== undefined ? BootSecret.fromSecretsManager(arn) : undefined);
       const problems = new Problems();
       problems.check(source !== undefined, 'scramCredentials', props.scramCredentials,
@@ -87,7 +87,8 @@ export class KafkaTopics extends Construct {
       });
       dependsOn.push(...association, this.credentials.secret);
     }
-    const iam = backend.auth === KafkaAuth.SASL_IAM && backend instanceof MskBackend;
+    const clusterArn = backend.mskClusterArn;
+    const iam = backend.auth === KafkaAuth.SASL_IAM && clusterArn !== undefined;
     let serviceAccount: ServiceAccountV1 | undefined;
     if (iam) {
       const problems = new Problems();
@@ -100,7 +101,7 @@ export class KafkaTopics extends Construct {
         description: `Creates the topics of Kafka backend ${backend.backendName}`,
         assumeRolePolicy: trust.json,
       });
-      const arn = backend.cluster.arn;
+      const arn = clusterArn!;
       const access = new DataAwsIamPolicyDocument(this, 'Access', {
         statement: [
           { sid: 'Cluster', actions: ['kafka-cluster:Connect', 'kafka-cluster:DescribeCluster'], resources: [arn] },

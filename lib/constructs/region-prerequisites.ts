@@ -52,12 +52,12 @@ export class IngestionPrerequisites extends Construct {
       [MIGRATOR_PASSWORD_ENV]: { source: { secret: props.migratorSecret }, after: props.migratorSecretVersion ? [props.migratorSecretVersion] : [] },
     };
     for (const backend of Object.values(props.backends)) {
-      if (!(backend instanceof MskBackend) || backend.auth !== KafkaAuth.SASL_SCRAM) continue;
+      if (backend.auth !== KafkaAuth.SASL_SCRAM) continue;
       const arn = backend.scramCredentialsSecretArn;
       if (arn === undefined) continue;
       const env = scramCredentialEnv(backend.model);
       // Read once the secret has its value (the association follows it).
-      const after = backend.scramSecretAssociation ? [backend.scramSecretAssociation] : [];
+      const after = backend instanceof MskBackend && backend.scramSecretAssociation ? [backend.scramSecretAssociation] : [];
       sources[env.username] = { source: { secret: BootSecret.fromSecretsManager(arn), jsonKey: 'username' }, after };
       sources[env.password] = { source: { secret: BootSecret.fromSecretsManager(arn), jsonKey: 'password' }, after };
     }
@@ -103,12 +103,12 @@ export class IngestionPrerequisites extends Construct {
     const topicsNamespace = Object.values(props.tiers)[0]?.installation.metadata.namespace ?? props.operator.watchNamespaces[0];
     const topics: Record<string, KafkaTopics> = {};
     for (const [name, backend] of Object.entries(props.backends).sort(([a], [b]) => (a < b ? -1 : 1))) {
-      if (backend.model.topics.length === 0) continue;
+      if (backend.model.topics.length === 0 || !backend.createsTopics) continue;
       topics[name] = new KafkaTopics(this, `Topics-${name}`, {
         backend,
         namespace: topicsNamespace,
         dependsOn: namespaces,
-        ...(backend.auth === KafkaAuth.SASL_IAM && backend instanceof MskBackend ? { podIdentity: props.podIdentity() } : {}),
+        ...(backend.auth === KafkaAuth.SASL_IAM && backend.mskClusterArn !== undefined ? { podIdentity: props.podIdentity() } : {}),
       });
     }
     this.topics = topics;

@@ -9,27 +9,7 @@ import { ObservabilitySpec } from './observability';
 import { StatelessIngestionTierProps } from './stateless-ingestion-tier';
 import { StorageClusterProps } from './storage-cluster';
 import { ZooKeeperProps } from './zookeeper';
-
-/** Where Terraform keeps this region's state: an S3 bucket with native locking (`use_lockfile`). */
-export interface StateBackendSpec {
-  /** Existing S3 bucket for Terraform state. */
-  readonly bucket: string;
-  /**
-   * Object key of this region's state.
-   * @default `clickhouse-ingest/<name>.tfstate`
-   */
-  readonly key?: string;
-  /**
-   * Region of the state bucket.
-   * @default the stack's `region`
-   */
-  readonly region?: string;
-  /**
-   * KMS key that encrypts the state object.
-   * @default - the bucket's default encryption (SSE-S3 or the bucket's KMS key)
-   */
-  readonly kmsKeyId?: string;
-}
+import { StateBackend, StateBackendSpec } from './state-backend';
 
 /** StorageCluster props a region may set; the topology, network, DNS zone and removal policy come from the region. */
 export type RegionStorageClusterProps = Omit<StorageClusterProps, 'topology' | 'vpcId' | 'subnetIds' | 'hostedZoneId' | 'clickhouseConfig' | 'removalPolicy'>;
@@ -57,8 +37,11 @@ export interface RegionStackProps extends TopologySpec {
   readonly subnetIds: Readonly<Record<string, string>>;
   /** Existing EKS cluster that runs the stateless ingestion tiers. */
   readonly eksClusterName: string;
-  /** Terraform state: an S3 backend with locking and encryption. */
-  readonly stateBackend: StateBackendSpec;
+  /**
+   * Terraform state: a plain `{ bucket }` is an S3 backend with locking and encryption;
+   * `StateBackend.local(...)`, `.cloud(...)` or `.custom(...)` choose another.
+   */
+  readonly stateBackend: StateBackendSpec | StateBackend;
   /**
    * Fields of this description that hold example values rather than the account's own, by field path
    * (`vpcId`, `subnetIds.us-east-1a`, `eksClusterName`, `stateBackend.bucket`,

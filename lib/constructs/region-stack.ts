@@ -1,5 +1,5 @@
 import {
-  Annotations, conditional, dependable, Fn, LocalBackend, Op, S3Backend, TerraformBackend, TerraformOutput, TerraformStack, TerraformVariable, Token,
+  Annotations, conditional, dependable, Fn, LocalBackend, Op, TerraformBackend, TerraformOutput, TerraformStack, TerraformVariable, Token,
 } from 'cdktf';
 import { Construct } from 'constructs';
 import { DataAwsEksCluster } from '@cdktf/provider-aws/lib/data-aws-eks-cluster';
@@ -34,6 +34,7 @@ import { ZooKeeper } from './zookeeper';
 import { resolveZooCfgOptions } from '../zookeeper/zoo-cfg';
 import { ArtifactSynthesizer, ModelArtifacts, renderModelArtifacts } from './artifact-synthesizer';
 import { RegionStackProps } from './region-stack-props';
+import { StateBackend } from './state-backend';
 
 // The stack's props, backend options and validation have files of their own; importers of the stack get them here too.
 export * from './region-stack-props';
@@ -67,7 +68,7 @@ export class RegionStack extends TerraformStack {
   public readonly helmProvider: HelmProvider;
   /** The existing EKS cluster, read at plan time. */
   public readonly eksCluster: DataAwsEksCluster;
-  /** The S3 state backend; a local one while placeholder values remain (so `terraform init` calls no AWS API). */
+  /** The state backend (`RegionStackProps.stateBackend`); a local one while placeholder values remain (so `terraform init` calls no AWS API). */
   public readonly backend: TerraformBackend;
   /** Placeholder fields that still hold their example value (`field = value`); a deploy stops while any remain. */
   public readonly remainingPlaceholders: readonly string[];
@@ -107,14 +108,15 @@ export class RegionStack extends TerraformStack {
   constructor(scope: Construct, id: string, spec: RegionStackProps) {
     // Validate before the stack joins the tree: a bad description leaves no half-built app behind.
     const built = buildRegionTopology(spec);
-    const identity = regionIdentity(id, built, spec);
+    const stateBackend = StateBackend.of(spec.stateBackend);
+    const identity = regionIdentity(id, built, spec, stateBackend.stateKey(built.name));
     const inApp = STACKS_IN_APP.get(scope.node.root) ?? [];
     const apart = new Problems();
     checkApart(apart, identity, inApp);
     apart.throwIfAny();
     const evolution = evolveRegion({
       topology: built, stack: id, lock: spec.regionLock?.current, ...spec.regionLock?.options,
-      stateKey: `s3://${spec.stateBackend.bucket}/${spec.stateBackend.key ?? `clickhouse-ingest/${built.name}.tfstate`}`,
+      stateKey: stateBackend.stateKey(built.name),
     });
     // Ingestion pods apply pending migrations at boot, before their IF NOT EXISTS schema.
     const topology = withBootMigrations(built, evolution.migrations);
@@ -146,15 +148,7 @@ export class RegionStack extends TerraformStack {
       guard.addValidation({ condition: Op.lt(Fn.lengthOf(guard.listValue), 1), errorMessage: message });
       region = Token.asString(conditional(Op.lt(Fn.lengthOf(guard.listValue), 1), spec.region, spec.region));
     } else {
-      this.backend = new S3Backend(this, {
-        bucket: spec.stateBackend.bucket,
-        key: spec.stateBackend.key ?? `clickhouse-ingest/${topology.name}.tfstate`,
-        region: spec.stateBackend.region ?? spec.region,
-        encrypt: true,
-        ...(spec.stateBackend.kmsKeyId !== undefined ? { kmsKeyId: spec.stateBackend.kmsKeyId } : {}),
-      });
-      // cdktf 0.21's S3BackendConfig predates S3-native locking (Terraform ≥ 1.10).
-      this.addOverride('terraform.backend.s3.use_lockfile', true);
+      this.backend = stateBackend.bind(this, topology.name, spec.region);
     }
 
     this.awsProvider = new AwsProvider(this, 'aws', {
@@ -251,7 +245,21 @@ export class RegionStack extends TerraformStack {
       const id = `kafka-${model.name}`;
       const field = `kafkaBackendOptions.${model.name}`;
       let backend: KafkaBackend | undefined;
-      if (model.kind === KafkaBackendKind.MSK) {
+      // Problems of fields the user left out (the SCRAM secret) are still theirs: named under the options.
+      const userFields = { scramCredentialsSecretArn: undefined, createTopics: undefined };
+      if (options?.existingMskOptions !== undefined) {
+        const existing = options.existingMskOptions;
+        backend = collectProblems(problems, field, { ...userFields, ...existing }, undefined, () => KafkaBackend.fromMskCluster(this, id, {
+          ...existing, topology, name: model.name, clientSecurityGroupIds: [eksSecurityGroup],
+        }));
+      } else if (options?.externalOptions !== undefined) {
+        const external = options.externalOptions;
+        backend = collectProblems(problems, field, { ...userFields, ...external }, undefined, () => KafkaBackend.fromBootstrapBrokers(this, id, { ...external, topology, name: model.name }));
+        // The stack fills the pods' and the topics Job's Secrets itself, so a SCRAM backend needs its secret by ARN.
+        if (model.auth === KafkaAuth.SASL_SCRAM && external.scramCredentialsSecretArn === undefined) {
+          problems.add(`${field}.scramCredentialsSecretArn`, undefined, 'the Secrets Manager secret ARN holding {"username", "password"}: a SASL/SCRAM backend\'s clients log in with it');
+        }
+      } else if (model.kind === KafkaBackendKind.MSK) {
         const mskOptions = options?.mskOptions ?? {};
         backend = collectProblems(problems, field, mskOptions, undefined, () => KafkaBackend.msk(this, id, {
           ...mskOptions,
@@ -291,7 +299,7 @@ export class RegionStack extends TerraformStack {
       if (needed.some((b) => b === undefined)) continue;
       const tierOptions = spec.ingestionTierOptions?.[role] ?? {};
       // Pods that read MSK with SASL/IAM need a role of their own unless the platform provides their ServiceAccount.
-      const signsWithIam = needed.some((b) => b.kind === KafkaBackendKind.MSK && b.auth === KafkaAuth.SASL_IAM);
+      const signsWithIam = needed.some((b) => b.mskClusterArn !== undefined && b.auth === KafkaAuth.SASL_IAM);
       const identity = tierOptions.podIdentity === undefined && tierOptions.serviceAccountName === undefined && signsWithIam
         ? { podIdentity: podIdentity() } : {};
       const tier = collectProblems(problems, `ingestionTierOptions.${role}`, tierOptions, undefined, () => new StatelessIngestionTier(this, `tier-${role}`, {
@@ -426,7 +434,7 @@ export class RegionStack extends TerraformStack {
     // The policy pack and the synthesizer both ask; the model's files are rendered once.
     this.modelArtifacts ??= renderModelArtifacts({
       topology: this.topology, clickhouse: this.spec.clickhouse, ingestionTiers: this.ingestionTiers, zooKeeper: this.zooKeeper,
-      observability: this.observability, raidDeviceCount: this.raidDeviceCount(),
+      observability: this.observability, raidDeviceCount: this.raidDeviceCount(), storageExtraConfig: this.spec.storageClusterOptions?.extraConfig,
     });
     const { files, sqlByRole, nodeGroupIndex } = this.modelArtifacts;
     return [

@@ -12,7 +12,8 @@ import {
 } from '../model';
 import { KafkaBackendOptions } from './kafka-backend-options';
 import { checkObservabilitySpec } from './observability';
-import { RegionStackProps, StateBackendSpec } from './region-stack-props';
+import { RegionStackProps } from './region-stack-props';
+import { StateBackend } from './state-backend';
 
 /** The limits of the names the stacks generate. */
 export const NAME_LIMITS = {
@@ -33,7 +34,11 @@ export interface RegionOptionsView {
   readonly storageClusterOptions?: { readonly clickhouseVersion?: string; readonly backups?: unknown };
   readonly ingestionTierOptions?: Readonly<Record<string, { readonly image?: string } | undefined>>;
   readonly operatorOptions?: { readonly releaseName?: string };
-  readonly kafkaBackendOptions?: Readonly<Record<string, { readonly warpStreamOptions?: { readonly releaseName?: string; readonly virtualClusterId?: string } } | undefined>>;
+  readonly kafkaBackendOptions?: Readonly<Record<string, {
+    readonly warpStreamOptions?: { readonly releaseName?: string; readonly virtualClusterId?: string };
+    readonly existingMskOptions?: { readonly clusterArn?: string };
+    readonly externalOptions?: { readonly bootstrapBrokers?: string };
+  } | undefined>>;
   readonly stateBackend?: { readonly bucket?: string; readonly key?: string };
   readonly region?: string;
   readonly eksClusterName?: string;
@@ -112,15 +117,19 @@ export interface SharedIdentity {
   readonly brokerListEnvs: readonly string[];
 }
 
-/** The identity of a region: its state object, its consumer groups and its broker variables. */
-export function regionIdentity(stack: string, topology: Topology, options: RegionOptionsView): SharedIdentity {
-  const kafkaOf = (backend: string, kind: KafkaBackendKind): string => (kind === KafkaBackendKind.WARPSTREAM
-    ? `warpstream:${options.kafkaBackendOptions?.[backend]?.warpStreamOptions?.virtualClusterId ?? backend}`
-    : `msk:${options.region ?? ''}:${backend}`);
+/** The identity of a region: its state object (`stateKey`, from its state backend), its consumer groups and its broker variables. */
+export function regionIdentity(stack: string, topology: Topology, options: RegionOptionsView, stateKey?: string): SharedIdentity {
+  // A cluster the stack only points at is named by what points at it: two stacks reading one existing cluster share it.
+  const kafkaOf = (backend: string, kind: KafkaBackendKind): string => {
+    const o = options.kafkaBackendOptions?.[backend];
+    if (o?.existingMskOptions?.clusterArn !== undefined) return `msk:${o.existingMskOptions.clusterArn}`;
+    if (o?.externalOptions?.bootstrapBrokers !== undefined) return `kafka:${o.externalOptions.bootstrapBrokers}`;
+    return kind === KafkaBackendKind.WARPSTREAM ? `warpstream:${o?.warpStreamOptions?.virtualClusterId ?? backend}` : `msk:${options.region ?? ''}:${backend}`;
+  };
   const eks = `${options.region ?? ''}:${options.eksClusterName ?? ''}`;
   return {
     stack,
-    stateKey: `${options.stateBackend?.bucket ?? ''}/${options.stateBackend?.key ?? `clickhouse-ingest/${topology.name}.tfstate`}`,
+    stateKey: stateKey ?? `s3://${options.stateBackend?.bucket ?? ''}/${options.stateBackend?.key ?? `clickhouse-ingest/${topology.name}.tfstate`}`,
     consumerGroups: [...new Set(topology.streams.flatMap((s) => s.legs.map((l) => `${kafkaOf(l.backend.name, l.backend.kind)}/${l.topic.name}/${l.consumerGroup}`)))],
     brokerListEnvs: topology.ingestionTiers.length === 0 ? [] : topology.kafkaBackends.map((b) => `${eks}/${b.brokerListEnv}`),
   };
@@ -152,7 +161,6 @@ const AWS_REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
 const VPC_ID = /^vpc-[0-9a-f]{8}([0-9a-f]{9})?$/;
 const SUBNET_ID = /^subnet-[0-9a-f]{8}([0-9a-f]{9})?$/;
 const EKS_NAME = /^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/;
-const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const TAG_KEY = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u;
 const TAG_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{0,256}$/u;
 
@@ -174,15 +182,9 @@ function checkRegionParts(spec: RegionStackProps, problems: Problems): void {
   problems.check(zonesInRegion, 'availabilityZones', spec.availabilityZones, `zones of region ${spec.region}`);
   problems.check(typeof spec.eksClusterName === 'string' && EKS_NAME.test(spec.eksClusterName), 'eksClusterName', spec.eksClusterName,
     'an EKS cluster name: letters, digits, - and _ (at most 100)');
-  const state = spec.stateBackend ?? ({} as StateBackendSpec);
-  problems.check(spec.stateBackend !== undefined, 'stateBackend', spec.stateBackend, 'an S3 bucket for Terraform state');
-  problems.check(typeof state.bucket === 'string' && BUCKET.test(state.bucket), 'stateBackend.bucket', state.bucket, 'an S3 bucket name');
-  if (state.key !== undefined) {
-    problems.check(typeof state.key === 'string' && /^[A-Za-z0-9!_.*'()/-]{1,1024}$/.test(state.key) && !state.key.startsWith('/'),
-      'stateBackend.key', state.key, 'an S3 object key such as clickhouse-ingest/us.tfstate');
-  }
-  if (state.region !== undefined) {
-    problems.check(AWS_REGION.test(state.region), 'stateBackend.region', state.region, 'an AWS region such as us-east-1');
+  if (problems.check(spec.stateBackend !== null && typeof spec.stateBackend === 'object', 'stateBackend', spec.stateBackend,
+    'an S3 bucket for Terraform state ({ bucket }) or StateBackend.s3/local/cloud/custom(...)')) {
+    StateBackend.of(spec.stateBackend).validate(problems, 'stateBackend');
   }
   for (const [key, value] of Object.entries(spec.defaultTags ?? {})) {
     problems.check(TAG_KEY.test(key) && !key.startsWith('aws:'), `defaultTags.${key}`, key, 'a tag key (at most 128 characters, not starting with aws:)');
@@ -207,14 +209,21 @@ function checkRegionParts(spec: RegionStackProps, problems: Problems): void {
     if (!problems.check(backend !== undefined, `kafkaBackendOptions.${name}`, name,
       `a backend declared in kafkaBackends (${backends.map((b) => b?.name).join(', ') || 'none'})`)) continue;
     if (!problems.check(options instanceof KafkaBackendOptions, `kafkaBackendOptions.${name}`, options,
-      'KafkaBackendOptions.msk(...) or KafkaBackendOptions.warpStream(...)')) continue;
+      'KafkaBackendOptions.msk(...), .existingMsk(...), .warpStream(...) or .external(...)')) continue;
+    const factories: Record<string, string> = {
+      [KafkaBackendKind.MSK]: 'msk(...) or .existingMsk(...)', [KafkaBackendKind.WARPSTREAM]: 'warpStream(...)', [KafkaBackendKind.EXTERNAL]: 'external(...)',
+    };
     problems.check(options.kind === backend!.kind, `kafkaBackendOptions.${name}`, options.kind,
-      `options for a ${backend!.kind} backend (KafkaBackendOptions.${backend!.kind === KafkaBackendKind.MSK ? 'msk' : 'warpStream'}(...))`);
+      `options for a ${backend!.kind} backend (KafkaBackendOptions.${factories[backend!.kind] ?? 'msk(...)'})`);
   }
   for (const b of backends) {
-    if (b?.kind !== KafkaBackendKind.WARPSTREAM) continue;
-    problems.check(backendOptions[b.name] !== undefined, `kafkaBackendOptions.${b.name}`, undefined,
-      'KafkaBackendOptions.warpStream({ virtualClusterId: \'vci_...\' }): a WarpStream backend needs its virtual cluster id');
+    if (b?.kind === KafkaBackendKind.WARPSTREAM) {
+      problems.check(backendOptions[b.name] !== undefined, `kafkaBackendOptions.${b.name}`, undefined,
+        'KafkaBackendOptions.warpStream({ virtualClusterId: \'vci_...\' }): a WarpStream backend needs its virtual cluster id');
+    } else if (b?.kind === KafkaBackendKind.EXTERNAL) {
+      problems.check(backendOptions[b.name] !== undefined, `kafkaBackendOptions.${b.name}`, undefined,
+        'KafkaBackendOptions.external({ bootstrapBrokers: \'host:9094,...\' }): an external backend needs its bootstrap brokers');
+    }
   }
   const zooCfg = spec.zooKeeperOptions?.zooCfg;
   checkObservabilitySpec(spec.observability, problems, { snapRetainCount: zooCfg?.autopurge?.snapRetainCount ?? 3, tickTime: zooCfg?.tickTime ?? 2000 });

@@ -7,7 +7,7 @@ import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { Release } from '@cdktf/provider-helm/lib/release';
 import { ServiceAccountV1 } from '@cdktf/provider-kubernetes/lib/service-account-v1';
 import { ClickHouseOperator } from './clickhouse-operator';
-import { irsaTrustPolicy, KafkaBackend, MskBackend } from './kafka-backend';
+import { irsaTrustPolicy, KafkaBackend } from './kafka-backend';
 import { ClickHouseInstallation } from '../kubernetes/chi';
 import { DEFAULT_INGESTION_NAMESPACE, IngestionInstallationOptions, ingestionInstallation } from '../kubernetes/ingestion';
 import { toHelmValuesYaml } from '../kubernetes/yaml';
@@ -112,13 +112,13 @@ export class StatelessIngestionTier extends Construct {
     problems.throwIfAny(`ingestion tier ${role}`);
 
     // MSK backends this tier reaches with SASL/IAM, and whether it produces to them (ShuffleHog).
-    const iamBackends = new Map<string, { backend: MskBackend; produce: boolean }>();
+    const iamBackends = new Map<string, { backend: KafkaBackend; produce: boolean }>();
     for (const stream of p.topology.streams) {
       for (const leg of stream.legs.filter((l) => l.roles.some((r) => r.value === role))) {
         const uses = [{ name: leg.backend.name, produce: false }, ...(stream.shuffle ? [{ name: stream.shuffle.backend, produce: true }] : [])];
         for (const use of uses) {
           const backend = backends.find((b) => b.backendName === use.name);
-          if (backend instanceof MskBackend && backend.auth === KafkaAuth.SASL_IAM) {
+          if (backend !== undefined && backend.mskClusterArn !== undefined && backend.auth === KafkaAuth.SASL_IAM) {
             const seen = iamBackends.get(use.name);
             iamBackends.set(use.name, { backend, produce: (seen?.produce ?? false) || use.produce });
           }

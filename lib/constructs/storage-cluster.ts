@@ -26,8 +26,9 @@ import {
   ClickHouseConfigOptions, DEFAULT_COLD_ENDPOINT_ENV, EBS_MOUNT, INTERSERVER_HTTP_PASSWORD_ENV, INTERSERVER_HTTP_USER_ENV, MIGRATOR_PASSWORD_ENV, MIGRATOR_USER,
   NVME_MOUNT, nodeGroups,  renderHostMacros, renderNodeGroupConfig, requiredEnvironment, storageDirectories,
 } from '../clickhouse';
+import { ClickHouseExtraConfig, renderExtraConfig } from '../clickhouse/extra-config';
 import {
-  Architecture, BootSecret, BootSecretBinding, checkInstanceImage, checkPrivateCidrs, checkRemovalPolicy, checkStorageHostUserData,
+  Architecture, BootSecret, BootSecretBinding, checkInstanceImage, checkSecurityGroupIds, checkPrivateCidrs, checkRemovalPolicy, checkStorageHostUserData,
   DEFAULT_CLICKHOUSE_VERSION, instanceArchitecture, instanceStoreDeviceCount, MachineImage, regionOfZone, RemovalPolicy, renderStorageHostUserData,
   STORAGE_INSTANCE_FAMILIES, StorageHostUserDataProps,
 } from '../cloud-init';
@@ -105,6 +106,13 @@ export interface StorageClusterProps {
    */
   readonly allowedSources?: AllowedSources;
   /**
+   * Security groups of your own added to every host (e.g. a platform's monitoring or bastion
+   * group), after the library's. Adding or removing one changes the instances in place
+   * (`vpc_security_group_ids`), never replaces them.
+   * @default none
+   */
+  readonly additionalSecurityGroupIds?: readonly string[];
+  /**
    * Also open the TLS ports (9440 native, 8443 HTTPS, 9010 interserver HTTPS).
    * @default false
    */
@@ -116,6 +124,13 @@ export interface StorageClusterProps {
    * @default the renderers' defaults; the cold endpoint comes from each host's environment
    */
   readonly clickhouseConfig?: ClickHouseConfigOptions;
+  /**
+   * This cluster's own ClickHouse server settings and settings profiles, rendered into
+   * `config.d/zz_extra_settings.xml` and `users.d/zz_extra_profiles.xml`; names the library
+   * manages are refused. A change is an S3 object the hosts sync; the server reloads it without a restart.
+   * @default none
+   */
+  readonly extraConfig?: ClickHouseExtraConfig;
   /**
    * The cluster secret every node of the region shares (`<secret from_env>` in remote_servers).
    * @default - a Secrets Manager secret created here with a generated value
@@ -266,9 +281,11 @@ export class StorageCluster extends Construct {
     problems.check(nvmeDevices !== undefined, 'storage.instanceType', instanceType,
       `a storage type with NVMe instance store (${STORAGE_INSTANCE_FAMILIES.join(', ')}), or instanceStoreDevices for another`);
     const storageGroup = nodeGroups(topology)[0];
-    const sharedFiles: RenderedFile[] = problems.empty
+    const libraryFiles: RenderedFile[] = problems.empty
       ? [...renderNodeGroupConfig(topology, storageGroup, clickhouseConfig), renderStartupScripts(topology, 'data')]
       : [];
+    // The cluster's own settings and profiles: files of their own, synced like the library's.
+    const sharedFiles = [...libraryFiles, ...renderExtraConfig(problems, 'storage.extraConfig', p.extraConfig, libraryFiles)];
     const backupsOff = p.backups?.disabledReason;
     let plan: BackupPlan | undefined;
     if (backupsOff !== undefined) {
@@ -528,7 +545,7 @@ export class StorageCluster extends Construct {
         ami: amiId,
         instanceType,
         subnetId: p.subnetIds[zone],
-        vpcSecurityGroupIds: [sgId],
+        vpcSecurityGroupIds: [sgId, ...(p.additionalSecurityGroupIds ?? [])],
         iamInstanceProfile: instanceProfileName,
         ebsOptimized: true,
         metadataOptions: { httpTokens: 'required', httpEndpoint: 'enabled', httpPutResponseHopLimit: 1 },
@@ -599,6 +616,7 @@ function validateProps(p: StorageClusterProps, removal: RemovalPolicy): Problems
     'a Topology built with buildTopology (or RegionStack.topology)')) return problems;
   problems.check(topology.storage.hosts.length > 0, 'storage.shards', topology.storage.shards, 'at least one shard');
   problems.check(ID.vpc.test(p.vpcId), 'storage.vpcId', p.vpcId, 'a VPC id such as vpc-0a1b2c3d4e5f60718');
+  checkSecurityGroupIds(problems, 'storage.additionalSecurityGroupIds', p.additionalSecurityGroupIds, ID.sg);
   problems.check(ID.zone.test(p.hostedZoneId), 'storage.hostedZoneId', p.hostedZoneId, 'a Route53 hosted zone id such as Z0123456789ABCDEFGHIJ');
   const zones = [...new Set(topology.storage.hosts.map((h) => h.availabilityZone!))];
   problems.check(topology.storage.replicas <= Object.keys(p.subnetIds).length, 'storage.replicas', topology.storage.replicas,

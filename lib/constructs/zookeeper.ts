@@ -14,7 +14,7 @@ import { VolumeAttachment } from '@cdktf/provider-aws/lib/volume-attachment';
 import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import {
-  Architecture, checkInstanceImage, checkRemovalPolicy, instanceArchitecture, MachineImage, regionOfZone, RemovalPolicy, renderZooKeeperHostUserData,
+  Architecture, checkInstanceImage, checkSecurityGroupIds, checkRemovalPolicy, instanceArchitecture, MachineImage, regionOfZone, RemovalPolicy, renderZooKeeperHostUserData,
 } from '../cloud-init';
 import { zookeeperRootZnodes } from '../clickhouse/zookeeper';
 import { Problems, Topology, ZooKeeperNode } from '../model';
@@ -61,6 +61,13 @@ export interface ZooKeeperProps {
    * @default - the AWS managed key (aws/ebs)
    */
   readonly kmsKeyArn?: string;
+  /**
+   * Security groups of your own added to every host (e.g. a platform's monitoring or bastion
+   * group), after the library's. Adding or removing one changes the instances in place
+   * (`vpc_security_group_ids`), never replaces them.
+   * @default none
+   */
+  readonly additionalSecurityGroupIds?: readonly string[];
   /**
    * Whether `terraform destroy` may remove the nodes and their volumes.
    * @default RemovalPolicy.retain()
@@ -137,6 +144,7 @@ export class ZooKeeper extends Construct {
       'at least one client security group (the storage hosts\'), or nothing could reach ZooKeeper');
     p.clientSecurityGroupIds.forEach((sg, i) => problems.check(typeof sg === 'string' && ID.sg.test(sg),
       `zookeeper.clientSecurityGroupIds[${i}]`, sg, 'a security group id such as sg-0123456789abcdef0'));
+    checkSecurityGroupIds(problems, 'zookeeper.additionalSecurityGroupIds', p.additionalSecurityGroupIds, ID.sg);
     checkInstanceImage(problems, 'zookeeper', instanceType, image);
     problems.count('zookeeper.rootVolumeSizeGiB', p.rootVolumeSizeGiB ?? 20, 8, 1024);
     problems.count('zookeeper.dataVolumeSizeGiB', p.dataVolumeSizeGiB ?? 100, 10, 16384);
@@ -214,7 +222,7 @@ export class ZooKeeper extends Construct {
         ami: amiId,
         instanceType,
         subnetId: p.subnetIds[node.availabilityZone],
-        vpcSecurityGroupIds: [sgId],
+        vpcSecurityGroupIds: [sgId, ...(p.additionalSecurityGroupIds ?? [])],
         iamInstanceProfile: instanceProfileName,
         metadataOptions: { httpTokens: 'required', httpEndpoint: 'enabled', httpPutResponseHopLimit: 1 },
         rootBlockDevice: {

@@ -206,7 +206,7 @@ export function renderOffsetResetScript(topology: Topology): string {
     lines.push(`cat > ${commandConfigFileName(b)} <<EOF`, ...props, 'EOF');
   }
   for (const c of commands) {
-    const kind = c.target.backend.kind === KafkaBackendKind.WARPSTREAM ? 'WarpStream' : 'MSK';
+    const kind = { [KafkaBackendKind.WARPSTREAM]: 'WarpStream', [KafkaBackendKind.MSK]: 'MSK', [KafkaBackendKind.EXTERNAL]: 'Kafka' }[c.target.backend.kind];
     lines.push('', `# ${c.target.stream}${c.target.legSuffix}: group ${c.target.group} on ${c.target.topic} (${kind} ${c.target.backend.name}), consumed by ${c.target.roles.join(', ')}`);
     for (const cmd of [c.describe, c.dryRun, c.execute]) lines.push(cmd.replace(/^kafka-consumer-groups\.sh/, '"$KAFKA_CONSUMER_GROUPS"'));
   }

@@ -1,4 +1,5 @@
 import { ClickHouseConfigOptions, nodeGroups, renderNodeGroupConfig, requiredEnvironment } from '../clickhouse';
+import { ClickHouseExtraConfig, renderExtraConfig } from '../clickhouse/extra-config';
 import { CLICKHOUSE_SERVER_IMAGE } from '../clickhouse/versions';
 import { ingestionInstallationName, tierOfRole } from '../model/topology';
 import { NodeRole } from '../model/node-role';
@@ -35,6 +36,13 @@ export interface IngestionInstallationOptions {
   readonly secretName?: string;
   /** Bootstrap brokers by backend name (the backend's named collection), e.g. a KafkaBackend's `bootstrapBrokers`. */
   readonly bootstrapBrokers: Readonly<Record<string, string>>;
+  /**
+   * This cluster's own ClickHouse server settings and settings profiles, rendered into
+   * `config.d/zz_extra_settings.xml` and `users.d/zz_extra_profiles.xml`; names the library
+   * manages are refused. A change rolls the pods like any change of the installation's files.
+   * @default none
+   */
+  readonly extraConfig?: ClickHouseExtraConfig;
   /**
    * Size of each node's cache volume (system logs, Kafka table state, temporary files).
    * @default '10Gi'
@@ -165,6 +173,7 @@ export function ingestionInstallation(topology: Topology, role: NodeRole | strin
   let files: RenderedFile[] = [];
   try {
     files = ingestionConfigFiles(topology, value, options.clickhouseConfig);
+    files = [...files, ...renderExtraConfig(problems, 'extraConfig', options.extraConfig, files)];
   } catch (e) {
     if (!(e instanceof TopologyValidationError)) throw e;
     e.problems.forEach((x) => problems.add(`clickhouseConfig.${x.field}`, x.value, x.expected));

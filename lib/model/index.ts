@@ -7,3 +7,4 @@ export * from './streams';
 export * from './topology';
 export * from './spec-shape';
 export * from './sql-text';
+export * from './kafka-settings';

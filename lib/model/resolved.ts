@@ -115,6 +115,8 @@ export interface StreamLeg {
   readonly consumersPerNode: Readonly<Record<string, number>>;
   readonly format: string;
   readonly offsets: OffsetPolicy;
+  /** Extra Kafka engine settings of the leg's Kafka table, by name (booleans as 0/1). */
+  readonly kafkaSettings: Readonly<Record<string, string | number>>;
   readonly kafkaTable: string;
   readonly materializedView: string;
   readonly writableTable: string;

@@ -21,6 +21,7 @@ const leg = z.object({
   backend: z.unknown(), topic: z.unknown(), consumerGroup: z.unknown(), suffix: z.unknown(),
   roles: z.array(role), consumersPerNode: z.unknown(), format: z.unknown(),
   offsets: z.object({ startAt: z.unknown(), timestampMs: z.unknown() }).optional(),
+  kafkaSettings: z.record(z.string(), z.unknown()).optional(),
 });
 const stream = z.object({
   name: z.unknown(),

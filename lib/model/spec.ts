@@ -142,8 +142,12 @@ export enum KafkaAuth {
 }
 
 export enum KafkaBackendKind {
+  /** AWS MSK: created by the region (`KafkaBackendOptions.msk`) or an existing cluster (`.existingMsk`). */
   MSK = 'msk',
+  /** WarpStream agents the region deploys on its EKS cluster. */
   WARPSTREAM = 'warpstream',
+  /** A Kafka the region does not deploy, reached through its bootstrap servers (`KafkaBackendOptions.external`). */
+  EXTERNAL = 'external',
 }
 
 export interface KafkaTopicSpec {
@@ -163,7 +167,7 @@ export interface KafkaBackendSpec {
   readonly kind: KafkaBackendKind;
   /**
    * Authentication.
-   * @default SASL_IAM for MSK; PLAINTEXT for WarpStream (its agents are a Service inside the cluster network)
+   * @default SASL_IAM for MSK; PLAINTEXT for WarpStream (its agents are a Service inside the cluster network); TLS for an external Kafka
    */
   readonly auth?: KafkaAuth;
   /**

@@ -93,6 +93,15 @@ export interface StreamLegSpec {
    * @default earliest
    */
   readonly offsets?: OffsetPolicy;
+  /**
+   * Extra Kafka engine settings of this leg's Kafka table (`kafka_max_block_size`,
+   * `kafka_poll_timeout_ms`, `kafka_client_id`, ...), added to the library's and overriding its
+   * defaults. Settings the library owns (`kafka_topic_list`, `kafka_group_name`,
+   * `kafka_num_consumers`, `kafka_handle_error_mode`, ...) are refused. On a running region a
+   * change re-creates the leg's Kafka table (its group keeps the committed offsets).
+   * @default none: the library's baseline
+   */
+  readonly kafkaSettings?: Readonly<Record<string, string | number | boolean>>;
 }
 
 /** Re-keys a stream into another topic instead of a data table (PostHog's ShuffleHog). */

@@ -1,3 +1,4 @@
+import { resolveLegKafkaSettings } from './kafka-settings';
 import { checkIdentifier, checkUnique } from './names';
 import { NodeRole } from './node-role';
 import { KafkaBackendKind } from './spec';
@@ -172,9 +173,10 @@ export function resolveStreams(specs: readonly StreamSpec[], topo: TopologyParts
             l.offsets.timestampMs, 'milliseconds since the epoch');
         }
       }
+      const kafkaSettings = resolveLegKafkaSettings(problems, `${lf}.kafkaSettings`, l.kafkaSettings);
       legs.push({
         backend: backend!, topic: topic!, consumerGroup, suffix, roles, consumersPerNode, format,
-        offsets: l.offsets ?? { startAt: 'earliest' },
+        offsets: l.offsets ?? { startAt: 'earliest' }, kafkaSettings,
         kafkaTable: `kafka_${s.name}${suffix}`, materializedView: `${s.name}${suffix}_mv`, writableTable: `writable_${s.name}${suffix}`,
         deadLetterView: `${s.name}${suffix}_dead_letters_mv`, deadLetterWritableTable: `writable_${s.name}${suffix}_dead_letters`,
       });

@@ -171,7 +171,11 @@ export function buildTopology(spec: TopologySpec): Topology {
     const f = `kafkaBackends[${i}]`;
     checkIdentifier(problems, `${f}.name`, b.name);
     problems.check(Object.values(KafkaBackendKind).includes(b.kind), `${f}.kind`, b.kind, `one of ${Object.values(KafkaBackendKind).join(', ')}`);
-    const auth = b.auth ?? (b.kind === KafkaBackendKind.MSK ? KafkaAuth.SASL_IAM : KafkaAuth.PLAINTEXT);
+    const auth = b.auth ?? (b.kind === KafkaBackendKind.MSK ? KafkaAuth.SASL_IAM : b.kind === KafkaBackendKind.EXTERNAL ? KafkaAuth.TLS : KafkaAuth.PLAINTEXT);
+    // Signing with IAM needs the MSK cluster's ARN (the pods' and the topics Job's policies name it).
+    if (b.kind === KafkaBackendKind.EXTERNAL) {
+      problems.check(auth !== KafkaAuth.SASL_IAM, `${f}.auth`, auth, 'plaintext, tls or sasl-scram for an external Kafka (for SASL/IAM declare kind msk with KafkaBackendOptions.existingMsk)');
+    }
     problems.check(Object.values(KafkaAuth).includes(auth), `${f}.auth`, auth, `one of ${Object.values(KafkaAuth).join(', ')}`);
     const brokerListEnv = b.brokerListEnv ?? `KAFKA_HOSTS_${String(b.name).toUpperCase()}`;
     problems.check(ENV_VAR.test(brokerListEnv), `${f}.brokerListEnv`, brokerListEnv, 'an environment variable name (A-Z, 0-9, _)');

@@ -287,9 +287,10 @@ export function kafkaTableStatement(topology: Pick<Topology, 'database'>, stream
         ['kafka_group_name', stringLiteral(leg.consumerGroup)],
         ['kafka_format', stringLiteral(leg.format)],
       ]),
+      // The baseline, then the leg's own settings (which override the baseline's of the same name).
       settings: [
         ['kafka_num_consumers', consumers],
-        ...Object.entries(KAFKA_BASELINE_SETTINGS).map(([k, v]) => [k, typeof v === 'string' ? stringLiteral(v) : v] as const),
+        ...Object.entries({ ...KAFKA_BASELINE_SETTINGS, ...leg.kafkaSettings }).map(([k, v]) => [k, typeof v === 'string' ? stringLiteral(v) : v] as const),
       ],
     }),
   };
