@@ -35,7 +35,7 @@ function instrument(proto: object, method: string, name: string): void {
 
 const which = process.argv[2] ?? 'us';
 const cdktf = timed('load cdktf', () => require('cdktf') as typeof import('cdktf'));
-const { RegionStack } = timed('load library', () => require('../lib/region-stack') as typeof import('../lib/region-stack'));
+const { RegionStack } = timed('load library', () => require('../lib/constructs/region-stack') as typeof import('../lib/constructs/region-stack'));
 const { PolicyPack } = require('../lib/policy') as typeof import('../lib/policy');
 const spec = timed('load region specs', () => {
   if (which === '10x') return (require('./regions') as typeof import('./regions')).scaledRegion(10);

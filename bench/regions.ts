@@ -1,5 +1,5 @@
 import { DataEngine, KafkaBackendKind, KafkaBackendSpec, NodeRole, StreamSpec } from '../lib/model';
-import type { RegionSpec } from '../lib/region-stack';
+import type { RegionStackProps } from '../lib/constructs/region-stack';
 import { US_REGION } from '../stacks/us';
 
 const COLUMNS = [
@@ -22,7 +22,7 @@ function powerOfTwoAtLeast(n: number): number {
  * 10·f streams spread over the three tiers, half on MSK and half on WarpStream. factor 10 is the
  * issue's 10× region: 100 shards × 3 replicas, 380 ingestion nodes, 100 streams.
  */
-export function scaledRegion(factor: number): RegionSpec {
+export function scaledRegion(factor: number): RegionStackProps {
   const tiers = [
     { role: NodeRole.SMALL, nodes: 6 * factor, cores: 2, consumersPerNode: 1 },
     { role: NodeRole.MEDIUM, nodes: 12 * factor, cores: 4, consumersPerNode: 4 },

@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
 import { buildTopology } from '../lib/model';
-import type { RegionSpec } from '../lib/region-stack';
+import type { RegionStackProps } from '../lib/constructs/region-stack';
 import { bundleFromArtifacts, bundleFromTopology, RehearsalBundle } from '../lib/rehearsal/bundle';
 import { DrillReport, formatDrill, runDrills } from '../lib/rehearsal/drills';
 import '../lib/rehearsal/fault-drills';
@@ -21,7 +21,7 @@ import { US_REGION } from '../stacks/us';
 const REGIONS = { us: US_REGION, eu: EU_REGION } as const;
 import { formatReport, rehearse } from '../lib/rehearsal/rehearse';
 import { schemaEvolutionDrill } from '../lib/rehearsal/schema-evolution-drill';
-import { buildRegionTopology } from '../lib/region-stack';
+import { buildRegionTopology } from '../lib/constructs/region-stack';
 import { EVOLVING_REGION, EVOLVING_REGION_V2 } from '../examples/schema-evolution/region';
 
 const USAGE = `usage: npm run rehearse -- <stack> [--stream NAME] [--events N] [--events-file TOPIC=FILE.jsonl ...] [--timeout SECONDS] [--drills] [--artifacts] [--out DIR]
@@ -69,7 +69,7 @@ async function main(): Promise<number> {
     console.error(USAGE);
     return 2;
   }
-  const region = (REGIONS as Record<string, RegionSpec | undefined>)[stack];
+  const region = (REGIONS as Record<string, RegionStackProps | undefined>)[stack];
   let bundle: RehearsalBundle;
   let ok = true;
   if (region !== undefined && !values.artifacts) {

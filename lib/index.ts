@@ -13,27 +13,27 @@ export type {
 } from './model';
 
 // Constructs and their props.
-export * from './region-stack';
-export * from './storage-cluster';
-export { ZooKeeper } from './zookeeper';
-export type { ZooKeeperNodeResources, ZooKeeperProps, ZooKeeperAutopurgeOptions, ZooCfgOptions } from './zookeeper';
-export * from './kafka-backend';
-export * from './clickhouse-operator';
-export * from './stateless-ingestion-tier';
-export * from './backup-bucket';
-export * from './literal-text';
-export * from './generated-secret';
-export * from './kubernetes-secret-from-aws';
-export * from './kafka-topics';
-export * from './ingestion-storage-class';
-export * from './region-prerequisites';
-export { Observability, ebsVolumeBursts } from './observability';
-export type { ObservabilityProps, ObservabilitySpec, PrometheusOperatorOptions } from './observability';
-export * from './region-lock-file';
-export * from './schema-migration-runner';
+export * from './constructs/region-stack';
+export * from './constructs/storage-cluster';
+export { ZooKeeper } from './constructs/zookeeper';
+export type { ZooKeeperNodeResources, ZooKeeperProps, ZooKeeperAutopurgeOptions, ZooCfgOptions } from './constructs/zookeeper';
+export * from './constructs/kafka-backend';
+export * from './constructs/clickhouse-operator';
+export * from './constructs/stateless-ingestion-tier';
+export * from './constructs/backup-bucket';
+export * from './constructs/literal-text';
+export * from './constructs/generated-secret';
+export * from './constructs/kubernetes-secret-from-aws';
+export * from './constructs/kafka-topics';
+export * from './constructs/ingestion-storage-class';
+export * from './constructs/region-prerequisites';
+export { Observability, ebsVolumeBursts } from './constructs/observability';
+export type { ObservabilityProps, ObservabilitySpec, PrometheusOperatorOptions } from './constructs/observability';
+export * from './lock/region-lock-file';
+export * from './constructs/schema-migration-runner';
 export { CLICKHOUSE_SERVER_IMAGE, CLICKHOUSE_SERVER_VERSION, SERVER_FEATURES } from './clickhouse/versions';
 export type { ServerFeature, ServerFeatureId } from './clickhouse/versions';
-export { NAME_LIMITS } from './region-validation';
+export { NAME_LIMITS } from './constructs/region-validation';
 export type { IngestionInstallationOptions } from './kubernetes/ingestion';
 export type { ClickHouseConfigOptions, ColdStorageOptions, StoragePaths } from './clickhouse';
 export type { BackupPlan, BackupScheduleProps, ShardBackup } from './dr/backup';
@@ -44,7 +44,7 @@ export type {
 export type { RenderedFile } from './render/file';
 
 // Disaster recovery.
-export * from './disaster-recovery';
+export * from './constructs/disaster-recovery';
 export * from './dr/disk-sizes';
 
 // The policy pack.

@@ -1,8 +1,8 @@
 import * as path from 'path';
 import { App } from 'cdktf';
-import { DisasterRecovery, loadDiskSizeLock } from '../lib/disaster-recovery';
-import { RegionLockFile } from '../lib/region-lock-file';
-import { RegionStack } from '../lib/region-stack';
+import { DisasterRecovery, loadDiskSizeLock } from '../lib/constructs/disaster-recovery';
+import { RegionLockFile } from '../lib/lock/region-lock-file';
+import { RegionStack } from '../lib/constructs/region-stack';
 import { EU_REGION } from './eu';
 import { US_REGION } from './us';
 

@@ -1,5 +1,5 @@
 import { TopologySpec } from '../lib/model';
-import { RegionSpec } from '../lib/region-stack';
+import { RegionStackProps } from '../lib/constructs/region-stack';
 import { PostHogRegionShape, postHogRegion, postHogTopology } from './posthog-region';
 
 const EU: PostHogRegionShape = {
@@ -17,4 +17,4 @@ const EU: PostHogRegionShape = {
 export const EU_TOPOLOGY: TopologySpec = postHogTopology(EU);
 
 /** The `eu` stack: PostHog EU's topology in eu-central-1 (placeholder VPC, subnets, EKS cluster and state bucket). */
-export const EU_REGION: RegionSpec = postHogRegion(EU_TOPOLOGY, EU);
+export const EU_REGION: RegionStackProps = postHogRegion(EU_TOPOLOGY, EU);

@@ -1,6 +1,6 @@
 import { accountFields, markPlaceholders } from '../lib/render/placeholders';
 import { DataEngine, KafkaBackendKind, NodeRole, StreamSpec, TopologySpec } from '../lib/model';
-import { KafkaBackendOptions, RegionSpec } from '../lib/region-stack';
+import { KafkaBackendOptions, RegionStackProps } from '../lib/constructs/region-stack';
 
 /** The groups stream from the talk: single-shard ReplicatedReplacingMergeTree, consumed by the small tier. */
 export const GROUPS_STREAM = (legs: StreamSpec['legs']): StreamSpec => ({
@@ -131,10 +131,10 @@ export function postHogTopology(shape: PostHogRegionShape): TopologySpec {
  * subnets, EKS cluster and state bucket are placeholders with the right shapes; replace them with
  * your own before deploying.
  */
-export function postHogRegion(topology: TopologySpec, shape: PostHogRegionShape): RegionSpec {
+export function postHogRegion(topology: TopologySpec, shape: PostHogRegionShape): RegionStackProps {
   const zones = availabilityZones(shape);
   // Every account-specific value is an example: a deploy stops, naming them, until each is replaced.
-  const spec: RegionSpec = {
+  const spec: RegionStackProps = {
     ...topology,
     region: shape.awsRegion,
     vpcId: shape.vpcId,

@@ -1,5 +1,5 @@
 import { TopologySpec } from '../lib/model';
-import { RegionSpec } from '../lib/region-stack';
+import { RegionStackProps } from '../lib/constructs/region-stack';
 import { PostHogRegionShape, postHogRegion, postHogTopology } from './posthog-region';
 
 // The streams' home used to be this file; their importers keep working.
@@ -23,4 +23,4 @@ const US: PostHogRegionShape = {
 export const US_TOPOLOGY: TopologySpec = postHogTopology(US);
 
 /** The `us` stack: PostHog US's topology in us-east-1 (placeholder VPC, subnets, EKS cluster and state bucket). */
-export const US_REGION: RegionSpec = postHogRegion(US_TOPOLOGY, US);
+export const US_REGION: RegionStackProps = postHogRegion(US_TOPOLOGY, US);

@@ -10,7 +10,7 @@ import { createServer } from 'net';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { renderHostMacros, renderZooKeeper, zookeeperRootZnodes } from '../../lib/clickhouse';
-import { DEBIAN_ZKCLI, renderCreateZnodesScript } from '../../lib/zookeeper';
+import { DEBIAN_ZKCLI, renderCreateZnodesScript } from '../../lib/constructs/zookeeper';
 import { ConfigFile, TestEngine } from '../support/engine';
 import { issueTopology } from './support/topologies';
 

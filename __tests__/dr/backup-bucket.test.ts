@@ -2,7 +2,7 @@
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { App, TerraformStack, Testing } from 'cdktf';
-import { BackupBucket } from '../../lib/backup-bucket';
+import { BackupBucket } from '../../lib/constructs/backup-bucket';
 import { RemovalPolicy } from '../../lib/cloud-init/ec2-host';
 import { TopologyValidationError } from '../../lib/model';
 import { tempDir } from '../support/temp';

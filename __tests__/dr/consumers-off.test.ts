@@ -4,10 +4,10 @@
  * nodes, so a region restored from a backup consumes nothing until it is switched on.
  */
 import { App, Testing } from 'cdktf';
-import { DisasterRecovery } from '../../lib/disaster-recovery';
+import { DisasterRecovery } from '../../lib/constructs/disaster-recovery';
 import { checkOneConsumerPerGroupAcrossStacks } from '../../lib/dr/offsets';
 import { buildTopology, Problems, TopologyValidationError } from '../../lib/model';
-import { RegionSpec, RegionStack } from '../../lib/region-stack';
+import { RegionStackProps, RegionStack } from '../../lib/constructs/region-stack';
 import { renderStartupScripts, startupScriptQueries, statementsForRole } from '../../lib/schema';
 import { EU_REGION } from '../../stacks/eu';
 import { US_REGION, US_TOPOLOGY } from '../../stacks/us';
@@ -45,7 +45,7 @@ describe('consumers off in the model and the schema', () => {
 });
 
 describe('consumers off in the us stack', () => {
-  function synth(spec: RegionSpec): Resources {
+  function synth(spec: RegionStackProps): Resources {
     const stack = new RegionStack(new App({ outdir: tempDir('cdktf.outdir.') }), 'us', spec);
     return (JSON.parse(Testing.synth(stack)) as { resource: Resources }).resource;
   }

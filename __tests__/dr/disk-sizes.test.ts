@@ -5,17 +5,17 @@
  * is written, and the ingestion cache changes without touching an AWS resource.
  */
 import { App, Testing } from 'cdktf';
-import { DisasterRecovery } from '../../lib/disaster-recovery';
+import { DisasterRecovery } from '../../lib/constructs/disaster-recovery';
 import { assertGrowOnly, DiskSizeLock, nextDiskSizeLock, parseDiskSizeLock } from '../../lib/dr/disk-sizes';
 import { TopologyValidationError } from '../../lib/model';
-import { KafkaBackendOptions, RegionSpec, RegionStack } from '../../lib/region-stack';
+import { KafkaBackendOptions, RegionStackProps, RegionStack } from '../../lib/constructs/region-stack';
 import { US_REGION } from '../../stacks/us';
 import { tempDir } from '../support/temp';
 
 type Resources = Record<string, Record<string, Record<string, unknown>>>;
 
 /** The stack's resources (Terraform JSON) and its grow-only disks, before anything is written. */
-function synth(spec: RegionSpec, lock?: DiskSizeLock): { resources: Resources; dr: DisasterRecovery } {
+function synth(spec: RegionStackProps, lock?: DiskSizeLock): { resources: Resources; dr: DisasterRecovery } {
   const app = new App({ outdir: tempDir('cdktf.outdir.') });
   const stack = new RegionStack(app, 'us', spec);
   const dr = DisasterRecovery.apply(stack, { diskSizeLock: lock });
@@ -23,7 +23,7 @@ function synth(spec: RegionSpec, lock?: DiskSizeLock): { resources: Resources; d
   return { resources: json.resource, dr };
 }
 
-const grown: RegionSpec = {
+const grown: RegionStackProps = {
   ...US_REGION,
   storageClusterOptions: { ...US_REGION.storageClusterOptions, dataVolumeSizeGiB: 8192, rootVolumeSizeGiB: 200 },
   zooKeeperOptions: { ...US_REGION.zooKeeperOptions, dataVolumeSizeGiB: 250 },

@@ -6,12 +6,12 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Testing } from 'cdktf';
 import { create } from 'xmlbuilder2';
-import { ClickHouseOperator } from '../../lib/clickhouse-operator';
+import { ClickHouseOperator } from '../../lib/constructs/clickhouse-operator';
 import { requiredEnvironment, nodeGroups } from '../../lib/clickhouse';
 import { EnvSource, ReclaimPolicy } from '../../lib/kubernetes/chi';
 import { toHelmValuesYaml } from '../../lib/kubernetes/yaml';
 import { buildTopology, NodeRole, TopologyValidationError } from '../../lib/model';
-import { chartDirectory, StatelessIngestionTier } from '../../lib/stateless-ingestion-tier';
+import { chartDirectory, StatelessIngestionTier } from '../../lib/constructs/stateless-ingestion-tier';
 import { buildRegion, helmRelease, newStack, resources, SMALL_REGION, synthJson } from './support/region';
 import { fullSynth } from '../support/temp';
 

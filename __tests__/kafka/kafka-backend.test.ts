@@ -5,8 +5,8 @@
 import { TerraformOutput, TerraformStack, TerraformVariable, Testing } from 'cdktf';
 import { parse } from 'yaml';
 import { BootSecret } from '../../lib/cloud-init/boot-secrets';
-import { KafkaBackend, MskBackend, MskClientBrokerEncryption, WarpStreamBackend } from '../../lib/kafka-backend';
-import { KafkaTopics } from '../../lib/kafka-topics';
+import { KafkaBackend, MskBackend, MskClientBrokerEncryption, WarpStreamBackend } from '../../lib/constructs/kafka-backend';
+import { KafkaTopics } from '../../lib/constructs/kafka-topics';
 import { buildTopology, KafkaAuth, KafkaBackendKind, Topology, TopologySpec, TopologyValidationError } from '../../lib/model';
 import { helmRelease, MSK_PROPS, newStack, resources, SMALL_REGION, synthJson, SynthJson, WARPSTREAM_PROPS } from '../ingestion/support/region';
 

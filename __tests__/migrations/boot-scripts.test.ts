@@ -9,7 +9,7 @@ import { create } from 'xmlbuilder2';
 import { EVOLVING_REGION, EVOLVING_REGION_V2 } from '../../examples/schema-evolution/region';
 import { NodeRole } from '../../lib/model';
 import { evolveRegion, withBootMigrations } from '../../lib/migrations';
-import { buildRegionTopology } from '../../lib/region-stack';
+import { buildRegionTopology } from '../../lib/constructs/region-stack';
 import { renderStartupScripts, statementsForRole } from '../../lib/schema';
 import { TestEngine } from '../support/engine';
 import { roleConfig } from '../schema/support/role-config';

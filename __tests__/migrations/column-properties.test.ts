@@ -7,7 +7,7 @@ import { EVOLVING_REGION } from '../../examples/schema-evolution/region';
 import { LockedObject, RegionLock, RoleSchema } from '../../lib/lock';
 import { applyMigrations, evolveRegion, planMigrations, RunnerTarget } from '../../lib/migrations';
 import { NodeRole, Problems } from '../../lib/model';
-import { buildRegionTopology } from '../../lib/region-stack';
+import { buildRegionTopology } from '../../lib/constructs/region-stack';
 import { nonReplicatedTwin } from '../../lib/rehearsal/overrides';
 import { statementsForRole } from '../../lib/schema';
 import { TestEngine } from '../support/engine';

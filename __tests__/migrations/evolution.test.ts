@@ -8,7 +8,7 @@ import { addClicks, addReferrer, dropNote, EVOLVING_REGION, newOrderBy, retireWa
 import { NodeRole, TopologyValidationError } from '../../lib/model';
 import { LockedMigration, MigrationPhase, RegionLock } from '../../lib/lock';
 import { applyMigrations, evolveRegion, RegionEvolution, RunnerTarget, runOrder, stepChecksum } from '../../lib/migrations';
-import { buildRegionTopology, RegionSpec } from '../../lib/region-stack';
+import { buildRegionTopology, RegionStackProps } from '../../lib/constructs/region-stack';
 import { nonReplicatedTwin } from '../../lib/rehearsal/overrides';
 import { statementsForRole } from '../../lib/schema';
 import { TestEngine } from '../support/engine';
@@ -21,7 +21,7 @@ const VIEW_KINDS: string[] = [SchemaObjectKind.MATERIALIZED_VIEW, SchemaObjectKi
 
 const STATE_KEY = 's3://clickhouse-ingest-tfstate-evo/clickhouse-ingest/evo.tfstate';
 
-function evolve(spec: RegionSpec, lock?: RegionLock): RegionEvolution {
+function evolve(spec: RegionStackProps, lock?: RegionLock): RegionEvolution {
   return evolveRegion({ topology: buildRegionTopology(spec), stack: 'evo', stateKey: STATE_KEY, lock });
 }
 
@@ -88,7 +88,7 @@ describe('a spec changed in steps: migrations generated, run in ClickHouse, idem
   afterAll(async () => engine?.kill());
 
   let lock: RegionLock;
-  let spec: RegionSpec = EVOLVING_REGION;
+  let spec: RegionStackProps = EVOLVING_REGION;
 
   test('v1: a first lock with no migrations, the schema as rendered', async () => {
     expect(v1.migrations).toEqual([]);
@@ -210,7 +210,7 @@ describe('a spec changed in steps: migrations generated, run in ClickHouse, idem
   });
 
   test('migration numbers are stable: a stream inserted first gets the next number, old migrations stay as they were', () => {
-    const inserted: RegionSpec = { ...spec, streams: [{ ...(spec.streams![1]), name: 'visits', legs: [{ backend: 'msk_cluster', topic: 'clickhouse_clicks', consumerGroup: 'clickhouse_visits', roles: [NodeRole.SMALL] }] }, ...spec.streams!] };
+    const inserted: RegionStackProps = { ...spec, streams: [{ ...(spec.streams![1]), name: 'visits', legs: [{ backend: 'msk_cluster', topic: 'clickhouse_clicks', consumerGroup: 'clickhouse_visits', roles: [NodeRole.SMALL] }] }, ...spec.streams!] };
     const e = evolve(inserted, lock);
     expect(e.generated.map((m) => `${m.number} ${m.name}`)).toEqual(['5 add_stream_visits']);
     expect(e.migrations.slice(0, 4)).toEqual(lock.migrations);

@@ -9,15 +9,15 @@ import * as os from 'os';
 import * as path from 'path';
 import { EVOLVING_REGION, EVOLVING_REGION_V2 } from '../../examples/schema-evolution/region';
 import { parseRegionLock, RegionLock } from '../../lib/lock';
-import { migrationTargets } from '../../lib/schema-migration-runner';
+import { migrationTargets } from '../../lib/constructs/schema-migration-runner';
 import { runOrder } from '../../lib/migrations';
-import { RegionLockFile, RegionLockOptions } from '../../lib/region-lock-file';
-import { buildRegionTopology, RegionSpec } from '../../lib/region-stack';
+import { RegionLockFile, RegionLockOptions } from '../../lib/lock/region-lock-file';
+import { buildRegionTopology, RegionStackProps } from '../../lib/constructs/region-stack';
 import { cleanUp, resources, synthStacks, SynthesizedStack } from '../region/support/synth';
 
 afterAll(cleanUp);
 
-function synth(spec: RegionSpec, lock?: RegionLock, options: RegionLockOptions = {}): SynthesizedStack {
+function synth(spec: RegionStackProps, lock?: RegionLock, options: RegionLockOptions = {}): SynthesizedStack {
   return synthStacks({ evo: { ...spec, regionLock: RegionLockFile.of(lock, options) } }).evo;
 }
 
@@ -186,7 +186,7 @@ describe('region lock through synth', () => {
   });
 
   test('a synth dropping a backend is refused, naming it, unless it is marked decommissioned', () => {
-    const noWarpStream: RegionSpec = {
+    const noWarpStream: RegionStackProps = {
       ...EVOLVING_REGION_V2,
       kafkaBackends: EVOLVING_REGION_V2.kafkaBackends!.filter((b) => b.name !== 'warpstream_ingestion'),
       kafkaBackendOptions: {},
@@ -198,7 +198,7 @@ describe('region lock through synth', () => {
   });
 
   test('a removed stream, a ZooKeeper ensemble change and a rename are refused with their procedure', () => {
-    const noOrders: RegionSpec = { ...EVOLVING_REGION, streams: [] };
+    const noOrders: RegionStackProps = { ...EVOLVING_REGION, streams: [] };
     expect(refusal(() => synth(noOrders, lock1))).toContain("its data table posthog.sharded_orders holds data. Mark it { decommissioned: { streams: { orders: 'keep-data' } } }");
     const kept = synth(noOrders, lock1, { decommissioned: { streams: { orders: 'keep-data' } } });
     const keptLock = parseRegionLock(kept.artifacts.get('region.lock.json')!, 'lock');

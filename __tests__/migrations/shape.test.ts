@@ -1,7 +1,7 @@
 import { readShape, renderRegionLock, splitColumnDefinition, UnreadableStatementError } from '../../lib/lock';
 import { parseRegionLock } from '../../lib/lock/region-lock';
 import { evolveRegion } from '../../lib/migrations';
-import { buildRegionTopology } from '../../lib/region-stack';
+import { buildRegionTopology } from '../../lib/constructs/region-stack';
 import { EVOLVING_REGION } from '../../examples/schema-evolution/region';
 
 describe('reading the shape of a rendered statement', () => {

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { parse, stringify } from 'yaml';
-import { renderObservabilityArtifacts } from '../../lib/observability';
+import { renderObservabilityArtifacts } from '../../lib/constructs/observability';
 import { EU_REGION } from '../../stacks/eu';
 import { US_REGION } from '../../stacks/us';
 import { cleanUp, resources, synthStacks, SynthesizedStack } from '../region/support/synth';

@@ -4,8 +4,8 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { parse } from 'yaml';
 import { TopologyValidationError } from '../../lib/model';
-import { ebsVolumeBursts } from '../../lib/observability';
-import { RegionSpec } from '../../lib/region-stack';
+import { ebsVolumeBursts } from '../../lib/constructs/observability';
+import { RegionStackProps } from '../../lib/constructs/region-stack';
 import { cleanUp, resources, synthStacks, SynthesizedStack } from '../region/support/synth';
 import { smallRegion } from '../safety/specs';
 
@@ -13,7 +13,7 @@ const SCRAPER = 'sg-0123456789abcdef0';
 const TOPIC = 'arn:aws:sns:us-east-1:123456789012:clickhouse-alerts';
 const METRICS_PORTS = [7000, 9363, 9364];
 
-function withObservability(observability: RegionSpec['observability']): RegionSpec {
+function withObservability(observability: RegionStackProps['observability']): RegionStackProps {
   return { ...smallRegion(), observability };
 }
 

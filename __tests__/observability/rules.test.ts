@@ -3,7 +3,7 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { parse } from 'yaml';
 import { ALERT_FAMILIES } from '../../lib/observability/alerts';
-import { renderObservabilityArtifacts, RULE_FILE } from '../../lib/observability';
+import { renderObservabilityArtifacts, RULE_FILE } from '../../lib/constructs/observability';
 import { DEAD_LETTER_TABLE_SUFFIX } from '../../lib/observability/metrics';
 import { EU_REGION } from '../../stacks/eu';
 import { US_REGION } from '../../stacks/us';

@@ -1,9 +1,9 @@
 import { execFile } from 'child_process';
 import { existsSync } from 'fs';
 import { promisify } from 'util';
-import { buildRegionTopology, RegionSpec } from '../../lib/region-stack';
+import { buildRegionTopology, RegionStackProps } from '../../lib/constructs/region-stack';
 import { AlertDefinition, regionAlerts } from '../../lib/observability/alerts';
-import { regionThresholds } from '../../lib/observability';
+import { regionThresholds } from '../../lib/constructs/observability';
 import { Topology } from '../../lib/model';
 import { resolveZooCfgOptions } from '../../lib/zookeeper/zoo-cfg';
 
@@ -15,7 +15,7 @@ export const hasPromtool = existsSync(PROMTOOL);
 if (!hasPromtool) console.warn('SKIPPED promtool tests: Debian package `prometheus` (promtool) not installed');
 
 /** A region's topology and alerts, as RegionStack renders them. */
-export function alertsOf(spec: RegionSpec): { topology: Topology; alerts: AlertDefinition[] } {
+export function alertsOf(spec: RegionStackProps): { topology: Topology; alerts: AlertDefinition[] } {
   const topology = buildRegionTopology(spec);
   const zooCfg = resolveZooCfgOptions(topology.zookeeper, spec.zooKeeperOptions?.zooCfg);
   const thresholds = regionThresholds(zooCfg, spec.observability);

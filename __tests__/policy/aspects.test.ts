@@ -6,7 +6,7 @@ import { EbsVolume } from '@cdktf/provider-aws/lib/ebs-volume';
 import { Instance } from '@cdktf/provider-aws/lib/instance';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { PolicyPack } from '../../lib/policy';
-import { RegionStack } from '../../lib/region-stack';
+import { RegionStack } from '../../lib/constructs/region-stack';
 import { cleanUp, readStack, tempOutdir, TerraformJson } from '../region/support/synth';
 import { smallRegion } from '../safety/specs';
 import { fullSynth, testApp } from '../support/temp';

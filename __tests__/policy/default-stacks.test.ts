@@ -3,7 +3,7 @@ import { MigrationPhase, migrationRegion } from '../../examples/backend-migratio
 import { DEV_REGION } from '../../examples/dev-region/region';
 import { SHUFFLEHOG_REGION } from '../../examples/shufflehog/region';
 import { evaluatePolicies, PolicyRuleId, TerraformJson } from '../../lib/policy';
-import { RegionSpec, RegionStack } from '../../lib/region-stack';
+import { RegionStackProps, RegionStack } from '../../lib/constructs/region-stack';
 import { EU_REGION } from '../../stacks/eu';
 import { US_REGION } from '../../stacks/us';
 import { testApp } from '../support/temp';
@@ -12,12 +12,12 @@ import { testApp } from '../support/temp';
  * Every stack the library ships (the default regions and every example) synthesizes with the
  * policy pack on, and passes it; a rule is off only where the region says why.
  */
-const stacks: [string, RegionSpec][] = [
+const stacks: [string, RegionStackProps][] = [
   ['us', US_REGION],
   ['eu', EU_REGION],
   ['dev', DEV_REGION],
   ['shufflehog', SHUFFLEHOG_REGION],
-  ...Object.values(MigrationPhase).map((phase): [string, RegionSpec] => [`migration-${phase}`, migrationRegion(phase)]),
+  ...Object.values(MigrationPhase).map((phase): [string, RegionStackProps] => [`migration-${phase}`, migrationRegion(phase)]),
 ];
 
 // Built once and shared: the us stack is also the subject of the breaking tests below.

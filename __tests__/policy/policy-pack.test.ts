@@ -20,7 +20,7 @@ import { HelmProvider } from '@cdktf/provider-helm/lib/provider';
 import { Release } from '@cdktf/provider-helm/lib/release';
 import { buildTopology, Topology, TopologyValidationError } from '../../lib/model';
 import { PolicyPack, PolicyPackOptions, PolicyRuleId } from '../../lib/policy';
-import { RegionStack } from '../../lib/region-stack';
+import { RegionStack } from '../../lib/constructs/region-stack';
 import { US_TOPOLOGY } from '../../stacks/us';
 import { smallRegion } from '../safety/specs';
 import { testApp } from '../support/temp';

@@ -4,7 +4,7 @@ import * as path from 'path';
 import { App } from 'cdktf';
 import { DEV_REGION } from '../../examples/dev-region/region';
 import { checkSynthOutput } from '../../lib/policy';
-import { RegionStack } from '../../lib/region-stack';
+import { RegionStack } from '../../lib/constructs/region-stack';
 
 describe('checking a synthesized output folder on disk', () => {
   const outdir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'synth-output-')), 'cdktf.out');

@@ -3,7 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { MigrationPhase, migrationRegion } from '../../examples/backend-migration/region';
 import { SHUFFLEHOG_REGION } from '../../examples/shufflehog/region';
-import { buildRegionTopology, RegionSpec } from '../../lib/region-stack';
+import { buildRegionTopology, RegionStackProps } from '../../lib/constructs/region-stack';
 import { migrationFiles, startupScriptQueries } from '../../lib/schema';
 import { EU_REGION } from '../../stacks/eu';
 import { US_REGION } from '../../stacks/us';
@@ -16,7 +16,7 @@ interface TopologyJson {
 }
 
 // The dev region's files are the us shapes with smaller numbers; examples.test.ts synthesizes it.
-const REGIONS: Record<string, RegionSpec> = {
+const REGIONS: Record<string, RegionStackProps> = {
   us: US_REGION,
   eu: EU_REGION,
   migration: migrationRegion(MigrationPhase.BOTH_LEGS),

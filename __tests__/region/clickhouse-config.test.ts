@@ -1,12 +1,12 @@
 /**
- * `RegionSpec.clickhouse` reaches both sides of a region: the storage hosts (their cloud-init
+ * `RegionStackProps.clickhouse` reaches both sides of a region: the storage hosts (their cloud-init
  * writes macros.xml) and the ingestion pods (their installation's role_macros.xml). A pod whose
  * `hostClusterType` differs from the storage hosts' would route by the wrong macro.
  */
 import { create } from 'xmlbuilder2';
 import { parse } from 'yaml';
 import { DEV_REGION } from '../../examples/dev-region/region';
-import { RegionSpec } from '../../lib/region-stack';
+import { RegionStackProps } from '../../lib/constructs/region-stack';
 import { cleanUp, resources, SynthesizedStack, synthStacks } from './support/synth';
 
 interface CloudConfig { write_files: { path: string; content: string }[] }
@@ -37,10 +37,10 @@ function podMacros(stack: SynthesizedStack): Record<string, Record<string, strin
   return out;
 }
 
-describe('RegionSpec.clickhouse on both sides of a region', () => {
+describe('RegionStackProps.clickhouse on both sides of a region', () => {
   let stacks: Record<string, SynthesizedStack>;
   beforeAll(() => {
-    const offline: RegionSpec = { ...DEV_REGION, name: 'offline', clickhouse: { hostClusterType: 'offline', ingestionLogRetentionDays: 5 } };
+    const offline: RegionStackProps = { ...DEV_REGION, name: 'offline', clickhouse: { hostClusterType: 'offline', ingestionLogRetentionDays: 5 } };
     // Two apps: in one app, two stacks of one region would share its state, groups and broker variables (refused).
     stacks = { ...synthStacks({ dev: DEV_REGION }), ...synthStacks({ offline }) };
   });

@@ -8,7 +8,7 @@ import { addRegionStacks } from '../../stacks/app';
 import { fullBackupRetentionDays, DEFAULT_BACKUP_SCHEDULE } from '../../lib/dr/backup';
 import { evaluatePolicies, isPinnedImage } from '../../lib/policy/rules';
 import { KafkaAuth } from '../../lib/model/spec';
-import { KafkaBackendOptions, RegionSpec } from '../../lib/region-stack';
+import { KafkaBackendOptions, RegionStackProps } from '../../lib/constructs/region-stack';
 import { unescapeTerraformLiteral } from '../../lib/render/terraform-literal';
 import { smallRegion } from '../safety/specs';
 import { planStackOffline, terraformAvailability } from '../support/terraform';
@@ -22,7 +22,7 @@ const ref = (type: string, name: string): string => `${type}.${name}`;
 const dependsOn = (b: Block): string[] => (b.depends_on as string[] | undefined) ?? [];
 
 /** The small region, deployable as written: its account values are its own (no placeholders). */
-function ownRegion(): RegionSpec {
+function ownRegion(): RegionStackProps {
   const spec = smallRegion();
   return {
     ...spec,

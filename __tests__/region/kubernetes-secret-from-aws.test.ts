@@ -4,7 +4,7 @@
  */
 import { Testing, TerraformStack } from 'cdktf';
 import { BootSecret } from '../../lib/cloud-init/boot-secrets';
-import { KubernetesSecretFromAws } from '../../lib/kubernetes-secret-from-aws';
+import { KubernetesSecretFromAws } from '../../lib/constructs/kubernetes-secret-from-aws';
 import { testApp } from '../support/temp';
 
 describe('KubernetesSecretFromAws', () => {

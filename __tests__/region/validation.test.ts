@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { App } from 'cdktf';
 import { TopologyValidationError } from '../../lib/model';
-import { buildRegionTopology, KafkaBackendOptions, RegionSpec, RegionStack } from '../../lib/region-stack';
+import { buildRegionTopology, KafkaBackendOptions, RegionStackProps, RegionStack } from '../../lib/constructs/region-stack';
 import { DEV_REGION } from '../../examples/dev-region/region';
 import { US_REGION } from '../../stacks/us';
 import { cleanUp, readTree, tempOutdir } from './support/synth';
@@ -11,7 +11,7 @@ afterAll(cleanUp);
 
 function problemsOf(spec: unknown): { field: string; expected: string }[] {
   try {
-    buildRegionTopology(spec as RegionSpec);
+    buildRegionTopology(spec as RegionStackProps);
   } catch (e) {
     expect(e).toBeInstanceOf(TopologyValidationError);
     return [...(e as TopologyValidationError).problems];
@@ -48,7 +48,7 @@ describe('region validation', () => {
     expect(problemsOf({ ...US_REGION, stateBackend: { bucket: 'ok-bucket', key: '/abs' } }).map((p) => p.field)).toEqual(['stateBackend.key']);
   });
 
-  test('fails with the constructs\' own rejections named by their RegionSpec field, all in one error', () => {
+  test('fails with the constructs\' own rejections named by their RegionStackProps field, all in one error', () => {
     let error: TopologyValidationError | undefined;
     try {
       new RegionStack(new App({ outdir: tempOutdir(), stackTraces: false }), 'us', {

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App } from 'cdktf';
-import { RegionStack } from '../../lib/region-stack';
+import { RegionStack } from '../../lib/constructs/region-stack';
 import { bundleFromArtifacts, bundleFromTopology, nodeConfigFiles, roleStatements } from '../../lib/rehearsal/bundle';
 import { US_REGION } from '../../stacks/us';
 

@@ -7,7 +7,7 @@
 import { EVOLVING_REGION, EVOLVING_REGION_V2 } from '../../examples/schema-evolution/region';
 import { evolveRegion, withBootMigrations } from '../../lib/migrations';
 import { buildTopology } from '../../lib/model';
-import { buildRegionTopology } from '../../lib/region-stack';
+import { buildRegionTopology } from '../../lib/constructs/region-stack';
 import { groupOfRole, RehearsalBundle, startupStatements, withArtifact, withStreams } from '../../lib/rehearsal/bundle';
 import { bundleFromTopology } from '../../lib/rehearsal/bundle';
 import { rehearsalTopologySpec } from '../../lib/rehearsal/rehearsal-topology';

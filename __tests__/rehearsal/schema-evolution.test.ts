@@ -1,5 +1,5 @@
 import { EVOLVING_REGION, EVOLVING_REGION_V2 } from '../../examples/schema-evolution/region';
-import { buildRegionTopology } from '../../lib/region-stack';
+import { buildRegionTopology } from '../../lib/constructs/region-stack';
 import { formatDrill } from '../../lib/rehearsal/drills';
 import { schemaEvolutionDrill } from '../../lib/rehearsal/schema-evolution-drill';
 import { withKcat } from './support';

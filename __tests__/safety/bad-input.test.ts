@@ -4,7 +4,7 @@ import * as path from 'path';
 import { App } from 'cdktf';
 import { Architecture, MachineImage } from '../../lib/cloud-init';
 import { TopologyValidationError } from '../../lib/model';
-import { RegionSpec, RegionStack } from '../../lib/region-stack';
+import { RegionStackProps, RegionStack } from '../../lib/constructs/region-stack';
 import { mutable, smallRegion } from './specs';
 
 // The battery writes values the types forbid, on purpose.
@@ -117,7 +117,7 @@ function filesUnder(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true, recursive: true }).filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
 }
 
-function rejection(spec: RegionSpec, outdir: string): TopologyValidationError {
+function rejection(spec: RegionStackProps, outdir: string): TopologyValidationError {
   const app = new App({ outdir });
   let error: unknown;
   try {
@@ -150,7 +150,7 @@ describe('bad input: every hostile region description is rejected before anythin
     const spec = mutable(smallRegion());
     breakSpec(spec);
     const outdir = path.join(tmp, name.replace(/[^a-z0-9]+/gi, '-'));
-    const error = rejection(spec as RegionSpec, outdir);
+    const error = rejection(spec as RegionStackProps, outdir);
     const matching = error.problems.filter((p) => (typeof field === 'string' ? p.field === field : field.test(p.field)));
     if (!matching.some((p) => expected.test(p.expected))) {
       throw new Error(`no problem at ${String(field)} expecting ${expected}; got:\n${error.message}`);
@@ -163,7 +163,7 @@ describe('bad input: every hostile region description is rejected before anythin
 
   test('fails: not an object at all', () => {
     for (const hostile of [null, undefined, 42, 'us', []]) {
-      expect(() => new RegionStack(new App({ outdir: path.join(tmp, 'not-object') }), 'bad', hostile as unknown as RegionSpec))
+      expect(() => new RegionStack(new App({ outdir: path.join(tmp, 'not-object') }), 'bad', hostile as unknown as RegionStackProps))
         .toThrow(TopologyValidationError);
     }
     expect(filesUnder(path.join(tmp, 'not-object'))).toEqual([]);
@@ -175,7 +175,7 @@ describe('bad input: every hostile region description is rejected before anythin
     spec.zookeeper = { nodes: 4 };
     spec.name = '<x>';
     delete spec.subnetIds['us-east-1b'];
-    const fields = rejection(spec as RegionSpec, path.join(tmp, 'many')).problems.map((p) => p.field);
+    const fields = rejection(spec as RegionStackProps, path.join(tmp, 'many')).problems.map((p) => p.field);
     expect(fields).toEqual(expect.arrayContaining(['storage.shards', 'zookeeper.nodes', 'name', 'subnetIds.us-east-1b']));
   });
 });

@@ -6,7 +6,7 @@ import * as fc from 'fast-check';
 import {
   DataEngine, KafkaBackendKind, KafkaBackendSpec, NodeRole, StreamSpec, Topology, TopologyValidationError,
 } from '../../lib/model';
-import { buildRegionTopology, KafkaBackendOptions, RegionSpec, RegionStack } from '../../lib/region-stack';
+import { buildRegionTopology, KafkaBackendOptions, RegionStackProps, RegionStack } from '../../lib/constructs/region-stack';
 import { nodeGroups, renderHostMacros, renderNodeGroupConfig } from '../../lib/clickhouse';
 import { evaluatePolicies } from '../../lib/policy';
 import { underFolder } from '../../lib/render/artifacts';
@@ -14,7 +14,7 @@ import { RenderedFile } from '../../lib/render/file';
 import { renderTopologyJson } from '../../lib/render/topology-json';
 import { renderTopologyMarkdown } from '../../lib/render/topology-md';
 import { migrationFiles, renderStartupScripts } from '../../lib/schema';
-import { renderZooCfg } from '../../lib/zookeeper';
+import { renderZooCfg } from '../../lib/constructs/zookeeper';
 
 /**
  * Property: a region description is either accepted, and then renders (model → SQL, zoo.cfg,
@@ -86,7 +86,7 @@ const streamArb = fc.record({
 });
 
 /** Region descriptions: mostly plausible, with hostile names, absurd counts and dangling references mixed in. */
-const regionArb: fc.Arbitrary<RegionSpec> = fc.record({
+const regionArb: fc.Arbitrary<RegionStackProps> = fc.record({
   name: sometimes(fc.constantFrom('us', 'eu', 'fuzz', 'dr-1'), 15),
   zones: fc.oneof({ weight: 6, arbitrary: fc.subarray(ZONES, { minLength: 3 }) }, { weight: 1, arbitrary: fc.subarray(ZONES, { minLength: 1 }) }),
   dropSubnet: rarely(fc.constant(true)),
@@ -100,7 +100,7 @@ const regionArb: fc.Arbitrary<RegionSpec> = fc.record({
   forgetOptions: rarely(fc.constant(true), 15),
   streams: fc.oneof({ weight: 10, arbitrary: fc.uniqueArray(streamArb, { maxLength: 3, selector: (st) => st.name }) },
     { weight: 1, arbitrary: fc.array(streamArb, { maxLength: 3 }) }),
-}).map((g): RegionSpec => {
+}).map((g): RegionStackProps => {
   const backends = g.backends as unknown as KafkaBackendSpec[];
   const streams: StreamSpec[] = g.streams.map((s, i) => ({
     name: s.name,
@@ -208,7 +208,7 @@ describe('fuzzing region descriptions', () => {
   test('a sample through RegionStack: 4 accepted descriptions synthesize (policy pack included), 4 rejected ones write nothing', () => {
     // Validation is cheap and synthesis is not: pick the sample by outcome from a seeded stream.
     const sample = fc.sample(regionArb, { numRuns: 200, seed: 7 });
-    const isAccepted = (spec: RegionSpec): boolean => 'accepted' in outcome(() => buildRegionTopology(spec));
+    const isAccepted = (spec: RegionStackProps): boolean => 'accepted' in outcome(() => buildRegionTopology(spec));
     const accepted = sample.filter(isAccepted).slice(0, 4);
     const rejected = sample.filter((spec) => !isAccepted(spec)).slice(0, 4);
     expect([accepted.length, rejected.length]).toEqual([4, 4]);

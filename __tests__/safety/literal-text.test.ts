@@ -8,10 +8,10 @@ import { App, TerraformStack, Testing } from 'cdktf';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
 import { S3Object } from '@cdktf/provider-aws/lib/s3-object';
-import { LiteralText } from '../../lib/literal-text';
+import { LiteralText } from '../../lib/constructs/literal-text';
 import { TopologyValidationError } from '../../lib/model';
 import { PolicyPack } from '../../lib/policy';
-import { RegionSpec } from '../../lib/region-stack';
+import { RegionStackProps } from '../../lib/constructs/region-stack';
 import { escapeTerraformLiteral, findUninterpretedTemplates, unescapeTerraformLiteral } from '../../lib/render/terraform-literal';
 import { cleanUp, synthStacks } from '../region/support/synth';
 import { describeValidation, terraformAvailability, validateStack } from '../support/terraform';
@@ -106,7 +106,7 @@ describe('the stack escapes every string once', () => {
 describe('user values with ${…} or %{…}', () => {
   const hostile = '${HOME}%{ if true }x%{ endif }';
   /** Each case puts the sequence into one user value of an otherwise valid region. */
-  const cases: [string, (spec: RegionSpec) => RegionSpec][] = [
+  const cases: [string, (spec: RegionStackProps) => RegionStackProps][] = [
     ['a column type', (s) => ({ ...s, streams: [{ ...s.streams![0], columns: [...s.streams![0].columns, { name: 'note', type: `Enum8('${hostile}' = 1)` }] }, s.streams![1]] })],
     ['an ORDER BY expression', (s) => ({ ...s, streams: [{ ...s.streams![0], orderBy: ['team_id', `concat(group_key, '${hostile}')`] }, s.streams![1]] })],
     ['a PARTITION BY expression', (s) => ({ ...s, streams: [s.streams![0], { ...s.streams![1], partitionBy: `tuple('${hostile}')` }] })],

@@ -1,7 +1,7 @@
 import { Testing } from 'cdktf';
 import { parseAllDocuments } from 'yaml';
 import { KafkaBackendKind, NodeRole } from '../../lib/model';
-import { RegionSpec, RegionStack } from '../../lib/region-stack';
+import { RegionStackProps, RegionStack } from '../../lib/constructs/region-stack';
 import { US_REGION } from '../../stacks/us';
 import { smallRegion } from './specs';
 import { testApp } from '../support/temp';
@@ -44,7 +44,7 @@ function parse(text: string, sqlFiles: readonly { path: string; content: string 
 }
 
 /** In memory: the aspects (policy pack) and validations run, the JSON and SQL are what a synth would write. */
-function synth(spec: RegionSpec, id = 'region'): Synthesized {
+function synth(spec: RegionStackProps, id = 'region'): Synthesized {
   const stack = new RegionStack(testApp(), id, spec);
   return parse(Testing.synth(stack, true), stack.renderArtifacts());
 }

@@ -11,7 +11,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { App } from 'cdktf';
 import { TopologyValidationError } from '../../lib/model';
-import { KafkaBackendOptions, RegionSpec, RegionStack } from '../../lib/region-stack';
+import { KafkaBackendOptions, RegionStackProps, RegionStack } from '../../lib/constructs/region-stack';
 import { mutable, smallRegion } from './specs';
 
 type Breaker = (spec: any) => void;
@@ -89,7 +89,7 @@ describe('synth-time rules: one error naming the field, nothing written', () => 
     const spec = mutable(smallRegion());
     breakSpec(spec);
     const outdir = path.join(tmp, name.replace(/[^a-z0-9]+/gi, '-'));
-    const error = rejection((app) => new RegionStack(app, 'bad', spec as RegionSpec), outdir);
+    const error = rejection((app) => new RegionStack(app, 'bad', spec as RegionStackProps), outdir);
     const matching = error.problems.filter((p) => p.field === field);
     if (!matching.some((p) => expected.test(p.expected))) throw new Error(`no problem at ${field} expecting ${expected}; got:\n${error.message}`);
     expect(error.message).toContain(`  - ${field}: got `);
@@ -101,16 +101,16 @@ describe('synth-time rules: one error naming the field, nothing written', () => 
     spec.streams[0] = null;
     spec.kafkaBackends[0].topics = [undefined];
     spec.ingestionTiers[1] = 7;
-    const error = rejection((app) => new RegionStack(app, 'bad', spec as RegionSpec), path.join(tmp, 'many-shapes'));
+    const error = rejection((app) => new RegionStack(app, 'bad', spec as RegionStackProps), path.join(tmp, 'many-shapes'));
     expect(error.problems.map((p) => p.field)).toEqual(expect.arrayContaining(['streams[0]', 'kafkaBackends[0].topics[0]', 'ingestionTiers[1]']));
   });
 
-  const second = (change: (s: any) => void): RegionSpec => {
+  const second = (change: (s: any) => void): RegionStackProps => {
     const spec = mutable(smallRegion());
     spec.name = 'other';
     spec.stateBackend = { bucket: 'clickhouse-ingest-tfstate-other' };
     change(spec);
-    return spec as RegionSpec;
+    return spec as RegionStackProps;
   };
 
   test.each<[string, (s: any) => void, string, RegExp]>([
@@ -138,7 +138,7 @@ describe('synth-time rules: one error naming the field, nothing written', () => 
     other.eksClusterName = 'ingestion-eu';
     // Its own WarpStream virtual cluster: the same one would be the same Kafka, and its groups shared.
     other.kafkaBackendOptions = { warpstream_ingestion: KafkaBackendOptions.warpStream({ virtualClusterId: 'vci_eu' }) };
-    new RegionStack(app, 'second', other as RegionSpec);
+    new RegionStack(app, 'second', other as RegionStackProps);
     app.synth();
     expect(filesUnder(outdir).filter((f) => f === 'cdk.tf.json')).toHaveLength(2);
   });

@@ -1,11 +1,11 @@
 import { DataEngine, KafkaBackendKind, NodeRole } from '../../lib/model';
-import { KafkaBackendOptions, RegionSpec } from '../../lib/region-stack';
+import { KafkaBackendOptions, RegionStackProps } from '../../lib/constructs/region-stack';
 
 /**
  * A small valid region (2 shards × 3 replicas, two tiers, an MSK and a WarpStream backend, a
  * single-shard and a sharded stream) that the safety tests break one field at a time.
  */
-export function smallRegion(): RegionSpec {
+export function smallRegion(): RegionStackProps {
   return {
     name: 'test',
     region: 'us-east-1',
@@ -64,7 +64,7 @@ export type Writable<T> = T extends (...args: never[]) => unknown ? T
   : T extends readonly (infer U)[] ? Writable<U>[]
     : T extends object ? { -readonly [K in keyof T]: Writable<T[K]> } : T;
 
-export function mutable(spec: RegionSpec): Writable<RegionSpec> {
+export function mutable(spec: RegionStackProps): Writable<RegionStackProps> {
   const copy = (v: unknown): unknown => {
     if (Array.isArray(v)) return v.map(copy);
     if (v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
@@ -72,5 +72,5 @@ export function mutable(spec: RegionSpec): Writable<RegionSpec> {
     }
     return v;
   };
-  return copy(spec) as Writable<RegionSpec>;
+  return copy(spec) as Writable<RegionStackProps>;
 }

@@ -5,7 +5,7 @@
  * compared with what §6 says. Also: the ingestion profile's settings all exist in the server,
  * and the role statements parse.
  */
-import { buildRegionTopology } from '../../lib/region-stack';
+import { buildRegionTopology } from '../../lib/constructs/region-stack';
 import { INGESTION_PROFILE_SETTINGS } from '../../lib/clickhouse';
 import { accessRoleNames, isAccessRoleStatement, statementsForRole } from '../../lib/schema';
 import { NodeRole, Topology } from '../../lib/model';

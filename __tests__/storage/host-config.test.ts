@@ -3,7 +3,7 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { parse } from 'yaml';
 import { ConfigFile, TestEngine } from '../support/engine';
-import { STORAGE_CONFIG_PREFIX } from '../../lib/storage-cluster';
+import { STORAGE_CONFIG_PREFIX } from '../../lib/constructs/storage-cluster';
 import { US_TOPOLOGY } from '../../stacks/us';
 import { synthStorage, usTopology } from './support/fixtures';
 

@@ -3,7 +3,7 @@ import { TerraformStack } from 'cdktf';
 import { parse } from 'yaml';
 import { evaluatePolicies } from '../../lib/policy';
 import { buildTopology, INTERSERVER_SECRET_ENV, TopologyValidationError } from '../../lib/model';
-import { Architecture, MachineImage, RemovalPolicy, StorageCluster, StorageClusterProps } from '../../lib/storage-cluster';
+import { Architecture, MachineImage, RemovalPolicy, StorageCluster, StorageClusterProps } from '../../lib/constructs/storage-cluster';
 import { US_TOPOLOGY } from '../../stacks/us';
 import { INTERSERVER_HTTP_PASSWORD_ENV, INTERSERVER_HTTP_USER_ENV, nodeGroups, requiredEnvironment } from '../../lib/clickhouse';
 import { bashSyntaxErrors, cloudInitSchemaCli, hasCloudInit, validateCloudConfigs } from './support/cloud-init-schema';

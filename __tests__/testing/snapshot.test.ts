@@ -4,7 +4,7 @@ import * as path from 'path';
 import { App } from 'cdktf';
 import { format } from 'pretty-format';
 import { NodeRole } from '../../lib/model';
-import { RegionSpec, RegionStack } from '../../lib/region-stack';
+import { RegionStackProps, RegionStack } from '../../lib/constructs/region-stack';
 import { snapshotStack, snapshotSynthOutput, StackSnapshot } from '../../lib/testing/snapshot';
 import { cleanUp, readStack, tempOutdir } from '../region/support/synth';
 import { smallRegion } from '../safety/specs';
@@ -13,7 +13,7 @@ import { testApp } from '../support/temp';
 afterAll(cleanUp);
 
 /** The small region with one more stream on a new topic, declared first so that any position-based name would shift. */
-function withAppsStream(base: RegionSpec): RegionSpec {
+function withAppsStream(base: RegionStackProps): RegionStackProps {
   return {
     ...base,
     kafkaBackends: base.kafkaBackends!.map((b, i) => (i === 0 ? { ...b, topics: [{ name: 'clickhouse_apps', partitions: 16 }, ...b.topics] } : b)),

@@ -11,7 +11,7 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { zookeeperRootZnodes } from '../../lib/clickhouse';
 import { TopologyValidationError } from '../../lib/model';
-import { DEBIAN_ZKCLI, renderCreateZnodesScript } from '../../lib/zookeeper';
+import { DEBIAN_ZKCLI, renderCreateZnodesScript } from '../../lib/constructs/zookeeper';
 import { bashSyntaxErrors } from '../storage/support/cloud-init-schema';
 
 const JARS = ['/usr/share/java/zookeeper.jar', '/usr/share/java/slf4j-simple.jar'];

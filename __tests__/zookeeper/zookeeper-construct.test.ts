@@ -8,10 +8,10 @@ import { parse } from 'yaml';
 import { evaluatePolicies } from '../../lib/policy';
 import { buildTopology, Topology, TopologyValidationError } from '../../lib/model';
 import { Architecture, MachineImage } from '../../lib/cloud-init';
-import { ZooKeeper, ZooKeeperProps } from '../../lib/zookeeper';
+import { ZooKeeper, ZooKeeperProps } from '../../lib/constructs/zookeeper';
 import { US_TOPOLOGY } from '../../stacks/us';
 import { CLICKHOUSE_ZNODES_UNIT } from '../../lib/cloud-init';
-import { renderCreateZnodesScript } from '../../lib/zookeeper';
+import { renderCreateZnodesScript } from '../../lib/constructs/zookeeper';
 import { bashSyntaxErrors, hasCloudInit, validateCloudConfigs } from '../storage/support/cloud-init-schema';
 import { testApp } from '../support/temp';
 

@@ -1,6 +1,6 @@
 // (a) The default regions, as `npm run synth` builds them.
 import { App } from 'cdktf';
-import { RegionStack } from '../../lib/region-stack';
+import { RegionStack } from '../../lib/constructs/region-stack';
 import { EU_REGION } from '../../stacks/eu';
 import { US_REGION } from '../../stacks/us';
 

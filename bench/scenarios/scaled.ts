@@ -1,6 +1,6 @@
 // (b) A region scaled by BENCH_FACTOR (10: 100 shards × 3 replicas, 380 ingestion nodes, 100 streams).
 import { App } from 'cdktf';
-import { RegionStack } from '../../lib/region-stack';
+import { RegionStack } from '../../lib/constructs/region-stack';
 import { scaledRegion } from '../regions';
 
 const factor = Number(process.env.BENCH_FACTOR ?? 10);

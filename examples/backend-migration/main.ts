@@ -1,5 +1,5 @@
 import { App } from 'cdktf';
-import { RegionStack } from '../../lib/region-stack';
+import { RegionStack } from '../../lib/constructs/region-stack';
 import { MigrationPhase, migrationRegion } from './region';
 
 // MIGRATION_PHASE=both-legs npx ts-node --transpile-only examples/backend-migration/main.ts

@@ -1,5 +1,5 @@
 import { KafkaBackendKind, KafkaBackendSpec, NodeRole, StreamLegSpec } from '../../lib/model';
-import { KafkaBackendOptions, RegionSpec } from '../../lib/region-stack';
+import { KafkaBackendOptions, RegionStackProps } from '../../lib/constructs/region-stack';
 import { markAccountPlaceholders } from '../../lib/render/placeholders';
 import { GROUPS_STREAM } from '../../stacks/us';
 
@@ -34,7 +34,7 @@ const MSK_LEG: StreamLegSpec = { backend: MSK.name, topic: 'clickhouse_groups', 
 const WARPSTREAM_LEG: StreamLegSpec = { backend: WARPSTREAM.name, topic: 'clickhouse_groups', roles: [NodeRole.SMALL] };
 
 /** The region at one phase of the migration. */
-export function migrationRegion(phase: MigrationPhase): RegionSpec {
+export function migrationRegion(phase: MigrationPhase): RegionStackProps {
   const backends = {
     [MigrationPhase.MSK_ONLY]: [MSK],
     [MigrationPhase.BOTH_LEGS]: [MSK, WARPSTREAM],

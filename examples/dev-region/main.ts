@@ -1,5 +1,5 @@
 import { App } from 'cdktf';
-import { RegionStack } from '../../lib/region-stack';
+import { RegionStack } from '../../lib/constructs/region-stack';
 import { DEV_REGION } from './region';
 
 // npx ts-node --transpile-only examples/dev-region/main.ts → cdktf.out/stacks/dev

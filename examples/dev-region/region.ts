@@ -1,7 +1,7 @@
 import { KafkaBackendKind, NodeRole } from '../../lib/model';
-import { KafkaBackendOptions, RegionSpec } from '../../lib/region-stack';
+import { KafkaBackendOptions, RegionStackProps } from '../../lib/constructs/region-stack';
 import { markAccountPlaceholders } from '../../lib/render/placeholders';
-import { Architecture, MachineImage } from '../../lib/storage-cluster';
+import { Architecture, MachineImage } from '../../lib/constructs/storage-cluster';
 import { GROUPS_STREAM } from '../../stacks/us';
 
 /**
@@ -9,7 +9,7 @@ import { GROUPS_STREAM } from '../../stacks/us';
  * small ingestion node and one WarpStream backend. It turns the safety defaults off explicitly
  * (`development: true`), so `cdktf destroy dev` can remove everything, including data.
  */
-export const DEV_REGION: RegionSpec = markAccountPlaceholders({
+export const DEV_REGION: RegionStackProps = markAccountPlaceholders({
   name: 'dev',
   region: 'eu-west-1',
   availabilityZones: ['eu-west-1a', 'eu-west-1b'],

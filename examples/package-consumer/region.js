@@ -3,7 +3,7 @@
 // team's snapshot test (__tests__/acme.test.js).
 const { DataEngine, KafkaBackendKind, KafkaBackendOptions, NodeRole } = require('cdktf-clickhouse-ingest');
 
-/** @returns {import('cdktf-clickhouse-ingest').RegionSpec} */
+/** @returns {import('cdktf-clickhouse-ingest').RegionStackProps} */
 function acmeRegion() {
   return {
     name: 'acme',

@@ -1,6 +1,6 @@
 import { KafkaBackendKind, NodeRole, StreamSpec } from '../../lib/model';
 import { DataEngine } from '../../lib/model/stream';
-import { KafkaBackendOptions, RegionSpec } from '../../lib/region-stack';
+import { KafkaBackendOptions, RegionStackProps } from '../../lib/constructs/region-stack';
 
 /**
  * A region that evolves: `orders` on two legs (MSK and WarpStream), then a column added, a column
@@ -30,7 +30,7 @@ export const CLICKS: StreamSpec = {
   legs: [{ backend: 'msk_cluster', topic: 'clickhouse_clicks', roles: [NodeRole.SMALL] }],
 };
 
-export const EVOLVING_REGION: RegionSpec = {
+export const EVOLVING_REGION: RegionStackProps = {
   name: 'evo',
   region: 'eu-west-1',
   availabilityZones: ['eu-west-1a', 'eu-west-1b'],
@@ -49,9 +49,9 @@ export const EVOLVING_REGION: RegionSpec = {
   streams: [ORDERS_V1],
 };
 
-type Change = (spec: RegionSpec) => RegionSpec;
+type Change = (spec: RegionStackProps) => RegionStackProps;
 
-function mapStream(spec: RegionSpec, name: string, change: (s: StreamSpec) => StreamSpec): RegionSpec {
+function mapStream(spec: RegionStackProps, name: string, change: (s: StreamSpec) => StreamSpec): RegionStackProps {
   return { ...spec, streams: (spec.streams ?? []).map((s) => (s.name === name ? change(s) : s)) };
 }
 
@@ -67,4 +67,4 @@ export const retireWarpStreamLeg: Change = (spec) => mapStream(spec, 'orders', (
 export const newOrderBy: Change = (spec) => mapStream(spec, 'orders', (s) => ({ ...s, orderBy: ['created_at', 'team_id', 'order_id'] }));
 
 /** The drill's v2: a column added, a stream added, a leg retired. */
-export const EVOLVING_REGION_V2: RegionSpec = retireWarpStreamLeg(addClicks(addReferrer(EVOLVING_REGION)));
+export const EVOLVING_REGION_V2: RegionStackProps = retireWarpStreamLeg(addClicks(addReferrer(EVOLVING_REGION)));

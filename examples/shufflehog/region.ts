@@ -1,5 +1,5 @@
 import { KafkaBackendKind, NodeRole } from '../../lib/model';
-import { KafkaBackendOptions, RegionSpec } from '../../lib/region-stack';
+import { KafkaBackendOptions, RegionStackProps } from '../../lib/constructs/region-stack';
 import { markAccountPlaceholders } from '../../lib/render/placeholders';
 import { EVENTS_STREAM } from '../../stacks/us';
 
@@ -8,7 +8,7 @@ import { EVENTS_STREAM } from '../../stacks/us';
  * `events_json_by_team_event`, keyed by team and event, so each (team, event) lands on exactly one
  * partition. The `events` tier then consumes the re-keyed topic into the sharded events table.
  */
-export const SHUFFLEHOG_REGION: RegionSpec = markAccountPlaceholders({
+export const SHUFFLEHOG_REGION: RegionStackProps = markAccountPlaceholders({
   name: 'shuffle',
   region: 'us-east-2',
   availabilityZones: ['us-east-2a', 'us-east-2b', 'us-east-2c'],

@@ -3,7 +3,7 @@ import { StreamSpec } from './stream';
 
 /**
  * The ClickHouse side of one region: what ClickHouse sees (clusters, hosts, roles, backends and
- * streams), free of any cloud resource. `RegionSpec` extends it with the AWS and Kubernetes parts.
+ * streams), free of any cloud resource. `RegionStackProps` extends it with the AWS and Kubernetes parts.
  */
 export interface TopologySpec {
   /** Short region name, e.g. `us`. Used in the ZooKeeper root and DNS zone. Must be a DNS label. */

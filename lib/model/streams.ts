@@ -1,82 +1,19 @@
 import { checkIdentifier, checkUnique } from './names';
 import { NodeRole } from './node-role';
-import { KafkaBackendKind, KafkaTopicSpec } from './spec';
+import { KafkaBackendKind } from './spec';
 import { bareKeywordColumns, referencedColumns, typeProblem } from './sql-text';
-import { ColumnSpec, DataEngine, OffsetPolicy, RetentionSpec, ShuffleSinkSpec, StreamSpec } from './stream';
-import type { Cluster, IngestionTier, KafkaBackendModel, Topology } from './topology';
+import { ColumnSpec, DataEngine, RetentionSpec, StreamSpec } from './stream';
+import type { Cluster, IngestionTier, Retention, Stream, StreamLeg, Topology } from './resolved';
 import { Problems } from './validation';
+
+// The resolved shapes live in resolved.ts; importers of this module keep their names.
+export type { Retention, ShuffleSink, Stream, StreamLeg } from './resolved';
 
 /** A stream's dead-letter table is `<stream>_dead_letters` (the metrics exporter finds them by this suffix). */
 export const DEAD_LETTER_TABLE_SUFFIX = '_dead_letters';
 
-/** One resolved leg of a stream: Kafka table → MV → writable table, on some ingestion roles. */
-export interface StreamLeg {
-  readonly backend: KafkaBackendModel;
-  readonly topic: KafkaTopicSpec;
-  readonly consumerGroup: string;
-  readonly suffix: string;
-  readonly roles: readonly NodeRole[];
-  /** kafka_num_consumers per node, by role value. */
-  readonly consumersPerNode: Readonly<Record<string, number>>;
-  readonly format: string;
-  readonly offsets: OffsetPolicy;
-  readonly kafkaTable: string;
-  readonly materializedView: string;
-  readonly writableTable: string;
-  /** `<t><suffix>_dead_letters_mv`: the view that moves this leg's malformed messages into the dead-letter table. */
-  readonly deadLetterView: string;
-  /** `writable_<t><suffix>_dead_letters`: Distributed table of this leg's dead letters. */
-  readonly deadLetterWritableTable: string;
-}
-
-/** A stream's retention with every default filled in. */
-export interface Retention {
-  readonly hotDays: number;
-  readonly warmDays: number;
-  readonly deleteAfterDays?: number;
-  readonly deadLetterDays: number;
-}
-
 /** Retention when a stream does not say: a week hot, a month warm, then cold; dead letters a month. */
 export const DEFAULT_RETENTION: Retention = { hotDays: 7, warmDays: 30, deadLetterDays: 30 };
-
-/** The Kafka producer table of a ShuffleHog stream, every name decided. */
-export interface ShuffleSink extends ShuffleSinkSpec {
-  readonly format: string;
-  /** `kafka_<t>_shuffled`: a Kafka table used only for INSERTs (no view reads from it). */
-  readonly producerTable: string;
-  /** The group the Kafka engine requires on every table; nothing consumes with it. */
-  readonly producerGroup: string;
-}
-
-/** A resolved stream: every name and target decided, every rule checked. */
-export interface Stream {
-  readonly name: string;
-  readonly columns: readonly ColumnSpec[];
-  /** Columns of the Kafka table (the message's fields). */
-  readonly sourceColumns: readonly ColumnSpec[];
-  readonly orderBy: readonly string[];
-  readonly partitionBy?: string;
-  readonly engine: DataEngine;
-  readonly sharded: boolean;
-  readonly shardingKey?: string;
-  readonly transforms: Readonly<Record<string, string>>;
-  /** `sharded_<t>` or `<t>`. */
-  readonly dataTable: string;
-  /** Cluster the writable tables write to. */
-  readonly targetCluster: string;
-  readonly legs: readonly StreamLeg[];
-  /** Set for a ShuffleHog stream: rows go to this producer table instead of a data table. */
-  readonly shuffle?: ShuffleSink;
-  /** Days on each storage volume (the data table's TTL). */
-  readonly retention: Retention;
-  /** `<t>` on DATA for a sharded stream: the Distributed table queries read (none for a single-shard stream, whose data table is `<t>`). */
-  readonly readTable?: string;
-  /** `<t>_dead_letters` on DATA (single-shard): messages the Kafka table could not parse, with their error and position. */
-  readonly deadLetterTable: string;
-  /** Cluster the dead-letter writable tables write to (the single-shard storage cluster). */
-  readonly deadLetterCluster: string;
-}
 
 /**
  * Virtual columns of the Kafka engine. A stream column with one of these names would shadow it in

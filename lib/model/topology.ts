@@ -3,12 +3,20 @@ import {
 } from './names';
 import { NodeRole } from './node-role';
 import {
-  ClusterNamesSpec, KafkaAuth, KafkaBackendKind, KafkaBackendSpec, KafkaTopicSpec, TopologySpec,
+  ClusterNamesSpec, KafkaAuth, KafkaBackendKind, KafkaBackendSpec, TopologySpec,
 } from './spec';
 import { StreamSpec } from './stream';
 import { checkSpecShape } from './spec-shape';
-import { resolveStreams, Stream } from './streams';
+import { resolveStreams } from './streams';
+import type {
+  Cluster, ClusterShard, Host, IngestionTier, KafkaBackendModel, Topology, ZooKeeperNode,
+} from './resolved';
 import { Problems } from './validation';
+
+// The resolved shapes live in resolved.ts; importers of this module keep their names.
+export type {
+  Cluster, ClusterKind, ClusterShard, Host, IngestionTier, KafkaBackendModel, StorageModel, Topology, ZooKeeperNode,
+} from './resolved';
 
 /** Upper bounds that catch typos (a stray zero) long before AWS would. */
 export const LIMITS = {
@@ -26,103 +34,6 @@ export const SYSTEM_DATABASES: readonly string[] = ['system', 'information_schem
 
 /** Environment variable carrying the inter-server secret shared by every cluster. */
 export const INTERSERVER_SECRET_ENV = 'CLICKHOUSE_INTERSERVER_SECRET';
-
-export type ClusterKind = 'sharded' | 'single-shard' | 'migrations' | 'ingestion';
-
-/** A ClickHouse server. */
-export interface Host {
-  /** Deterministic short name, e.g. `ch-data-s01-r1`: its DNS label. */
-  readonly name: string;
-  /** Name within the region's DNS zone. */
-  readonly fqdn: string;
-  readonly role: NodeRole;
-  /** 1-based shard number within its home cluster. */
-  readonly shard: number;
-  /** 1-based replica number within its shard. */
-  readonly replica: number;
-  /** Availability zone (storage hosts; ingestion pods are spread by the scheduler). */
-  readonly availabilityZone?: string;
-  readonly tcpPort: number;
-  /** The cluster the host belongs to by role: the storage cluster or its tier's cluster. */
-  readonly homeCluster: string;
-}
-
-export interface ClusterShard {
-  readonly weight: number;
-  readonly internalReplication: boolean;
-  readonly replicas: readonly Host[];
-}
-
-/** A cluster as it appears in `remote_servers`. */
-export interface Cluster {
-  readonly name: string;
-  readonly kind: ClusterKind;
-  readonly shards: readonly ClusterShard[];
-  /** Environment variable of the shared inter-server secret. */
-  readonly secretEnv: string;
-}
-
-export interface IngestionTier {
-  readonly role: NodeRole;
-  readonly clusterName: string;
-  /** Kubernetes-safe name of the tier (`small`, `ai-events`). */
-  readonly kubernetesName: string;
-  readonly nodes: number;
-  readonly cores: number;
-  readonly consumersPerNode: number;
-  readonly hosts: readonly Host[];
-  /** Whether the tier creates its Kafka tables, views and writable tables (false: deployed with consumers off). */
-  readonly consuming: boolean;
-}
-
-export interface KafkaBackendModel {
-  readonly name: string;
-  readonly kind: KafkaBackendKind;
-  readonly auth: KafkaAuth;
-  readonly brokerListEnv: string;
-  readonly topics: readonly KafkaTopicSpec[];
-}
-
-export interface ZooKeeperNode {
-  /** 1-based server id (`myid`). */
-  readonly id: number;
-  readonly name: string;
-  readonly fqdn: string;
-  readonly availabilityZone: string;
-  readonly clientPort: number;
-}
-
-export interface StorageModel {
-  readonly shards: number;
-  readonly replicas: number;
-  readonly hosts: readonly Host[];
-}
-
-/** The resolved, validated topology of one region. Build it with `buildTopology`. */
-export interface Topology {
-  readonly name: string;
-  readonly database: string;
-  readonly dnsZone: string;
-  readonly availabilityZones: readonly string[];
-  readonly clusterNames: Required<ClusterNamesSpec>;
-  readonly storage: StorageModel;
-  readonly zookeeper: readonly ZooKeeperNode[];
-  /** ZooKeeper chroot of this region's ClickHouse metadata. */
-  readonly zookeeperRoot: string;
-  readonly ingestionTiers: readonly IngestionTier[];
-  readonly kafkaBackends: readonly KafkaBackendModel[];
-  readonly clusters: readonly Cluster[];
-  readonly streams: readonly Stream[];
-  /** Every ClickHouse host: storage first, then tiers in declared order. */
-  readonly hosts: readonly Host[];
-  /**
-   * Statements each role runs at boot before its schema, by role: the region's schema migrations
-   * (set by RegionStack from the region lock; see lib/migrations). A query runs only when its
-   * condition returns 1.
-   * @default none
-   */
-  readonly bootScripts?: Readonly<Record<string, readonly { readonly query: string; readonly condition?: string }[]>>;
-}
 
 export const DEFAULT_CLUSTER_NAMES: Required<ClusterNamesSpec> = {
   sharded: 'posthog',

@@ -5,7 +5,7 @@
  * table exactly once. Self-contained beside the other drills (same report shape, same session).
  */
 import type { StreamDocument } from './bundle';
-import type { DrillOptions, DrillReport } from './drills';
+import type { DrillOptions, DrillReport } from './drill-report';
 import { sampleEvents } from './sample-events';
 import { RehearsalSession, GROUP_SETTLE_TIMEOUT_MS } from './session';
 

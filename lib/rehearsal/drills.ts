@@ -3,35 +3,10 @@ import * as path from 'path';
 import { LegDocument, RehearsalBundle, StreamDocument } from './bundle';
 import { deadLetterDrill } from './dead-letter-drill';
 import { sampleEvents } from './sample-events';
-import { RehearsalSession, RoleEngine, GROUP_SETTLE_TIMEOUT_MS } from './session';
+import { GROUP_SETTLE_TIMEOUT_MS, RehearsalSession, RoleEngine } from './session';
+import type { DrillOptions, DrillReport } from './drill-report';
 
-/** One drill's outcome. */
-export interface DrillReport {
-  readonly name: string;
-  readonly ok: boolean;
-  /** Why the drill did not run (the region has nothing it applies to). */
-  readonly skipped?: string;
-  /** What happened, step by step. */
-  readonly details: readonly string[];
-  readonly seconds: number;
-}
-
-export interface DrillOptions {
-  /**
-   * Events per step.
-   * @default 10 (pod replacement produces two batches)
-   */
-  readonly events?: number;
-  /**
-   * How long each wait may take.
-   * @default 90 s
-   */
-  readonly timeoutMs?: number;
-  /** Progress lines. @default none */
-  readonly onProgress?: (line: string) => void;
-  /** The stream to drill. @default the first stream the drill applies to */
-  readonly stream?: string;
-}
+export type { DrillOptions, DrillReport } from './drill-report';
 
 const POLL_MS = 250;
 

@@ -3,10 +3,10 @@ import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { HelmProvider } from '@cdktf/provider-helm/lib/provider';
 import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
 import { parse } from 'yaml';
-import { ClickHouseOperator } from '../../../lib/clickhouse-operator';
-import { KafkaBackend, MskBackendProps, WarpStreamBackendProps } from '../../../lib/kafka-backend';
+import { ClickHouseOperator } from '../../../lib/constructs/clickhouse-operator';
+import { KafkaBackend, MskBackendProps, WarpStreamBackendProps } from '../../../lib/constructs/kafka-backend';
 import { buildTopology, KafkaBackendKind, NodeRole, Topology, TopologySpec } from '../../../lib/model';
-import { StatelessIngestionTier, StatelessIngestionTierProps } from '../../../lib/stateless-ingestion-tier';
+import { StatelessIngestionTier, StatelessIngestionTierProps } from '../../../lib/constructs/stateless-ingestion-tier';
 import { EVENTS_STREAM, GROUPS_STREAM, HEATMAPS_STREAM } from '../../../stacks/us';
 import { testApp } from '../../support/temp';
 

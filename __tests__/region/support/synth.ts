@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App } from 'cdktf';
-import { RegionSpec, RegionStack } from '../../../lib/region-stack';
+import { RegionStackProps, RegionStack } from '../../../lib/constructs/region-stack';
 
 /** One synthesized stack as `cdktf synth` leaves it on disk. */
 export interface SynthesizedStack {
@@ -37,7 +37,7 @@ export function cleanUp(): void {
 }
 
 /** Synthesizes stacks the way `npm run synth` does (a real App, real synthesizer) into a temp outdir. */
-export function synthStacks(stacks: Readonly<Record<string, RegionSpec>>, outdir = tempOutdir()): Record<string, SynthesizedStack> {
+export function synthStacks(stacks: Readonly<Record<string, RegionStackProps>>, outdir = tempOutdir()): Record<string, SynthesizedStack> {
   return synthApp((app) => Object.entries(stacks).map(([id, spec]) => new RegionStack(app, id, spec)), outdir);
 }
 

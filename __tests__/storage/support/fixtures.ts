@@ -1,7 +1,7 @@
 import { TerraformStack, Testing } from 'cdktf';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { buildTopology, Topology, TopologySpec } from '../../../lib/model';
-import { StorageCluster, StorageClusterProps } from '../../../lib/storage-cluster';
+import { StorageCluster, StorageClusterProps } from '../../../lib/constructs/storage-cluster';
 import { US_TOPOLOGY } from '../../../stacks/us';
 import { testApp } from '../../support/temp';
 

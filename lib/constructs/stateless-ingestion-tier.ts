@@ -8,15 +8,15 @@ import { Release } from '@cdktf/provider-helm/lib/release';
 import { ServiceAccountV1 } from '@cdktf/provider-kubernetes/lib/service-account-v1';
 import { ClickHouseOperator } from './clickhouse-operator';
 import { irsaTrustPolicy, KafkaBackend, MskBackend } from './kafka-backend';
-import { ClickHouseInstallation } from './kubernetes/chi';
-import { DEFAULT_INGESTION_NAMESPACE, IngestionInstallationOptions, ingestionInstallation } from './kubernetes/ingestion';
-import { toHelmValuesYaml } from './kubernetes/yaml';
+import { ClickHouseInstallation } from '../kubernetes/chi';
+import { DEFAULT_INGESTION_NAMESPACE, IngestionInstallationOptions, ingestionInstallation } from '../kubernetes/ingestion';
+import { toHelmValuesYaml } from '../kubernetes/yaml';
 import { LiteralText } from './literal-text';
-import { NodeRole } from './model/node-role';
-import { KafkaAuth } from './model/spec';
-import type { IngestionTier, Topology } from './model/topology';
-import { tierOfRole } from './model/topology';
-import { Problems, TopologyValidationError } from './model/validation';
+import { NodeRole } from '../model/node-role';
+import { KafkaAuth } from '../model/spec';
+import type { IngestionTier, Topology } from '../model/topology';
+import { tierOfRole } from '../model/topology';
+import { Problems, TopologyValidationError } from '../model/validation';
 
 /**
  * Props of a StatelessIngestionTier: the Kubernetes options of `ingestionInstallation` (the single
@@ -178,7 +178,7 @@ function statelessChiChart(scope: Construct): TerraformAsset {
   return new TerraformAsset(stack, id, { path: chartDirectory(), type: AssetType.DIRECTORY });
 }
 
-/** `charts/stateless-chi` of the package, from `lib/` (sources) or `dist/lib/` (built). */
+/** `charts/stateless-chi` of the package, from `lib/constructs/` (sources) or `dist/lib/constructs/` (built). */
 export function chartDirectory(): string {
   for (let dir = __dirname, i = 0; i < 4; i++, dir = path.dirname(dir)) {
     const candidate = path.join(dir, 'charts', 'stateless-chi');

@@ -15,15 +15,15 @@ import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import {
   Architecture, checkInstanceImage, checkRemovalPolicy, instanceArchitecture, MachineImage, regionOfZone, RemovalPolicy, renderZooKeeperHostUserData,
-} from './cloud-init';
-import { zookeeperRootZnodes } from './clickhouse/zookeeper';
-import { Problems, Topology, ZooKeeperNode } from './model';
+} from '../cloud-init';
+import { zookeeperRootZnodes } from '../clickhouse/zookeeper';
+import { Problems, Topology, ZooKeeperNode } from '../model';
 import {
   collectZooCfgProblems, renderZooCfg, resolveZooCfgOptions, ZooCfgOptions, zooKeeperConnectionNodes,
-} from './zookeeper/zoo-cfg';
+} from '../zookeeper/zoo-cfg';
 
-// `./zookeeper` resolves to this file before the folder: re-export the pure renderers so both import paths work.
-export * from './zookeeper/index';
+// The ensemble's pure renderers (zoo.cfg, the znode script) are re-exported beside the construct that uses them.
+export * from '../zookeeper/index';
 
 export interface ZooKeeperProps {
   /** The region's topology: `topology.zookeeper` is the ensemble (odd, 3 by default, 5 allowed). */

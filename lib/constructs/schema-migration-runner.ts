@@ -2,12 +2,12 @@ import { ConfigMapV1 } from '@cdktf/provider-kubernetes/lib/config-map-v1';
 import { JobV1 } from '@cdktf/provider-kubernetes/lib/job-v1';
 import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
-import { DEFAULT_CLICKHOUSE_IMAGE, DEFAULT_INGESTION_NAMESPACE } from './kubernetes/ingestion';
-import { escapeTerraformTemplate } from './kubernetes/yaml';
-import { LockedMigration, RegionLock } from './lock/region-lock';
-import { Topology } from './model/topology';
-import { stepChecksum } from './migrations/plan';
-import { BEFORE_ROLLOUT, renderRunnerScript, RunnerTarget } from './migrations/runner';
+import { DEFAULT_CLICKHOUSE_IMAGE, DEFAULT_INGESTION_NAMESPACE } from '../kubernetes/ingestion';
+import { escapeTerraformTemplate } from '../kubernetes/yaml';
+import { LockedMigration, RegionLock } from '../lock/region-lock';
+import { Topology } from '../model/topology';
+import { stepChecksum } from '../migrations/plan';
+import { BEFORE_ROLLOUT, renderRunnerScript, RunnerTarget } from '../migrations/runner';
 
 /** The Secret RegionStack creates for the runner (the `clickhouse_migrator` user and its password). */
 export const SCHEMA_MIGRATOR_SECRET = 'clickhouse-schema-migrator';

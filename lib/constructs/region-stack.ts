@@ -1,9 +1,6 @@
-import * as fs from 'fs';
-import * as path from 'path';
 import {
   Annotations, conditional, dependable, Fn, LocalBackend, Op, S3Backend, TerraformBackend, TerraformOutput, TerraformStack, TerraformVariable, Token,
 } from 'cdktf';
-import type { ISynthesisSession, IStackSynthesizer } from 'cdktf/lib/synthesize/types';
 import { Construct } from 'constructs';
 import { DataAwsEksCluster } from '@cdktf/provider-aws/lib/data-aws-eks-cluster';
 import { DataAwsIamOpenidConnectProvider } from '@cdktf/provider-aws/lib/data-aws-iam-openid-connect-provider';
@@ -12,304 +9,39 @@ import { Route53Zone } from '@cdktf/provider-aws/lib/route53-zone';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import { HelmProvider } from '@cdktf/provider-helm/lib/provider';
 import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
-import {
-  buildTopology, KafkaAuth, KafkaBackendKind, Problems, SHAPE_PREFIX, Topology, TopologySpec, TopologyValidationError,
-} from './model';
-import {
-  backendsForGroup, ClickHouseConfigOptions, nodeGroups, renderHostMacros, renderNodeGroupConfig, resolveOptions, STORAGE_GROUP_NAME,
-} from './clickhouse';
-import { ClickHouseOperator, ClickHouseOperatorProps } from './clickhouse-operator';
-import { instanceStoreDeviceCount, RemovalPolicy } from './cloud-init';
-import {
-  KafkaBackend, MskBackendProps, WarpStreamBackendProps,
-} from './kafka-backend';
+import { KafkaAuth, KafkaBackendKind, Problems, Topology, TopologyValidationError } from '../model';
+import { backendsForGroup, nodeGroups } from '../clickhouse';
+import { ClickHouseOperator } from './clickhouse-operator';
+import { instanceStoreDeviceCount, RemovalPolicy } from '../cloud-init';
+import { KafkaBackend } from './kafka-backend';
 import { IngestionStorageClass } from './ingestion-storage-class';
 import { LiteralText } from './literal-text';
 import { IngestionPrerequisites } from './region-prerequisites';
-import { checkObservabilitySpec, Observability, ObservabilitySpec } from './observability';
-import { PolicyPack, PolicyRuleId } from './policy';
-import { checkApart, checkGeneratedNames, checkPorts, checkServerVersions, regionIdentity, SharedIdentity } from './region-validation';
-import { renderAnsibleInventory, instanceStoreDevices } from './render/ansible-inventory';
-import { ARTIFACTS_DIR, assembleArtifacts, helmValuesArtifacts, underFolder } from './render/artifacts';
-import { RenderedFile } from './render/file';
-import { placeholderMessage, remainingPlaceholders } from './render/placeholders';
-import { ArtifactNodeGroup, renderTopologyJson } from './render/topology-json';
-import { renderTopologyMarkdown } from './render/topology-md';
-import { migrationFiles, renderStartupScripts } from './schema';
-import { evolveRegion, migrationArtifacts, RegionEvolution, regionLockArtifact, withBootMigrations } from './migrations';
-import { RegionLockFile } from './region-lock-file';
+import { Observability } from './observability';
+import { PolicyPack } from '../policy';
+import { buildRegionTopology, checkApart, regionIdentity, SharedIdentity } from './region-validation';
+import { RenderedFile } from '../render/file';
+import { placeholderMessage, remainingPlaceholders } from '../render/placeholders';
+import { renderTopologyJson } from '../render/topology-json';
+import { evolveRegion, migrationArtifacts, RegionEvolution, regionLockArtifact, withBootMigrations } from '../migrations';
 import { SCHEMA_MIGRATOR_SECRET, SchemaMigrationRunner } from './schema-migration-runner';
 import { KubernetesSecretFromAws } from './kubernetes-secret-from-aws';
-import { MIGRATOR_USER } from './clickhouse/migrator-user';
-import { StatelessIngestionTier, StatelessIngestionTierProps } from './stateless-ingestion-tier';
-import { StorageCluster, StorageClusterProps } from './storage-cluster';
-import { ZooKeeper, ZooKeeperProps } from './zookeeper';
-import { resolveZooCfgOptions } from './zookeeper/zoo-cfg';
+import { MIGRATOR_USER } from '../clickhouse/migrator-user';
+import { StatelessIngestionTier } from './stateless-ingestion-tier';
+import { StorageCluster } from './storage-cluster';
+import { ZooKeeper } from './zookeeper';
+import { resolveZooCfgOptions } from '../zookeeper/zoo-cfg';
+import { ArtifactSynthesizer, ModelArtifacts, renderModelArtifacts } from './artifact-synthesizer';
+import { RegionStackProps } from './region-stack-props';
 
-/** Where Terraform keeps this region's state: an S3 bucket with native locking (`use_lockfile`). */
-export interface StateBackendSpec {
-  /** Existing S3 bucket for Terraform state. */
-  readonly bucket: string;
-  /**
-   * Object key of this region's state.
-   * @default `clickhouse-ingest/<name>.tfstate`
-   */
-  readonly key?: string;
-  /**
-   * Region of the state bucket.
-   * @default the stack's `region`
-   */
-  readonly region?: string;
-  /**
-   * KMS key that encrypts the state object.
-   * @default - the bucket's default encryption (SSE-S3 or the bucket's KMS key)
-   */
-  readonly kmsKeyId?: string;
-}
-
-/** StorageCluster props a region may set; the topology, network, DNS zone and removal policy come from the region. */
-export type RegionStorageClusterOptions = Omit<StorageClusterProps, 'topology' | 'vpcId' | 'subnetIds' | 'hostedZoneId' | 'clickhouseConfig' | 'removalPolicy'>;
-
-/** ZooKeeper props a region may set; the topology, network, DNS zone, clients and removal policy come from the region. */
-export type RegionZooKeeperOptions = Omit<ZooKeeperProps, 'topology' | 'vpcId' | 'subnetIds' | 'hostedZoneId' | 'clientSecurityGroupIds' | 'removalPolicy'>;
-
-/**
- * StatelessIngestionTier props a region may set per tier; the topology, role, operator and backends
- * come from the region, the ClickHouse config from `RegionSpec.clickhouse` (shared with the storage cluster).
- */
-export type RegionIngestionTierOptions = Omit<StatelessIngestionTierProps, 'topology' | 'role' | 'operator' | 'backends' | 'clickhouseConfig'>;
-
-/** MSK props a region may set; the network, the ClickHouse clients and prevent_destroy come from the region. */
-export type RegionMskOptions = Omit<MskBackendProps, 'topology' | 'name' | 'vpcId' | 'clientSubnetIds' | 'clientSecurityGroupIds' | 'preventDestroy'>;
-
-/** WarpStream props a region may set; the region, the EKS OIDC provider and prevent_destroy come from the region. */
-export type RegionWarpStreamOptions = Omit<WarpStreamBackendProps, 'topology' | 'name' | 'region' | 'oidcProviderArn' | 'oidcIssuerUrl' | 'preventDestroy'>;
-
-/** How one Kafka backend of the topology is deployed: `KafkaBackendOptions.msk(...)` or `.warpStream(...)`. */
-export class KafkaBackendOptions {
-  /** An AWS MSK cluster in the region's VPC. */
-  public static msk(options: RegionMskOptions = {}): KafkaBackendOptions {
-    return new KafkaBackendOptions(KafkaBackendKind.MSK, { ...options }, undefined);
-  }
-
-  /** WarpStream agents on the region's EKS cluster; the virtual cluster id comes from WarpStream's console. */
-  public static warpStream(options: RegionWarpStreamOptions): KafkaBackendOptions {
-    return new KafkaBackendOptions(KafkaBackendKind.WARPSTREAM, undefined, { ...options });
-  }
-
-  private constructor(
-    public readonly kind: KafkaBackendKind,
-    public readonly mskOptions: RegionMskOptions | undefined,
-    public readonly warpStreamOptions: RegionWarpStreamOptions | undefined,
-  ) {}
-}
-
-/**
- * One region, described once: what ClickHouse sees (`TopologySpec`: storage, ZooKeeper, tiers,
- * backends, streams) plus the AWS and Kubernetes it lands in. The library creates no VPC and no
- * EKS cluster; it deploys into existing ones.
- */
-export interface RegionSpec extends TopologySpec {
-  /** AWS region, e.g. `us-east-1`. */
-  readonly region: string;
-  /** Existing VPC the EC2 tiers (storage, ZooKeeper, MSK) run in. */
-  readonly vpcId: string;
-  /** One private subnet per availability zone, keyed by zone: every zone in `availabilityZones` needs one. */
-  readonly subnetIds: Readonly<Record<string, string>>;
-  /** Existing EKS cluster that runs the stateless ingestion tiers. */
-  readonly eksClusterName: string;
-  /** Terraform state: an S3 backend with locking and encryption. */
-  readonly stateBackend: StateBackendSpec;
-  /**
-   * Fields of this description that hold example values rather than the account's own, by field path
-   * (`vpcId`, `subnetIds.us-east-1a`, `eksClusterName`, `stateBackend.bucket`,
-   * `kafkaBackendOptions.<backend>.warpStreamOptions.virtualClusterId`), each with its example value.
-   * While any field still holds its example value the stack synthesizes (for review) with a warning,
-   * keeps its state local, and `terraform plan`/`cdktf deploy` stops with a message naming every such
-   * field before the AWS provider is configured: nothing is sent to AWS.
-   * @default none: every value is the account's own
-   */
-  readonly placeholders?: Readonly<Record<string, string>>;
-  /**
-   * Tags on every AWS resource (the aws provider's default_tags), added to the library's own.
-   * @default - only `clickhouse-ingest:region` and `managed-by`
-   */
-  readonly defaultTags?: Readonly<Record<string, string>>;
-  /**
-   * Development region: turns off the safety defaults that protect data (prevent_destroy,
-   * termination protection) so a throwaway region can be destroyed. Never for production.
-   * @default false
-   */
-  readonly development?: boolean;
-  /**
-   * Policy rules switched off for this region, each with the reason why. The policy pack runs on
-   * every RegionStack; a development region typically suppresses `stateful-prevent-destroy`.
-   * @default none: every rule applies
-   */
-  readonly policySuppressions?: Readonly<Partial<Record<PolicyRuleId, string>>>;
-  /**
-   * Options of the ClickHouse server config (macros, storage paths, cold tier, system log
-   * retention), the same for the storage cluster and every ingestion tier, so that the
-   * `hostClusterType` macro of the pods matches the storage hosts'.
-   * @default the renderers' defaults
-   */
-  readonly clickhouse?: ClickHouseConfigOptions;
-  /**
-   * Existing private Route53 zone of `dnsZone`, where every host gets its name.
-   * @default - a private zone for `dnsZone`, created here and attached to the VPC
-   */
-  readonly hostedZoneId?: string;
-  /**
-   * The storage cluster's EC2 side: instance type, image, volumes, KMS key, allowed sources.
-   * The EKS cluster's security group is always allowed (the ingestion pods write through it).
-   * @default i8ge.metal-48xl with the StorageCluster defaults
-   */
-  readonly storageClusterOptions?: RegionStorageClusterOptions;
-  /**
-   * The ZooKeeper ensemble's EC2 side and zoo.cfg settings.
-   * @default m7g.large with autopurge on (the ZooKeeper defaults)
-   */
-  readonly zooKeeperOptions?: RegionZooKeeperOptions;
-  /**
-   * How each Kafka backend of `kafkaBackends` is deployed, by backend name. A WarpStream
-   * backend needs one (its virtual cluster id); an MSK backend gets the MSK defaults without.
-   * @default - MSK defaults for MSK backends
-   */
-  readonly kafkaBackendOptions?: Readonly<Record<string, KafkaBackendOptions>>;
-  /**
-   * The Altinity operator's Helm release.
-   * @default the ClickHouseOperator defaults (pinned chart, namespace clickhouse-operator)
-   */
-  readonly operatorOptions?: ClickHouseOperatorProps;
-  /**
-   * Kubernetes settings per ingestion tier, by role: image, cache size, namespace, node selector.
-   * @default the StatelessIngestionTier defaults, plus an IRSA pod role (from the EKS cluster's OIDC
-   * provider) for a tier that reads an MSK backend with SASL/IAM, unless it names its ServiceAccount
-   */
-  readonly ingestionTierOptions?: Readonly<Record<string, RegionIngestionTierOptions>>;
-  /**
-   * Metrics collection, alert thresholds and CloudWatch alarms (docs/observability.md). Every node's
-   * Prometheus endpoint, the rule file and the dashboard are there regardless.
-   * @default - metrics ports closed to everyone, no monitoring objects, CloudWatch alarms without actions
-   */
-  readonly observability?: ObservabilitySpec;
-  /**
-   * The region lock (`RegionLockFile.at('stacks/<region>.lock.json')`): what the region runs. Synth
-   * compares the spec with it, generates the schema migrations a deploy applies (a Job, and the
-   * pods' boot), refuses removals of stateful parts not marked decommissioned, and writes the
-   * next lock back for the PR (docs/schema.md, "Evolving a deployed region").
-   * @default none: every object is new, nothing is compared, the lock is only written to artifacts/region.lock.json
-   */
-  readonly regionLock?: RegionLockFile;
-}
+// The stack's props, backend options and validation have files of their own; importers of the stack get them here too.
+export * from './region-stack-props';
+export * from './kafka-backend-options';
+export { buildRegionTopology } from './region-validation';
+export * from './deprecated-names';
 
 /** The Terraform the synthesized JSON needs: ephemeral resources and write-only arguments. */
 export const REQUIRED_TERRAFORM_VERSION = '>= 1.11.0';
-
-const AWS_REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
-const VPC_ID = /^vpc-[0-9a-f]{8}([0-9a-f]{9})?$/;
-const SUBNET_ID = /^subnet-[0-9a-f]{8}([0-9a-f]{9})?$/;
-const EKS_NAME = /^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/;
-const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
-const TAG_KEY = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u;
-const TAG_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{0,256}$/u;
-
-/** Checks the AWS parts of a region description; the ClickHouse parts are checked by `buildTopology`. */
-function checkRegionParts(spec: RegionSpec, problems: Problems): void {
-  problems.check(typeof spec.region === 'string' && AWS_REGION.test(spec.region), 'region', spec.region, 'an AWS region such as us-east-1');
-  problems.check(typeof spec.vpcId === 'string' && VPC_ID.test(spec.vpcId), 'vpcId', spec.vpcId, 'a VPC id such as vpc-0a1b2c3d4e5f60718');
-  const subnets = spec.subnetIds !== null && typeof spec.subnetIds === 'object' ? spec.subnetIds : {};
-  problems.check(spec.subnetIds !== null && typeof spec.subnetIds === 'object', 'subnetIds', spec.subnetIds, 'subnet ids keyed by availability zone');
-  const zones = Array.isArray(spec.availabilityZones) ? spec.availabilityZones : [];
-  for (const az of zones) {
-    problems.check(typeof subnets[az] === 'string' && SUBNET_ID.test(subnets[az]), `subnetIds.${az}`, subnets[az],
-      `a subnet id such as subnet-0a1b2c3d4e5f60718 for zone ${az} (one subnet per availability zone)`);
-  }
-  for (const az of Object.keys(subnets)) {
-    problems.check(zones.includes(az), `subnetIds.${az}`, subnets[az], `a zone listed in availabilityZones (${zones.join(', ')})`);
-  }
-  const zonesInRegion = typeof spec.region === 'string' ? zones.every((az) => typeof az !== 'string' || az.startsWith(spec.region)) : true;
-  problems.check(zonesInRegion, 'availabilityZones', spec.availabilityZones, `zones of region ${spec.region}`);
-  problems.check(typeof spec.eksClusterName === 'string' && EKS_NAME.test(spec.eksClusterName), 'eksClusterName', spec.eksClusterName,
-    'an EKS cluster name: letters, digits, - and _ (at most 100)');
-  const state = spec.stateBackend ?? ({} as StateBackendSpec);
-  problems.check(spec.stateBackend !== undefined, 'stateBackend', spec.stateBackend, 'an S3 bucket for Terraform state');
-  problems.check(typeof state.bucket === 'string' && BUCKET.test(state.bucket), 'stateBackend.bucket', state.bucket, 'an S3 bucket name');
-  if (state.key !== undefined) {
-    problems.check(typeof state.key === 'string' && /^[A-Za-z0-9!_.*'()/-]{1,1024}$/.test(state.key) && !state.key.startsWith('/'),
-      'stateBackend.key', state.key, 'an S3 object key such as clickhouse-ingest/us.tfstate');
-  }
-  if (state.region !== undefined) {
-    problems.check(AWS_REGION.test(state.region), 'stateBackend.region', state.region, 'an AWS region such as us-east-1');
-  }
-  for (const [key, value] of Object.entries(spec.defaultTags ?? {})) {
-    problems.check(TAG_KEY.test(key) && !key.startsWith('aws:'), `defaultTags.${key}`, key, 'a tag key (at most 128 characters, not starting with aws:)');
-    problems.check(typeof value === 'string' && TAG_VALUE.test(value), `defaultTags.${key}`, value, 'a tag value (at most 256 characters)');
-  }
-  if (spec.development !== undefined) problems.check(typeof spec.development === 'boolean', 'development', spec.development, 'true or false');
-  // Checked once here, under the RegionSpec field, rather than by the storage cluster and every tier that render with it.
-  try {
-    resolveOptions(spec.clickhouse);
-  } catch (e) {
-    if (!(e instanceof TopologyValidationError)) throw e;
-    e.problems.forEach((p) => problems.add(`clickhouse.${p.field}`, p.value, p.expected));
-  }
-  if (spec.hostedZoneId !== undefined) {
-    problems.check(typeof spec.hostedZoneId === 'string' && /^Z[A-Z0-9]{1,31}$/.test(spec.hostedZoneId), 'hostedZoneId', spec.hostedZoneId,
-      'a Route53 hosted zone id such as Z0123456789ABCDEFGHIJ');
-  }
-  const backends = Array.isArray(spec.kafkaBackends) ? spec.kafkaBackends : [];
-  const backendOptions = spec.kafkaBackendOptions ?? {};
-  for (const [name, options] of Object.entries(backendOptions)) {
-    const backend = backends.find((b) => b?.name === name);
-    if (!problems.check(backend !== undefined, `kafkaBackendOptions.${name}`, name,
-      `a backend declared in kafkaBackends (${backends.map((b) => b?.name).join(', ') || 'none'})`)) continue;
-    if (!problems.check(options instanceof KafkaBackendOptions, `kafkaBackendOptions.${name}`, options,
-      'KafkaBackendOptions.msk(...) or KafkaBackendOptions.warpStream(...)')) continue;
-    problems.check(options.kind === backend!.kind, `kafkaBackendOptions.${name}`, options.kind,
-      `options for a ${backend!.kind} backend (KafkaBackendOptions.${backend!.kind === KafkaBackendKind.MSK ? 'msk' : 'warpStream'}(...))`);
-  }
-  for (const b of backends) {
-    if (b?.kind !== KafkaBackendKind.WARPSTREAM) continue;
-    problems.check(backendOptions[b.name] !== undefined, `kafkaBackendOptions.${b.name}`, undefined,
-      'KafkaBackendOptions.warpStream({ virtualClusterId: \'vci_...\' }): a WarpStream backend needs its virtual cluster id');
-  }
-  const zooCfg = spec.zooKeeperOptions?.zooCfg;
-  checkObservabilitySpec(spec.observability, problems, { snapRetainCount: zooCfg?.autopurge?.snapRetainCount ?? 3, tickTime: zooCfg?.tickTime ?? 2000 });
-  const roles = (Array.isArray(spec.ingestionTiers) ? spec.ingestionTiers : [])
-    .map((t) => (typeof t?.role === 'string' ? t.role : t?.role?.value));
-  for (const role of Object.keys(spec.ingestionTierOptions ?? {})) {
-    problems.check(roles.includes(role), `ingestionTierOptions.${role}`, role, `a role of ingestionTiers (${roles.join(', ') || 'none'})`);
-  }
-}
-
-/**
- * Validates a whole region description, the AWS parts and the topology, and throws one
- * `TopologyValidationError` listing every problem; returns the topology otherwise.
- */
-export function buildRegionTopology(spec: RegionSpec): Topology {
-  const problems = new Problems();
-  if (spec === null || typeof spec !== 'object') {
-    problems.add('(region)', spec, 'a region description');
-    problems.throwIfAny();
-  }
-  let topology: Topology | undefined;
-  try {
-    topology = buildTopology(spec);
-  } catch (e) {
-    if (!(e instanceof TopologyValidationError)) throw e;
-    e.problems.forEach((p) => problems.add(p.field, p.value, p.expected));
-  }
-  // The AWS parts read fields the topology's shape check has vetted; a malformed shape is reported alone.
-  if (topology !== undefined || !problems.all.some((p) => p.expected.startsWith(SHAPE_PREFIX))) checkRegionParts(spec, problems);
-  if (topology !== undefined) {
-    checkServerVersions(problems, topology, spec);
-    checkGeneratedNames(problems, topology, spec);
-    checkPorts(problems, spec);
-  }
-  problems.throwIfAny();
-  return topology!;
-}
 
 /** The identities of the RegionStacks already in each app: what a new stack must not share. */
 const STACKS_IN_APP = new WeakMap<object, SharedIdentity[]>();
@@ -365,11 +97,11 @@ export class RegionStack extends TerraformStack {
   /** The deploy Job applying the migrations (undefined while the region has none). */
   public readonly schemaMigrationRunner?: SchemaMigrationRunner;
 
-  private readonly spec: RegionSpec;
+  private readonly spec: RegionStackProps;
   private readonly extraArtifacts: RenderedFile[] = [];
-  private modelArtifacts?: { files: RenderedFile[]; sqlByRole: Record<string, string[]>; nodeGroupIndex: ArtifactNodeGroup[] };
+  private modelArtifacts?: ModelArtifacts;
 
-  constructor(scope: Construct, id: string, spec: RegionSpec) {
+  constructor(scope: Construct, id: string, spec: RegionStackProps) {
     // Validate before the stack joins the tree: a bad description leaves no half-built app behind.
     const built = buildRegionTopology(spec);
     const identity = regionIdentity(id, built, spec);
@@ -461,7 +193,7 @@ export class RegionStack extends TerraformStack {
       hostedZoneId = this.hostedZone.zoneId;
     }
 
-    // Each construct validates its own options; collect what they reject under the RegionSpec
+    // Each construct validates its own options; collect what they reject under the RegionStackProps
     // field that holds the option, and throw once. Dependent constructs are built only when what
     // they need was built.
     const problems = new Problems();
@@ -643,7 +375,6 @@ export class RegionStack extends TerraformStack {
   public get development(): boolean {
     return this.spec.development === true;
   }
-
   /** NVMe instance-store devices per storage host, as the StorageCluster assembles them. */
   private raidDeviceCount(): number {
     const options = this.spec.storageClusterOptions ?? {};
@@ -665,66 +396,16 @@ export class RegionStack extends TerraformStack {
    */
   public renderArtifacts(helmReleases: readonly string[] = []): RenderedFile[] {
     // The policy pack and the synthesizer both ask; the model's files are rendered once.
-    this.modelArtifacts ??= this.renderModelArtifacts();
+    this.modelArtifacts ??= renderModelArtifacts({
+      topology: this.topology, clickhouse: this.spec.clickhouse, ingestionTiers: this.ingestionTiers, zooKeeper: this.zooKeeper,
+      observability: this.observability, raidDeviceCount: this.raidDeviceCount(),
+    });
     const { files, sqlByRole, nodeGroupIndex } = this.modelArtifacts;
     return [
       ...files,
       renderTopologyJson(this.topology, { nodeGroups: nodeGroupIndex, sql: sqlByRole, helmValues: helmReleases }),
       ...this.extraArtifacts,
     ];
-  }
-
-  private renderModelArtifacts(): NonNullable<RegionStack['modelArtifacts']> {
-    const topology = this.topology;
-    const options = this.spec.clickhouse ?? {};
-    const groups = nodeGroups(topology);
-    // One folder per distinct node configuration: the storage hosts share one apart from their
-    // macros, which go under clickhouse/data/hosts/<host>/; each ingestion tier has its own,
-    // taken from its installation so the folder is exactly what the pods load.
-    const clickhouse = groups.flatMap((g) => underFolder(`clickhouse/${g.name}`, g.kind === 'ingestion'
-      ? Object.entries(this.ingestionTiers[g.role.value].installation.spec.configuration.files).map(([path, content]) => ({ path, content }))
-      : [...renderNodeGroupConfig(topology, g, options), renderStartupScripts(topology, g.role)]));
-    const macros = topology.storage.hosts.map((h) => {
-      const file = renderHostMacros(topology, h, options);
-      return { path: `clickhouse/${STORAGE_GROUP_NAME}/hosts/${h.name}/${file.path}`, content: file.content };
-    });
-    const sql = migrationFiles(topology);
-    const sqlByRole: Record<string, string[]> = {};
-    for (const f of sql) {
-      const [, role, file] = f.path.split('/');
-      (sqlByRole[role] ??= []).push(file);
-    }
-    const nodeGroupIndex = groups.map((g) => ({ name: g.name, roles: [g.role.value], hosts: g.hosts.map((h) => h.name) }));
-    const files = [
-      ...clickhouse,
-      ...macros,
-      ...sql,
-      { path: 'zookeeper/zoo.cfg', content: this.zooKeeper.zooCfg },
-      renderAnsibleInventory(topology, { raidVolumes: instanceStoreDevices(this.raidDeviceCount()) }),
-      renderTopologyMarkdown(topology),
-      ...this.observability.renderArtifacts(),
-    ];
-    return { files, sqlByRole, nodeGroupIndex };
-  }
-}
-
-/**
- * Wraps a stack's synthesizer: after `cdk.tf.json` is written, writes `artifacts/` beside it. The
- * folder is built in a temporary sibling and swapped in whole, so a failure never leaves a
- * half-written or stale mix; `cdktf synth`, `app.synth()` and `Testing.fullSynth` all go through here.
- */
-class ArtifactSynthesizer implements IStackSynthesizer {
-  constructor(private readonly inner: IStackSynthesizer, private readonly stack: RegionStack, private readonly lock?: RegionLockFile) {}
-
-  public synthesize(session: ISynthesisSession): void {
-    this.inner.synthesize(session);
-    const stackManifest = session.manifest.forStack(this.stack);
-    const config = JSON.parse(fs.readFileSync(path.join(session.outdir, stackManifest.synthesizedStackPath), 'utf8'));
-    const helm = helmValuesArtifacts(config);
-    const files = assembleArtifacts([...this.stack.renderArtifacts(helm.map((f) => f.path)), ...helm]);
-    writeFolder(path.join(session.outdir, stackManifest.workingDirectory, ARTIFACTS_DIR), files);
-    // The committed lock last: only a synth that wrote everything updates it.
-    this.lock?.write(this.stack.evolution.lock);
   }
 }
 
@@ -734,7 +415,7 @@ export function eksTokenExec(clusterName: string, region: string): { apiVersion:
 }
 
 /**
- * Builds a construct; if it rejects its props, adds its problems under the RegionSpec field that
+ * Builds a construct; if it rejects its props, adds its problems under the RegionStackProps field that
  * holds the option (`storageClusterOptions.instanceType`, not `storage.instanceType`) and returns
  * undefined. Fields that are not the user's options (derived from the region) keep their name.
  */
@@ -749,22 +430,5 @@ function collectProblems<T>(problems: Problems, optionsField: string, options: o
       problems.add(Object.prototype.hasOwnProperty.call(options, head) ? `${optionsField}.${field}` : p.field, p.value, p.expected);
     }
     return undefined;
-  }
-}
-
-function writeFolder(dir: string, files: readonly RenderedFile[]): void {
-  const staging = `${dir}.partial-${process.pid}`;
-  fs.rmSync(staging, { recursive: true, force: true });
-  try {
-    for (const f of files) {
-      const target = path.join(staging, ...f.path.split('/'));
-      fs.mkdirSync(path.dirname(target), { recursive: true });
-      fs.writeFileSync(target, f.content);
-    }
-    fs.mkdirSync(staging, { recursive: true });
-    fs.rmSync(dir, { recursive: true, force: true });
-    fs.renameSync(staging, dir);
-  } finally {
-    fs.rmSync(staging, { recursive: true, force: true });
   }
 }

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
-import { parseRegionLock, RegionLock, renderRegionLock } from './lock/region-lock';
-import { AcknowledgedChanges, DecommissionSpec } from './migrations/plan';
+import { parseRegionLock, RegionLock, renderRegionLock } from './region-lock';
+import { AcknowledgedChanges, DecommissionSpec } from '../migrations/plan';
 
 export interface RegionLockOptions {
   /**

@@ -5,13 +5,13 @@ import { MskCluster } from '@cdktf/provider-aws/lib/msk-cluster';
 import { Token } from 'cdktf';
 import { MskBackend, WarpStreamBackend } from './kafka-backend';
 import { IConstruct } from 'constructs';
-import { BackupScheduleProps } from './dr/backup';
+import { BackupScheduleProps } from '../dr/backup';
 import {
   assertGrowOnly, DiskSizeLock, DiskSizes, nextDiskSizeLock, parseDiskSizeLock, renderDiskSizeLock,
-} from './dr/disk-sizes';
-import { checkOneConsumerPerGroupAcrossStacks } from './dr/offsets';
-import { renderRunbooks } from './dr/runbooks';
-import { Problems } from './model/validation';
+} from '../dr/disk-sizes';
+import { checkOneConsumerPerGroupAcrossStacks } from '../dr/offsets';
+import { renderRunbooks } from '../dr/runbooks';
+import { Problems } from '../model/validation';
 import type { RegionStack } from './region-stack';
 
 export interface DisasterRecoveryProps {

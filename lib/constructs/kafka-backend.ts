@@ -22,17 +22,17 @@ import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
 import { Release } from '@cdktf/provider-helm/lib/release';
-import { BootSecret } from './cloud-init/boot-secrets';
+import { BootSecret } from '../cloud-init/boot-secrets';
 import { EphemeralResource } from './ephemeral-resource';
 import { KubernetesSecretFromAws } from './kubernetes-secret-from-aws';
 import { LiteralText } from './literal-text';
-import { scramCredentialEnv } from './clickhouse/named-collections';
-import { warpStreamAgentValues, warpStreamBootstrap, WARPSTREAM_CHART } from './kubernetes/warpstream';
-import { toHelmValuesYaml } from './kubernetes/yaml';
-import { kebab } from './model/names';
-import { KafkaAuth, KafkaBackendKind } from './model/spec';
-import type { KafkaBackendModel, Topology } from './model/topology';
-import { Problems } from './model/validation';
+import { scramCredentialEnv } from '../clickhouse/named-collections';
+import { warpStreamAgentValues, warpStreamBootstrap, WARPSTREAM_CHART } from '../kubernetes/warpstream';
+import { toHelmValuesYaml } from '../kubernetes/yaml';
+import { kebab } from '../model/names';
+import { KafkaAuth, KafkaBackendKind } from '../model/spec';
+import type { KafkaBackendModel, Topology } from '../model/topology';
+import { Problems } from '../model/validation';
 
 /** Encryption between clients and MSK brokers. */
 export enum MskClientBrokerEncryption {

@@ -1,9 +1,9 @@
 import { Fn, ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { SecretV1 } from '@cdktf/provider-kubernetes/lib/secret-v1';
-import { BootSecret } from './cloud-init/boot-secrets';
+import { BootSecret } from '../cloud-init/boot-secrets';
 import { EphemeralResource } from './ephemeral-resource';
-import { Problems } from './model/validation';
+import { Problems } from '../model/validation';
 
 /** Where one key of a Kubernetes Secret comes from: an AWS secret store, read ephemerally at apply. */
 export interface AwsSecretSource {

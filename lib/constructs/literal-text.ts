@@ -1,6 +1,6 @@
 import { Aspects, IAspect, TerraformElement, TerraformStack } from 'cdktf';
 import { IConstruct } from 'constructs';
-import { escapeTerraformLiteral } from './render/terraform-literal';
+import { escapeTerraformLiteral } from '../render/terraform-literal';
 
 const ESCAPED = Symbol.for('cdktf-clickhouse-ingest/literal-text');
 

@@ -8,24 +8,24 @@ import { EbsVolume } from '@cdktf/provider-aws/lib/ebs-volume';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import { Release } from '@cdktf/provider-helm/lib/release';
 import { NetworkPolicyV1 } from '@cdktf/provider-kubernetes/lib/network-policy-v1';
-import { CLICKHOUSE_METRICS_PORT } from './clickhouse/prometheus';
+import { CLICKHOUSE_METRICS_PORT } from '../clickhouse/prometheus';
 import { KafkaBackend, MskBackend, WarpStreamBackend } from './kafka-backend';
-import { escapeTerraformTemplate, toHelmValuesYaml } from './kubernetes/yaml';
-import { KafkaBackendKind } from './model/spec';
-import type { Topology } from './model/topology';
-import { Problems } from './model/validation';
-import { AlertDefinition, legId, regionAlerts } from './observability/alerts';
-import { renderDashboard } from './observability/dashboard';
-import { CLICKHOUSE_TABLE_EXPORTER_PORT, ZOOKEEPER_EXPORTER_PORT } from './observability/exporter';
-import { tableExporterFiles, zooKeeperExporterFiles } from './observability/host-files';
-import { monitoringObjects, prometheusConfig } from './observability/monitors';
-import { renderRuleFile, renderRuleTests, ruleFile } from './observability/rule-file';
-import { AlertThresholds, resolveAlertThresholds, ResolvedAlertThresholds } from './observability/thresholds';
-import type { RenderedFile } from './render/file';
+import { escapeTerraformTemplate, toHelmValuesYaml } from '../kubernetes/yaml';
+import { KafkaBackendKind } from '../model/spec';
+import type { Topology } from '../model/topology';
+import { Problems } from '../model/validation';
+import { AlertDefinition, legId, regionAlerts } from '../observability/alerts';
+import { renderDashboard } from '../observability/dashboard';
+import { CLICKHOUSE_TABLE_EXPORTER_PORT, ZOOKEEPER_EXPORTER_PORT } from '../observability/exporter';
+import { tableExporterFiles, zooKeeperExporterFiles } from '../observability/host-files';
+import { monitoringObjects, prometheusConfig } from '../observability/monitors';
+import { renderRuleFile, renderRuleTests, ruleFile } from '../observability/rule-file';
+import { AlertThresholds, resolveAlertThresholds, ResolvedAlertThresholds } from '../observability/thresholds';
+import type { RenderedFile } from '../render/file';
 import { StatelessIngestionTier } from './stateless-ingestion-tier';
 import { StorageCluster } from './storage-cluster';
 import { ZooKeeper } from './zookeeper';
-import { ResolvedZooCfgOptions } from './zookeeper/zoo-cfg';
+import { ResolvedZooCfgOptions } from '../zookeeper/zoo-cfg';
 
 /** The Prometheus Operator already running in the EKS cluster (kube-prometheus-stack or similar). */
 export interface PrometheusOperatorOptions {
@@ -338,7 +338,7 @@ function monitoringChart(scope: Construct): TerraformAsset {
   return new TerraformAsset(stack, id, { path: monitoringChartDirectory(), type: AssetType.DIRECTORY });
 }
 
-/** `charts/monitoring` of the package, from `lib/` (sources) or `dist/lib/` (built). */
+/** `charts/monitoring` of the package, from `lib/constructs/` (sources) or `dist/lib/constructs/` (built). */
 export function monitoringChartDirectory(): string {
   for (let dir = __dirname, i = 0; i < 4; i++, dir = path.dirname(dir)) {
     const candidate = path.join(dir, 'charts', 'monitoring');

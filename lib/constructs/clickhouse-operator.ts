@@ -1,15 +1,15 @@
 import { TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-secret';
-import { BootSecret } from './cloud-init/boot-secrets';
+import { BootSecret } from '../cloud-init/boot-secrets';
 import { generatedSecret } from './generated-secret';
 import { KubernetesSecretFromAws } from './kubernetes-secret-from-aws';
 import { LiteralText } from './literal-text';
 import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
 import { Release } from '@cdktf/provider-helm/lib/release';
-import { DEFAULT_INGESTION_NAMESPACE } from './kubernetes/ingestion';
-import { CLICKHOUSE_OPERATOR_CHART, operatorValues } from './kubernetes/operator';
-import { toHelmValuesYaml } from './kubernetes/yaml';
+import { DEFAULT_INGESTION_NAMESPACE } from '../kubernetes/ingestion';
+import { CLICKHOUSE_OPERATOR_CHART, operatorValues } from '../kubernetes/operator';
+import { toHelmValuesYaml } from '../kubernetes/yaml';
 
 export interface ClickHouseOperatorProps {
   /**

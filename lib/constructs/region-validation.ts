@@ -2,11 +2,17 @@
  * Region rules that need the built topology and the AWS/Kubernetes options together: one pinned
  * server version with every feature in use, generated names within the limits of the services
  * that hold them, ports the hosts really listen on, and (across the stacks of one app) no shared
- * state key, consumer group or broker variable. Pure: no cdktf; `RegionStack` runs them before
+ * state key, consumer group or broker variable. They create nothing: `RegionStack` runs them before
  * any resource exists.
  */
-import { checkServerVersion, CLICKHOUSE_SERVER_IMAGE, CLICKHOUSE_SERVER_VERSION, featuresInUse } from './clickhouse/versions';
-import { ingestionInstallationName, kebab, KafkaBackendKind, Problems, Topology, TopologySpec } from './model';
+import { resolveOptions } from '../clickhouse';
+import { checkServerVersion, CLICKHOUSE_SERVER_IMAGE, CLICKHOUSE_SERVER_VERSION, featuresInUse } from '../clickhouse/versions';
+import {
+  buildTopology, ingestionInstallationName, kebab, KafkaBackendKind, Problems, SHAPE_PREFIX, Topology, TopologySpec, TopologyValidationError,
+} from '../model';
+import { KafkaBackendOptions } from './kafka-backend-options';
+import { checkObservabilitySpec } from './observability';
+import { RegionStackProps, StateBackendSpec } from './region-stack-props';
 
 /** The limits of the names the stacks generate. */
 export const NAME_LIMITS = {
@@ -22,7 +28,7 @@ export const NAME_LIMITS = {
   operatorClusterName: 15,
 } as const;
 
-/** The region options these rules read (a subset of `RegionSpec`, which lives with the stack). */
+/** The region options these rules read (a subset of `RegionStackProps`, which lives with the stack). */
 export interface RegionOptionsView {
   readonly storageClusterOptions?: { readonly clickhouseVersion?: string; readonly backups?: unknown };
   readonly ingestionTierOptions?: Readonly<Record<string, { readonly image?: string } | undefined>>;
@@ -140,4 +146,109 @@ export function checkApart(problems: Problems, identity: SharedIdentity, others:
         `a broker variable of its own: stack ${other.stack} already uses ${env.split('/').pop()} in EKS cluster ${env.split('/')[0]}`);
     }
   }
+}
+
+const AWS_REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
+const VPC_ID = /^vpc-[0-9a-f]{8}([0-9a-f]{9})?$/;
+const SUBNET_ID = /^subnet-[0-9a-f]{8}([0-9a-f]{9})?$/;
+const EKS_NAME = /^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/;
+const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const TAG_KEY = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u;
+const TAG_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{0,256}$/u;
+
+/** Checks the AWS parts of a region description; the ClickHouse parts are checked by `buildTopology`. */
+function checkRegionParts(spec: RegionStackProps, problems: Problems): void {
+  problems.check(typeof spec.region === 'string' && AWS_REGION.test(spec.region), 'region', spec.region, 'an AWS region such as us-east-1');
+  problems.check(typeof spec.vpcId === 'string' && VPC_ID.test(spec.vpcId), 'vpcId', spec.vpcId, 'a VPC id such as vpc-0a1b2c3d4e5f60718');
+  const subnets = spec.subnetIds !== null && typeof spec.subnetIds === 'object' ? spec.subnetIds : {};
+  problems.check(spec.subnetIds !== null && typeof spec.subnetIds === 'object', 'subnetIds', spec.subnetIds, 'subnet ids keyed by availability zone');
+  const zones = Array.isArray(spec.availabilityZones) ? spec.availabilityZones : [];
+  for (const az of zones) {
+    problems.check(typeof subnets[az] === 'string' && SUBNET_ID.test(subnets[az]), `subnetIds.${az}`, subnets[az],
+      `a subnet id such as subnet-0a1b2c3d4e5f60718 for zone ${az} (one subnet per availability zone)`);
+  }
+  for (const az of Object.keys(subnets)) {
+    problems.check(zones.includes(az), `subnetIds.${az}`, subnets[az], `a zone listed in availabilityZones (${zones.join(', ')})`);
+  }
+  const zonesInRegion = typeof spec.region === 'string' ? zones.every((az) => typeof az !== 'string' || az.startsWith(spec.region)) : true;
+  problems.check(zonesInRegion, 'availabilityZones', spec.availabilityZones, `zones of region ${spec.region}`);
+  problems.check(typeof spec.eksClusterName === 'string' && EKS_NAME.test(spec.eksClusterName), 'eksClusterName', spec.eksClusterName,
+    'an EKS cluster name: letters, digits, - and _ (at most 100)');
+  const state = spec.stateBackend ?? ({} as StateBackendSpec);
+  problems.check(spec.stateBackend !== undefined, 'stateBackend', spec.stateBackend, 'an S3 bucket for Terraform state');
+  problems.check(typeof state.bucket === 'string' && BUCKET.test(state.bucket), 'stateBackend.bucket', state.bucket, 'an S3 bucket name');
+  if (state.key !== undefined) {
+    problems.check(typeof state.key === 'string' && /^[A-Za-z0-9!_.*'()/-]{1,1024}$/.test(state.key) && !state.key.startsWith('/'),
+      'stateBackend.key', state.key, 'an S3 object key such as clickhouse-ingest/us.tfstate');
+  }
+  if (state.region !== undefined) {
+    problems.check(AWS_REGION.test(state.region), 'stateBackend.region', state.region, 'an AWS region such as us-east-1');
+  }
+  for (const [key, value] of Object.entries(spec.defaultTags ?? {})) {
+    problems.check(TAG_KEY.test(key) && !key.startsWith('aws:'), `defaultTags.${key}`, key, 'a tag key (at most 128 characters, not starting with aws:)');
+    problems.check(typeof value === 'string' && TAG_VALUE.test(value), `defaultTags.${key}`, value, 'a tag value (at most 256 characters)');
+  }
+  if (spec.development !== undefined) problems.check(typeof spec.development === 'boolean', 'development', spec.development, 'true or false');
+  // Checked once here, under the RegionStackProps field, rather than by the storage cluster and every tier that render with it.
+  try {
+    resolveOptions(spec.clickhouse);
+  } catch (e) {
+    if (!(e instanceof TopologyValidationError)) throw e;
+    e.problems.forEach((p) => problems.add(`clickhouse.${p.field}`, p.value, p.expected));
+  }
+  if (spec.hostedZoneId !== undefined) {
+    problems.check(typeof spec.hostedZoneId === 'string' && /^Z[A-Z0-9]{1,31}$/.test(spec.hostedZoneId), 'hostedZoneId', spec.hostedZoneId,
+      'a Route53 hosted zone id such as Z0123456789ABCDEFGHIJ');
+  }
+  const backends = Array.isArray(spec.kafkaBackends) ? spec.kafkaBackends : [];
+  const backendOptions = spec.kafkaBackendOptions ?? {};
+  for (const [name, options] of Object.entries(backendOptions)) {
+    const backend = backends.find((b) => b?.name === name);
+    if (!problems.check(backend !== undefined, `kafkaBackendOptions.${name}`, name,
+      `a backend declared in kafkaBackends (${backends.map((b) => b?.name).join(', ') || 'none'})`)) continue;
+    if (!problems.check(options instanceof KafkaBackendOptions, `kafkaBackendOptions.${name}`, options,
+      'KafkaBackendOptions.msk(...) or KafkaBackendOptions.warpStream(...)')) continue;
+    problems.check(options.kind === backend!.kind, `kafkaBackendOptions.${name}`, options.kind,
+      `options for a ${backend!.kind} backend (KafkaBackendOptions.${backend!.kind === KafkaBackendKind.MSK ? 'msk' : 'warpStream'}(...))`);
+  }
+  for (const b of backends) {
+    if (b?.kind !== KafkaBackendKind.WARPSTREAM) continue;
+    problems.check(backendOptions[b.name] !== undefined, `kafkaBackendOptions.${b.name}`, undefined,
+      'KafkaBackendOptions.warpStream({ virtualClusterId: \'vci_...\' }): a WarpStream backend needs its virtual cluster id');
+  }
+  const zooCfg = spec.zooKeeperOptions?.zooCfg;
+  checkObservabilitySpec(spec.observability, problems, { snapRetainCount: zooCfg?.autopurge?.snapRetainCount ?? 3, tickTime: zooCfg?.tickTime ?? 2000 });
+  const roles = (Array.isArray(spec.ingestionTiers) ? spec.ingestionTiers : [])
+    .map((t) => (typeof t?.role === 'string' ? t.role : t?.role?.value));
+  for (const role of Object.keys(spec.ingestionTierOptions ?? {})) {
+    problems.check(roles.includes(role), `ingestionTierOptions.${role}`, role, `a role of ingestionTiers (${roles.join(', ') || 'none'})`);
+  }
+}
+
+/**
+ * Validates a whole region description, the AWS parts and the topology, and throws one
+ * `TopologyValidationError` listing every problem; returns the topology otherwise.
+ */
+export function buildRegionTopology(spec: RegionStackProps): Topology {
+  const problems = new Problems();
+  if (spec === null || typeof spec !== 'object') {
+    problems.add('(region)', spec, 'a region description');
+    problems.throwIfAny();
+  }
+  let topology: Topology | undefined;
+  try {
+    topology = buildTopology(spec);
+  } catch (e) {
+    if (!(e instanceof TopologyValidationError)) throw e;
+    e.problems.forEach((p) => problems.add(p.field, p.value, p.expected));
+  }
+  // The AWS parts read fields the topology's shape check has vetted; a malformed shape is reported alone.
+  if (topology !== undefined || !problems.all.some((p) => p.expected.startsWith(SHAPE_PREFIX))) checkRegionParts(spec, problems);
+  if (topology !== undefined) {
+    checkServerVersions(problems, topology, spec);
+    checkGeneratedNames(problems, topology, spec);
+    checkPorts(problems, spec);
+  }
+  problems.throwIfAny();
+  return topology!;
 }

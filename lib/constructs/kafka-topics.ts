@@ -5,16 +5,16 @@ import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { JobV1 } from '@cdktf/provider-kubernetes/lib/job-v1';
 import { ServiceAccountV1 } from '@cdktf/provider-kubernetes/lib/service-account-v1';
-import { BootSecret } from './cloud-init/boot-secrets';
+import { BootSecret } from '../cloud-init/boot-secrets';
 import { irsaTrustPolicy, KafkaBackend, MskBackend, WarpStreamBackend } from './kafka-backend';
 import {
   CURL_IMAGE, KAFKA_TOOLS_IMAGE, MSK_IAM_AUTH_PATH, renderFetchIamAuthScript, renderTopicsScript, topicsJobSecretEnv,
-} from './kubernetes/kafka-topics';
+} from '../kubernetes/kafka-topics';
 import { KubernetesSecretFromAws } from './kubernetes-secret-from-aws';
 import { LiteralText } from './literal-text';
-import { kebab } from './model/names';
-import { KafkaAuth } from './model/spec';
-import { Problems } from './model/validation';
+import { kebab } from '../model/names';
+import { KafkaAuth } from '../model/spec';
+import { Problems } from '../model/validation';
 import type { PodIdentityProps } from './stateless-ingestion-tier';
 
 export interface KafkaTopicsProps {

@@ -9,8 +9,8 @@ import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-pub
 import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration';
 import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning';
 import { Construct } from 'constructs';
-import { checkRemovalPolicy, RemovalPolicy } from './cloud-init/ec2-host';
-import { Problems } from './model/validation';
+import { checkRemovalPolicy, RemovalPolicy } from '../cloud-init/ec2-host';
+import { Problems } from '../model/validation';
 
 export interface BackupBucketProps {
   /** Prefix of the generated bucket name, e.g. `us-clickhouse-backups-`. */

@@ -21,28 +21,28 @@ import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { VolumeAttachment } from '@cdktf/provider-aws/lib/volume-attachment';
 import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
-import { CLICKHOUSE_TABLE_EXPORTER_UNIT, tableExporterFiles } from './observability/host-files';
+import { CLICKHOUSE_TABLE_EXPORTER_UNIT, tableExporterFiles } from '../observability/host-files';
 import {
   ClickHouseConfigOptions, DEFAULT_COLD_ENDPOINT_ENV, EBS_MOUNT, INTERSERVER_HTTP_PASSWORD_ENV, INTERSERVER_HTTP_USER_ENV, MIGRATOR_PASSWORD_ENV, MIGRATOR_USER,
   NVME_MOUNT, nodeGroups,  renderHostMacros, renderNodeGroupConfig, requiredEnvironment, storageDirectories,
-} from './clickhouse';
+} from '../clickhouse';
 import {
   Architecture, BootSecret, BootSecretBinding, checkInstanceImage, checkPrivateCidrs, checkRemovalPolicy, checkStorageHostUserData,
   DEFAULT_CLICKHOUSE_VERSION, instanceArchitecture, instanceStoreDeviceCount, MachineImage, regionOfZone, RemovalPolicy, renderStorageHostUserData,
   STORAGE_INSTANCE_FAMILIES, StorageHostUserDataProps,
-} from './cloud-init';
+} from '../cloud-init';
 import { BackupBucket } from './backup-bucket';
 import { generatedSecret } from './generated-secret';
 import { egressToInternet } from './host-egress';
 import { LiteralText } from './literal-text';
 import {
   BACKUP_TIMERS, backupBucketUrl, backupHostConfig, fullBackupRetentionDays, BackupPlan, backupPlan, BackupScheduleProps, backupSystemFiles, regionBackupPrefix,
-} from './dr/backup';
-import { Cluster, Host, INTERSERVER_SECRET_ENV, Problems, Topology, TopologyValidationError } from './model';
-import { RenderedFile } from './render/file';
-import { renderStartupScripts } from './schema';
+} from '../dr/backup';
+import { Cluster, Host, INTERSERVER_SECRET_ENV, Problems, Topology, TopologyValidationError } from '../model';
+import { RenderedFile } from '../render/file';
+import { renderStartupScripts } from '../schema';
 
-export { Architecture, BootSecret, MachineImage, RemovalPolicy } from './cloud-init';
+export { Architecture, BootSecret, MachineImage, RemovalPolicy } from '../cloud-init';
 
 /** Where ClickHouse may be reached from: security groups and private CIDRs, never the internet. */
 export interface AllowedSources {

@@ -1,15 +1,15 @@
 import { Annotations, dependable, ITerraformDependable, TerraformResource } from 'cdktf';
 import { Construct } from 'constructs';
 import { SecretsmanagerSecretVersion } from '@cdktf/provider-aws/lib/secretsmanager-secret-version';
-import { MIGRATOR_PASSWORD_ENV } from './clickhouse/migrator-user';
-import { scramCredentialEnv } from './clickhouse/named-collections';
-import { BootSecret } from './cloud-init/boot-secrets';
+import { MIGRATOR_PASSWORD_ENV } from '../clickhouse/migrator-user';
+import { scramCredentialEnv } from '../clickhouse/named-collections';
+import { BootSecret } from '../cloud-init/boot-secrets';
 import { ClickHouseOperator } from './clickhouse-operator';
 import { KafkaBackend, MskBackend } from './kafka-backend';
 import { KafkaTopics } from './kafka-topics';
 import { AwsSecretSource, KubernetesSecretFromAws } from './kubernetes-secret-from-aws';
-import { INTERSERVER_SECRET_ENV, Topology } from './model';
-import { KafkaAuth } from './model/spec';
+import { INTERSERVER_SECRET_ENV, Topology } from '../model';
+import { KafkaAuth } from '../model/spec';
 import type { PodIdentityProps, StatelessIngestionTier } from './stateless-ingestion-tier';
 
 export interface IngestionPrerequisitesProps {
