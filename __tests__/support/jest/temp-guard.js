@@ -12,8 +12,11 @@ const path = require('path');
 
 const STATE = 'CDKTF_CLICKHOUSE_TEST_TMPDIR';
 
-/** Files that are caches by design, written once per source version (see lib/rehearsal/engine-process.ts). */
-const CACHES = [/^cdktf-clickhouse-ingest-engine-worker-[0-9a-f]+\.js$/];
+/**
+ * Caches by design: the engine worker, written once per source version (lib/rehearsal/engine-process.ts),
+ * and the compile cache of the v8-compile-cache package that some child tools load.
+ */
+const CACHES = [/^cdktf-clickhouse-ingest-engine-worker-[0-9a-f]+\.js$/, /^v8-compile-cache-\d+$/];
 
 async function setup() {
   const outer = os.tmpdir();
