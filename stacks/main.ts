@@ -1,8 +1,11 @@
 import { App } from 'cdktf';
 import { addRegionStacks } from './app';
 
-/** The cdktf app: `cdktf synth`, `cdktf deploy us`, `npm run synth`. No cloud credentials needed to synthesize. */
-const app = new App();
+/**
+ * The cdktf app: `cdktf synth`, `cdktf deploy us`, `npm run synth`. No cloud credentials needed to synthesize.
+ * Without stack traces in the manifest's annotations, manifest.json holds no paths of this machine.
+ */
+const app = new App({ stackTraces: false });
 const stacks = addRegionStacks(app);
 app.synth();
 

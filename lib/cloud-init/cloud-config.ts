@@ -89,9 +89,30 @@ export function renderCloudConfig(config: CloudConfig): string {
     }));
   }
   if (config.runcmd?.length) body.runcmd = config.runcmd.map((c) => [...c]);
-  // Every value is spelled out (no anchors and aliases), and a cloud-config has no directives:
-  // both options also spare the yaml package a walk over the document per host.
-  const doc = new Document(body, { aliasDuplicateObjects: false });
-  // Multi-line contents as literal blocks, never folded: what cloud-init writes is what reviewers read.
-  return '#cloud-config\n' + doc.toString({ lineWidth: 0, blockQuote: 'literal', directives: false, indentSeq: false });
+  // A block mapping is its entries one after another, and a block sequence (not indented under its
+  // key) its items: each is rendered on its own, and the ones every host shares only once.
+  if (Object.keys(body).length === 0) return '#cloud-config\n' + renderYamlOnce(body);
+  const lines = Object.entries(body).map(([key, value]) => (Array.isArray(value) && value.length > 0
+    ? `${key}:\n${value.map((item) => renderYamlOnce([item])).join('')}`
+    : renderYamlOnce({ [key]: value })));
+  return '#cloud-config\n' + lines.join('');
+}
+
+/** Rendered cloud-config parts by their content: the hosts of a region share most of them. */
+const RENDERED = new Map<string, string>();
+const RENDERED_LIMIT = 2000;
+
+function renderYamlOnce(value: unknown): string {
+  const key = JSON.stringify(value);
+  let text = RENDERED.get(key);
+  if (text === undefined) {
+    // Every value is spelled out (no anchors and aliases), and a cloud-config has no directives:
+    // both options also spare the yaml package a walk over the document.
+    const doc = new Document(value, { aliasDuplicateObjects: false });
+    // Multi-line contents as literal blocks, never folded: what cloud-init writes is what reviewers read.
+    text = doc.toString({ lineWidth: 0, blockQuote: 'literal', directives: false, indentSeq: false });
+    if (RENDERED.size >= RENDERED_LIMIT) RENDERED.clear();
+    RENDERED.set(key, text);
+  }
+  return text;
 }

@@ -103,9 +103,13 @@ function writeFolder(dir: string, files: readonly RenderedFile[]): void {
   const staging = `${dir}.partial-${process.pid}`;
   fs.rmSync(staging, { recursive: true, force: true });
   try {
+    const made = new Set<string>();
     for (const f of files) {
       const target = path.join(staging, ...f.path.split('/'));
-      fs.mkdirSync(path.dirname(target), { recursive: true });
+      const parent = path.dirname(target);
+      // Each folder once: hundreds of files share a few dozen folders.
+      if (!made.has(parent)) fs.mkdirSync(parent, { recursive: true });
+      made.add(parent);
       fs.writeFileSync(target, f.content);
     }
     fs.mkdirSync(staging, { recursive: true });

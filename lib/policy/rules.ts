@@ -66,6 +66,8 @@ export interface PolicyContext {
   ofType(type: string): ResourceView[];
   /** ClickHouseInstallations in Helm values and manifests, parsed once. */
   installations(): readonly Installation[];
+  /** The YAML documents of a string (Helm values), parsed once per text for every rule that reads them. */
+  parseYaml(text: string): readonly unknown[];
 }
 
 export const POLICY_RULE_IDS = [
@@ -318,13 +320,13 @@ export interface Installation {
 }
 
 /** Every ClickHouseInstallation inside helm_release values and kubernetes_manifest resources. */
-export function installationsOf(resources: readonly ResourceView[]): Installation[] {
+export function installationsOf(resources: readonly ResourceView[], parseYaml: (text: string) => readonly unknown[] = parseYamlDocuments): Installation[] {
   const found: Installation[] = [];
   const visit = (value: unknown, r: ResourceView, depth: number): void => {
     if (depth > 12) return;
     if (typeof value === 'string') {
       if (value.includes('ClickHouseInstallation')) {
-        for (const doc of parseYamlDocuments(value)) visit(doc, r, depth + 1);
+        for (const doc of parseYaml(value)) visit(doc, r, depth + 1);
       }
     } else if (Array.isArray(value)) {
       value.forEach((v) => visit(v, r, depth + 1));
@@ -573,7 +575,7 @@ const imagesPinned: PolicyRule = {
       if (depth > 40) return;
       if (typeof value === 'string') {
         if (r.type === 'helm_release' && path.startsWith('values') && value.includes('image')) {
-          for (const doc of parseYamlDocuments(value)) visit(doc, r, `${path} (YAML)`, depth + 1);
+          for (const doc of ctx.parseYaml(value)) visit(doc, r, `${path} (YAML)`, depth + 1);
         }
       } else if (Array.isArray(value)) {
         value.forEach((v, i) => visit(v, r, `${path}[${i}]`, depth + 1));
@@ -609,6 +611,13 @@ export function policyContext(input: PolicyInput): PolicyContext {
     else byType.set(r.type, [r]);
   }
   let installations: Installation[] | undefined;
+  // Rules only read the parsed documents, so they can share them (a tier's values are tens of kB).
+  const parsed = new Map<string, readonly unknown[]>();
+  const parseYaml = (text: string): readonly unknown[] => {
+    let docs = parsed.get(text);
+    if (docs === undefined) parsed.set(text, (docs = parseYamlDocuments(text)));
+    return docs;
+  };
   const topologyPorts = input.topology
     ? [...input.topology.hosts.map((h) => h.tcpPort), ...input.topology.zookeeper.map((z) => z.clientPort)]
     : [];
@@ -620,7 +629,8 @@ export function policyContext(input: PolicyInput): PolicyContext {
     dataPorts: new Set(input.dataPorts ?? [...DEFAULT_DATA_PORTS, ...topologyPorts]),
     statefulResourceTypes: new Set(input.statefulResourceTypes ?? DEFAULT_STATEFUL_RESOURCE_TYPES),
     ofType: (type) => byType.get(type) ?? [],
-    installations: () => (installations ??= installationsOf(resources)),
+    installations: () => (installations ??= installationsOf(resources, parseYaml)),
+    parseYaml,
   };
 }
 

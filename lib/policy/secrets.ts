@@ -59,11 +59,17 @@ function looksRandom(value: string): boolean {
   return value.length >= 16 && entropy(value) >= 3.5 && /[0-9A-Z+/=_]/.test(value) && !/^[a-z]+([._-][a-z]+)*$/.test(value);
 }
 
+/** Whether a value under `name` could be a secret at all (its value still decides). */
+function nameMayHoldSecret(name: string): boolean {
+  const n = normalize(name);
+  return PASSWORD_NAME.test(n) || SECRET_NAME.test(n);
+}
+
 /** Whether `name: value` hands a literal secret to the output. */
 export function isSecretAssignment(name: string, value: string): string | undefined {
-  const n = normalize(name);
   // Most names in a config hold no secret: decide on the name before looking at the value.
-  if (!PASSWORD_NAME.test(n) && !SECRET_NAME.test(n)) return undefined;
+  if (!nameMayHoldSecret(name)) return undefined;
+  const n = normalize(name);
   const v = value.trim();
   if (v === '' || isReference(v) || /^(true|false|null|none|~|\*+)$/i.test(v) || POINTER_NAME.test(n)) return undefined;
   if (PASSWORD_NAME.test(n)) return `a literal value for ${name}`;
@@ -78,8 +84,14 @@ function redact(value: string): string {
 /** Scans free text (XML, YAML, SQL, HCL-ish strings). */
 export function findSecretsInText(text: string, location: string): SecretFinding[] {
   const findings: SecretFinding[] = [];
+  scanText(text, () => location, findings);
+  return findings;
+}
+
+/** `findSecretsInText` with the location built only for a finding. */
+function scanText(text: string, location: () => string, findings: SecretFinding[]): void {
   const add = (kind: string, value: string): void => {
-    findings.push({ location, kind, hint: redact(value) });
+    findings.push({ location: location(), kind, hint: redact(value) });
   };
   // Cheap substring gates first: the regexes are the cost on large configs.
   if (/A[BCKS][CI]A/.test(text)) for (const m of text.matchAll(AWS_ACCESS_KEY_ID)) add('an AWS access key id', m[0]);
@@ -88,7 +100,7 @@ export function findSecretsInText(text: string, location: string): SecretFinding
     for (const m of text.matchAll(URL_CREDENTIALS)) if (!isReference(m[1])) add('a password inside a URL', m[1]);
   }
   // Name-based checks only where a secret-ish word appears: most of a large config has none.
-  if (!SECRETISH_WORD.test(text)) return findings;
+  if (!SECRETISH_WORD.test(text)) return;
   for (const m of text.matchAll(XML_ELEMENT)) {
     const attributes = m[2] ?? '';
     if (/from_env|from_zk/.test(attributes)) continue;
@@ -102,26 +114,42 @@ export function findSecretsInText(text: string, location: string): SecretFinding
       if (kind) add(kind, m[3]);
     }
   }
-  return findings;
 }
 
 /** Scans a JSON value (e.g. a synthesized `cdk.tf.json`): keys name their values, and long strings are scanned as text. */
 export function findSecretsInJson(value: unknown, location = ''): SecretFinding[] {
   const findings: SecretFinding[] = [];
-  const walk = (v: unknown, path: string, key: string | undefined): void => {
+  // The path as segments, joined only for a finding (a stack has hundreds of thousands of values).
+  const path: (string | number)[] = [];
+  const where = (): string => path.reduce<string>((at, s) => (typeof s === 'number' ? `${at}[${s}]` : at ? `${at}.${s}` : s), location);
+  // Most keys repeat (`tags`, `name`, ...) and cannot name a secret: decide each once.
+  const secretish = new Map<string, boolean>();
+  const mayNameSecret = (key: string): boolean => {
+    let yes = secretish.get(key);
+    if (yes === undefined) secretish.set(key, (yes = nameMayHoldSecret(key)));
+    return yes;
+  };
+  const walk = (v: unknown, key: string | undefined): void => {
     if (typeof v === 'string') {
-      const kind = key === undefined ? undefined : isSecretAssignment(key, v);
-      if (kind) findings.push({ location: path, kind, hint: redact(v) });
-      findings.push(...findSecretsInText(v, path));
+      const kind = key === undefined || !mayNameSecret(key) ? undefined : isSecretAssignment(key, v);
+      if (kind) findings.push({ location: where(), kind, hint: redact(v) });
+      scanText(v, where, findings);
     } else if (Array.isArray(v)) {
-      v.forEach((item, i) => walk(item, `${path}[${i}]`, key));
+      for (let i = 0; i < v.length; i++) {
+        path.push(i);
+        walk(v[i], key);
+        path.pop();
+      }
     } else if (v !== null && typeof v === 'object') {
-      for (const [k, child] of Object.entries(v)) {
-        if (k === '//') continue; // cdktf metadata: construct paths and stack traces
-        walk(child, path ? `${path}.${k}` : k, k);
+      for (const k in v) {
+        // `//`: cdktf metadata, construct paths and stack traces.
+        if (k === '//' || !Object.prototype.hasOwnProperty.call(v, k)) continue;
+        path.push(k);
+        walk((v as Record<string, unknown>)[k], k);
+        path.pop();
       }
     }
   };
-  walk(value, location, undefined);
+  walk(value, undefined);
   return findings;
 }

@@ -8,8 +8,11 @@
  * keeps the references and makes everything around them literal.
  */
 
-/** The marker cdktf puts in a string for an unresolved token (`Token.asString`). */
-const TOKEN_MARKER = '${TfToken[';
+/**
+ * What `escapeTerraformLiteral` rewrites, left to right: a `$` right before a marker (`${TfToken[`,
+ * which cdktf puts in a string for an unresolved token), a `${` that opens no marker, a `%{`.
+ */
+const TEMPLATE_SEQUENCE = /\$(?=\$\{TfToken\[)|\$\{(?!TfToken\[)|%\{/g;
 
 /**
  * Escapes Terraform template sequences in text that may hold cdktf token markers: every `${` that
@@ -19,22 +22,7 @@ const TOKEN_MARKER = '${TfToken[';
  */
 export function escapeTerraformLiteral(text: string): string {
   if (!text.includes('{')) return text;
-  let out = '';
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (c === '$' && text.startsWith(TOKEN_MARKER, i + 1)) {
-      out += '${"$"}';
-    } else if (c === '$' && text[i + 1] === '{' && !text.startsWith(TOKEN_MARKER, i)) {
-      out += '$${';
-      i++;
-    } else if (c === '%' && text[i + 1] === '{') {
-      out += '%%{';
-      i++;
-    } else {
-      out += c;
-    }
-  }
-  return out;
+  return text.replace(TEMPLATE_SEQUENCE, (m) => (m === '$' ? '${"$"}' : m === '${' ? '$${' : '%%{'));
 }
 
 /** What Terraform makes of an escaped literal: `$${` → `${`, `%%{` → `%{` (for reading synthesized files back). */
@@ -138,20 +126,39 @@ export function findUninterpretedTemplates(config: unknown): UninterpretedTempla
   const root = (config ?? {}) as Record<string, unknown>;
   const declared: Declared = { resources: keysOf(root.resource), data: keysOf(root.data), ephemeral: keysOf(root.ephemeral) };
   const found: UninterpretedTemplate[] = [];
-  const walk = (value: unknown, location: string): void => {
+  // The JSON path as segments (a key, or an array index), joined only for a finding: a synthesized
+  // stack has hundreds of thousands of values and almost none holds a sequence.
+  const path: (string | number)[] = [];
+  const location = (): string => path.map((s, i) => (typeof s === 'number' ? `[${s}]` : i === 0 ? s : `.${s}`)).join('');
+  const check = (text: string, where: () => string): void => {
+    if (!text.includes('{')) return;
+    for (const sequence of uninterpretedTemplates(text, declared)) found.push({ location: where(), sequence });
+  };
+  const walk = (value: unknown): void => {
     if (typeof value === 'string') {
-      if (value.includes('{')) uninterpretedTemplates(value, declared).forEach((sequence) => found.push({ location, sequence }));
+      check(value, location);
     } else if (Array.isArray(value)) {
-      value.forEach((v, i) => walk(v, `${location}[${i}]`));
+      for (let i = 0; i < value.length; i++) {
+        path.push(i);
+        walk(value[i]);
+        path.pop();
+      }
     } else if (value !== null && typeof value === 'object') {
-      for (const [k, v] of Object.entries(value)) {
-        if (k === '//') continue;
-        walk(k, `${location}.${k} (key)`);
-        walk(v, location === '' ? k : `${location}.${k}`);
+      for (const k in value) {
+        if (k === '//' || !Object.prototype.hasOwnProperty.call(value, k)) continue;
+        path.push(k);
+        check(k, () => `${location()} (key)`);
+        walk((value as Record<string, unknown>)[k]);
+        path.pop();
       }
     }
   };
   // The backend block takes no expressions; everything else is evaluated.
-  for (const [k, v] of Object.entries(root)) if (k !== '//' && k !== 'terraform') walk(v, k);
+  for (const [k, v] of Object.entries(root)) {
+    if (k === '//' || k === 'terraform') continue;
+    path.push(k);
+    walk(v);
+    path.pop();
+  }
   return found;
 }
