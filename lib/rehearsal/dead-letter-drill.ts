@@ -7,7 +7,7 @@
 import type { StreamDocument } from './bundle';
 import type { DrillOptions, DrillReport } from './drill-report';
 import { sampleEvents } from './sample-events';
-import { RehearsalSession } from './session';
+import { RehearsalSession, GROUP_SETTLE_TIMEOUT_MS } from './session';
 
 /** The message the drill sends that no JSONEachRow parser accepts. */
 export const MALFORMED_MESSAGE = '{"this is": not json';
@@ -42,7 +42,7 @@ export async function deadLetterDrill(bundle: RehearsalSession['bundle'], option
     const db = session.database;
     const table = deadLetterTable(stream);
     const node = await session.startEngine(leg.roles[0]);
-    await session.waitForAssignments([node], 30_000);
+    await session.waitForAssignments([node], GROUP_SETTLE_TIMEOUT_MS);
     const good = sampleEvents(await session.kafkaColumns(node.engine, leg.kafkaTable), batch);
     // Good events around the malformed one, all on one partition so its offset is known: batch/2 before it.
     const lines = [...good.slice(0, batch / 2), MALFORMED_MESSAGE, ...good.slice(batch / 2)];

@@ -7,7 +7,7 @@ import { StreamDocument } from './bundle';
 import { DrillOptions, DrillReport, registerDrill, runDrill } from './drills';
 import { RehearsalBundle } from './bundle';
 import { sampleEvents } from './sample-events';
-import { RehearsalSession, RoleEngine } from './session';
+import { RehearsalSession, RoleEngine, GROUP_SETTLE_TIMEOUT_MS } from './session';
 
 const POLL_MS = 250;
 
@@ -30,7 +30,7 @@ function pick(bundle: RehearsalBundle, options: DrillOptions, fits: (s: StreamDo
  */
 async function whole(session: RehearsalSession, stream: StreamDocument): Promise<RoleEngine[]> {
   const [, engine] = await Promise.all([session.startStorage(), session.startEngine(stream.legs[0].roles[0])]);
-  await session.waitForAssignments([engine], 30_000);
+  await session.waitForAssignments([engine], GROUP_SETTLE_TIMEOUT_MS);
   return [engine];
 }
 
