@@ -7,28 +7,45 @@
  */
 const base = require('./jest.config');
 
+const fs = require('fs');
+const path = require('path');
+
+/**
+ * A file that imports an engine helper starts an engine: chdb (support/engine, chdb), terraform
+ * (support/terraform), ZooKeeper (support/zookeeper), cloud-init (cloud-init-schema), the mock
+ * Kafka and rehearsals (lib/rehearsal). Found by reading the imports, so a new engine test never
+ * lands in the fast suite by accident.
+ */
+const ENGINE_IMPORT = /from '[^']*(support\/engine|support\/terraform|support\/zookeeper|cloud-init-schema|chdb-stand-in|lib\/rehearsal[^']*)'|from 'chdb'|require\('chdb'\)/;
+
+/**
+ * Engines started without one of those imports (ZooKeeper, cloud-init, promtool, systemd-analyze,
+ * npm pack, the chdb topology check of whole regions), and whole regions synthesized many times
+ * (golden files, every shipped stack through the policy pack, plan stability, fuzzing, locks,
+ * snapshots, artifacts on disk).
+ */
 const ENGINE_SUITES = [
-  // chdb: rendered config and SQL loaded into a real ClickHouse
-  'clickhouse/engine', 'clickhouse/migrator-user', 'clickhouse/zookeeper', 'dr/backup', 'dr/offset-drill', 'dr/offsets',
-  'ingestion/chi-engine', 'migrations/boot-scripts', 'migrations/column-properties', 'migrations/evolution',
-  'model/sql-text', 'observability/endpoint-engine', 'observability/metric-names', 'region/artifacts-engine',
-  'schema/engine', 'schema/posthog-shapes', 'schema/property', 'schema/quoting', 'schema/replicated', 'schema/shufflehog',
-  'storage/host-config', 'storage/tiered-storage',
-  // rehearsals and drills (mock Kafka, chdb, ZooKeeper)
-  'rehearsal/rehearsal', 'rehearsal/mutations', 'rehearsal/dead-letter-drill', 'rehearsal/schema-evolution',
-  // ZooKeeper, cloud-init, promtool, systemd-analyze, terraform, npm pack
-  'zookeeper/root-znodes', 'zookeeper/zoo-cfg', 'zookeeper/zookeeper-construct', 'kafka/topics-job',
-  'storage/prepare-disks', 'storage/storage-cluster', 'observability/rules', 'observability/artifacts',
-  'observability/zookeeper-exporter', 'observability/observability-construct', 'region/first-apply',
-  'region/terraform-validate', 'safety/literal-text', 'package/hygiene',
-  // whole regions synthesized, many of them or many times (golden files, every shipped stack
-  // through the policy pack, plan stability, fuzzing, locks, snapshots, artifacts on disk)
-  'region/stacks', 'policy/default-stacks', 'region/examples', 'region/clickhouse-config', 'safety/plan-stability',
-  'safety/fuzz', 'dr/disk-sizes', 'dr/consumers-off', 'migrations/region-lock-synth', 'testing/snapshot', 'rehearsal/artifacts',
+  'dr/consumers-off', 'dr/disk-sizes', 'kafka/topics-job', 'migrations/region-lock-synth', 'observability/artifacts',
+  'observability/observability-construct', 'observability/rules', 'observability/zookeeper-exporter', 'package/hygiene',
+  'policy/default-stacks', 'region/clickhouse-config', 'region/examples', 'region/stacks', 'safety/fuzz',
+  'safety/plan-stability', 'schema/property', 'storage/prepare-disks', 'testing/snapshot', 'zookeeper/zoo-cfg',
 ];
+
+function engineSuites(dir = path.join(__dirname, '__tests__')) {
+  const found = [];
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const file = path.join(dir, entry.name);
+    if (entry.isDirectory()) found.push(...engineSuites(file));
+    else if (entry.name.endsWith('.test.ts')) {
+      const suite = path.relative(path.join(__dirname, '__tests__'), file).replace(/\.test\.ts$/, '').split(path.sep).join('/');
+      if (ENGINE_SUITES.includes(suite) || ENGINE_IMPORT.test(fs.readFileSync(file, 'utf8'))) found.push(suite);
+    }
+  }
+  return found.sort();
+}
 
 module.exports = {
   ...base,
-  testPathIgnorePatterns: ['/node_modules/', ...ENGINE_SUITES.map((s) => `/__tests__/${s}\\.test\\.ts$`)],
+  testPathIgnorePatterns: ['/node_modules/', ...engineSuites().map((s) => `/__tests__/${s}\\.test\\.ts$`)],
   maxWorkers: 2,
 };
