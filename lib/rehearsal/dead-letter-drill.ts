@@ -7,6 +7,7 @@
 import type { StreamDocument } from './bundle';
 import type { DrillOptions, DrillReport } from './drill-report';
 import { sampleEvents } from './sample-events';
+import { waitUntil } from './wait';
 import { RehearsalSession, GROUP_SETTLE_TIMEOUT_MS } from './session';
 
 /** The message the drill sends that no JSONEachRow parser accepts. */
@@ -15,15 +16,6 @@ export const MALFORMED_MESSAGE = '{"this is": not json';
 /** A stream's dead-letter table (older topology.json files do not list it). */
 function deadLetterTable(stream: StreamDocument): string {
   return (stream as StreamDocument & { deadLetterTable?: string }).deadLetterTable ?? `${stream.name}_dead_letters`;
-}
-
-async function waitUntil(timeoutMs: number, check: () => Promise<boolean>): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return true;
-    if (Date.now() > deadline) return false;
-    await new Promise((r) => setTimeout(r, 250));
-  }
 }
 
 export async function deadLetterDrill(bundle: RehearsalSession['bundle'], options: DrillOptions = {}): Promise<DrillReport> {

@@ -8,17 +8,9 @@ import type { DrillOptions, DrillReport } from './drill-report';
 
 export type { DrillOptions, DrillReport } from './drill-report';
 
-const POLL_MS = 250;
+import { waitUntil } from './wait';
 
-/** Polls `check` every POLL_MS until it holds (true) or `timeoutMs` passed (false). */
-export async function waitUntil(timeoutMs: number, check: () => Promise<boolean>): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return true;
-    if (Date.now() > deadline) return false;
-    await new Promise((r) => setTimeout(r, POLL_MS));
-  }
-}
+export { waitUntil };
 
 /**
  * Runs one drill in its own session (mock clusters, no engines yet): `body` starts what it needs
