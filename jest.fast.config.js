@@ -27,7 +27,7 @@ const ENGINE_IMPORT = /from '[^']*(support\/engine|support\/terraform|support\/z
 const ENGINE_SUITES = [
   'dr/consumers-off', 'dr/disk-sizes', 'kafka/topics-job', 'migrations/region-lock-synth', 'observability/artifacts',
   'observability/observability-construct', 'observability/rules', 'observability/zookeeper-exporter', 'package/hygiene',
-  'policy/default-stacks', 'region/clickhouse-config', 'region/examples', 'region/stacks', 'safety/fuzz',
+  'policy/default-stacks', 'region/access', 'region/clickhouse-config', 'region/examples', 'region/stacks', 'safety/fuzz',
   'safety/plan-stability', 'schema/property', 'storage/prepare-disks', 'testing/snapshot', 'zookeeper/zoo-cfg',
 ];
 
