@@ -33,6 +33,7 @@ export { Observability, ebsVolumeBursts } from './constructs/observability';
 export type { ObservabilityProps, ObservabilitySpec, PrometheusOperatorOptions } from './constructs/observability';
 export * from './lock/region-lock-file';
 export * from './constructs/schema-migration-runner';
+export * from './constructs/clickhouse-access';
 export { CLICKHOUSE_SERVER_IMAGE, CLICKHOUSE_SERVER_VERSION, SERVER_FEATURES } from './clickhouse/versions';
 export type { ServerFeature, ServerFeatureId } from './clickhouse/versions';
 export { NAME_LIMITS } from './constructs/region-validation';

@@ -40,17 +40,20 @@ describe('migrator user', () => {
       expect(on(topology.database)).toEqual(expect.arrayContaining(['CREATE TABLE', 'CREATE VIEW', 'ALTER', 'DROP TABLE', 'INSERT', 'SELECT', 'SYSTEM SYNC REPLICA']));
       expect(grants.filter((g) => g.database === topology.database).every((g) => g.grant_option === 1)).toBe(true);
       expect(on('clickhouse_ingest')).toEqual(expect.arrayContaining(['CREATE TABLE', 'INSERT', 'SELECT']));
-      // Global: creating the access roles, Kafka tables and their named collections (KAFKA shows as READ, WRITE on the source).
+      // Global: creating the access roles and the client users and granting them their roles (the
+      // access Job), Kafka tables and their named collections (KAFKA shows as READ, WRITE on the source).
       const shown = (await engine.rows<Record<string, string>>(`SHOW GRANTS FOR ${MIGRATOR_USER}`)).map((r) => Object.values(r)[0]);
       expect(shown).toEqual(expect.arrayContaining([
-        `GRANT CREATE ROLE ON * TO ${MIGRATOR_USER}`, `GRANT NAMED COLLECTION ON * TO ${MIGRATOR_USER}`, `GRANT KAFKA ON *.* TO ${MIGRATOR_USER}`,
+        `GRANT CREATE USER, ALTER USER, CREATE ROLE ON * TO ${MIGRATOR_USER}`, `GRANT ROLE ADMIN ON *.* TO ${MIGRATOR_USER}`,
+        `GRANT NAMED COLLECTION ON * TO ${MIGRATOR_USER}`, `GRANT KAFKA ON *.* TO ${MIGRATOR_USER}`,
       ]));
-      // No user administration, no other database, nothing on *.* beyond those.
-      expect(grants.map((g) => g.access_type)).not.toEqual(expect.arrayContaining(['CREATE USER']));
-      expect(grants.map((g) => g.access_type)).not.toContain('ROLE ADMIN');
+      // Users may be created and altered, never dropped; no role dropped; no other database, nothing on *.* beyond those.
+      expect(grants.map((g) => g.access_type)).not.toContain('DROP USER');
+      expect(grants.map((g) => g.access_type)).not.toContain('DROP ROLE');
       expect([...new Set(grants.map((g) => g.database))].sort()).toEqual(['clickhouse_ingest', topology.database, null].sort());
-      expect(on(null).sort()).toEqual(['CREATE ROLE', 'NAMED COLLECTION', 'READ', 'WRITE']);
-      expect(shown).toHaveLength(5);
+      expect(on(null).sort()).toEqual(['ALTER USER', 'CREATE ROLE', 'CREATE USER', 'NAMED COLLECTION', 'READ', 'ROLE ADMIN', 'WRITE']);
+      expect(grants.filter((g) => g.database === null).every((g) => g.grant_option === 0)).toBe(true);
+      expect(shown).toHaveLength(6);
     } finally {
       await engine.kill();
     }

@@ -50,15 +50,23 @@ describe('consumers off in the us stack', () => {
     return (JSON.parse(Testing.synth(stack)) as { resource: Resources }).resource;
   }
 
-  test('every resource is deployed; only the tiers\' Helm values (their boot schema) and the alert rules differ', () => {
+  test('every resource is deployed; only the tiers\' Helm values (their boot schema), the alert rules and the access Job differ', () => {
     const on = synth(US_REGION);
     const off = synth({ ...US_REGION, consumers: 'off' });
     const addresses = (r: Resources): string[] => Object.entries(r).flatMap(([type, byName]) => Object.keys(byName).map((n) => `${type}.${n}`)).sort();
     expect(addresses(off)).toEqual(addresses(on));
-    const changed = addresses(on).filter((a) => {
+    const differing = addresses(on).filter((a) => {
       const [type, name] = a.split(/\.(.*)/s);
       return JSON.stringify(on[type][name]) !== JSON.stringify(off[type][name]);
     });
+    // The access Job too: with no writable tables on the tiers there are no grants or writer there
+    // (its script, hence its name and the CronJob's ConfigMap, change).
+    const access = differing.filter((a) => a.includes('clickhouse-access_'));
+    expect(access.map((a) => a.split('.')[0]).sort()).toEqual(['kubernetes_config_map_v1', 'kubernetes_cron_job_v1', 'kubernetes_job_v1']);
+    const script = (r: Resources): string => JSON.stringify(Object.values(r.kubernetes_config_map_v1).find((c) => JSON.stringify(c).includes('apply-access.sh')));
+    expect(script(on)).toMatch(/access_small/);
+    expect(script(off)).not.toMatch(/access_small|writable_/);
+    const changed = differing.filter((a) => !access.includes(a));
     expect(changed.length).toBe(4);
     expect(changed.every((a) => a.startsWith('helm_release.'))).toBe(true);
     // Nothing consumes, so the rules drop the consumer alerts (lag, partitions held) that would fire.

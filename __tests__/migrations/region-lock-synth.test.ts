@@ -5,7 +5,6 @@
  */
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { EVOLVING_REGION, EVOLVING_REGION_V2 } from '../../examples/schema-evolution/region';
 import { parseRegionLock, RegionLock } from '../../lib/lock';
@@ -14,6 +13,7 @@ import { runOrder } from '../../lib/migrations';
 import { RegionLockFile, RegionLockOptions } from '../../lib/lock/region-lock-file';
 import { buildRegionTopology, RegionStackProps } from '../../lib/constructs/region-stack';
 import { cleanUp, resources, synthStacks, SynthesizedStack } from '../region/support/synth';
+import { tempDir } from '../support/temp-dir';
 
 afterAll(cleanUp);
 
@@ -46,8 +46,9 @@ describe('region lock through synth', () => {
     expect(lock1.inventory.zookeeper).toHaveLength(3);
     expect(Object.keys(lock1.inventory.backends)).toEqual(['msk_cluster', 'warpstream_ingestion']);
     expect([...v1.artifacts.keys()].some((p) => p.startsWith('migrations/'))).toBe(false);
-    // The only Jobs are the topics' (first deploy): no schema-migration Job without migrations.
-    expect(jobNames(v1).sort()).toEqual(['kafka-topics-msk-cluster', 'kafka-topics-warpstream-ingestion']);
+    // The topics' Jobs and the access Job (first deploy): no schema-migration Job without migrations.
+    expect(jobNames(v1).map((n) => n.replace(/-[0-9a-f]{10}$/, '-<hash>')).sort())
+      .toEqual(['clickhouse-access-<hash>', 'kafka-topics-msk-cluster', 'kafka-topics-warpstream-ingestion']);
   });
 
   test('the changed spec synthesizes its migrations as artifacts, named after what they do, and two Jobs', () => {
@@ -135,10 +136,10 @@ describe('region lock through synth', () => {
     expect(order).toContain('chi-ingestion-small-small-1-0 0002.11');
     // Storage hosts and pods of the last lock must answer; none is new here.
     expect(script).toContain("check 'ch-data-s02-r2.evo.clickhouse.internal' required");
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'runner-')), 'runner.sh');
+    const file = path.join(tempDir('runner-'), 'runner.sh');
     fs.writeFileSync(file, script);
     execFileSync('sh', ['-n', file]);
-    const configMap = Object.values(resources(v2.config, 'kubernetes_config_map_v1')).find((c) => !String((c.metadata as { name: string }).name).includes('storage'))!;
+    const configMap = Object.values(resources(v2.config, 'kubernetes_config_map_v1')).find((c) => /^schema-migrations-[0-9a-f]+$/.test(String((c.metadata as { name: string }).name)))!;
     expect((configMap.data as Record<string, string>)['migrate.sh'].replace(/\$\$\{/g, '${')).toBe(script);
     const storageScript = v2.artifacts.get('migrations/runner-storage.sh')!;
     // Before the rollout: the retire phase on the pods, the storage phase on the storage hosts, nothing else.
@@ -162,7 +163,7 @@ describe('region lock through synth', () => {
   });
 
   test('a synth with the lock it wrote generates nothing new and writes the same lock', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lock-'));
+    const dir = tempDir('lock-');
     const file = path.join(dir, 'evo.lock.json');
     fs.writeFileSync(file, v2.artifacts.get('region.lock.json')!);
     const before = fs.readFileSync(file, 'utf8');
@@ -238,10 +239,10 @@ describe('region lock through synth', () => {
   });
 
   test('a refused synth writes nothing: no stack folder, the lock file untouched', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lock-'));
+    const dir = tempDir('lock-');
     const file = path.join(dir, 'evo.lock.json');
     fs.writeFileSync(file, v1.artifacts.get('region.lock.json')!);
-    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'out-'));
+    const outdir = tempDir('out-');
     expect(() => synthStacks({ evo: { ...EVOLVING_REGION, storage: { shards: 1, replicas: 2 }, regionLock: RegionLockFile.at(file) } }, outdir)).toThrow(/shard 2/);
     expect(fs.existsSync(path.join(outdir, 'stacks', 'evo'))).toBe(false);
     expect(fs.readFileSync(file, 'utf8')).toBe(v1.artifacts.get('region.lock.json'));

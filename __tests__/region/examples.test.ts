@@ -6,6 +6,13 @@ import { cleanUp, SynthesizedStack, synthStacks, TerraformJson } from './support
 afterAll(cleanUp);
 
 /** Every resource as `type.id` → its JSON (without cdktf's metadata), to compare two plans. */
+/** What a changed access script touches: its ConfigMap and Job (new names), the CronJob that mounts it. */
+const ACCESS_RESOURCES = ['kubernetes_config_map_v1', 'kubernetes_cron_job_v1', 'kubernetes_job_v1'];
+
+function accessTypes(changed: readonly string[]): string[] {
+  return changed.filter((a) => /clickhouse-access_/.test(a)).map((a) => a.split('.')[0]).sort();
+}
+
 function addresses(config: TerraformJson): Map<string, string> {
   const out = new Map<string, string>();
   for (const [type, byId] of Object.entries(config.resource ?? {})) {
@@ -64,8 +71,11 @@ describe('examples', () => {
       const before = addresses(phases[MigrationPhase.MSK_ONLY].config);
       const during = addresses(phases[MigrationPhase.BOTH_LEGS].config);
       const changed = [...before].filter(([address, body]) => during.get(address) !== body).map(([address]) => address);
-      // The small tier's installation gains the new leg's objects and broker list; nothing is removed or replaced.
-      expect(changed).toEqual([expect.stringMatching(/^helm_release\.tier-small_/)]);
+      // The small tier's installation gains the new leg's objects and broker list; nothing is removed
+      // or replaced but the access Job (its script, hence its name), which runs again to grant the
+      // new writable table, and the reconcile CronJob that mounts the new script.
+      expect(changed.filter((a) => !/clickhouse-access_/.test(a))).toEqual([expect.stringMatching(/^helm_release\.tier-small_/)]);
+      expect(accessTypes(changed)).toEqual(ACCESS_RESOURCES);
       expect([...during.keys()].filter((a) => !before.has(a)).length).toBeGreaterThan(0);
       const sql = [...phases[MigrationPhase.BOTH_LEGS].artifacts.keys()].filter((p) => p.startsWith('sql/small/'));
       expect(sql).toEqual(expect.arrayContaining([
@@ -83,7 +93,8 @@ describe('examples', () => {
       for (const address of removed) expect(address).toMatch(/kafka-msk_cluster|observability_msk-|Topics-msk_cluster|tier-small_(PodRole|PodTrust|PodMsk|ServiceAccount)/);
       expect(removed.filter((a) => a.includes('tier-small')).length).toBeGreaterThan(0);
       const changed = [...after].filter(([address, body]) => during.get(address) !== body).map(([address]) => address);
-      expect(changed).toEqual([expect.stringMatching(/^helm_release\.tier-small_/)]);
+      expect(changed.filter((a) => !/clickhouse-access_/.test(a))).toEqual([expect.stringMatching(/^helm_release\.tier-small_/)]);
+      expect(accessTypes(changed)).toEqual(ACCESS_RESOURCES);
       expect(groupsOf(MigrationPhase.WARPSTREAM_ONLY)).toEqual({ ...groupsOf(MigrationPhase.BOTH_LEGS), legs: [groupsOf(MigrationPhase.BOTH_LEGS).legs[1]] });
     });
   });

@@ -76,13 +76,18 @@ describe('namespaces and Secrets are resources of the stack', () => {
 
   test('every Secret a pod or the operator reads exists, filled write-only from AWS (never data, never in state)', () => {
     const secrets = blocksOf(small.config, 'kubernetes_secret_v1').map(([id, b]) => ({ id, b, name: (b.metadata as Block).name as string }));
-    expect(secrets.map((s) => s.name).sort()).toEqual(['clickhouse-ingestion', 'clickhouse-operator', 'clickhouse-schema-migrator', 'warpstream-agent-key']);
+    expect(secrets.map((s) => s.name).sort()).toEqual([
+      'clickhouse-ingestion', 'clickhouse-operator', 'clickhouse-reader', 'clickhouse-schema-migrator', 'clickhouse-writer', 'warpstream-agent-key',
+    ]);
     for (const s of secrets) {
       expect(s.b.data).toBeUndefined();
       expect(s.b.data_wo_revision).toBe(1);
-      // Every value is read from AWS, but the migrator's user name (not a secret).
+      // Every value is read from AWS, but the user names of the migrator and the client users (not secrets).
+      const userNames: Record<string, string> = {
+        'clickhouse-schema-migrator': 'clickhouse_migrator', 'clickhouse-writer': 'posthog_writer_user', 'clickhouse-reader': 'posthog_reader_user',
+      };
       for (const [key, value] of Object.entries(s.b.data_wo as Record<string, string>)) {
-        if (s.name === 'clickhouse-schema-migrator' && key === 'user') expect(value).toBe('clickhouse_migrator');
+        if (userNames[s.name] !== undefined && key === 'user') expect(value).toBe(userNames[s.name]);
         else expect(value).toMatch(/ephemeral\.aws_secretsmanager_secret_version\./);
       }
     }

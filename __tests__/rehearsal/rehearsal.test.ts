@@ -46,11 +46,11 @@ describe('what the rehearsal changes in rendered artifacts', () => {
     expect(nonReplicatedTwin(data)).toContain('ENGINE = ReplacingMergeTree(_timestamp)');
   });
 
-  test('polls are capped for the mock and reported; consumer counts stay as declared', () => {
-    const r = capKafkaSettings('SETTINGS kafka_num_consumers = 8, kafka_poll_timeout_ms = 10000, kafka_max_block_size = 100000');
-    expect(r.sql).toBe('SETTINGS kafka_num_consumers = 8, kafka_poll_timeout_ms = 500, kafka_max_block_size = 100000');
-    expect([...r.changed]).toEqual([['kafka_poll_timeout_ms', 10000]]);
-    expect(capKafkaSettings('kafka_num_consumers = 4, kafka_poll_timeout_ms = 200').changed.size).toBe(0);
+  test('polls are capped for the mock, one streaming task per table, both reported; consumer counts stay as declared', () => {
+    const r = capKafkaSettings('SETTINGS kafka_num_consumers = 8, kafka_poll_timeout_ms = 10000, kafka_max_block_size = 100000, kafka_thread_per_consumer = 1');
+    expect(r.sql).toBe('SETTINGS kafka_num_consumers = 8, kafka_poll_timeout_ms = 500, kafka_max_block_size = 100000, kafka_thread_per_consumer = 0');
+    expect([...r.changed]).toEqual([['kafka_poll_timeout_ms', 10000], ['kafka_thread_per_consumer', 1]]);
+    expect(capKafkaSettings('kafka_num_consumers = 4, kafka_poll_timeout_ms = 200, kafka_thread_per_consumer = 0').changed.size).toBe(0);
   });
 
   test('the rehearsal topology keeps names, partitions and consumers per node, on fewer hosts', () => {
@@ -222,6 +222,7 @@ describe('rehearsal end to end (mock Kafka via kcat, chdb)', () => {
       replicas: ['ch-data-s01-r1-01', 'ch-data-s01-r2-01', 'ch-data-s02-r1-02', 'ch-data-s02-r2-02'],
     }]);
     expect(r.notes.join('\n')).toContain('posthog.kafka_events_ws: kafka_poll_timeout_ms 10000 → 500');
+    expect(r.notes.join('\n')).toContain('posthog.kafka_events_ws: kafka_thread_per_consumer 1 → 0');
     expect(formatReport(r)).toMatch(/leg warpstream_ingestion\/clickhouse_events_json .*produced 256, landed 256, field mismatches 0, committed 256, lag 0; 256 partitions split \d+ \+ \d+ over 2 engines/);
     expect(formatReport(r)).toContain('ZooKeeper: shard 01 2 replicas at /clickhouse/tables/01/posthog.sharded_events; shard 02 2 replicas at /clickhouse/tables/02/posthog.sharded_events');
   }, 300_000);

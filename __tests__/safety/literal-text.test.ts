@@ -16,6 +16,7 @@ import { escapeTerraformLiteral, findUninterpretedTemplates, unescapeTerraformLi
 import { cleanUp, synthStacks } from '../region/support/synth';
 import { describeValidation, terraformAvailability, validateStack } from '../support/terraform';
 import { smallRegion } from './specs';
+import { tempDir, testApp } from '../support/temp';
 
 afterAll(cleanUp);
 
@@ -67,7 +68,7 @@ describe('findUninterpretedTemplates', () => {
 
 describe('the stack escapes every string once', () => {
   test('content, names and tags with template sequences land escaped; references stay references', () => {
-    const app = Testing.app();
+    const app = testApp();
     const stack = new TerraformStack(app, 's');
     LiteralText.applyTo(stack);
     new AwsProvider(stack, 'aws', { region: 'us-east-1' });
@@ -81,7 +82,7 @@ describe('the stack escapes every string once', () => {
   });
 
   test('a resource override is escaped too', () => {
-    const app = Testing.app();
+    const app = testApp();
     const stack = new TerraformStack(app, 's');
     LiteralText.applyTo(stack);
     new AwsProvider(stack, 'aws', { region: 'us-east-1' });
@@ -91,7 +92,7 @@ describe('the stack escapes every string once', () => {
   });
 
   test('the policy pack fails a synth whose output still holds an interpretable sequence (a stack override bypasses the escape)', () => {
-    const app = Testing.app();
+    const app = testApp();
     const stack = new TerraformStack(app, 's');
     LiteralText.applyTo(stack);
     new AwsProvider(stack, 'aws', { region: 'us-east-1' });
@@ -156,7 +157,7 @@ describe('user values with ${…} or %{…}', () => {
 
 test('App synth writes nothing when the policy pack rejects literal text', () => {
   // A plain app: app.synth() throws on the error annotation before any stack is written.
-  const app = new App({ outdir: require('fs').mkdtempSync(require('path').join(require('os').tmpdir(), 'literal-')) });
+  const app = new App({ outdir: tempDir('literal-') });
   const stack = new TerraformStack(app, 's');
   LiteralText.applyTo(stack);
   new AwsProvider(stack, 'aws', { region: 'us-east-1' });

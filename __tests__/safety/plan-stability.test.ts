@@ -69,6 +69,38 @@ const IN_PLACE: Readonly<Record<string, readonly string[]>> = {
 };
 
 /**
+ * The access Job holds no state either: it carries the hash of its script, so a grown region
+ * replaces its ConfigMap and Job (it runs again on the new nodes and tables, idempotently), and
+ * the reconcile CronJob mounts the new ConfigMap in place. Allowed only if the script keeps every
+ * statement and node it had, and the Job every dependency.
+ */
+const ACCESS_CHANGES: Readonly<Record<string, readonly string[]>> = {
+  kubernetes_config_map_v1: ['data', 'metadata'],
+  kubernetes_job_v1: ['metadata', 'spec', 'depends_on'],
+  kubernetes_cron_job_v1: ['spec'],
+};
+
+function isAccessResource(address: string, config: Record<string, unknown>): boolean {
+  const name = String((config.metadata as { name?: string } | undefined)?.name ?? '');
+  return ACCESS_CHANGES[address.split('.')[0]] !== undefined && (name.startsWith('clickhouse-access-') || address.includes('clickhouse-access_'));
+}
+
+/** Why an access resource's change is not allowed: a statement, a node or a dependency lost. */
+function disallowedAccessChange(address: string, was: Record<string, unknown>, now: Record<string, unknown>, keys: string[]): string | undefined {
+  const type = address.split('.')[0];
+  if (keys.some((k) => !ACCESS_CHANGES[type].includes(k))) return `changed ${keys.join(', ')}`;
+  // Each statement the script sends, and each node it reaches.
+  const applied = (c: Record<string, unknown>): string[] =>
+    (JSON.stringify(c).match(/(?:CREATE ROLE|GRANT|CREATE USER|ALTER USER)[^\\]*|if up '[^']+'/g) ?? []);
+  if (type === 'kubernetes_config_map_v1' && applied(was).length === 0) return 'no access statement found in the script (the check would be vacuous)';
+  const lost = applied(was).filter((line) => !applied(now).includes(line));
+  if (lost.length > 0) return `access script no longer applies ${lost.slice(0, 3).join(', ')}`;
+  const deps = (c: Record<string, unknown>): string[] => (c.depends_on as string[] | undefined) ?? [];
+  const lostDeps = deps(was).filter((d) => !deps(now).includes(d));
+  return lostDeps.length > 0 ? `depends_on lost ${lostDeps.join(', ')}` : undefined;
+}
+
+/**
  * Helm values with the growing config files taken out of every installation's `files`, and the
  * containers' `env` lists taken out (a tier that starts reading another backend gets its broker
  * list variable: an addition that rolls the stateless pods, checked separately).
@@ -106,6 +138,7 @@ function differingPaths(a: unknown, b: unknown, at = ''): string[] {
 /** Why an existing resource's change is not allowed, or undefined when it is a growing config file's in-place update. */
 function disallowedChange(address: string, was: Record<string, unknown>, now: Record<string, unknown>, keys: string[], grown: Set<string>): string | undefined {
   const type = address.split('.')[0];
+  if (isAccessResource(address, was)) return disallowedAccessChange(address, was, now, keys);
   const allowed = IN_PLACE[type];
   if (!allowed || keys.some((k) => !allowed.includes(k))) return `changed ${keys.join(', ')}`;
   if (type === 'kubernetes_job_v1') {

@@ -25,6 +25,7 @@ import { renderSystemLogs } from './system-logs';
 import { renderZooKeeper } from './zookeeper';
 
 export * from './access';
+export * from './access-users';
 export * from './extra-config';
 export * from './ingestion-profile';
 export * from './kafka-consumers';

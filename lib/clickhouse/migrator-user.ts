@@ -26,17 +26,22 @@ const SCHEMA_PRIVILEGES = ['SHOW', 'SELECT', 'INSERT', 'ALTER', 'CREATE DATABASE
 const LEDGER_PRIVILEGES = ['SHOW', 'SELECT', 'INSERT', 'CREATE DATABASE', 'CREATE TABLE'];
 
 /**
- * What the runner does on a node (lib/migrations/runner.ts), and nothing else: the DDL and
- * INSERT/SELECT of its steps on the region's database, with grant option so that its steps can grant to the
- * access roles (`GRANT INSERT … TO <db>_ingestion_writer`); its ledger database; CREATE ROLE for
- * the access roles; the Kafka engine and the named collections the Kafka tables name. No access
- * management beyond roles, no other database, no user administration.
+ * What the runner does on a node (lib/migrations/runner.ts, lib/migrations/access-runner.ts), and
+ * nothing else: the DDL and INSERT/SELECT of its steps on the region's database, with grant option
+ * so that its steps can grant to the access roles (`GRANT INSERT … TO <db>_ingestion_writer`); its
+ * ledger database; CREATE ROLE for the access roles; CREATE USER, ALTER USER and ROLE ADMIN for the
+ * client users (`<db>_writer_user` gets `<db>_ingestion_writer`: granting a role needs ROLE ADMIN
+ * or the role WITH ADMIN OPTION, and ClickHouse resolves a users.xml user's role grants when it reads
+ * the file, before the migrations create the roles); the Kafka
+ * engine and the named collections the Kafka tables name. No DROP USER or DROP ROLE, no other
+ * database. ROLE ADMIN is global: it could also grant a role an operator created by hand.
  */
 export function migratorGrants(topology: Pick<Topology, 'database'>): string[] {
   return [
     `GRANT ${SCHEMA_PRIVILEGES.join(', ')} ON ${identifier(topology.database)}.* WITH GRANT OPTION`,
     `GRANT ${LEDGER_PRIVILEGES.join(', ')} ON ${identifier(LEDGER_DATABASE)}.*`,
     'GRANT CREATE ROLE ON *.*',
+    'GRANT CREATE USER, ALTER USER, ROLE ADMIN ON *.*',
     'GRANT KAFKA ON *.*',
     'GRANT NAMED COLLECTION ON *',
   ];

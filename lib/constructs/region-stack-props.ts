@@ -2,6 +2,7 @@ import { ClickHouseConfigOptions } from '../clickhouse';
 import { RegionLockFile } from '../lock/region-lock-file';
 import { TopologySpec } from '../model';
 import { PolicyRuleId } from '../policy';
+import { RegionAccessProps } from './clickhouse-access';
 import { ClickHouseOperatorProps } from './clickhouse-operator';
 import { KafkaBackendOptions } from './kafka-backend-options';
 import { ObservabilitySpec } from './observability';
@@ -114,6 +115,13 @@ export interface RegionStackProps extends TopologySpec {
    * @default - metrics ports closed to everyone, no monitoring objects, CloudWatch alarms without actions
    */
   readonly observability?: ObservabilitySpec;
+  /**
+   * The client users `<db>_writer_user` and `<db>_reader_user` and the Job that applies the access
+   * roles, grants and users on every node (docs/schema.md, "Users"): their passwords, a rotation
+   * (`passwordRevision`), the reconcile schedule.
+   * @default generated passwords in Secrets Manager, revision 1, reconciled every 15 minutes
+   */
+  readonly accessOptions?: RegionAccessProps;
   /**
    * The region lock (`RegionLockFile.at('stacks/<region>.lock.json')`): what the region runs. Synth
    * compares the spec with it, generates the schema migrations a deploy applies (a Job, and the

@@ -27,6 +27,7 @@ import { evolveRegion, migrationArtifacts, RegionEvolution, regionLockArtifact, 
 import { SCHEMA_MIGRATOR_SECRET, SchemaMigrationRunner } from './schema-migration-runner';
 import { KubernetesSecretFromAws } from './kubernetes-secret-from-aws';
 import { MIGRATOR_USER } from '../clickhouse/migrator-user';
+import { ClickHouseAccess, validateRegionAccessProps } from './clickhouse-access';
 import { StatelessIngestionTier } from './stateless-ingestion-tier';
 import { StorageCluster } from './storage-cluster';
 import { ZooKeeper } from './zookeeper';
@@ -97,6 +98,8 @@ export class RegionStack extends TerraformStack {
   public readonly schemaMigratorSecret: KubernetesSecretFromAws;
   /** The deploy Job applying the migrations (undefined while the region has none). */
   public readonly schemaMigrationRunner?: SchemaMigrationRunner;
+  /** The access roles, grants and client users on every node, applied by a Job on every deploy. */
+  public readonly clickhouseAccess: ClickHouseAccess;
 
   private readonly spec: RegionStackProps;
   private readonly extraArtifacts: RenderedFile[] = [];
@@ -317,6 +320,7 @@ export class RegionStack extends TerraformStack {
         topology, spec: spec.observability, storageCluster, zooKeeper, kafkaBackends: backends, ingestionTiers: tiers,
         zooCfg: resolveZooCfgOptions(topology.zookeeper, zooKeeperOptions.zooCfg), eksSecurityGroupId: eksSecurityGroup,
       }));
+    collectProblems(problems, 'accessOptions', spec.accessOptions ?? {}, undefined, () => validateRegionAccessProps(spec.accessOptions ?? {}));
     problems.throwIfAny();
     this.observability = observability!;
     this.storageCluster = storageCluster!;
@@ -355,6 +359,22 @@ export class RegionStack extends TerraformStack {
       for (const tier of Object.values(tiers)) tier.release.dependsOn = [...(tier.release.dependsOn ?? []), dependable(runner.storageJob)];
       this.extraArtifacts.push(...migrationArtifacts(evolution.migrations, { 'runner-storage.sh': runner.storageScriptText, 'runner.sh': runner.scriptText }));
     }
+    // Roles, grants and the client users on every node, after the pods rolled and the migrations
+    // ran; the storage hosts (and their names) exist by then, and the Job waits for them to answer.
+    this.clickhouseAccess = new ClickHouseAccess(this, 'clickhouse-access', {
+      ...(storageOptions.kmsKeyArn !== undefined ? { kmsKeyArn: storageOptions.kmsKeyArn } : {}),
+      ...spec.accessOptions,
+      topology, namespace: runnerNamespace, migratorSecretName: SCHEMA_MIGRATOR_SECRET,
+      preventDestroy: !this.development,
+      dependsOn: [this.schemaMigratorSecret.secret, ...this.operator.watchedNamespaceResources],
+      after: [
+        this.operator.release,
+        ...Object.values(tiers).map((t) => t.release),
+        ...(this.schemaMigrationRunner ? [this.schemaMigrationRunner.job] : []),
+        ...this.storageCluster.hostResources.flatMap((h) => [h.instance, h.dnsRecord]),
+      ],
+    });
+    this.extraArtifacts.push({ path: 'access/apply-access.sh', content: this.clickhouseAccess.scriptText });
     this.extraArtifacts.push(regionLockArtifact(evolution.lock));
 
     // What operators wire by hand after a deploy (External Secrets, clients); static ids so `cdktf output` names stay put.
@@ -363,6 +383,14 @@ export class RegionStack extends TerraformStack {
         staticId: true,
         value: this.storageCluster.interServerSecret.arn,
         description: 'Secrets Manager secret with the cluster secret (the stack copies it into the ingestion namespace\'s Kubernetes Secret)',
+      });
+    }
+    for (const [kind, secret] of [['writer', this.clickhouseAccess.writerSecret], ['reader', this.clickhouseAccess.readerSecret]] as const) {
+      if (secret === undefined) continue;
+      new TerraformOutput(this, `clickhouse_${kind}_secret_arn`, {
+        staticId: true,
+        value: secret.arn,
+        description: `Secrets Manager secret with the password of ClickHouse user ${kind === 'writer' ? this.clickhouseAccess.writerUser : this.clickhouseAccess.readerUser}`,
       });
     }
     new TerraformOutput(this, 'hosted_zone_id', { staticId: true, value: hostedZoneId, description: `Private zone ${topology.dnsZone}` });

@@ -2,3 +2,4 @@ export * from './plan';
 export * from './evolve';
 export * from './runner';
 export * from './artifacts';
+export * from './access-runner';

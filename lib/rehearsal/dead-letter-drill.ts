@@ -7,7 +7,8 @@
 import type { StreamDocument } from './bundle';
 import type { DrillOptions, DrillReport } from './drill-report';
 import { sampleEvents } from './sample-events';
-import { RehearsalSession } from './session';
+import { waitUntil } from './wait';
+import { RehearsalSession, GROUP_SETTLE_TIMEOUT_MS } from './session';
 
 /** The message the drill sends that no JSONEachRow parser accepts. */
 export const MALFORMED_MESSAGE = '{"this is": not json';
@@ -15,15 +16,6 @@ export const MALFORMED_MESSAGE = '{"this is": not json';
 /** A stream's dead-letter table (older topology.json files do not list it). */
 function deadLetterTable(stream: StreamDocument): string {
   return (stream as StreamDocument & { deadLetterTable?: string }).deadLetterTable ?? `${stream.name}_dead_letters`;
-}
-
-async function waitUntil(timeoutMs: number, check: () => Promise<boolean>): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return true;
-    if (Date.now() > deadline) return false;
-    await new Promise((r) => setTimeout(r, 250));
-  }
 }
 
 export async function deadLetterDrill(bundle: RehearsalSession['bundle'], options: DrillOptions = {}): Promise<DrillReport> {
@@ -42,7 +34,7 @@ export async function deadLetterDrill(bundle: RehearsalSession['bundle'], option
     const db = session.database;
     const table = deadLetterTable(stream);
     const node = await session.startEngine(leg.roles[0]);
-    await session.waitForAssignments([node], 30_000);
+    await session.waitForAssignments([node], GROUP_SETTLE_TIMEOUT_MS);
     const good = sampleEvents(await session.kafkaColumns(node.engine, leg.kafkaTable), batch);
     // Good events around the malformed one, all on one partition so its offset is known: batch/2 before it.
     const lines = [...good.slice(0, batch / 2), MALFORMED_MESSAGE, ...good.slice(batch / 2)];

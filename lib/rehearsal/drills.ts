@@ -3,22 +3,14 @@ import * as path from 'path';
 import { LegDocument, RehearsalBundle, StreamDocument } from './bundle';
 import { deadLetterDrill } from './dead-letter-drill';
 import { sampleEvents } from './sample-events';
-import { RehearsalSession, RoleEngine } from './session';
+import { GROUP_SETTLE_TIMEOUT_MS, RehearsalSession, RoleEngine } from './session';
 import type { DrillOptions, DrillReport } from './drill-report';
 
 export type { DrillOptions, DrillReport } from './drill-report';
 
-const POLL_MS = 250;
+import { waitUntil } from './wait';
 
-/** Polls `check` every POLL_MS until it holds (true) or `timeoutMs` passed (false). */
-export async function waitUntil(timeoutMs: number, check: () => Promise<boolean>): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return true;
-    if (Date.now() > deadline) return false;
-    await new Promise((r) => setTimeout(r, POLL_MS));
-  }
-}
+export { waitUntil };
 
 /**
  * Runs one drill in its own session (mock clusters, no engines yet): `body` starts what it needs
@@ -65,7 +57,7 @@ export function podReplacementDrill(bundle: RehearsalBundle, options: DrillOptio
     const timeoutMs = options.timeoutMs ?? 90_000;
     const db = session.database;
     const first = await session.startEngine(role);
-    await session.waitForAssignments([first], 30_000);
+    await session.waitForAssignments([first], GROUP_SETTLE_TIMEOUT_MS);
     details.push(`${role} node A consumes ${leg.topic} on ${leg.backend} with group ${leg.consumerGroup} into ${db}.${stream.dataTable} (${engine.family})`);
     await session.produceFor(stream, leg, first.engine, batch, 0);
     const someLanded = await waitUntil(timeoutMs, async () => (await session.rowsIn(stream.dataTable, [first])) > 0);
@@ -147,7 +139,7 @@ export function backendMigrationDrill(bundle: RehearsalBundle, options: DrillOpt
     const roles = [...new Set(stream.legs.flatMap((l) => l.roles))];
     const engines = await Promise.all(roles.map((r) => session.startEngine(r)));
     const engineOf = (leg: LegDocument): RoleEngine => engines.find((e) => leg.roles.includes(e.role))!;
-    await session.waitForAssignments(engines, 30_000);
+    await session.waitForAssignments(engines, GROUP_SETTLE_TIMEOUT_MS);
     for (const [i, leg] of stream.legs.entries()) await session.produceFor(stream, leg, engineOf(leg).engine, batch, i * batch);
     const both = batch * stream.legs.length;
     details.push(`legs ${stream.legs.map((l) => `${l.backend}/${l.topic}`).join(' and ')} live at once into ${db}.${stream.dataTable}; ${both} events produced`);
@@ -188,7 +180,7 @@ export function shuffleHogDrill(bundle: RehearsalBundle, options: DrillOptions =
     const timeoutMs = options.timeoutMs ?? 90_000;
     const roles = [...new Set(stream.legs.flatMap((l) => l.roles))];
     const engines = await Promise.all(roles.map((r) => session.startEngine(r)));
-    await session.waitForAssignments(engines, 30_000);
+    await session.waitForAssignments(engines, GROUP_SETTLE_TIMEOUT_MS);
     let produced = 0;
     for (const [i, leg] of stream.legs.entries()) {
       const engine = engines.find((e) => leg.roles.includes(e.role))!.engine;

@@ -249,13 +249,22 @@ export function nonReplicatedTwin(statement: string): string {
 }
 
 /**
- * Kafka table settings the rehearsal caps, with why. A consumer takes part in a group rebalance
- * only between polls, so long polls (PostHog's 10 s, for WarpStream) make every join and every
- * replacement wait: the rehearsal polls for at most 500 ms. Consumer counts are not capped: mock
- * topics have their declared partitions, and the model checks consumers against them at synth.
+ * Kafka table settings the rehearsal caps, with why.
+ * - `kafka_poll_timeout_ms` ≤ 500: a consumer takes part in a group rebalance only between polls,
+ *   so long polls (PostHog's 10 s, for WarpStream) make every join and every replacement wait.
+ * - `kafka_thread_per_consumer` 0: with a thread per consumer, each streaming task takes the first
+ *   free consumer of the table's pool (creating one only when none is free) and rests 500 ms
+ *   between rounds. With 500 ms polls a task holds a consumer about half the time, so once the
+ *   tasks drift apart (they do on a busy machine) the last consumers are seldom or never taken:
+ *   their partitions stay assigned but unread until the pool closes them as idle (60 s), and each
+ *   late creation or close rebalances the group. Without it, one task reads from every consumer in
+ *   each round, so every consumer polls and the whole group joins at once.
+ * Consumer counts are not capped: mock topics have their declared partitions, and the model checks
+ * consumers against them at synth.
  */
 export const REHEARSAL_KAFKA_CAPS: Readonly<Record<string, number>> = {
   kafka_poll_timeout_ms: 500,
+  kafka_thread_per_consumer: 0,
 };
 
 /**

@@ -2,7 +2,7 @@ import { LegDocument, RehearsalBundle, RehearsalError, StreamDocument, withStrea
 import { EngineProcess } from './engine-process';
 import { compareRows, normalizeProduced } from './compare';
 import { ColumnType } from './sample-events';
-import { firstLine, RehearsalSession, RoleEngine, topicKey, TopicRef } from './session';
+import { firstLine, RehearsalSession, RoleEngine, topicKey, TopicRef, GROUP_SETTLE_TIMEOUT_MS } from './session';
 import { LANDED_DATABASE, TableReplication } from './storage-half';
 
 /** One leg of a stream in the report. */
@@ -249,7 +249,7 @@ export async function runRehearsal(session: RehearsalSession, options: Omit<Rehe
     }
   }
 
-  const unsettled = await session.waitForAssignments(engines, 30_000);
+  const unsettled = await session.waitForAssignments(engines, GROUP_SETTLE_TIMEOUT_MS);
   if (unsettled.length > 0) notes.push(`produced before these groups had every partition assigned: ${unsettled.join(', ')}`);
   const split = await partitionSplit(session, engines);
   const flow = flowOf(topology.streams);

@@ -25,7 +25,7 @@ import { DrillOptions, DrillReport, waitUntil } from './drills';
 import { EngineProcess } from './engine-process';
 import { fromEnvVariables, nonReplicatedTwin, rehearsalOverrides, rehearsalProfile, rehearsalStorage } from './overrides';
 import { ColumnType, sampleEvents } from './sample-events';
-import { RehearsalSession } from './session';
+import { RehearsalSession, GROUP_SETTLE_TIMEOUT_MS } from './session';
 
 export interface SchemaEvolutionDrillInput {
   /** The region as deployed. */
@@ -127,7 +127,7 @@ export async function schemaEvolutionDrill(input: SchemaEvolutionDrillInput, opt
         throw new Error(`the storage stand-in's read-side table of ${file} could not be created on a ${role} node: ${e instanceof Error ? e.message : String(e)}`);
       });
     }
-    await session.waitForAssignments([a], 30_000);
+    await session.waitForAssignments([a], GROUP_SETTLE_TIMEOUT_MS);
     details.push(`v1 on a ${role} node: ${streams1.map((s) => `${s.name} (${s.legs.map((l) => `${l.backend}/${l.topic}`).join(', ')})`).join('; ')}`);
 
     // Events flow from here to the end: v1-shaped until v2 is applied everywhere.

@@ -20,6 +20,13 @@ export function topicKey(t: TopicRef): string {
   return `${t.backend}/${t.topic}`;
 }
 
+/**
+ * How long to wait for a consumer group to settle before producing anyway (noted in the report).
+ * A limit, not a wait: the wait ends as soon as the group has settled, in a few seconds on an idle
+ * machine, and much later while the cores are shared with other engines.
+ */
+export const GROUP_SETTLE_TIMEOUT_MS = 120_000;
+
 /** The role (`hostClusterRole`) all the data role's statements run on. */
 export const DATA_ROLE = 'data';
 
@@ -216,7 +223,7 @@ export class RehearsalSession {
       const capped = capKafkaSettings(twins ? nonReplicatedTwin(file.content) : file.content);
       const sql = capped.sql.trim().replace(/;\s*$/, '');
       for (const [setting, was] of capped.changed) {
-        const note = `${createdObject(sql) ?? file.path}: ${setting} ${was} → ${REHEARSAL_KAFKA_CAPS[setting]} for the mock broker`;
+        const note = `${createdObject(sql) ?? file.path}: ${setting} ${was} → ${REHEARSAL_KAFKA_CAPS[setting]} in the rehearsal`;
         if (!this.notes.includes(note)) this.notes.push(note);
       }
       try {
@@ -266,9 +273,11 @@ export class RehearsalSession {
   }
 
   /**
-   * Waits until every leg consumed on these engines has all partitions of its topic assigned, so
-   * events are produced to a settled group: consumers of a node join one after another, and a
-   * rebalance while messages are in flight redelivers them (duplicates) in any Kafka. Returns the
+   * Waits until every leg consumed on these engines has a settled group, so events are produced
+   * to it: consumers of a node join one after another, and a rebalance while messages are in
+   * flight redelivers them (duplicates) and fails commits in any Kafka. Settled means every
+   * partition assigned exactly once, every consumer of every engine holding partitions (as many
+   * as there are partitions to go round), and the same assignment seen twice in a row. Returns the
    * legs that did not settle in time.
    */
   public async waitForAssignments(engines: readonly RoleEngine[], timeoutMs: number): Promise<string[]> {
@@ -276,20 +285,30 @@ export class RehearsalSession {
     const want = new Map<LegDocument, number>();
     for (const l of legs) want.set(l, await this.mock(l.backend).partitionCount(l.topic));
     const deadline = Date.now() + timeoutMs;
+    const seen = new Map<LegDocument, string>();
     let unsettled: LegDocument[] = legs;
     for (;;) {
       const next: LegDocument[] = [];
       for (const l of unsettled) {
-        let assigned = 0;
-        for (const e of engines.filter((x) => l.roles.includes(x.role) && x.engine.running)) {
-          assigned += await e.engine.count(
-            `SELECT sum(length(assignments.partition_id)) FROM system.kafka_consumers WHERE database = '${this.database}' AND table = '${l.kafkaTable}'`);
+        const on = engines.filter((x) => l.roles.includes(x.role) && x.engine.running);
+        const held: number[][] = [];
+        for (const e of on) {
+          const rows = await e.engine.rows<{ p: number[] }>(
+            `SELECT assignments.partition_id AS p FROM system.kafka_consumers WHERE database = '${this.database}' AND table = '${l.kafkaTable}' ORDER BY consumer_id`).catch(() => []);
+          held.push(...rows.map((r) => r.p.map(Number).sort((a, b) => a - b)));
         }
-        if (assigned < (want.get(l) ?? 0)) next.push(l);
+        const partitions = want.get(l) ?? 0;
+        const consumers = on.reduce((n, e) => n + (l.consumersPerNode?.[e.role] ?? 1), 0);
+        const all = held.flat();
+        const complete = new Set(all).size === partitions && all.length === partitions &&
+          held.filter((p) => p.length > 0).length >= Math.min(partitions, consumers);
+        const key = JSON.stringify(held);
+        if (!complete || seen.get(l) !== key) next.push(l);
+        seen.set(l, complete ? key : '');
       }
       unsettled = next;
       if (unsettled.length === 0 || Date.now() > deadline) break;
-      await new Promise((r) => setTimeout(r, 250));
+      await new Promise((r) => setTimeout(r, 500));
     }
     return unsettled.map((l) => `${l.kafkaTable} (group ${l.consumerGroup})`);
   }

@@ -163,6 +163,27 @@ export function grant(privileges: readonly string[], database: string, table: st
   return sql(`GRANT ${privileges.join(', ')} ON ${on} TO ${identifier(role)}`);
 }
 
+/** `HOST IP '10.0.0.0/8', IP '::1'`: the addresses a user may log in from. */
+function hostList(networks: readonly string[]): Sql {
+  if (networks.length === 0) throw new UnsafeSqlError('networks', networks);
+  return sql(`HOST ${networks.map((n) => `IP ${stringLiteral(n)}`).join(', ')}`);
+}
+
+/** `CREATE USER IF NOT EXISTS u IDENTIFIED WITH sha256_password BY '…' HOST IP …`: the server stores the hash only. */
+export function createUser(name: string, password: Sql, networks: readonly string[]): Sql {
+  return sql(`CREATE USER IF NOT EXISTS ${identifier(name)} IDENTIFIED WITH sha256_password BY ${password} ${hostList(networks)}`);
+}
+
+/** `ALTER USER u IDENTIFIED WITH sha256_password BY '…' HOST IP … DEFAULT ROLE r`: the password, networks and default role set again. */
+export function alterUser(name: string, password: Sql, networks: readonly string[], defaultRole: string): Sql {
+  return sql(`ALTER USER ${identifier(name)} IDENTIFIED WITH sha256_password BY ${password} ${hostList(networks)} DEFAULT ROLE ${identifier(defaultRole)}`);
+}
+
+/** `GRANT r TO u` (a role, without ADMIN OPTION: the user cannot pass it on). Idempotent. */
+export function grantRole(role: string, user: string): Sql {
+  return sql(`GRANT ${identifier(role)} TO ${identifier(user)}`);
+}
+
 /** `CREATE DATABASE IF NOT EXISTS db`. */
 export function createDatabase(database: string): Sql {
   return sql(`CREATE DATABASE IF NOT EXISTS ${identifier(database)}`);
