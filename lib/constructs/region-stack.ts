@@ -320,7 +320,7 @@ export class RegionStack extends TerraformStack {
         topology, spec: spec.observability, storageCluster, zooKeeper, kafkaBackends: backends, ingestionTiers: tiers,
         zooCfg: resolveZooCfgOptions(topology.zookeeper, zooKeeperOptions.zooCfg), eksSecurityGroupId: eksSecurityGroup,
       }));
-    collectProblems(problems, 'accessOptions', spec.accessOptions ?? {}, undefined, () => validateRegionAccessProps(spec.accessOptions ?? {}));
+    collectProblems(problems, 'accessOptions', spec.accessOptions ?? {}, undefined, () => validateRegionAccessProps(spec.accessOptions ?? {}, topology));
     problems.throwIfAny();
     this.observability = observability!;
     this.storageCluster = storageCluster!;
