@@ -8,12 +8,15 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { EVOLVING_REGION, EVOLVING_REGION_V2 } from '../../examples/schema-evolution/region';
 import { parseRegionLock, RegionLock } from '../../lib/lock';
-import { migrationTargets } from '../../lib/constructs/schema-migration-runner';
+import { Testing, TerraformStack } from 'cdktf';
+import { migrationTargets, SchemaMigrationRunner } from '../../lib/constructs/schema-migration-runner';
 import { runOrder } from '../../lib/migrations';
 import { RegionLockFile, RegionLockOptions } from '../../lib/lock/region-lock-file';
 import { buildRegionTopology, RegionStackProps } from '../../lib/constructs/region-stack';
 import { cleanUp, resources, synthStacks, SynthesizedStack } from '../region/support/synth';
 import { tempDir } from '../support/temp-dir';
+import { testApp } from '../support/temp';
+import { LiteralText } from '../../lib/constructs/literal-text';
 
 afterAll(cleanUp);
 
@@ -147,6 +150,23 @@ describe('region lock through synth', () => {
     const phaseOf = new Map(lock2.migrations.flatMap((m) => m.steps.map((st) => [st.id, st.phase] as const)));
     expect([...new Set(before.map((b) => phaseOf.get(b.split(' ')[1])))]).toEqual(['retire', 'storage']);
     expect(before.filter((b) => b.startsWith('ch-data-')).every((b) => phaseOf.get(b.split(' ')[1]) === 'storage')).toBe(true);
+  });
+
+  test('a step whose SQL holds ${…} reaches the ConfigMap escaped once, by the stack\'s LiteralText aspect', () => {
+    const lock2 = parseRegionLock(v2.artifacts.get('region.lock.json')!, 'lock');
+    const marker = "-- ${not_a_reference} %{ not_a_directive }";
+    const migrations = lock2.migrations.map((m, i) => (i === 0 ? { ...m, steps: m.steps.map((st, j) => (j === 0 ? { ...st, sql: `${st.sql} ${marker}` } : st)) } : m));
+    // On its own in a stack, and in a stack that already escapes (as RegionStack's does).
+    for (const escapedAlready of [false, true]) {
+      const stack = new TerraformStack(testApp(), 'runner');
+      if (escapedAlready) LiteralText.applyTo(stack);
+      const runner = new SchemaMigrationRunner(stack, 'migrations', { topology: buildRegionTopology(EVOLVING_REGION_V2), migrations, previousLock: lock1 });
+      expect(runner.scriptText).toContain(marker);
+      const json = JSON.parse(Testing.synth(stack)) as { resource: Record<string, Record<string, { data?: Record<string, string> }>> };
+      const written = Object.values(json.resource.kubernetes_config_map_v1).map((c) => c.data?.['migrate.sh']).find((d) => d !== undefined && d.includes('not_a_reference'))!;
+      expect(written).toContain('-- $${not_a_reference} %%{ not_a_directive }');
+      expect(written.replace(/\$\$\{/g, '${').replace(/%%\{/g, '%{')).toBe(runner.scriptText);
+    }
   });
 
   test('pods apply their pending steps at boot, before their IF NOT EXISTS schema', () => {

@@ -3,7 +3,8 @@ import { CronJobV1 } from '@cdktf/provider-kubernetes/lib/cron-job-v1';
 import { JobV1 } from '@cdktf/provider-kubernetes/lib/job-v1';
 import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-secret';
 import { SecretsmanagerSecretVersion } from '@cdktf/provider-aws/lib/secretsmanager-secret-version';
-import { ITerraformDependable } from 'cdktf';
+import { ITerraformDependable, TerraformStack } from 'cdktf';
+import { LiteralText } from './literal-text';
 import { Construct } from 'constructs';
 import {
   accessUserNames, ClickHouseExtraUser, EXTRA_USERS_SECRET, READER_PASSWORD_ENV, READER_SECRET, WRITER_PASSWORD_ENV, WRITER_SECRET,
@@ -153,6 +154,8 @@ export class ClickHouseAccess extends Construct {
   constructor(scope: Construct, id: string, props: ClickHouseAccessProps) {
     validateRegionAccessProps(props, props.topology);
     super(scope, id);
+    // The access script reaches the ConfigMap literally: escaped once, by the stack's LiteralText aspect.
+    LiteralText.applyTo(TerraformStack.of(this));
     const topology = props.topology;
     const namespace = props.namespace ?? DEFAULT_INGESTION_NAMESPACE;
     const revision = props.passwordRevision ?? 1;

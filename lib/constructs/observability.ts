@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { AssetType, TerraformAsset, TerraformStack } from 'cdktf';
+import { LiteralText } from './literal-text';
 import { Construct } from 'constructs';
 import { stringify } from 'yaml';
 import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
@@ -10,7 +11,7 @@ import { Release } from '@cdktf/provider-helm/lib/release';
 import { NetworkPolicyV1 } from '@cdktf/provider-kubernetes/lib/network-policy-v1';
 import { CLICKHOUSE_METRICS_PORT } from '../clickhouse/prometheus';
 import { KafkaBackend, MskBackend, WarpStreamBackend } from './kafka-backend';
-import { escapeTerraformTemplate, toHelmValuesYaml } from '../kubernetes/yaml';
+import { toHelmValuesYaml } from '../kubernetes/yaml';
 import { KafkaBackendKind } from '../model/spec';
 import type { Topology } from '../model/topology';
 import { Problems } from '../model/validation';
@@ -188,6 +189,8 @@ export class Observability extends Construct {
 
   constructor(scope: Construct, id: string, props: ObservabilityProps) {
     super(scope, id);
+    // Rules and dashboards reach the chart literally: escaped once, by the stack's LiteralText aspect.
+    LiteralText.applyTo(TerraformStack.of(this));
     const spec = props.spec ?? {};
     const problems = new Problems();
     checkObservabilitySpec(spec, problems);
@@ -228,7 +231,7 @@ export class Observability extends Construct {
         name: `clickhouse-ingest-${topology.name}-monitoring`.slice(0, 53),
         namespace,
         chart: monitoringChart(this).path,
-        values: [escapeTerraformTemplate(toHelmValuesYaml({ objects }))],
+        values: [toHelmValuesYaml({ objects })],
         maxHistory: 10,
       });
       if (operator.networkPolicy ?? true) {

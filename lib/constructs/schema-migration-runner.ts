@@ -1,9 +1,9 @@
 import { ConfigMapV1 } from '@cdktf/provider-kubernetes/lib/config-map-v1';
 import { JobV1 } from '@cdktf/provider-kubernetes/lib/job-v1';
-import { ITerraformDependable } from 'cdktf';
+import { ITerraformDependable, TerraformStack } from 'cdktf';
+import { LiteralText } from './literal-text';
 import { Construct } from 'constructs';
 import { DEFAULT_CLICKHOUSE_IMAGE, DEFAULT_INGESTION_NAMESPACE } from '../kubernetes/ingestion';
-import { escapeTerraformTemplate } from '../kubernetes/yaml';
 import { LockedMigration, RegionLock } from '../lock/region-lock';
 import { Topology } from '../model/topology';
 import { stepChecksum } from '../migrations/plan';
@@ -80,6 +80,8 @@ export class SchemaMigrationRunner extends Construct {
 
   constructor(scope: Construct, id: string, props: SchemaMigrationRunnerProps) {
     super(scope, id);
+    // The script reaches the ConfigMap literally: escaped once, by the stack's LiteralText aspect.
+    LiteralText.applyTo(TerraformStack.of(this));
     this.props = props;
     const targets = migrationTargets(props.topology, props.previousLock);
     this.scriptText = renderRunnerScript(props.migrations, targets, props.topology.database);
@@ -98,7 +100,7 @@ export class SchemaMigrationRunner extends Construct {
     const labels = { 'app.kubernetes.io/name': 'schema-migrations', 'app.kubernetes.io/managed-by': 'cdktf-clickhouse-ingest' };
     const configMap = new ConfigMapV1(this, `${id}Script`, {
       metadata: { name, namespace, labels },
-      data: { 'migrate.sh': escapeTerraformTemplate(script) },
+      data: { 'migrate.sh': script },
       dependsOn,
     });
     return new JobV1(this, `${id}Job`, {

@@ -12,7 +12,7 @@ import {
   STORAGE_ROLE, LockedMigration, LockedObject, MigrationPhase, MigrationStep, PHASE_ORDER, RegionLock, RoleSchema,
 } from '../lock/region-lock';
 import { ColumnShape, mentions, splitColumnDefinition } from '../lock/shape';
-import * as ddl from './ddl';
+import * as ddl from '../schema/sql';
 
 /** What the spec marks for removal, with what happens to it. */
 export interface DecommissionSpec {

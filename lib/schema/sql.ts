@@ -190,3 +190,50 @@ export function grantRole(role: string, user: string): Sql {
 export function createDatabase(database: string): Sql {
   return sql(`CREATE DATABASE IF NOT EXISTS ${identifier(database)}`);
 }
+
+/*
+ * The ALTER and DROP statements of migrations (lib/migrations/plan.ts). Column definitions, TTL and
+ * setting values are taken verbatim from statements this builder rendered (and the region lock
+ * recorded), so none of them accepts user text that was not validated. Every statement is
+ * idempotent: IF [NOT] EXISTS where ClickHouse has it, and otherwise a statement whose second run
+ * leaves the same table (MODIFY, RESET, REMOVE).
+ */
+
+export function addColumn(database: string, table: string, name: string, definition: string, after: string | undefined): Sql {
+  const position = after === undefined ? ' FIRST' : ` AFTER ${identifier(after)}`;
+  return sql(`ALTER TABLE ${qualified(database, table)} ADD COLUMN IF NOT EXISTS ${identifier(name)} ${definition}${position}`);
+}
+
+export function dropColumn(database: string, table: string, name: string): Sql {
+  return sql(`ALTER TABLE ${qualified(database, table)} DROP COLUMN IF EXISTS ${identifier(name)}`);
+}
+
+export function modifyColumn(database: string, table: string, name: string, definition: string): Sql {
+  return sql(`ALTER TABLE ${qualified(database, table)} MODIFY COLUMN IF EXISTS ${identifier(name)} ${definition}`);
+}
+
+/** `REMOVE DEFAULT`, `REMOVE CODEC`, `REMOVE TTL`, `REMOVE COMMENT` of one column. */
+export function removeColumnProperty(database: string, table: string, name: string, property: string): Sql {
+  return sql(`ALTER TABLE ${qualified(database, table)} MODIFY COLUMN IF EXISTS ${identifier(name)} REMOVE ${property}`);
+}
+
+export function modifyTtl(database: string, table: string, ttl: string): Sql {
+  return sql(`ALTER TABLE ${qualified(database, table)} MODIFY TTL ${ttl}`);
+}
+
+export function removeTtl(database: string, table: string): Sql {
+  return sql(`ALTER TABLE ${qualified(database, table)} REMOVE TTL`);
+}
+
+export function modifySetting(database: string, table: string, setting: string, value: string): Sql {
+  return sql(`ALTER TABLE ${qualified(database, table)} MODIFY SETTING ${identifier(setting)} = ${value}`);
+}
+
+export function resetSetting(database: string, table: string, setting: string): Sql {
+  return sql(`ALTER TABLE ${qualified(database, table)} RESET SETTING ${identifier(setting)}`);
+}
+
+/** `DROP VIEW` for a view, `DROP TABLE` otherwise; SYNC so a re-created table of the same name never meets the old one. */
+export function dropObject(database: string, name: string, view: boolean): Sql {
+  return sql(`DROP ${view ? 'VIEW' : 'TABLE'} IF EXISTS ${qualified(database, name)} SYNC`);
+}
