@@ -13,15 +13,17 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { accessUsers, accessUserStatements, READER_PASSWORD_ENV, WRITER_PASSWORD_ENV } from '../../lib/clickhouse/access-users';
+import {
+  ACCESS_USER_NETWORKS, accessUsers, accessUserStatements, ClickHouseExtraUser, extraUserStatements, READER_PASSWORD_ENV, WRITER_PASSWORD_ENV,
+} from '../../lib/clickhouse/access-users';
 import { clickhouseXml } from '../../lib/clickhouse/xml';
-import { accessPlan, renderAccessScript } from '../../lib/migrations/access-runner';
+import { accessPlan, checkExtraUsers, renderAccessScript } from '../../lib/migrations/access-runner';
 import { accessRoleNames } from '../../lib/schema/access-roles';
 import { statementsForRole } from '../../lib/schema/placement';
 import { SchemaObjectKind } from '../../lib/schema/statements';
 import { stringLiteral } from '../../lib/schema/sql';
 import { TestEngine } from '../support/engine';
-import { buildTopology } from '../../lib/model';
+import { buildTopology, Problems } from '../../lib/model';
 import { ISSUE_SPEC, issueTopology } from './support/topologies';
 
 const topology = issueTopology();
@@ -240,5 +242,112 @@ describe('access script', () => {
       stdio: 'pipe',
     })).toThrow(new RegExp(WRITER_PASSWORD_ENV));
     expect(fs.readdirSync(log)).toEqual([]);
+  });
+});
+
+describe('extra users', () => {
+  const tier = topology.ingestionTiers[0].role.value;
+  const extra: ClickHouseExtraUser[] = [
+    { name: 'grafana', passwordSecretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:grafana-clickhouse-AbCdEf', roles: [roles.reader] },
+    {
+      name: 'loader', passwordSecretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:loader-AbCdEf', passwordJsonKey: 'password',
+      clusters: ['data', tier], roles: [roles.ingestionWriter], grants: [{ privileges: ['SELECT', 'SHOW TABLES'], table: 'events' }],
+      networks: ['10.20.0.0/16'],
+    },
+  ];
+  const withExtra = accessPlan(topology, extra);
+
+  it('are planned on their clusters with the defaults filled in: data, the region\'s database, the private networks', () => {
+    expect(withExtra.extraUsers.map((u) => [u.name, u.nodeRoles, u.roles, u.grants, u.networks, u.passwordEnv])).toEqual([
+      ['grafana', ['data'], [roles.reader], [], [...ACCESS_USER_NETWORKS], 'CLICKHOUSE_EXTRA_PASSWORD_GRAFANA'],
+      ['loader', ['data', tier], [roles.ingestionWriter], [{ privileges: ['SELECT', 'SHOW TABLES'], database: db, table: 'events' }], ['10.20.0.0/16'],
+        'CLICKHOUSE_EXTRA_PASSWORD_LOADER'],
+    ]);
+    // The library's users are unchanged.
+    expect(withExtra.users).toEqual(plan.users);
+  });
+
+  it('bad users: one error naming every problem, by field', () => {
+    const problems = new Problems();
+    checkExtraUsers(problems, topology, [
+      { name: `${db}_reader_user`, passwordSecretArn: 'hunter2' },
+      { name: '1st user', passwordSecretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:x', clusters: ['nowhere'] },
+      { name: 'ok', passwordSecretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:x', clusters: [tier], roles: [roles.reader, roles.migrator] },
+      { name: 'OK', passwordSecretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:x', grants: [{ privileges: ['CREATE USER'] }, { privileges: [], table: 'a;b' }],
+        networks: ['0.0.0.0/0', '8.8.8.0/24'] },
+    ]);
+    expect(problems.all.map((p) => p.field)).toEqual([
+      'extraUsers[0].name', 'extraUsers[0].passwordSecretArn',
+      'extraUsers[1].name', 'extraUsers[1].clusters[0]',
+      'extraUsers[2].roles[0]', 'extraUsers[2].roles[1]',
+      'extraUsers[3].name', 'extraUsers[3].grants[0].privileges', 'extraUsers[3].grants[1].privileges', 'extraUsers[3].grants[1].table',
+      'extraUsers[3].networks[0]', 'extraUsers[3].networks[1]',
+    ]);
+    const text = problems.all.map((p) => `${p.field}: ${p.expected}`).join('\n');
+    expect(text).toContain('the library\'s users and roles');
+    expect(text).toContain('never the password itself');
+    expect(text).toContain(`a role that exists on every cluster of the user (not on ${tier})`);
+    expect(text).toContain('none that manages access');
+    const ok = new Problems();
+    checkExtraUsers(ok, topology, extra);
+    expect(ok.all).toEqual([]);
+  });
+
+  it('their statements parse in ClickHouse, with their roles as default roles and their own privileges', async () => {
+    for (const user of withExtra.extraUsers) {
+      const formatted = await Promise.all(extraUserStatements(user, stringLiteral('pw')).map((s) => engine.value(`SELECT formatQuerySingleLine(${quote(s)})`)));
+      expect(formatted[0]).toMatch(new RegExp(`^CREATE USER IF NOT EXISTS ${user.name} IDENTIFIED WITH sha256_password BY 'pw' HOST `));
+      expect(formatted.at(-1)).toMatch(new RegExp(`^ALTER USER ${user.name} IDENTIFIED WITH sha256_password BY 'pw' HOST .* DEFAULT ROLE ${user.roles.join(', ')}$`));
+    }
+    const loader = extraUserStatements(withExtra.extraUsers[1], stringLiteral('pw'));
+    expect(await engine.value(`SELECT formatQuerySingleLine(${quote(loader[2])})`)).toBe(`GRANT SELECT, SHOW TABLES ON ${db}.events TO loader`);
+    expect(await engine.value(`SELECT formatQuerySingleLine(${quote(loader[0])})`)).toContain("HOST IP '10.20.0.0/16'");
+  });
+
+  let engine: TestEngine;
+  beforeAll(async () => {
+    engine = await TestEngine.open([]);
+  });
+  afterAll(async () => engine?.kill());
+
+  it('the script creates them on their clusters\' nodes only, with the passwords from the Job\'s environment', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'access-extra-'));
+    try {
+      const script = path.join(dir, 'apply-access.sh');
+      fs.writeFileSync(script, renderAccessScript(withExtra));
+      const bin = path.join(dir, 'bin');
+      fs.mkdirSync(bin);
+      fs.writeFileSync(path.join(bin, 'clickhouse-client'), [
+        '#!/bin/sh',
+        'while [ $# -gt 0 ]; do case "$1" in --host) host="$2"; shift 2;; *) shift;; esac; done',
+        'sql=$(cat)',
+        '[ "$sql" = "SELECT 1" ] && { echo 1; exit 0; }',
+        'printf \'%s\\n\' "$sql" >> "$LOG/$host"',
+      ].join('\n'), { mode: 0o755 });
+      const log = path.join(dir, 'log');
+      fs.mkdirSync(log);
+      const env = {
+        PATH: `${bin}:${process.env.PATH}`, LOG: log, ACCESS_RETRY_SECONDS: '0', CLICKHOUSE_USER: 'clickhouse_migrator', CLICKHOUSE_PASSWORD: 'm',
+        [WRITER_PASSWORD_ENV]: 'w', [READER_PASSWORD_ENV]: 'r', CLICKHOUSE_EXTRA_PASSWORD_GRAFANA: "gr'af", CLICKHOUSE_EXTRA_PASSWORD_LOADER: 'lo\\ad',
+      };
+      const out = execFileSync('sh', [script, '1', 'fail'], { env, encoding: 'utf8' });
+      expect(out).not.toContain("gr'af");
+      const sentTo = (host: string): string[] => fs.readFileSync(path.join(log, host), 'utf8').trimEnd().split('\n');
+      for (const target of withExtra.targets) {
+        const mine = withExtra.extraUsers.filter((u) => u.nodeRoles.includes(target.role));
+        const password = (name: string): string => (name === 'grafana' ? "gr'af" : 'lo\\ad');
+        const sent = sentTo(target.host);
+        expect(sent.slice(sent.length - mine.flatMap((u) => extraUserStatements(u)).length))
+          .toEqual(mine.flatMap((u) => extraUserStatements(u, stringLiteral(password(u.name)))));
+      }
+      // A missing password stops the run before any node is changed.
+      const noPassword = { ...env, CLICKHOUSE_EXTRA_PASSWORD_LOADER: '' };
+      fs.rmSync(log, { recursive: true });
+      fs.mkdirSync(log);
+      expect(() => execFileSync('sh', [script, '1', 'fail'], { env: noPassword, stdio: 'pipe' })).toThrow(/CLICKHOUSE_EXTRA_PASSWORD_LOADER is not set: the password of loader \(Secret clickhouse-extra-users, key loader\)/);
+      expect(fs.readdirSync(log)).toEqual([]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -101,6 +101,39 @@ describe('renderInstallation', () => {
   });
 });
 
+describe('pod labels and annotations', () => {
+  test('reach every pod through the pod template\'s metadata; none by default', () => {
+    expect(renderInstallation(INPUT).spec.templates.podTemplates[0].metadata).toBeUndefined();
+    const chi = renderInstallation({
+      ...INPUT,
+      podLabels: { team: 'data-platform', 'example.com/cost-center': 'ingest-42' },
+      podAnnotations: { 'fluentbit.io/parser': 'json', 'example.com/owner': 'Data platform <data@example.com>' },
+    });
+    expect(chi.spec.templates.podTemplates[0].metadata).toEqual({
+      labels: { team: 'data-platform', 'example.com/cost-center': 'ingest-42' },
+      annotations: { 'fluentbit.io/parser': 'json', 'example.com/owner': 'Data platform <data@example.com>' },
+    });
+    // The installation's own labels and the spread's selector are untouched.
+    expect(chi.metadata.labels).toBeUndefined();
+    expect(chi.spec.templates.podTemplates[0].spec.topologySpreadConstraints[0].labelSelector).toEqual({ matchLabels: { 'clickhouse.altinity.com/chi': 'ingestion-small' } });
+    const values = parse(toHelmValuesYaml(chi)) as typeof chi;
+    expect(values.spec.templates.podTemplates[0].metadata?.annotations?.['example.com/owner']).toBe('Data platform <data@example.com>');
+  });
+
+  test('bad names and values, and the operator\'s and the library\'s prefixes, are refused all at once', () => {
+    const fields = fieldsOf({
+      podLabels: {
+        'clickhouse.altinity.com/chi': 'other', 'app.kubernetes.io/part-of': 'x', 'bad key!': 'v', team: 'not a label value', ok: 'x'.repeat(64),
+      },
+      podAnnotations: { 'clickhouse-ingest/role': 'x', '-bad': 'v' },
+    });
+    expect(fields.sort()).toEqual([
+      'podAnnotations.-bad', 'podAnnotations.clickhouse-ingest/role',
+      'podLabels.app.kubernetes.io/part-of', 'podLabels.bad key!', 'podLabels.clickhouse.altinity.com/chi', 'podLabels.ok', 'podLabels.team',
+    ]);
+  });
+});
+
 describe('ingestionInstallation from the topology', () => {
   const topology = buildTopology(SMALL_REGION);
   const brokers = { msk_cluster: 'b-1:9098', warpstream_ingestion: 'ws:9092' };
@@ -109,6 +142,12 @@ describe('ingestionInstallation from the topology', () => {
     const chi = ingestionInstallation(topology, role, { bootstrapBrokers: brokers });
     expect(chi.metadata.name).toBe(`ingestion-${role}`);
     expect(chi.spec.configuration.files['config.d/startup_scripts.xml']).toContain('<startup_scripts>');
+  });
+
+  test('a tier\'s podLabels and podAnnotations reach its pods, beside the installation\'s own labels', () => {
+    const chi = ingestionInstallation(topology, 'small', { bootstrapBrokers: brokers, podLabels: { team: 'data-platform' }, podAnnotations: { 'example.com/owner': 'data' } });
+    expect(chi.spec.templates.podTemplates[0].metadata).toEqual({ labels: { team: 'data-platform' }, annotations: { 'example.com/owner': 'data' } });
+    expect(chi.metadata.labels).toEqual({ 'app.kubernetes.io/part-of': 'clickhouse-ingestion', 'clickhouse-ingest/role': 'small' });
   });
 
   test('the operator\'s host names are the model\'s: chi-<chi>-<cluster>-<shard>-<replica>', () => {

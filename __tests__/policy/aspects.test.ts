@@ -88,6 +88,20 @@ describe('user Aspects on a RegionStack (added after its policy pack)', () => {
     expect(stack.policyPack.violations).toEqual([]);
   });
 
+  test('a tagging Aspect on one construct tags only the resources below it (docs/bring-your-own.md#tags)', () => {
+    const { config, stack } = synthRegion((s) => {
+      Aspects.of(s.storageCluster).add(new TagAspect({ 'cost-center': 'storage-7' }));
+    });
+    const tagged = taggableResources(config);
+    const storage = tagged.filter(([address]) => /^[a-z0-9_]+\.storage_/.test(address));
+    const others = tagged.filter(([address]) => !/^[a-z0-9_]+\.storage_/.test(address));
+    expect(storage.length).toBeGreaterThan(5);
+    expect(others.length).toBeGreaterThan(0);
+    for (const [address, r] of storage) expect({ address, tags: r.tags }).toEqual({ address, tags: expect.objectContaining({ 'cost-center': 'storage-7' }) });
+    for (const [address, r] of others) expect({ address, costCenter: (r.tags as Record<string, string>)['cost-center'] }).toEqual({ address, costCenter: undefined });
+    expect(stack.policyPack.violations).toEqual([]);
+  });
+
   test('an Aspect that breaks a rule after the pack was applied still fails the synth, naming the rule', () => {
     const outdir = tempOutdir();
     const app = new App({ outdir, stackTraces: false });

@@ -10,7 +10,7 @@
 import { NodeRole } from '../model/node-role';
 import { Topology } from '../model/topology';
 import { accessRoleNames } from '../schema/access-roles';
-import { alterUser, createUser, grantRole, Sql, stringLiteral } from '../schema/sql';
+import { alterUser, createUser, grant, grantRole, Sql, stringLiteral } from '../schema/sql';
 import { MIGRATOR_USER_NETWORKS } from './migrator-user';
 
 /** One client user: its name, the role it holds, where it exists and where its password comes from. */
@@ -81,5 +81,106 @@ export function accessUserStatements(user: Pick<AccessUser, 'name' | 'role'>, pa
     createUser(user.name, password, ACCESS_USER_NETWORKS),
     grantRole(user.role, user.name),
     alterUser(user.name, password, ACCESS_USER_NETWORKS, user.role),
+  ];
+}
+
+/** Privileges an extra user may hold on a database or table of its own choosing. */
+export interface ClickHouseUserGrant {
+  /** Privileges such as `SELECT`, `INSERT`, `SHOW TABLES`; none that manage access (users, roles, grants, quotas, profiles, policies). */
+  readonly privileges: readonly string[];
+  /**
+   * The database.
+   * @default - the region's database
+   */
+  readonly database?: string;
+  /**
+   * A table of that database.
+   * @default '*' (every table)
+   */
+  readonly table?: string;
+}
+
+/**
+ * A ClickHouse user of your own, created by the access Job on the clusters you name, with its
+ * password read from Secrets Manager (never a literal).
+ */
+export interface ClickHouseExtraUser {
+  /** The user's name: letters, digits and `_`, not one of the library's users or roles. */
+  readonly name: string;
+  /** ARN of the Secrets Manager secret holding the password (its whole SecretString, or `passwordJsonKey` of it). */
+  readonly passwordSecretArn: string;
+  /**
+   * Key of the password inside a JSON secret (`{"username": …, "password": …}`).
+   * @default - the whole SecretString
+   */
+  readonly passwordJsonKey?: string;
+  /**
+   * The clusters the user exists on, by node role: `data` (the storage cluster) and the ingestion tiers' roles.
+   * @default ['data']
+   */
+  readonly clusters?: readonly string[];
+  /**
+   * The library's access roles the user holds by default role: `<db>_reader` (on data) or
+   * `<db>_ingestion_writer`, each of which must exist on every cluster of the user.
+   * @default none
+   */
+  readonly roles?: readonly string[];
+  /**
+   * Privileges of its own, granted directly.
+   * @default none
+   */
+  readonly grants?: readonly ClickHouseUserGrant[];
+  /**
+   * Where the user may log in from: CIDRs inside the private ranges, `127.0.0.1` or `::1`.
+   * @default the private ranges and loopback, as the library's client users
+   */
+  readonly networks?: readonly string[];
+}
+
+/** An extra user as the access Job applies it. */
+export interface ExtraAccessUser {
+  readonly name: string;
+  readonly nodeRoles: readonly string[];
+  readonly roles: readonly string[];
+  readonly grants: readonly { readonly privileges: readonly string[]; readonly database: string; readonly table: string }[];
+  readonly networks: readonly string[];
+  /** The Job's environment variable holding its password. */
+  readonly passwordEnv: string;
+  /** The Kubernetes Secret holding every extra user's password, one key per user name. */
+  readonly secretName: string;
+}
+
+/** The Kubernetes Secret (in the ingestion namespace) of the extra users' passwords, a key per user. */
+export const EXTRA_USERS_SECRET = 'clickhouse-extra-users';
+
+/** `CLICKHOUSE_EXTRA_PASSWORD_<NAME>`: the Job's variable of an extra user's password. */
+export function extraUserPasswordEnv(name: string): string {
+  return `CLICKHOUSE_EXTRA_PASSWORD_${name.toUpperCase()}`;
+}
+
+/** The user as the Job applies it: the defaults filled in. */
+export function extraAccessUser(topology: Pick<Topology, 'database'>, user: ClickHouseExtraUser): ExtraAccessUser {
+  return {
+    name: user.name,
+    nodeRoles: [...(user.clusters ?? [NodeRole.DATA.value])],
+    roles: [...(user.roles ?? [])],
+    grants: (user.grants ?? []).map((g) => ({ privileges: [...g.privileges], database: g.database ?? topology.database, table: g.table ?? '*' })),
+    networks: [...(user.networks ?? ACCESS_USER_NETWORKS)],
+    passwordEnv: extraUserPasswordEnv(user.name),
+    secretName: EXTRA_USERS_SECRET,
+  };
+}
+
+/**
+ * An extra user's statements, idempotent, run on every Job run: create it if missing, grant its
+ * roles and privileges, then set its password, networks and default roles again. Grants are
+ * added, never taken back: a role or privilege removed from the spec stays until revoked by hand.
+ */
+export function extraUserStatements(user: ExtraAccessUser, password: Sql = PASSWORD_PLACEHOLDER): Sql[] {
+  return [
+    createUser(user.name, password, user.networks),
+    ...user.roles.map((role) => grantRole(role, user.name)),
+    ...user.grants.map((g) => grant(g.privileges, g.database, g.table, user.name)),
+    alterUser(user.name, password, user.networks, user.roles),
   ];
 }

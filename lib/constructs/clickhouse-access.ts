@@ -6,16 +6,20 @@ import { SecretsmanagerSecretVersion } from '@cdktf/provider-aws/lib/secretsmana
 import { ITerraformDependable, TerraformStack } from 'cdktf';
 import { LiteralText } from './literal-text';
 import { Construct } from 'constructs';
-import { accessUserNames, READER_PASSWORD_ENV, READER_SECRET, WRITER_PASSWORD_ENV, WRITER_SECRET } from '../clickhouse/access-users';
+import {
+  accessUserNames, ClickHouseExtraUser, EXTRA_USERS_SECRET, READER_PASSWORD_ENV, READER_SECRET, WRITER_PASSWORD_ENV, WRITER_SECRET,
+} from '../clickhouse/access-users';
 import { BootSecret } from '../cloud-init/boot-secrets';
 import { generatedSecret } from './generated-secret';
 import { KubernetesSecretFromAws } from './kubernetes-secret-from-aws';
 import { DEFAULT_CLICKHOUSE_IMAGE, DEFAULT_INGESTION_NAMESPACE } from '../kubernetes/ingestion';
-import { AccessPlan, accessPlan, renderAccessScript } from '../migrations/access-runner';
+import { AccessPlan, accessPlan, checkExtraUsers, renderAccessScript } from '../migrations/access-runner';
 import { stepChecksum } from '../migrations/plan';
 import { Topology } from '../model/topology';
 import { Problems } from '../model/validation';
 import { SCHEMA_MIGRATOR_SECRET } from './schema-migration-runner';
+
+export type { ClickHouseExtraUser, ClickHouseUserGrant } from '../clickhouse/access-users';
 
 /** What a region may set about its client users and the access Job (`RegionStackProps.accessOptions`). */
 export interface RegionAccessProps {
@@ -29,6 +33,16 @@ export interface RegionAccessProps {
    * @default - a Secrets Manager secret created here with a generated value
    */
   readonly readerSecret?: BootSecret;
+  /**
+   * ClickHouse users of your own, created and kept by the access Job on the clusters each names
+   * (the storage cluster `data`, the ingestion tiers' roles), with the library's client roles or
+   * privileges of their own. Each password is read from its Secrets Manager secret at apply into
+   * the Kubernetes Secret `clickhouse-extra-users` (write-only: in no plan, state or file).
+   * Grants are added, never revoked: a role, privilege or user removed from the list stays until
+   * revoked or dropped by hand.
+   * @default none
+   */
+  readonly extraUsers?: readonly ClickHouseExtraUser[];
   /**
    * KMS key of the generated secrets.
    * @default - in a RegionStack, the storage cluster's key (`storageClusterOptions.kmsKeyArn`); else the AWS managed key (aws/secretsmanager)
@@ -134,9 +148,11 @@ export class ClickHouseAccess extends Construct {
   public readonly writerKubernetesSecret: KubernetesSecretFromAws;
   /** `clickhouse-reader` in the namespace: keys `user` and `password`. */
   public readonly readerKubernetesSecret: KubernetesSecretFromAws;
+  /** `clickhouse-extra-users` in the namespace: one key per extra user, its password (absent without `extraUsers`). */
+  public readonly extraUsersKubernetesSecret?: KubernetesSecretFromAws;
 
   constructor(scope: Construct, id: string, props: ClickHouseAccessProps) {
-    validateRegionAccessProps(props);
+    validateRegionAccessProps(props, props.topology);
     super(scope, id);
     // The access script reaches the ConfigMap literally: escaped once, by the stack's LiteralText aspect.
     LiteralText.applyTo(TerraformStack.of(this));
@@ -177,11 +193,25 @@ export class ClickHouseAccess extends Construct {
     this.writerKubernetesSecret = kubernetesSecret('writer-kubernetes-secret', WRITER_SECRET, users.writer, writer);
     this.readerKubernetesSecret = kubernetesSecret('reader-kubernetes-secret', READER_SECRET, users.reader, reader);
 
-    this.plan = accessPlan(topology);
+    const extraUsers = props.extraUsers ?? [];
+    if (extraUsers.length > 0) {
+      this.extraUsersKubernetesSecret = new KubernetesSecretFromAws(this, 'extra-users-kubernetes-secret', {
+        name: EXTRA_USERS_SECRET, namespace,
+        keys: Object.fromEntries(extraUsers.map((u) => [u.name, {
+          secret: BootSecret.fromSecretsManager(u.passwordSecretArn), ...(u.passwordJsonKey !== undefined ? { jsonKey: u.passwordJsonKey } : {}),
+        }])),
+        dependsOn: [...(props.dependsOn ?? [])],
+        revision,
+        labels: { 'app.kubernetes.io/part-of': 'clickhouse' },
+      });
+    }
+
+    this.plan = accessPlan(topology, extraUsers);
     this.scriptText = renderAccessScript(this.plan);
     this.setHash = stepChecksum(`${this.scriptText}\npassword revision ${revision}\n`).slice(0, 10);
     const name = `clickhouse-access-${this.setHash}`;
-    const before = [...(props.dependsOn ?? []), this.writerKubernetesSecret.secret, this.readerKubernetesSecret.secret];
+    const before = [...(props.dependsOn ?? []), this.writerKubernetesSecret.secret, this.readerKubernetesSecret.secret,
+      ...(this.extraUsersKubernetesSecret ? [this.extraUsersKubernetesSecret.secret] : [])];
     const configMap = new ConfigMapV1(this, 'Script', {
       metadata: { name, namespace, labels: LABELS },
       // Literal as written: the stack's LiteralText aspect escapes `${` for Terraform, once.
@@ -202,6 +232,7 @@ export class ClickHouseAccess extends Construct {
             { name: 'CLICKHOUSE_PASSWORD', valueFrom: { secretKeyRef: { name: migratorSecret, key: 'password' } } },
             { name: WRITER_PASSWORD_ENV, valueFrom: { secretKeyRef: { name: WRITER_SECRET, key: 'password' } } },
             { name: READER_PASSWORD_ENV, valueFrom: { secretKeyRef: { name: READER_SECRET, key: 'password' } } },
+            ...this.plan.extraUsers.map((u) => ({ name: u.passwordEnv, valueFrom: { secretKeyRef: { name: u.secretName, key: u.name } } })),
           ],
           volumeMount: [{ name: 'script', mountPath: SCRIPT_DIR, readOnly: true }],
           securityContext: { runAsNonRoot: true, runAsUser: '101', allowPrivilegeEscalation: false, readOnlyRootFilesystem: true },
@@ -236,9 +267,13 @@ export class ClickHouseAccess extends Construct {
   }
 }
 
-/** Throws one error naming every bad option (passwordRevision, triesPerNode, reconcileSchedule). */
-export function validateRegionAccessProps(options: RegionAccessProps): void {
+/**
+ * Throws one error naming every bad option (passwordRevision, triesPerNode, reconcileSchedule, and
+ * with the topology extraUsers).
+ */
+export function validateRegionAccessProps(options: RegionAccessProps, topology?: Topology): void {
   const problems = new Problems();
+  if (topology !== undefined) checkExtraUsers(problems, topology, options.extraUsers);
   if (options.passwordRevision !== undefined) {
     problems.check(Number.isInteger(options.passwordRevision) && options.passwordRevision >= 1, 'passwordRevision', options.passwordRevision, 'an integer ≥ 1');
   }

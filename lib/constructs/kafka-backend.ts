@@ -24,6 +24,7 @@ import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-securit
 import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
 import { Release } from '@cdktf/provider-helm/lib/release';
 import { BootSecret } from '../cloud-init/boot-secrets';
+import { checkPrivateCidrs, checkSecurityGroupIds } from '../cloud-init/ec2-host';
 import { EphemeralResource } from './ephemeral-resource';
 import { KubernetesSecretFromAws } from './kubernetes-secret-from-aws';
 import { LiteralText } from './literal-text';
@@ -34,6 +35,7 @@ import { kebab } from '../model/names';
 import { KafkaAuth, KafkaBackendKind } from '../model/spec';
 import type { KafkaBackendModel, Topology } from '../model/topology';
 import { Problems } from '../model/validation';
+import type { AllowedSources } from './storage-cluster';
 
 /** Encryption between clients and MSK brokers. */
 export enum MskClientBrokerEncryption {
@@ -68,6 +70,21 @@ export interface MskBackendProps extends KafkaBackendBaseProps {
   readonly clientSubnetIds: readonly string[];
   /** Security groups of the ClickHouse nodes (and any other client); only they reach the brokers, on the auth mode's port. */
   readonly clientSecurityGroupIds: readonly string[];
+  /**
+   * Other clients let into the brokers' security group on the auth mode's port: security groups
+   * and private CIDRs. One ingress rule each, added and removed in place (the cluster is
+   * untouched); a literal id or CIDR names its rule, so adding one only adds a rule.
+   * @default none
+   */
+  readonly allowedSources?: AllowedSources;
+  /**
+   * Security groups of your own attached to the brokers besides the library's (at most 4).
+   * Fixed at creation: MSK has no API to change a cluster's security groups, so changing this
+   * list later replaces the cluster and loses its data. A RegionStack records the list in the
+   * region lock and refuses a change; let new clients in with `allowedSources` instead.
+   * @default none
+   */
+  readonly additionalSecurityGroupIds?: readonly string[];
   /**
    * MSK cluster name.
    * @default `<region>-<backend name>` in kebab case
@@ -361,6 +378,50 @@ const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Z
 const MSK_CLUSTER_ARN = /^arn:aws[a-z-]*:kafka:[a-z0-9-]+:\d{12}:cluster\/([A-Za-z0-9-]{1,64})\/[A-Za-z0-9-]+$/;
 const BOOTSTRAP_SERVERS = /^[A-Za-z0-9.-]+:\d{1,5}(,[A-Za-z0-9.-]+:\d{1,5})*$/;
 
+/** A security group id, or a Terraform reference to one. */
+const SECURITY_GROUP_ID = /^(sg-[0-9a-f]{8}([0-9a-f]{9})?|\$\{.+\})$/;
+
+/** Checks `allowedSources`: security group ids (or references) and private CIDRs, each once. */
+function checkAllowedSources(problems: Problems, allowed: AllowedSources | undefined): void {
+  if (allowed === undefined) return;
+  if (!problems.check(allowed !== null && typeof allowed === 'object', 'allowedSources', allowed, '{ securityGroupIds?, cidrs? }')) return;
+  const groups = allowed.securityGroupIds ?? [];
+  const cidrs = allowed.cidrs ?? [];
+  if (problems.check(Array.isArray(groups), 'allowedSources.securityGroupIds', groups, 'a list of security group ids')) {
+    groups.forEach((sg, i) => problems.check(typeof sg === 'string' && SECURITY_GROUP_ID.test(sg), `allowedSources.securityGroupIds[${i}]`, sg,
+      'a security group id such as sg-0123456789abcdef0'));
+    problems.check(new Set(groups).size === groups.length, 'allowedSources.securityGroupIds', groups, 'distinct security group ids');
+  }
+  if (problems.check(Array.isArray(cidrs), 'allowedSources.cidrs', cidrs, 'a list of private CIDRs')) {
+    checkPrivateCidrs(problems, 'allowedSources.cidrs', cidrs);
+    problems.check(new Set(cidrs).size === cidrs.length, 'allowedSources.cidrs', cidrs, 'distinct CIDRs');
+  }
+}
+
+/**
+ * One ingress rule per allowed source on the brokers' port. A literal id or CIDR names its rule,
+ * so adding, removing or reordering sources touches only their own rules; references (tokens)
+ * are numbered in their order.
+ */
+function allowIngress(scope: Construct, securityGroupId: string, port: number, auth: KafkaAuth, allowed: AllowedSources | undefined): VpcSecurityGroupIngressRule[] {
+  const rules: VpcSecurityGroupIngressRule[] = [];
+  let references = 0;
+  for (const source of allowed?.securityGroupIds ?? []) {
+    const id = Token.isUnresolved(source) ? `AllowedIngressRef${references++}` : `AllowedIngress-${source}`;
+    rules.push(new VpcSecurityGroupIngressRule(scope, id, {
+      securityGroupId, referencedSecurityGroupId: source, ipProtocol: 'tcp', fromPort: port, toPort: port,
+      description: `Kafka (${auth}) from an allowed security group`,
+    }));
+  }
+  for (const cidr of allowed?.cidrs ?? []) {
+    rules.push(new VpcSecurityGroupIngressRule(scope, `AllowedIngress-${cidr.replace(/[^0-9]/g, '_')}`, {
+      securityGroupId, cidrIpv4: cidr, ipProtocol: 'tcp', fromPort: port, toPort: port,
+      description: `Kafka (${auth}) from ${cidr}`,
+    }));
+  }
+  return rules;
+}
+
 /** Props every backend the stack does not create shares: SCRAM credentials and whether to create the topics. */
 export interface UnmanagedKafkaBackendProps extends KafkaBackendBaseProps {
   /**
@@ -444,6 +505,12 @@ export interface ExistingMskBackendProps extends UnmanagedKafkaBackendProps {
    * @default none
    */
   readonly clientSecurityGroupIds?: readonly string[];
+  /**
+   * Other clients `brokerSecurityGroupId` lets in on the auth mode's port: security groups and
+   * private CIDRs, one ingress rule each (needs `brokerSecurityGroupId`).
+   * @default none
+   */
+  readonly allowedSources?: AllowedSources;
 }
 
 /**
@@ -475,6 +542,11 @@ export class ExistingMskBackend extends KafkaBackend {
         'brokerSecurityGroupId', props.brokerSecurityGroupId, 'a security group id such as sg-0a1b2c3d4e5f60718');
       problems.check(clients.length >= 1, 'clientSecurityGroupIds', clients, 'at least one client security group to let in');
     }
+    checkAllowedSources(problems, props.allowedSources);
+    if (props.allowedSources !== undefined) {
+      problems.check(props.brokerSecurityGroupId !== undefined, 'allowedSources', props.allowedSources,
+        'nothing without brokerSecurityGroupId: the brokers\' security group they are let into');
+    }
     problems.throwIfAny(`MSK backend ${props.name}`);
     this.clusterArn = arn;
     this.scram = props.scramCredentialsSecretArn;
@@ -490,6 +562,7 @@ export class ExistingMskBackend extends KafkaBackend {
         toPort: this.clientPort,
         description: `Kafka (${this.auth}) from ClickHouse nodes`,
       }));
+      allowIngress(this, props.brokerSecurityGroupId, this.clientPort, this.auth, props.allowedSources);
     }
   }
 
@@ -570,6 +643,8 @@ export class MskBackend extends KafkaBackend {
     problems.count('storageTargetUtilizationPercent', target, 10, 80);
     problems.check(clientSgs.length >= 1, 'clientSecurityGroupIds', clientSgs,
       'at least one security group of the ClickHouse nodes: no one else may reach the brokers');
+    checkAllowedSources(problems, p.allowedSources);
+    checkSecurityGroupIds(problems, 'additionalSecurityGroupIds', p.additionalSecurityGroupIds, SECURITY_GROUP_ID);
     problems.check(Object.values(MskClientBrokerEncryption).includes(encryption), 'clientBrokerEncryption', encryption,
       `one of ${Object.values(MskClientBrokerEncryption).join(', ')}`);
     const sasl = this.auth === KafkaAuth.SASL_IAM || this.auth === KafkaAuth.SASL_SCRAM;
@@ -620,6 +695,7 @@ export class MskBackend extends KafkaBackend {
       toPort: this.clientPort,
       description: `Kafka (${this.auth}) from ClickHouse nodes`,
     }));
+    allowIngress(this, this.securityGroup.id, this.clientPort, this.auth, p.allowedSources);
 
     this.logGroup = new CloudwatchLogGroup(this, 'BrokerLogs', {
       name: `/aws/msk/${clusterName}`,
@@ -650,7 +726,8 @@ export class MskBackend extends KafkaBackend {
       brokerNodeGroupInfo: {
         clientSubnets: subnets,
         instanceType,
-        securityGroups: [this.securityGroup.id],
+        // Sorted: the order of the user's list never changes the cluster (a change of the set replaces it).
+        securityGroups: [this.securityGroup.id, ...[...(p.additionalSecurityGroupIds ?? [])].sort()],
         storageInfo: { ebsStorageInfo: { volumeSize } },
       },
       clientAuthentication: this.auth === KafkaAuth.SASL_IAM ? { sasl: { iam: true } }

@@ -19,7 +19,7 @@ import { LiteralText } from './literal-text';
 import { IngestionPrerequisites } from './region-prerequisites';
 import { Observability } from './observability';
 import { PolicyPack } from '../policy';
-import { buildRegionTopology, checkApart, regionIdentity, SharedIdentity } from './region-validation';
+import { buildRegionTopology, checkApart, mskBrokerSecurityGroups, regionIdentity, SharedIdentity } from './region-validation';
 import { RenderedFile } from '../render/file';
 import { placeholderMessage, remainingPlaceholders } from '../render/placeholders';
 import { renderTopologyJson } from '../render/topology-json';
@@ -117,6 +117,7 @@ export class RegionStack extends TerraformStack {
     const evolution = evolveRegion({
       topology: built, stack: id, lock: spec.regionLock?.current, ...spec.regionLock?.options,
       stateKey: stateBackend.stateKey(built.name),
+      mskBrokerSecurityGroups: mskBrokerSecurityGroups(built, spec),
     });
     // Ingestion pods apply pending migrations at boot, before their IF NOT EXISTS schema.
     const topology = withBootMigrations(built, evolution.migrations);
@@ -319,7 +320,7 @@ export class RegionStack extends TerraformStack {
         topology, spec: spec.observability, storageCluster, zooKeeper, kafkaBackends: backends, ingestionTiers: tiers,
         zooCfg: resolveZooCfgOptions(topology.zookeeper, zooKeeperOptions.zooCfg), eksSecurityGroupId: eksSecurityGroup,
       }));
-    collectProblems(problems, 'accessOptions', spec.accessOptions ?? {}, undefined, () => validateRegionAccessProps(spec.accessOptions ?? {}));
+    collectProblems(problems, 'accessOptions', spec.accessOptions ?? {}, undefined, () => validateRegionAccessProps(spec.accessOptions ?? {}, topology));
     problems.throwIfAny();
     this.observability = observability!;
     this.storageCluster = storageCluster!;

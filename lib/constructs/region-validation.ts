@@ -36,6 +36,7 @@ export interface RegionOptionsView {
   readonly operatorOptions?: { readonly releaseName?: string };
   readonly kafkaBackendOptions?: Readonly<Record<string, {
     readonly warpStreamOptions?: { readonly releaseName?: string; readonly virtualClusterId?: string };
+    readonly mskOptions?: { readonly additionalSecurityGroupIds?: readonly string[] };
     readonly existingMskOptions?: { readonly clusterArn?: string };
     readonly externalOptions?: { readonly bootstrapBrokers?: string };
   } | undefined>>;
@@ -105,6 +106,22 @@ export function checkPorts(problems: Problems, spec: Pick<TopologySpec, 'storage
   if (typeof port === 'number' && RESERVED_STORAGE_PORTS[port] !== undefined) {
     problems.add('storage.tcpPort', port, `a port the storage hosts do not already use: ${port} is ${RESERVED_STORAGE_PORTS[port]}`);
   }
+}
+
+/**
+ * The MSK clusters a region creates, by backend name, with the security groups of the user's own
+ * attached to their brokers: what the region lock records (a cluster cannot change them later).
+ */
+export function mskBrokerSecurityGroups(topology: Topology, options: RegionOptionsView): Record<string, string[]> {
+  const groups: Record<string, string[]> = {};
+  for (const b of topology.kafkaBackends) {
+    const o = options.kafkaBackendOptions?.[b.name];
+    if (b.kind !== KafkaBackendKind.MSK || o?.existingMskOptions !== undefined) continue;
+    const extra = o?.mskOptions?.additionalSecurityGroupIds;
+    // A malformed list is the cluster's to report; the lock records only what it can hold.
+    groups[b.name] = (Array.isArray(extra) ? extra.filter((sg): sg is string => typeof sg === 'string') : []).sort();
+  }
+  return groups;
 }
 
 /** What two stacks of one app must never share. */
@@ -215,6 +232,13 @@ function checkRegionParts(spec: RegionStackProps, problems: Problems): void {
     };
     problems.check(options.kind === backend!.kind, `kafkaBackendOptions.${name}`, options.kind,
       `options for a ${backend!.kind} backend (KafkaBackendOptions.${factories[backend!.kind] ?? 'msk(...)'})`);
+    // The lock records them, so they must be known at synth: a reference resolves only at apply.
+    const extra = options.mskOptions?.additionalSecurityGroupIds;
+    if (Array.isArray(extra)) {
+      // The format is the cluster's to check, with its other options; here only what the lock cannot hold.
+      extra.forEach((sg, i) => problems.check(typeof sg !== 'string' || !sg.includes('${'), `kafkaBackendOptions.${name}.additionalSecurityGroupIds[${i}]`, sg,
+        'a literal security group id such as sg-0123456789abcdef0 (the region lock records it; a reference is known only at apply)'));
+    }
   }
   for (const b of backends) {
     if (b?.kind === KafkaBackendKind.WARPSTREAM) {

@@ -81,6 +81,8 @@ export interface EnvVar {
 
 export interface ChiPodTemplate {
   readonly name: string;
+  /** Labels and annotations of every pod (the operator adds its own labels beside them). */
+  readonly metadata?: { readonly labels?: Readonly<Record<string, string>>; readonly annotations?: Readonly<Record<string, string>> };
   readonly podDistribution: readonly PodDistribution[];
   readonly spec: {
     readonly serviceAccountName?: string;
@@ -151,6 +153,31 @@ export interface InstallationInput {
   readonly serviceAccountName?: string;
   readonly nodeSelector?: Readonly<Record<string, string>>;
   readonly labels?: Readonly<Record<string, string>>;
+  /** Labels of every pod, besides the operator's. */
+  readonly podLabels?: Readonly<Record<string, string>>;
+  /** Annotations of every pod. */
+  readonly podAnnotations?: Readonly<Record<string, string>>;
+}
+
+/** A Kubernetes qualified name with an optional DNS-subdomain prefix: `team`, `example.com/cost-center`. */
+const QUALIFIED_NAME = /^([a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?\/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$/;
+const LABEL_VALUE = /^([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?$/;
+/** Label and annotation prefixes the operator and the library set on the pods themselves. */
+const RESERVED_PREFIXES = ['clickhouse.altinity.com/', 'clickhouse-ingest/', 'app.kubernetes.io/'];
+
+/** Checks user labels (`values` true) or annotations of the pods: names, values, and no reserved prefix. */
+function checkPodMetadata(problems: Problems, field: string, entries: Readonly<Record<string, string>> | undefined, labels: boolean): void {
+  if (entries === undefined) return;
+  if (!problems.check(entries !== null && typeof entries === 'object' && !Array.isArray(entries), field, entries,
+    `${labels ? 'labels' : 'annotations'} by name`)) return;
+  for (const [key, value] of Object.entries(entries)) {
+    if (problems.check(QUALIFIED_NAME.test(key), `${field}.${key}`, key, 'a Kubernetes name, optionally prefixed (example.com/cost-center)')) {
+      problems.check(!RESERVED_PREFIXES.some((prefix) => key.startsWith(prefix)), `${field}.${key}`, key,
+        `a name outside ${RESERVED_PREFIXES.join(', ')} (the operator and the library set those, and select pods by them)`);
+    }
+    problems.check(typeof value === 'string' && (!labels || LABEL_VALUE.test(value)), `${field}.${key}`, value,
+      labels ? 'a label value (at most 63 letters, digits, -, _ or ., starting and ending alphanumeric)' : 'a string');
+  }
 }
 
 const QUANTITY = /^[1-9][0-9]{0,5}(Mi|Gi|Ti)$/;
@@ -210,9 +237,15 @@ export function renderInstallation(input: InstallationInput): ClickHouseInstalla
         'a reference to a Kubernetes Secret (EnvSource.secret): secrets never appear as literals in synthesized output');
     }
   }
+  checkPodMetadata(problems, 'podLabels', input.podLabels, true);
+  checkPodMetadata(problems, 'podAnnotations', input.podAnnotations, false);
   problems.throwIfAny(subject);
 
   const labels = { ...(input.labels ?? {}) };
+  const podMetadata = {
+    ...(Object.keys(input.podLabels ?? {}).length > 0 ? { labels: { ...input.podLabels } } : {}),
+    ...(Object.keys(input.podAnnotations ?? {}).length > 0 ? { annotations: { ...input.podAnnotations } } : {}),
+  };
   const env: EnvVar[] = Object.keys(input.environment).sort().map((name) => {
     const s = input.environment[name];
     return s.secretKeyRef !== undefined ? { name, valueFrom: { secretKeyRef: { ...s.secretKeyRef } } } : { name, value: s.value };
@@ -238,6 +271,7 @@ export function renderInstallation(input: InstallationInput): ClickHouseInstalla
       templates: {
         podTemplates: [{
           name: input.name,
+          ...(Object.keys(podMetadata).length > 0 ? { metadata: podMetadata } : {}),
           // At most one ClickHouse pod of the installation per node; zones are spread below.
           podDistribution: [{ type: 'ClickHouseAntiAffinity', scope: 'ClickHouseInstallation' }],
           spec: {

@@ -94,6 +94,19 @@ export interface IngestionInstallationOptions {
    */
   readonly nodeSelector?: Readonly<Record<string, string>>;
   /**
+   * Labels of every pod of the tier (cost allocation, a platform's selectors), besides the
+   * operator's. Names under `clickhouse.altinity.com/`, `clickhouse-ingest/` and
+   * `app.kubernetes.io/` are the operator's and the library's, and refused. A change rolls the pods.
+   * @default none
+   */
+  readonly podLabels?: Readonly<Record<string, string>>;
+  /**
+   * Annotations of every pod of the tier (e.g. a log shipper's or a service mesh's), with the
+   * same reserved prefixes as `podLabels`. A change rolls the pods.
+   * @default none
+   */
+  readonly podAnnotations?: Readonly<Record<string, string>>;
+  /**
    * More environment variables for the ClickHouse container. Secret-looking names must come from a Secret.
    * @default - none
    */
@@ -200,6 +213,8 @@ export function ingestionInstallation(topology: Topology, role: NodeRole | strin
       serviceAccountName: options.serviceAccountName,
       nodeSelector: options.nodeSelector,
       labels: { 'app.kubernetes.io/part-of': 'clickhouse-ingestion', 'clickhouse-ingest/role': value },
+      podLabels: options.podLabels,
+      podAnnotations: options.podAnnotations,
     });
   } catch (e) {
     if (!(e instanceof TopologyValidationError)) throw e;

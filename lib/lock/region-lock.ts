@@ -41,6 +41,19 @@ export interface LockedConsumerGroup {
   readonly roles: readonly string[];
 }
 
+/** A Kafka backend of the region. */
+export interface LockedBackend {
+  readonly kind: string;
+  /** Topics with their partitions. */
+  readonly topics: Readonly<Record<string, number>>;
+  /**
+   * An MSK cluster the stack creates: the security groups of its own attached to the brokers
+   * besides the library's, sorted. Fixed when the cluster is created (MSK cannot change them).
+   * Absent: none.
+   */
+  readonly brokerSecurityGroups?: readonly string[];
+}
+
 /** The stateful parts of a region: what removing from the spec would destroy. */
 export interface LockedInventory {
   readonly storage: {
@@ -50,7 +63,7 @@ export interface LockedInventory {
   };
   readonly zookeeper: readonly string[];
   /** Backends by name: kind and topics with partitions. */
-  readonly backends: Readonly<Record<string, { readonly kind: string; readonly topics: Readonly<Record<string, number>> }>>;
+  readonly backends: Readonly<Record<string, LockedBackend>>;
   /** Ingestion tiers by role: nodes (stateless, listed so the runner knows which pods ran before). */
   readonly ingestionTiers: Readonly<Record<string, { readonly nodes: number; readonly hosts: readonly string[] }>>;
   readonly consumerGroups: readonly LockedConsumerGroup[];
@@ -216,6 +229,11 @@ export function parseRegionLock(text: string, source: string): RegionLock {
   problems.check(isObject(inv) && isObject(inv.storage) && Array.isArray(inv.zookeeper) && isObject(inv.backends)
     && Array.isArray(inv.consumerGroups) && Array.isArray(inv.retainedTables) && isObject(inv.ingestionTiers),
   `${source}: inventory`, inv, 'storage, zookeeper, backends, ingestionTiers, consumerGroups and retainedTables');
+  for (const [name, b] of Object.entries(isObject(inv) && isObject(inv.backends) ? inv.backends : {})) {
+    const groups = (b as LockedBackend | null)?.brokerSecurityGroups;
+    problems.check(groups === undefined || (Array.isArray(groups) && groups.every((g) => typeof g === 'string')),
+      `${source}: inventory.backends.${name}.brokerSecurityGroups`, groups, 'a list of security group ids');
+  }
   problems.check(Array.isArray(lock.migrations), `${source}: migrations`, lock.migrations, 'a list of migrations');
   let last = 0;
   for (const [i, m] of (Array.isArray(lock.migrations) ? lock.migrations : []).entries()) {

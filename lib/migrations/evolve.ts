@@ -7,7 +7,7 @@
 import { Topology } from '../model/topology';
 import { Problems } from '../model/validation';
 import {
-  describeRegion, LockedMigration, REGION_LOCK_VERSION, RegionLock,
+  describeRegion, LockedBackend, LockedInventory, LockedMigration, REGION_LOCK_VERSION, RegionLock,
 } from '../lock/region-lock';
 import { AcknowledgedChanges, DecommissionSpec, planMigrations } from './plan';
 import { SchemaObjectKind } from '../schema/statements';
@@ -24,6 +24,13 @@ export interface EvolveInput {
   readonly decommissioned?: DecommissionSpec;
   /** @default none */
   readonly acknowledged?: AcknowledgedChanges;
+  /**
+   * The MSK clusters the stack creates, by backend name, with the security groups of the user's
+   * own attached to their brokers (`additionalSecurityGroupIds`): recorded in the lock, and a
+   * change on a cluster the lock already has is refused (MSK cannot change them in place).
+   * @default none
+   */
+  readonly mskBrokerSecurityGroups?: Readonly<Record<string, readonly string[]>>;
 }
 
 export interface RegionEvolution {
@@ -48,6 +55,7 @@ export function evolveRegion(input: EvolveInput): RegionEvolution {
   if (lock !== undefined) {
     checkIdentity(problems, lock, input, acknowledged);
     checkInventory(problems, lock, topology, decommissioned, acknowledged);
+    checkBrokerSecurityGroups(problems, lock, input.mskBrokerSecurityGroups ?? {});
     if (lock.database !== topology.database) {
       problems.add('database', topology.database, `${lock.database} as deployed: every table lives there. Moving a region to a new database is a new region`);
     }
@@ -68,7 +76,7 @@ export function evolveRegion(input: EvolveInput): RegionEvolution {
     stateKey: input.stateKey,
     database: topology.database,
     schema: description.schema,
-    inventory: { ...description.inventory, retainedTables: retained.sort() },
+    inventory: { ...description.inventory, backends: withBrokerSecurityGroups(description.inventory.backends, input.mskBrokerSecurityGroups ?? {}), retainedTables: retained.sort() },
     migrations,
   };
   return { lock: next, migrations, generated };
@@ -86,6 +94,34 @@ function checkIdentity(problems: Problems, lock: RegionLock, input: EvolveInput,
   problems.check(input.topology.name === lock.region, 'name', input.topology.name, `${lock.region} as recorded in the lock: ${procedure}`);
   problems.check(input.stack === lock.stack, 'stack id', input.stack, `${lock.stack} as recorded in the lock: ${procedure}`);
   problems.check(input.stateKey === lock.stateKey, 'stateBackend', input.stateKey, `${lock.stateKey} as recorded in the lock: ${procedure}`);
+}
+
+/** The backends with the broker security groups of the MSK clusters the stack creates (only where there are some: absent means none). */
+function withBrokerSecurityGroups(backends: LockedInventory['backends'], groups: Readonly<Record<string, readonly string[]>>): LockedInventory['backends'] {
+  return Object.fromEntries(Object.entries(backends).map(([name, b]): [string, LockedBackend] => {
+    const sorted = [...(groups[name] ?? [])].sort();
+    return [name, sorted.length > 0 ? { ...b, brokerSecurityGroups: sorted } : b];
+  }));
+}
+
+/**
+ * An MSK cluster's broker security groups are set when the cluster is created: AWS has no API to
+ * change them, so Terraform would replace the cluster (and lose its topics). Refused on a cluster
+ * the lock already has; a lock entry without the list was created without any.
+ */
+function checkBrokerSecurityGroups(problems: Problems, lock: RegionLock, groups: Readonly<Record<string, readonly string[]>>): void {
+  for (const [name, wanted] of Object.entries(groups)) {
+    const locked = lock.inventory.backends[name];
+    if (locked === undefined || locked.kind !== 'msk') continue;
+    const before = [...(locked.brokerSecurityGroups ?? [])].sort();
+    const after = [...wanted].sort();
+    if (JSON.stringify(before) === JSON.stringify(after)) continue;
+    problems.add(`kafkaBackendOptions.${name}.additionalSecurityGroupIds`, after,
+      `${before.length === 0 ? 'none' : JSON.stringify(before)} as the MSK cluster of backend ${name} was created: AWS cannot change a cluster's `
+      + 'security groups, so Terraform would replace the cluster and lose its topics. Supported path: let new clients reach the brokers '
+      + `with KafkaBackendOptions.msk({ allowedSources: { securityGroupIds, cidrs } }) (ingress rules on the brokers' security group, added `
+      + 'and removed in place); to really change the brokers\' groups, declare a new backend with them, move the legs to it, and decommission this one');
+  }
 }
 
 /** Removing a shard, replica, ZooKeeper member, backend or topic is refused unless marked. */

@@ -175,8 +175,10 @@ export function createUser(name: string, password: Sql, networks: readonly strin
 }
 
 /** `ALTER USER u IDENTIFIED WITH sha256_password BY '…' HOST IP … DEFAULT ROLE r`: the password, networks and default role set again. */
-export function alterUser(name: string, password: Sql, networks: readonly string[], defaultRole: string): Sql {
-  return sql(`ALTER USER ${identifier(name)} IDENTIFIED WITH sha256_password BY ${password} ${hostList(networks)} DEFAULT ROLE ${identifier(defaultRole)}`);
+export function alterUser(name: string, password: Sql, networks: readonly string[], defaultRole: string | readonly string[]): Sql {
+  const roles = typeof defaultRole === 'string' ? [defaultRole] : defaultRole;
+  const defaults = roles.length > 0 ? ` DEFAULT ROLE ${roles.map((r) => identifier(r)).join(', ')}` : '';
+  return sql(`ALTER USER ${identifier(name)} IDENTIFIED WITH sha256_password BY ${password} ${hostList(networks)}${defaults}`);
 }
 
 /** `GRANT r TO u` (a role, without ADMIN OPTION: the user cannot pass it on). Idempotent. */
