@@ -126,6 +126,9 @@ describe('rehearsal end to end (mock Kafka via kcat, chdb)', () => {
   // Everything starts at once (a few engines at a time): most of the time is spent waiting for
   // Kafka groups, the pod replacement longest (the mock drops a killed node after 6 s).
   type Run = RehearsalReport | DrillReport;
+  // Every run starts when the file loads and queues for one of three slots, so a test's await spans
+  // the runs ahead of it: its limit is the whole queue's on a busy machine (a limit, not a wait).
+  const QUEUED_RUN_LIMIT_MS = 900_000;
   const BROKEN_TIME_LIMIT_MS = 600_000;
   const runs: Record<string, Promise<Run>> = hasKcat ? limited<Run>(3, {
     us: () => rehearse({ bundle: usRehearsal, timeoutMs: 60_000 }),
@@ -225,15 +228,15 @@ describe('rehearsal end to end (mock Kafka via kcat, chdb)', () => {
     expect(r.notes.join('\n')).toContain('posthog.kafka_events_ws: kafka_thread_per_consumer 1 → 0');
     expect(formatReport(r)).toMatch(/leg warpstream_ingestion\/clickhouse_events_json .*produced 256, landed 256, field mismatches 0, committed 256, lag 0; 256 partitions split \d+ \+ \d+ over 2 engines/);
     expect(formatReport(r)).toContain('ZooKeeper: shard 01 2 replicas at /clickhouse/tables/01/posthog.sharded_events; shard 02 2 replicas at /clickhouse/tables/02/posthog.sharded_events');
-  }, 300_000);
+  }, QUEUED_RUN_LIMIT_MS);
 
-  withKcat('eu (rehearsal topology): every event lands, field by field', async () => expectWholePath(await report('eu')), 180_000);
+  withKcat('eu (rehearsal topology): every event lands, field by field', async () => expectWholePath(await report('eu')), QUEUED_RUN_LIMIT_MS);
 
   withKcat('--stream: a run limited to one stream starts and reports only that stream', async () => {
     const r = await report('heatmapsOnly');
     expectWholePath(r);
     expect(r.streams.map((s) => s.name)).toEqual(['heatmaps']);
-  }, 300_000);
+  }, QUEUED_RUN_LIMIT_MS);
 
   withKcat('the lag probe reads committed offsets without committing: a group that never consumed keeps its whole backlog', async () => {
     const mock = await MockKafkaCluster.start();
@@ -256,7 +259,7 @@ describe('rehearsal end to end (mock Kafka via kcat, chdb)', () => {
     const groups = r.streams[0];
     // Three lines, two of them the same group: all three land; FINAL folds them into two rows.
     expect([groups.expected, groups.landed, groups.duplicates, groups.distinct]).toEqual([3, 3, 0, 2]);
-  }, 300_000);
+  }, QUEUED_RUN_LIMIT_MS);
 
   withKcat('example backend-migration (both legs): events of both backends land in one table', async () => {
     const r = await report('migration');
@@ -264,13 +267,13 @@ describe('rehearsal end to end (mock Kafka via kcat, chdb)', () => {
     const groups = r.streams.find((s) => s.name === 'groups')!;
     expect(groups.legs.map((l) => l.backend).sort()).toEqual(['msk_cluster', 'warpstream_ingestion']);
     expect(groups.landed).toBe(40);
-  }, 300_000);
+  }, QUEUED_RUN_LIMIT_MS);
 
   withKcat('example shufflehog: raw events go through the re-keyed topic into sharded_events', async () => {
     const r = await report('shufflehog');
     expectAllLanded(r);
     expect(r.streams.map((s) => [s.name, s.landed])).toEqual([['events_shufflehog', 20], ['events', 20]]);
-  }, 300_000);
+  }, QUEUED_RUN_LIMIT_MS);
 
   withKcat('npm run rehearse -- <stack>: reads the artifacts, prints the report and progress, exits 0', async () => {
     const { code, stdout, stderr } = await cli;
@@ -279,7 +282,7 @@ describe('rehearsal end to end (mock Kafka via kcat, chdb)', () => {
     expect(stdout).toMatch(/leg warpstream_dev\/clickhouse_groups \(group clickhouse_groups_ws, small\): produced 5, landed 5, field mismatches 0, committed 5, lag 0; \d+ partitions split/);
     expect(stderr).toContain('dev: produced 5 events to 1 topic; waiting for them to land');
     expect(code).toBe(0);
-  }, 300_000);
+  }, QUEUED_RUN_LIMIT_MS);
 
   withKcat('a broken stream fails the rehearsal with a message naming the broken object', async () => {
     const r = await report('broken');
@@ -294,7 +297,7 @@ describe('rehearsal end to end (mock Kafka via kcat, chdb)', () => {
     expect(formatReport(r)).toMatch(/✗ events[\s\S]*broken: events: 0 of 256 landed/);
     // Given up as soon as every chain was seen broken, long before the time limit.
     expect(r.seconds * 1000).toBeLessThan(BROKEN_TIME_LIMIT_MS);
-  }, 300_000);
+  }, QUEUED_RUN_LIMIT_MS);
 
   function expectPassed(d: DrillReport): void {
     if (!d.ok || d.skipped !== undefined) throw new Error(formatDrill(d));
@@ -311,21 +314,21 @@ describe('rehearsal end to end (mock Kafka via kcat, chdb)', () => {
     expect(Number(killed![1])).toBeLessThan(20);
     expect(text).toContain('node B started on an empty ingestion disk: 5 objects recreated (groups_dead_letters_mv, groups_mv, kafka_groups, writable_groups, writable_groups_dead_letters)');
     expect(text).toMatch(/resumed group clickhouse_groups .*: \d+ rows, 20 with FINAL, for 20 events/);
-  }, 300_000);
+  }, QUEUED_RUN_LIMIT_MS);
 
   withKcat('drill backend migration: MSK and WarpStream legs land in one table; without the MSK leg, WarpStream keeps landing', async () => {
     const d = await drill('migrationDrill');
     expectPassed(d);
     expect(d.details.join('\n')).toContain('20/20 landed in posthog.groups from both backends');
     expect(d.details.join('\n')).toMatch(/after removal: 10 of 10 events from warpstream_ingestion landed; the 10 produced to msk_cluster\/clickhouse_groups did not \(leg removed\)/);
-  }, 300_000);
+  }, QUEUED_RUN_LIMIT_MS);
 
   withKcat('drill ShuffleHog: re-keyed messages come out keyed, each key on exactly one partition', async () => {
     const d = await drill('shuffleDrill');
     expectPassed(d);
     expect(d.details.join('\n')).toMatch(/\d+ messages on warpstream_ingestion\/events_json_by_team_event keyed by .*: 4 keys over \d partitions/);
     expect(d.details).toContain('every key on exactly one partition');
-  }, 300_000);
+  }, QUEUED_RUN_LIMIT_MS);
 
   withKcat('drill broker outage: a broker down and back, every event lands exactly once', async () => {
     const d = await drill('brokerDrill');
@@ -334,7 +337,7 @@ describe('rehearsal end to end (mock Kafka via kcat, chdb)', () => {
     expect(text).toMatch(/broker 1 down for [\d.]+ s: \d+ of the second 16 events landed meanwhile/);
     expect(text).toContain('broker 1 back: 32 rows for 32 events, lag 0');
     expect(text).toContain('every event landed exactly once');
-  }, 300_000);
+  }, QUEUED_RUN_LIMIT_MS);
 
   withKcat('drill storage replicas: one read-only, another lost, events land once on the rest; a shard without replicas stops visibly', async () => {
     const d = await drill('replicaDrill');
@@ -349,9 +352,9 @@ describe('rehearsal end to end (mock Kafka via kcat, chdb)', () => {
     expect(text).toContain('ch-data-s01-r1: reconnected, writable again');
     expect(text).toMatch(/shard 02 without a replica: .* outbox parts held: no replica of shard 2 of posthog accepted the insert/);
     expect(text).toMatch(/back on its disk: the held parts landed; (\d+) rows for \1 events/);
-  }, 300_000);
+  }, QUEUED_RUN_LIMIT_MS);
 
   withKcat('a drill that does not apply to a region says so instead of passing silently', async () => {
     expect((await drill('migrationDrillOnUs')).skipped).toBe('no stream with legs on two backends');
-  }, 300_000);
+  }, QUEUED_RUN_LIMIT_MS);
 });

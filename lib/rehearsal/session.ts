@@ -291,6 +291,14 @@ export class RehearsalSession {
       const next: LegDocument[] = [];
       for (const l of unsettled) {
         const on = engines.filter((x) => l.roles.includes(x.role) && x.engine.running);
+        // A Kafka table that is missing, or that no materialized view reads, starts no consumer:
+        // its group never forms, and the rehearsal names the broken object instead of waiting for it.
+        let read = 0;
+        for (const e of on) {
+          read += await e.engine.count(
+            `SELECT count() FROM system.tables WHERE database = '${this.database}' AND name = '${l.kafkaTable}' AND notEmpty(dependencies_table)`).catch(() => 0);
+        }
+        if (read === 0) continue;
         const held: number[][] = [];
         for (const e of on) {
           const rows = await e.engine.rows<{ p: number[] }>(
