@@ -155,23 +155,31 @@ describe('access statements in ClickHouse', () => {
   });
 });
 
-describe('access script', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'access-script-'));
-  const script = path.join(dir, 'apply-access.sh');
-  fs.writeFileSync(script, renderAccessScript(plan));
-  // A stand-in clickhouse-client: records each statement per host; hosts listed in $DOWN do not answer.
+/**
+ * A stand-in clickhouse-client in `<dir>/bin`: records each statement per host under $LOG; hosts
+ * listed in $DOWN do not answer; hosts in $LAGGING refuse their first statement (a migrator user
+ * not yet reloaded). Returns the bin folder for PATH.
+ */
+function standInClient(dir: string): string {
   const bin = path.join(dir, 'bin');
   fs.mkdirSync(bin);
   fs.writeFileSync(path.join(bin, 'clickhouse-client'), [
     '#!/bin/sh',
     'while [ $# -gt 0 ]; do case "$1" in --host) host="$2"; shift 2;; *) shift;; esac; done',
-    'case " $DOWN " in *" $host "*) echo "Connection refused" >&2; exit 210;; esac',
+    'case " ${DOWN:-} " in *" $host "*) echo "Connection refused" >&2; exit 210;; esac',
     'sql=$(cat)',
     '[ "$sql" = "SELECT 1" ] && { echo 1; exit 0; }',
-    '# Hosts in $LAGGING refuse their first statement (a migrator user not yet reloaded).',
     'case " ${LAGGING:-} " in *" $host "*) [ -e "$LOG/.lagged-$host" ] || { : > "$LOG/.lagged-$host"; echo "Not enough privileges" >&2; exit 241; };; esac',
     'printf \'%s\\n\' "$sql" >> "$LOG/$host"',
   ].join('\n'), { mode: 0o755 });
+  return bin;
+}
+
+describe('access script', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'access-script-'));
+  const script = path.join(dir, 'apply-access.sh');
+  fs.writeFileSync(script, renderAccessScript(plan));
+  const bin = standInClient(dir);
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   const writerPassword = "wr'it\\er $(x) `y`";
@@ -315,15 +323,7 @@ describe('extra users', () => {
     try {
       const script = path.join(dir, 'apply-access.sh');
       fs.writeFileSync(script, renderAccessScript(withExtra));
-      const bin = path.join(dir, 'bin');
-      fs.mkdirSync(bin);
-      fs.writeFileSync(path.join(bin, 'clickhouse-client'), [
-        '#!/bin/sh',
-        'while [ $# -gt 0 ]; do case "$1" in --host) host="$2"; shift 2;; *) shift;; esac; done',
-        'sql=$(cat)',
-        '[ "$sql" = "SELECT 1" ] && { echo 1; exit 0; }',
-        'printf \'%s\\n\' "$sql" >> "$LOG/$host"',
-      ].join('\n'), { mode: 0o755 });
+      const bin = standInClient(dir);
       const log = path.join(dir, 'log');
       fs.mkdirSync(log);
       const env = {
