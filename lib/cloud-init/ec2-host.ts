@@ -51,6 +51,11 @@ export class RemovalPolicy {
   }
 
   private constructor(public readonly allowDestroy: boolean, public readonly reason: string | undefined) {}
+
+  /** The tag that carries the reason on every resource it lets go (none when retained). */
+  public tags(): Record<string, string> {
+    return this.allowDestroy ? { 'clickhouse-ingest:destroy-allowed': this.reason! } : {};
+  }
 }
 
 export function checkRemovalPolicy(problems: Problems, field: string, policy: RemovalPolicy): void {

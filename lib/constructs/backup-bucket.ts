@@ -85,7 +85,7 @@ export class BackupBucket extends Construct {
       bucketPrefix: p.namePrefix,
       forceDestroy: false,
       lifecycle: { preventDestroy: !removal.allowDestroy },
-      tags: { ...p.tags, ...(removal.allowDestroy ? { 'clickhouse-ingest:destroy-allowed': removal.reason! } : {}) },
+      tags: { ...p.tags, ...removal.tags() },
     });
     new S3BucketVersioningA(this, 'versioning', { bucket: this.bucket.id, versioningConfiguration: { status: 'Enabled' } });
     new S3BucketServerSideEncryptionConfigurationA(this, 'encryption', {

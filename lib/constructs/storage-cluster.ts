@@ -310,7 +310,7 @@ export class StorageCluster extends Construct {
     const tags = (name: string): Record<string, string> => ({
       Name: name,
       'clickhouse-ingest:component': 'storage',
-      ...(allowDestroy ? { 'clickhouse-ingest:destroy-allowed': removal.reason! } : {}),
+      ...removal.tags(),
     });
 
     // Cold tier bucket: encrypted, private, TLS only.

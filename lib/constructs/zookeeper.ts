@@ -160,7 +160,7 @@ export class ZooKeeper extends Construct {
     const tags = (name: string): Record<string, string> => ({
       Name: name,
       'clickhouse-ingest:component': 'zookeeper',
-      ...(allowDestroy ? { 'clickhouse-ingest:destroy-allowed': removal.reason! } : {}),
+      ...removal.tags(),
     });
 
     this.securityGroup = new SecurityGroup(this, 'security-group', {
