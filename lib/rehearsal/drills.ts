@@ -10,8 +10,6 @@ export type { DrillOptions, DrillReport } from './drill-report';
 
 import { waitUntil } from './wait';
 
-export { waitUntil };
-
 /**
  * Runs one drill in its own session (mock clusters, no engines yet): `body` starts what it needs
  * through the session, writes what happened to `details`, and returns whether it passed, or a
