@@ -5,7 +5,8 @@ import { IConstruct } from 'constructs';
 import { EbsVolume } from '@cdktf/provider-aws/lib/ebs-volume';
 import { Instance } from '@cdktf/provider-aws/lib/instance';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
-import { PolicyPack } from '../../lib/policy';
+import { addCustomSynthesis } from 'cdktf/lib/synthesize/synthesizer';
+import { evaluatePolicies, PolicyPack, TerraformJson as PolicyJson } from '../../lib/policy';
 import { RegionStack } from '../../lib/constructs/region-stack';
 import { cleanUp, readStack, tempOutdir, TerraformJson } from '../region/support/synth';
 import { smallRegion } from '../safety/specs';
@@ -164,5 +165,55 @@ describe('user Aspects on a plain stack, before and after PolicyPack.apply', () 
     PolicyPack.apply(stack);
     Aspects.of(stack).add(new LegacyMetadataAspect());
     expect(() => app.synth()).toThrow(/Encountered Annotations with level "ERROR"[\s\S]*imdsv2-required/);
+  });
+});
+
+describe('the pack judges the JSON that is written (one resolution of the stack under app.synth)', () => {
+  test('a RegionStack is resolved once per synth, and what was judged is what cdk.tf.json holds', () => {
+    const outdir = tempOutdir();
+    const app = new App({ outdir, stackTraces: false });
+    const stack = new RegionStack(app, 'region', smallRegion());
+    const resolve = TerraformStack.prototype.toTerraform;
+    const results: unknown[] = [];
+    const spy = jest.spyOn(TerraformStack.prototype, 'toTerraform').mockImplementation(function (this: TerraformStack) {
+      const json = resolve.call(this);
+      results.push(json);
+      return json;
+    });
+    try {
+      app.synth();
+    } finally {
+      spy.mockRestore();
+    }
+    expect(results).toHaveLength(1);
+    expect(readStack(path.join(outdir, 'stacks', 'region')).config).toEqual(JSON.parse(JSON.stringify(results[0])));
+    expect(stack.policyPack.violations).toEqual([]);
+  });
+
+  test('a change made after the validations (in a custom synthesis step) is judged: the synth fails and nothing is written', () => {
+    const outdir = tempOutdir();
+    const app = new App({ outdir, stackTraces: false });
+    const stack = new RegionStack(app, 'region', smallRegion());
+    const host = stack.node.findAll().find((c): c is Instance => c instanceof Instance)!;
+    addCustomSynthesis(host, { onSynthesize: () => host.putMetadataOptions({ httpTokens: 'optional' }) });
+    expect(() => app.synth()).toThrow(/Validation failed[\s\S]*imdsv2-required/);
+    expect(fs.existsSync(path.join(outdir, 'stacks', 'region'))).toBe(false);
+  });
+
+  test('the rules only read the JSON they judge (a deep-frozen stack passes unchanged)', () => {
+    const app = new App({ outdir: tempOutdir(), stackTraces: false });
+    const stack = new RegionStack(app, 'region', smallRegion());
+    const json = JSON.parse(Testing.synth(stack)) as PolicyJson;
+    const deepFreeze = (v: unknown): unknown => {
+      if (v !== null && typeof v === 'object') {
+        Object.values(v).forEach(deepFreeze);
+        Object.freeze(v);
+      }
+      return v;
+    };
+    const copy = JSON.parse(JSON.stringify(json)) as PolicyJson;
+    // A write to a frozen object throws in strict-mode code, which every rule module is.
+    expect(evaluatePolicies({ terraform: deepFreeze(json) as PolicyJson, topology: stack.topology })).toEqual([]);
+    expect(json).toEqual(copy);
   });
 });

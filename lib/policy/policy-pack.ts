@@ -1,4 +1,9 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import { Annotations, Aspects, IAspect, TerraformStack } from 'cdktf';
+// Not re-exported by the package root; the class whose write the pack judges (see judgingSynthesizer).
+import { StackSynthesizer } from 'cdktf/lib/synthesize/synthesizer';
+import type { IStackSynthesizer, ISynthesisSession } from 'cdktf/lib/synthesize/types';
 import { IConstruct } from 'constructs';
 import { Problems, Topology } from '../model';
 import { RenderedFile } from '../render/file';
@@ -53,6 +58,13 @@ interface Suppression {
  *
  * It judges the final tree: every other Aspect, added before or after the pack, has run when the
  * rules are evaluated, and the pack never substitutes its own copy of the JSON for the synth's.
+ *
+ * Under `app.synth()` (and `cdktf synth`, `Testing.fullSynth`) the pack judges the very object
+ * that is written: it wraps the stack's synthesizer, and the stack's one `toTerraform()` at the
+ * write (after every Aspect, validation and custom synthesis step) is judged before cdktf
+ * serializes that same object. So the stack is resolved once for both, and nothing can change
+ * between the judgement and the write. `Testing.synth(stack, true)` and a synthesizer of the
+ * user's that replaces the stack's judge in the stack validation, as before.
  */
 export class PolicyPack implements IAspect {
   /**
@@ -68,8 +80,11 @@ export class PolicyPack implements IAspect {
     const pack = new PolicyPack(stack, { ...options });
     PolicyPack.packs.set(stack, pack);
     Aspects.of(stack).add(pack);
-    stack.node.addValidation({ validate: () => pack.errors() });
-    onSynthesize(stack, () => pack.current());
+    stack.node.addValidation({ validate: () => (pack.judgingAtWrite ? [] : pack.errors()) });
+    onSynthesize(stack, () => {
+      if (!pack.judgingAtWrite) pack.current();
+    });
+    stack.synthesizer = pack.judgingSynthesizer(stack.synthesizer);
     return pack;
   }
 
@@ -106,6 +121,8 @@ export class PolicyPack implements IAspect {
   /** Whether the last run judged the tree as the current synth's Aspects left it. */
   private judged = false;
   private readonly annotated = new WeakMap<IConstruct, Set<string>>();
+  /** Whether the stack is being synthesized by the judging synthesizer: the write's JSON is judged, not a copy. */
+  private judgingAtWrite = false;
 
   private constructor(private readonly stack: TerraformStack, private readonly options: PolicyPackOptions) {
     const problems = new Problems();
@@ -129,7 +146,11 @@ export class PolicyPack implements IAspect {
   public run(): readonly PolicyViolation[] {
     // The stack's own toTerraform(), resolved afresh: the pack never hands a copy back to the synth,
     // so what it judges and what `cdk.tf.json` holds are both the tree after every Aspect.
-    const terraform = this.stack.toTerraform() as TerraformJson;
+    return this.judge(this.stack.toTerraform() as TerraformJson);
+  }
+
+  /** Evaluates every rule on `terraform` (read only) and annotates offending constructs. */
+  private judge(terraform: TerraformJson): readonly PolicyViolation[] {
     const found = evaluatePolicies({
       terraform,
       topology: this.options.topology,
@@ -147,11 +168,64 @@ export class PolicyPack implements IAspect {
         continue;
       }
       run.violations.push(v);
-      this.annotateOnce(target, `[policy ${v.ruleId}] ${v.address ? v.address + ': ' : ''}${v.message}`);
+      this.annotateOnce(target, policyMessage(v));
     }
     this.lastRun = run;
     this.judged = true;
     return run.violations;
+  }
+
+  /**
+   * Wraps the stack's synthesizer so the JSON cdktf writes is the JSON judged. cdktf's
+   * StackSynthesizer resolves the stack with `toTerraform()` as its last step and writes what that
+   * returns; during its `synthesize` the stack's `toTerraform` judges each result before handing it
+   * on, and a violation throws before anything is written. Any other synthesizer (HCL output, or one
+   * of the user's inside ours) is left alone: then the stack validation judges, as under `Testing.synth`.
+   */
+  private judgingSynthesizer(inner: IStackSynthesizer): IStackSynthesizer {
+    if (!(inner instanceof StackSynthesizer) || (inner as unknown as { hclOutput?: boolean }).hclOutput) return inner;
+    return {
+      synthesize: (session: ISynthesisSession): void => {
+        const stack = this.stack;
+        const own = Object.getOwnPropertyDescriptor(stack, 'toTerraform');
+        const resolve = stack.toTerraform;
+        stack.toTerraform = () => {
+          const terraform = resolve.call(stack);
+          const violations = this.judge(terraform as TerraformJson);
+          if (violations.length > 0) throw this.failure(violations, session.skipValidation === true);
+          return terraform;
+        };
+        this.judgingAtWrite = true;
+        const workingDirectory = path.join(session.outdir, session.manifest.forStack(stack).workingDirectory);
+        const existed = fs.existsSync(workingDirectory);
+        try {
+          inner.synthesize(session);
+        } catch (e) {
+          // cdktf makes the stack's folder and copies its assets before the write: a refused first synth
+          // leaves no folder behind. An earlier synth's folder stays as it was (its cdk.tf.json is
+          // untouched; its assets are kept by content hash, so a new one only adds a folder).
+          if (!existed) fs.rmSync(workingDirectory, { recursive: true, force: true });
+          throw e;
+        } finally {
+          this.judgingAtWrite = false;
+          if (own) Object.defineProperty(stack, 'toTerraform', own);
+          else delete (stack as { toTerraform?: unknown }).toTerraform;
+        }
+      },
+    };
+  }
+
+  /** The error a violation raises at the write: cdktf's own wording for a failed validation or an error annotation. */
+  private failure(violations: readonly PolicyViolation[], skipValidation: boolean): Error {
+    if (skipValidation) {
+      const byPath = new Map(this.stack.node.findAll().map((c) => [c.node.path, c]));
+      const lines = violations.map((v) => `[${((v.constructPath && byPath.get(v.constructPath)) || this.stack).node.path}] ${policyMessage(v)}`);
+      return new Error(`Encountered Annotations with level "ERROR":\n${lines.join('\n')}\n\n` +
+        'Either fix the issues above, or set the environment variable CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS to ignore these annotations.\n');
+    }
+    const lines = this.errorsOf(violations).map((m) => `[${this.stack.node.path}] ${m}`);
+    return new Error(`Validation failed with the following errors:\n  ${lines.join('\n  ')}\n\n` +
+      "If you wish to ignore these validations, pass 'skipValidation: true' to your App configuration.\n");
   }
 
   /** The last run, or a fresh one when a synth has started (Aspects ran) since. */
@@ -161,9 +235,11 @@ export class PolicyPack implements IAspect {
   }
 
   private errors(): string[] {
-    const violations = this.current()?.violations ?? [];
-    return violations.map((v) => `[policy ${v.ruleId}] ${v.address ? v.address + ': ' : ''}${v.message}` +
-      ` (suppress with PolicyPack.suppress(scope, '${v.ruleId}', '<reason>') if this is deliberate)`);
+    return this.errorsOf(this.current()?.violations ?? []);
+  }
+
+  private errorsOf(violations: readonly PolicyViolation[]): string[] {
+    return violations.map((v) => `${policyMessage(v)} (suppress with PolicyPack.suppress(scope, '${v.ruleId}', '<reason>') if this is deliberate)`);
   }
 
   private suppressionReason(target: IConstruct, ruleId: PolicyRuleId): string | undefined {
@@ -184,6 +260,10 @@ export class PolicyPack implements IAspect {
     seen.add(message);
     Annotations.of(target).addError(message);
   }
+}
+
+function policyMessage(v: PolicyViolation): string {
+  return `[policy ${v.ruleId}] ${v.address ? v.address + ': ' : ''}${v.message}`;
 }
 
 /**
