@@ -5,7 +5,8 @@ import { IConstruct } from 'constructs';
 import { EbsVolume } from '@cdktf/provider-aws/lib/ebs-volume';
 import { Instance } from '@cdktf/provider-aws/lib/instance';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
-import { addCustomSynthesis } from 'cdktf/lib/synthesize/synthesizer';
+import { addCustomSynthesis, StackSynthesizer } from 'cdktf/lib/synthesize/synthesizer';
+import type { ISynthesisSession } from 'cdktf/lib/synthesize/types';
 import { evaluatePolicies, PolicyPack, TerraformJson as PolicyJson } from '../../lib/policy';
 import { RegionStack } from '../../lib/constructs/region-stack';
 import { cleanUp, readStack, tempOutdir, TerraformJson } from '../region/support/synth';
@@ -215,5 +216,51 @@ describe('the pack judges the JSON that is written (one resolution of the stack 
     // A write to a frozen object throws in strict-mode code, which every rule module is.
     expect(evaluatePolicies({ terraform: deepFreeze(json) as PolicyJson, topology: stack.topology })).toEqual([]);
     expect(json).toEqual(copy);
+  });
+});
+
+describe('synthesizers the pack does not judge at the write still get judged', () => {
+  function stackWithLegacyMetadata(app: App): TerraformStack {
+    const stack = new TerraformStack(app, 'plain');
+    new AwsProvider(stack, 'aws', { region: 'us-east-1' });
+    new Instance(stack, 'host', {
+      ami: 'ami-1', instanceType: 't3.micro', rootBlockDevice: { encrypted: true },
+      metadataOptions: { httpTokens: 'optional' }, lifecycle: { preventDestroy: true },
+    });
+    return stack;
+  }
+
+  test('HCL output (SYNTH_HCL_OUTPUT): the stack validation judges, and nothing is written', () => {
+    const outdir = tempOutdir();
+    const app = new App({ outdir, stackTraces: false });
+    const previous = process.env.SYNTH_HCL_OUTPUT;
+    process.env.SYNTH_HCL_OUTPUT = 'true';
+    let stack: TerraformStack;
+    try {
+      stack = stackWithLegacyMetadata(app);
+    } finally {
+      if (previous === undefined) delete process.env.SYNTH_HCL_OUTPUT;
+      else process.env.SYNTH_HCL_OUTPUT = previous;
+    }
+    PolicyPack.apply(stack);
+    expect(() => app.synth()).toThrow(/Validation failed[\s\S]*imdsv2-required/);
+    expect(fs.existsSync(path.join(outdir, 'stacks', 'plain', 'cdk.tf'))).toBe(false);
+  });
+
+  test('a StackSynthesizer subclass that writes without toTerraform is judged after its write, which is taken back', () => {
+    const outdir = tempOutdir();
+    const app = new App({ outdir, stackTraces: false });
+    const stack = stackWithLegacyMetadata(app);
+    class HandWritten extends StackSynthesizer {
+      public synthesize(session: ISynthesisSession): void {
+        const file = path.join(session.outdir, session.manifest.forStack(this.stack).synthesizedStackPath);
+        fs.mkdirSync(path.dirname(file), { recursive: true });
+        fs.writeFileSync(file, '{}');
+      }
+    }
+    stack.synthesizer = new HandWritten(stack);
+    PolicyPack.apply(stack);
+    expect(() => app.synth()).toThrow(/Validation failed[\s\S]*imdsv2-required/);
+    expect(fs.existsSync(path.join(outdir, 'stacks', 'plain'))).toBe(false);
   });
 });

@@ -63,8 +63,8 @@ interface Suppression {
  * that is written: it wraps the stack's synthesizer, and the stack's one `toTerraform()` at the
  * write (after every Aspect, validation and custom synthesis step) is judged before cdktf
  * serializes that same object. So the stack is resolved once for both, and nothing can change
- * between the judgement and the write. `Testing.synth(stack, true)` and a synthesizer of the
- * user's that replaces the stack's judge in the stack validation, as before.
+ * between the judgement and the write. Under `Testing.synth(stack, true)`, with HCL output, or when
+ * the stack's synthesizer is replaced, the pack judges in the stack validation, as before.
  */
 export class PolicyPack implements IAspect {
   /**
@@ -189,17 +189,29 @@ export class PolicyPack implements IAspect {
         const stack = this.stack;
         const own = Object.getOwnPropertyDescriptor(stack, 'toTerraform');
         const resolve = stack.toTerraform;
+        let judgedWrite = false;
         stack.toTerraform = () => {
           const terraform = resolve.call(stack);
           const violations = this.judge(terraform as TerraformJson);
           if (violations.length > 0) throw this.failure(violations, session.skipValidation === true);
+          judgedWrite = true;
           return terraform;
         };
         this.judgingAtWrite = true;
-        const workingDirectory = path.join(session.outdir, session.manifest.forStack(stack).workingDirectory);
+        const stackManifest = session.manifest.forStack(stack);
+        const workingDirectory = path.join(session.outdir, stackManifest.workingDirectory);
         const existed = fs.existsSync(workingDirectory);
         try {
           inner.synthesize(session);
+          if (!judgedWrite) {
+            // A synthesizer that wrote without the stack's toTerraform (a subclass of cdktf's): judged
+            // now, and a violation takes back what it wrote.
+            const violations = this.judge(resolve.call(stack) as TerraformJson);
+            if (violations.length > 0) {
+              if (existed) fs.rmSync(path.join(session.outdir, stackManifest.synthesizedStackPath), { force: true });
+              throw this.failure(violations, session.skipValidation === true);
+            }
+          }
         } catch (e) {
           // cdktf makes the stack's folder and copies its assets before the write: a refused first synth
           // leaves no folder behind. An earlier synth's folder stays as it was (its cdk.tf.json is
