@@ -104,6 +104,20 @@ function runOnce(script: string, env: Record<string, string>, mode: Mode): Run {
   return { wallMs, cpuMs, maxRssMb: kb / 1024 };
 }
 
+/** Throws unless two output folders hold the same stacks with equal provider, resource and data blocks (`//` metadata aside). */
+function assertSameBlocks(appOut: string, floorOut: string): void {
+  const blocks = (dir: string, stack: string): string => {
+    const json = JSON.parse(fs.readFileSync(path.join(dir, 'stacks', stack, 'cdk.tf.json'), 'utf8')) as Record<string, unknown>;
+    return JSON.stringify(['provider', 'resource', 'data'].map((k) => json[k] ?? {}), (key, value: unknown) => (key === '//' ? undefined : value));
+  };
+  const stacks = fs.readdirSync(path.join(appOut, 'stacks')).sort();
+  const floorStacks = fs.readdirSync(path.join(floorOut, 'stacks')).sort();
+  if (stacks.join() !== floorStacks.join()) throw new Error(`floor ${floorOut} has stacks ${floorStacks.join(', ')}, not ${stacks.join(', ')}`);
+  for (const stack of stacks) {
+    if (blocks(appOut, stack) !== blocks(floorOut, stack)) throw new Error(`floor ${floorOut}: stack ${stack} differs from ${appOut} in its provider, resource or data blocks`);
+  }
+}
+
 /** Resources, data sources and artifact files of a synthesized output folder. */
 function census(outdir: string): { resources: number; artifacts: number } {
   let resources = 0;
@@ -189,6 +203,7 @@ function main(): void {
     const results = runAll([
       sc('a', '(a) us + eu, `npm run synth`', SYNTH.entry, {}, 'readme'),
       sc('c', '(c) floor for (a)', 'bench/scenarios/floor.ts', { BENCH_SOURCE: at('a') }, 'readme'),
+      sc('c-refs', "(c') floor for (a), references as tokens", 'bench/scenarios/floor.ts', { BENCH_SOURCE: at('a'), BENCH_REFERENCES: '1' }, 'readme'),
       sc('b', '(b) 10× region', 'bench/scenarios/scaled.ts', { BENCH_FACTOR: '10' }, 'readme'),
       sc('d', '(d) floor for (b)', 'bench/scenarios/floor.ts', { BENCH_SOURCE: at('b') }, 'readme'),
       sc('a-js', '(a) us + eu, compiled', SYNTH.entry, {}, 'compiled'),
@@ -196,10 +211,12 @@ function main(): void {
       ...[1, 2, 5].map((f) => sc(`s${f}`, `scaled ${f}×`, 'bench/scenarios/scaled.ts', { BENCH_FACTOR: String(f) }, 'readme', Math.min(RUNS, 3))),
     ]);
     const r = (id: string): Result => results.get(id)!;
-    const [a, b, c, d, aJs, cJs] = ['a', 'b', 'c', 'd', 'a-js', 'c-js'].map(r);
+    const [a, b, c, d, aJs, cJs, cRefs] = ['a', 'b', 'c', 'd', 'a-js', 'c-js', 'c-refs'].map(r);
+    // A floor is only a floor if it synthesizes what it stands for: the same blocks, attribute for attribute.
+    for (const [app, floor] of [['a', 'c'], ['a', 'c-refs'], ['b', 'd']]) assertSameBlocks(at(app), at(floor));
     const series = [1, 2, 5].map((f) => r(`s${f}`));
     const npmTest = timeNpmTest();
-    const report = render({ a, b, c, d, aJs, cJs, cold, loadAtStart }, [...series, { ...b, label: 'scaled 10×' }], npmTest);
+    const report = render({ a, b, c, d, aJs, cJs, cRefs, cold, loadAtStart }, [...series, { ...b, label: 'scaled 10×' }], npmTest);
     process.stdout.write(report);
     if (!args.has('--no-write')) fs.writeFileSync(path.join(ROOT, 'BENCHMARKS.md'), report);
   } finally {
@@ -210,6 +227,7 @@ function main(): void {
 
 interface Results {
   readonly a: Result; readonly b: Result; readonly c: Result; readonly d: Result; readonly aJs: Result; readonly cJs: Result;
+  readonly cRefs: Result;
   readonly cold: Run;
   readonly loadAtStart: readonly number[];
 }
@@ -239,12 +257,15 @@ function render(r: Results, series: readonly Result[], npmTest: Run | undefined)
     '',
     '| scenario | resources + data sources | artifact files | wall (median) | CPU user+sys (median) | peak RSS (median) | wall per run (s) |',
     '|---|---:|---:|---:|---:|---:|---|',
-    row(r.a), row(r.c), row(r.b), row(r.d), row(r.aJs), row(r.cJs),
+    row(r.a), row(r.c), row(r.cRefs), row(r.b), row(r.d), row(r.aJs), row(r.cJs),
     `| (a) once with an empty transpile cache (the first \`npm run synth\` after \`npm ci\`) | | | ${s(r.cold.wallMs)} | ${s(r.cold.cpuMs)} | ${mb(r.cold.maxRssMb)} | |`,
     '',
     '(a) is `stacks/main.ts` itself, the app `npm run synth` and `cdktf synth` run: both regions with their region locks and disk-size locks.',
     'The floors (c) and (d) are bare cdktf apps that create the same providers, resources and data sources as (a) and (b),',
     'with the same attributes, from the prebuilt providers by deep import, and synthesize them: no model, renderers, artifacts or policy pack.',
+    'The bench checks that their `provider`, `resource` and `data` blocks equal those of (a) and (b). The floors set each attribute',
+    'as the resolved text, `${…}` references included; (c\') turns every plain reference into a token of the element it names,',
+    'as an app that passes `instance.privateIp` does (tokens capture stack traces and are resolved at synth).',
     '',
     '## Ratios and targets',
     '',
@@ -252,6 +273,7 @@ function render(r: Results, series: readonly Result[], npmTest: Run | undefined)
     '|---|---:|---:|---|',
     `| (a)/(c) wall, as \`npm run synth\` runs | ${x(wall)} | ≤ 1.5× | ${ok(wall <= 1.5)} |`,
     `| (a)/(c) CPU, as \`npm run synth\` runs | ${x(r.a.cpuMs / r.c.cpuMs)} | (reported) | |`,
+    `| (a)/(c') wall, against the floor with references as tokens | ${x(r.a.wallMs / r.cRefs.wallMs)} | (reported) | |`,
     `| (a) peak RSS, as \`npm run synth\` runs | ${mb(r.a.maxRssMb)} | ≤ 200 MB | ${ok(r.a.maxRssMb <= 200)} |`,
     `| (c) peak RSS, the floor | ${mb(r.c.maxRssMb)} | (reported) | |`,
     `| (a)/(c) wall, compiled | ${x(r.aJs.wallMs / r.cJs.wallMs)} | (reported) | |`,
