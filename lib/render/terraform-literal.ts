@@ -86,22 +86,20 @@ function closingBrace(text: string, open: number): number {
 /** Template sequences of one string that are neither escaped nor references of the configuration. */
 export function uninterpretedTemplates(text: string, declared: Declared): string[] {
   const found: string[] = [];
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if ((c === '$' || c === '%') && text[i + 1] === c && text[i + 2] === '{') {
-      i += 2; // `$${` / `%%{`: a literal
-      continue;
-    }
-    if (text[i + 1] !== '{') continue;
+  // Only a `{` right after `$` or `%` can open a sequence: jump from brace to brace (a synthesized
+  // stack holds megabytes of text, mostly without any). Doubled (`$${`, `%%{`) is a literal.
+  for (let open = text.indexOf('{'); open >= 0; open = text.indexOf('{', open + 1)) {
+    const c = text[open - 1];
+    if ((c !== '$' && c !== '%') || text[open - 2] === c) continue;
+    const i = open - 1;
     if (c === '%') {
       found.push(text.slice(i, i + 40));
-      i++;
-    } else if (c === '$') {
-      const end = closingBrace(text, i + 1);
-      const expression = end < 0 ? text.slice(i + 2) : text.slice(i + 2, end);
-      if (end < 0 || !isReference(expression, declared)) found.push(text.slice(i, end < 0 ? i + 40 : Math.min(end + 1, i + 40)));
-      if (end > 0) i = end;
+      continue;
     }
+    const end = closingBrace(text, open);
+    const expression = end < 0 ? text.slice(i + 2) : text.slice(i + 2, end);
+    if (end < 0 || !isReference(expression, declared)) found.push(text.slice(i, end < 0 ? i + 40 : Math.min(end + 1, i + 40)));
+    if (end > 0) open = end;
   }
   return found;
 }
