@@ -191,6 +191,43 @@ describe('the pack judges the JSON that is written (one resolution of the stack 
     expect(stack.policyPack.violations).toEqual([]);
   });
 
+  test('the object the write resolves is the one judged: a violation planted in it fails the synth, still with one resolution', () => {
+    const outdir = tempOutdir();
+    const app = new App({ outdir, stackTraces: false });
+    new RegionStack(app, 'region', smallRegion());
+    const resolve = TerraformStack.prototype.toTerraform;
+    let calls = 0;
+    const spy = jest.spyOn(TerraformStack.prototype, 'toTerraform').mockImplementation(function (this: TerraformStack) {
+      calls++;
+      const json = resolve.call(this) as { resource: Resources };
+      for (const host of Object.values(json.resource.aws_instance)) host.metadata_options = { http_tokens: 'optional' };
+      return json;
+    });
+    try {
+      expect(() => app.synth()).toThrow(/Validation failed[\s\S]*imdsv2-required/);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(calls).toBe(1);
+    expect(fs.existsSync(path.join(outdir, 'stacks', 'region'))).toBe(false);
+  });
+
+  test('a stack resolved by an Aspect before a later Aspect repairs it is judged as repaired (only the write is judged)', () => {
+    const app = testApp();
+    const stack = new TerraformStack(app, 'plain');
+    new AwsProvider(stack, 'aws', { region: 'us-east-1' });
+    new EbsVolume(stack, 'volume', { availabilityZone: 'us-east-1a', size: 10, lifecycle: { preventDestroy: true } });
+    const pack = PolicyPack.apply(stack);
+    let resolvedEarly = false;
+    // Runs first (added first) and resolves the unrepaired stack, e.g. a cost-estimation Aspect.
+    Aspects.of(stack).add({ visit: (node: IConstruct) => { if (node === stack) resolvedEarly = stack.toTerraform() !== undefined; } });
+    Aspects.of(stack).add(new EncryptVolumesAspect());
+    const outdir = fullSynth(stack);
+    expect(resolvedEarly).toBe(true);
+    expect(pack.violations).toEqual([]);
+    expect(JSON.parse(fs.readFileSync(path.join(outdir, 'stacks', 'plain', 'cdk.tf.json'), 'utf8')).resource.aws_ebs_volume.volume.encrypted).toBe(true);
+  });
+
   test('a change made after the validations (in a custom synthesis step) is judged: the synth fails and nothing is written', () => {
     const outdir = tempOutdir();
     const app = new App({ outdir, stackTraces: false });
@@ -216,6 +253,16 @@ describe('the pack judges the JSON that is written (one resolution of the stack 
     // A write to a frozen object throws in strict-mode code, which every rule module is.
     expect(evaluatePolicies({ terraform: deepFreeze(json) as PolicyJson, topology: stack.topology })).toEqual([]);
     expect(json).toEqual(copy);
+    // And with violations to report: every instance without IMDSv2, an open data port.
+    const broken = JSON.parse(JSON.stringify(copy)) as { resource: Resources };
+    for (const host of Object.values(broken.resource.aws_instance)) host.metadata_options = { http_tokens: 'optional' };
+    broken.resource.aws_vpc_security_group_ingress_rule = {
+      ...broken.resource.aws_vpc_security_group_ingress_rule,
+      open: { security_group_id: 'sg-1', cidr_ipv4: '0.0.0.0/0', ip_protocol: 'tcp', from_port: 8123, to_port: 8123 },
+    };
+    const expected = evaluatePolicies({ terraform: JSON.parse(JSON.stringify(broken)) as PolicyJson, topology: stack.topology });
+    expect(new Set(expected.map((v) => v.ruleId))).toEqual(new Set(['imdsv2-required', 'no-public-data-ingress']));
+    expect(evaluatePolicies({ terraform: deepFreeze(broken) as PolicyJson, topology: stack.topology })).toEqual(expected);
   });
 });
 
@@ -232,19 +279,33 @@ describe('synthesizers the pack does not judge at the write still get judged', (
 
   test('HCL output (SYNTH_HCL_OUTPUT): the stack validation judges, and nothing is written', () => {
     const outdir = tempOutdir();
-    const app = new App({ outdir, stackTraces: false });
     const previous = process.env.SYNTH_HCL_OUTPUT;
+    // Read by the App (its manifest names cdk.tf) and by each stack's synthesizer.
     process.env.SYNTH_HCL_OUTPUT = 'true';
-    let stack: TerraformStack;
     try {
-      stack = stackWithLegacyMetadata(app);
+      const app = new App({ outdir, stackTraces: false });
+      const stack = stackWithLegacyMetadata(app);
+      expect((stack.synthesizer as unknown as { hclOutput: boolean }).hclOutput).toBe(true);
+      PolicyPack.apply(stack);
+      expect(() => app.synth()).toThrow(/Validation failed[\s\S]*imdsv2-required/);
     } finally {
       if (previous === undefined) delete process.env.SYNTH_HCL_OUTPUT;
       else process.env.SYNTH_HCL_OUTPUT = previous;
     }
+    expect(fs.existsSync(path.join(outdir, 'stacks', 'plain'))).toBe(false);
+  });
+
+  test('a synthesizer of the user\'s, validations skipped and error annotations let through: the pack still throws before the write', () => {
+    const outdir = tempOutdir();
+    const app = new App({ outdir, skipValidation: true, stackTraces: false });
+    const stack = stackWithLegacyMetadata(app);
+    // What cdktf-cli sets: error annotations go to the manifest instead of failing the synth.
+    stack.synthesizer = new StackSynthesizer(stack, true);
+    const inner = stack.synthesizer;
+    stack.synthesizer = { synthesize: (session) => inner.synthesize(session) };
     PolicyPack.apply(stack);
-    expect(() => app.synth()).toThrow(/Validation failed[\s\S]*imdsv2-required/);
-    expect(fs.existsSync(path.join(outdir, 'stacks', 'plain', 'cdk.tf'))).toBe(false);
+    expect(() => app.synth()).toThrow(/Encountered Annotations with level "ERROR"[\s\S]*imdsv2-required/);
+    expect(fs.existsSync(path.join(outdir, 'stacks', 'plain', 'cdk.tf.json'))).toBe(false);
   });
 
   test('a StackSynthesizer subclass that writes without toTerraform is judged after its write, which is taken back', () => {

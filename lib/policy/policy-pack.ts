@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Annotations, Aspects, IAspect, TerraformStack } from 'cdktf';
+import { Annotations, Aspects, IAspect, Manifest, TerraformStack } from 'cdktf';
 // Not re-exported by the package root; the class whose write the pack judges (see judgingSynthesizer).
 import { StackSynthesizer } from 'cdktf/lib/synthesize/synthesizer';
 import type { IStackSynthesizer, ISynthesisSession } from 'cdktf/lib/synthesize/types';
@@ -80,10 +80,8 @@ export class PolicyPack implements IAspect {
     const pack = new PolicyPack(stack, { ...options });
     PolicyPack.packs.set(stack, pack);
     Aspects.of(stack).add(pack);
-    stack.node.addValidation({ validate: () => (pack.judgingAtWrite ? [] : pack.errors()) });
-    onSynthesize(stack, () => {
-      if (!pack.judgingAtWrite) pack.current();
-    });
+    stack.node.addValidation({ validate: () => (pack.write ? [] : pack.errors()) });
+    onSynthesize(stack, (session) => pack.beforeWrite(session));
     stack.synthesizer = pack.judgingSynthesizer(stack.synthesizer);
     return pack;
   }
@@ -121,8 +119,11 @@ export class PolicyPack implements IAspect {
   /** Whether the last run judged the tree as the current synth's Aspects left it. */
   private judged = false;
   private readonly annotated = new WeakMap<IConstruct, Set<string>>();
-  /** Whether the stack is being synthesized by the judging synthesizer: the write's JSON is judged, not a copy. */
-  private judgingAtWrite = false;
+  /**
+   * Set while the judging synthesizer runs: the write's JSON is judged, not a copy. `armed` once
+   * the pack's custom synthesis step ran (the next resolution is the write's), `judged` once it was.
+   */
+  private write?: { armed: boolean; judged: boolean };
 
   private constructor(private readonly stack: TerraformStack, private readonly options: PolicyPackOptions) {
     const problems = new Problems();
@@ -135,8 +136,9 @@ export class PolicyPack implements IAspect {
   /**
    * Marks the start of a synth. Aspects run top-down, so the pack's visit of the stack comes before
    * any Aspect visits a child: judging here would judge a tree that later Aspects still change. The
-   * rules run once every Aspect is done, in the stack validation (or, with validations skipped, in
-   * the stack's custom synthesis step, which still precedes the annotation check and `cdk.tf.json`).
+   * rules run once every Aspect is done: on the JSON of the write under the judging synthesizer
+   * (see `judgingSynthesizer`), otherwise in the stack validation or, with validations skipped, in
+   * the stack's custom synthesis step, which still precedes the annotation check and `cdk.tf.json`.
    */
   public visit(node: IConstruct): void {
     if (node === this.stack) this.judged = false;
@@ -177,54 +179,72 @@ export class PolicyPack implements IAspect {
 
   /**
    * Wraps the stack's synthesizer so the JSON cdktf writes is the JSON judged. cdktf's
-   * StackSynthesizer resolves the stack with `toTerraform()` as its last step and writes what that
-   * returns; during its `synthesize` the stack's `toTerraform` judges each result before handing it
-   * on, and a violation throws before anything is written. Any other synthesizer (HCL output, or one
-   * of the user's inside ours) is left alone: then the stack validation judges, as under `Testing.synth`.
+   * StackSynthesizer runs Aspects, validations and custom synthesis steps (the stack's own, which is
+   * the pack's, last), then resolves the stack with `toTerraform()` and writes what that returns.
+   * From the pack's step on, the stack's `toTerraform` judges each result before handing it on, so
+   * a violation throws before anything is written; earlier calls (an Aspect or validation of the
+   * user's) resolve unjudged, as the tree may still change. A synthesizer that wrote without that
+   * call is judged after its write, which a violation takes back. Any other synthesizer (HCL output,
+   * or one of the user's inside ours) is left alone: then the stack validation judges, or, with
+   * validations skipped, the pack's step.
    */
   private judgingSynthesizer(inner: IStackSynthesizer): IStackSynthesizer {
     if (!(inner instanceof StackSynthesizer) || (inner as unknown as { hclOutput?: boolean }).hclOutput) return inner;
     return {
       synthesize: (session: ISynthesisSession): void => {
         const stack = this.stack;
+        const skipValidation = session.skipValidation === true;
+        // The manifest's folder, without asking the manifest (its entry is made once, by cdktf, after the Aspects).
+        const workingDirectory = path.join(session.outdir, Manifest.stacksFolder, stack.node.id);
+        const existed = fs.existsSync(workingDirectory);
         const own = Object.getOwnPropertyDescriptor(stack, 'toTerraform');
         const resolve = stack.toTerraform;
-        let judgedWrite = false;
-        stack.toTerraform = () => {
-          const terraform = resolve.call(stack);
-          const violations = this.judge(terraform as TerraformJson);
-          if (violations.length > 0) throw this.failure(violations, session.skipValidation === true);
-          judgedWrite = true;
-          return terraform;
-        };
-        this.judgingAtWrite = true;
-        const stackManifest = session.manifest.forStack(stack);
-        const workingDirectory = path.join(session.outdir, stackManifest.workingDirectory);
-        const existed = fs.existsSync(workingDirectory);
+        const write = { armed: false, judged: false };
         try {
+          this.write = write;
+          stack.toTerraform = () => {
+            const terraform = resolve.call(stack);
+            if (!write.armed) return terraform;
+            const violations = this.judge(terraform as TerraformJson);
+            if (violations.length > 0) throw this.failure(violations, skipValidation);
+            write.judged = true;
+            return terraform;
+          };
           inner.synthesize(session);
-          if (!judgedWrite) {
-            // A synthesizer that wrote without the stack's toTerraform (a subclass of cdktf's): judged
-            // now, and a violation takes back what it wrote.
+          if (!write.judged) {
             const violations = this.judge(resolve.call(stack) as TerraformJson);
             if (violations.length > 0) {
-              if (existed) fs.rmSync(path.join(session.outdir, stackManifest.synthesizedStackPath), { force: true });
-              throw this.failure(violations, session.skipValidation === true);
+              if (existed) fs.rmSync(path.join(session.outdir, session.manifest.forStack(stack).synthesizedStackPath), { force: true });
+              throw this.failure(violations, skipValidation);
             }
           }
         } catch (e) {
-          // cdktf makes the stack's folder and copies its assets before the write: a refused first synth
-          // leaves no folder behind. An earlier synth's folder stays as it was (its cdk.tf.json is
-          // untouched; its assets are kept by content hash, so a new one only adds a folder).
+          // cdktf makes the stack's folder and copies its assets before the write: a refused first
+          // synth leaves no folder behind. A folder from an earlier synth keeps its files (only a
+          // synthesizer judged after its write loses the cdk.tf.json it had just written).
           if (!existed) fs.rmSync(workingDirectory, { recursive: true, force: true });
           throw e;
         } finally {
-          this.judgingAtWrite = false;
+          this.write = undefined;
           if (own) Object.defineProperty(stack, 'toTerraform', own);
           else delete (stack as { toTerraform?: unknown }).toTerraform;
         }
       },
     };
+  }
+
+  /**
+   * The pack's custom synthesis step, after every other one: arms the judgement of the write, or,
+   * without the judging synthesizer, judges now; with validations skipped a violation throws here
+   * (even when CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS lets error annotations through).
+   */
+  private beforeWrite(session: ISynthesisSession): void {
+    if (this.write) {
+      this.write.armed = true;
+      return;
+    }
+    const violations = this.current()?.violations ?? [];
+    if (violations.length > 0 && session.skipValidation === true) throw this.failure(violations, true);
   }
 
   /** The error a violation raises at the write: cdktf's own wording for a failed validation or an error annotation. */
@@ -285,10 +305,10 @@ function policyMessage(v: PolicyViolation): string {
  */
 const CUSTOM_SYNTHESIS = Symbol.for('cdktf/customSynthesis');
 
-function onSynthesize(stack: TerraformStack, hook: () => void): void {
-  const existing = (stack as unknown as Record<symbol, { onSynthesize(session: unknown): void } | undefined>)[CUSTOM_SYNTHESIS];
+function onSynthesize(stack: TerraformStack, hook: (session: ISynthesisSession) => void): void {
+  const existing = (stack as unknown as Record<symbol, { onSynthesize(session: ISynthesisSession): void } | undefined>)[CUSTOM_SYNTHESIS];
   Object.defineProperty(stack, CUSTOM_SYNTHESIS, {
-    value: { onSynthesize: (session: unknown) => { existing?.onSynthesize(session); hook(); } },
+    value: { onSynthesize: (session: ISynthesisSession) => { existing?.onSynthesize(session); hook(session); } },
     enumerable: false,
     configurable: true,
   });
