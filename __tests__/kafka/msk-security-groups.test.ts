@@ -15,7 +15,7 @@ import { evolveRegion } from '../../lib/migrations';
 import { buildRegionTopology } from '../../lib/constructs/region-validation';
 import { TopologyValidationError } from '../../lib/model';
 import { smallRegion } from '../safety/specs';
-import { describeValidation, terraformAvailability, validateStack } from '../support/terraform';
+import { testTerraformValidate } from '../support/terraform';
 import { cleanUp, resources, SynthesizedStack, synthStacks, tempOutdir } from '../region/support/synth';
 
 afterAll(cleanUp);
@@ -156,11 +156,7 @@ describe('an MSK cluster with allowed sources and security groups of its own', (
     expect(evolution.lock.inventory.backends.msk_cluster.brokerSecurityGroups).toEqual([PLATFORM_SG]);
   });
 
-  const tf = terraformAvailability();
-  (tf.available ? test : test.skip)(`passes terraform validate${tf.available ? '' : ` (skipped: ${tf.reason})`}`, async () => {
-    const result = await validateStack(stack.dir);
-    expect(result.valid ? '' : describeValidation(result)).toBe('');
-  }, 300_000);
+  testTerraformValidate(() => stack.dir);
 });
 
 describe('bad security group options', () => {

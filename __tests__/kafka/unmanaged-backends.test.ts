@@ -9,7 +9,7 @@ import { App } from 'cdktf';
 import { KafkaAuth, KafkaBackendKind } from '../../lib/model/spec';
 import { KafkaBackendOptions, RegionStackProps, RegionStack } from '../../lib/constructs/region-stack';
 import { smallRegion } from '../safety/specs';
-import { describeValidation, terraformAvailability, validateStack } from '../support/terraform';
+import { testTerraformValidate } from '../support/terraform';
 import { cleanUp, resources, SynthesizedStack, synthStacks, tempOutdir } from '../region/support/synth';
 
 afterAll(cleanUp);
@@ -99,11 +99,7 @@ describe('a region on Kafka it does not create', () => {
     expect(whole).not.toMatch(/"password"\s*:\s*"[^$]/);
   });
 
-  const tf = terraformAvailability();
-  (tf.available ? test : test.skip)(`passes terraform validate${tf.available ? '' : ` (skipped: ${tf.reason})`}`, async () => {
-    const result = await validateStack(stack.dir);
-    expect(result.valid ? '' : describeValidation(result)).toBe('');
-  }, 300_000);
+  testTerraformValidate(() => stack.dir);
 });
 
 describe('options of an unmanaged backend', () => {

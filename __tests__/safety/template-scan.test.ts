@@ -1,3 +1,4 @@
+import { closingBrace } from '../../lib/render/template-expression';
 import { findUninterpretedTemplates, uninterpretedTemplates } from '../../lib/render/terraform-literal';
 
 /**
@@ -7,26 +8,8 @@ import { findUninterpretedTemplates, uninterpretedTemplates } from '../../lib/re
  * each rule.
  */
 
-/** The scan as it was: every character, left to right. A reference is any declared resource. */
+/** The scan as it was: every character, left to right (the end of an expression is found as before, by the shared `closingBrace`). */
 function oracle(text: string, isReference: (expression: string) => boolean): string[] {
-  const closingBrace = (open: number): number => {
-    let depth = 0;
-    let quoted = false;
-    for (let i = open; i < text.length; i++) {
-      const c = text[i];
-      if (quoted) {
-        if (c === '\\') i++;
-        else if (c === '"') quoted = false;
-      } else if (c === '"') {
-        quoted = true;
-      } else if (c === '{') {
-        depth++;
-      } else if (c === '}' && --depth === 0) {
-        return i;
-      }
-    }
-    return -1;
-  };
   const found: string[] = [];
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
@@ -39,7 +22,7 @@ function oracle(text: string, isReference: (expression: string) => boolean): str
       found.push(text.slice(i, i + 40));
       i++;
     } else if (c === '$') {
-      const end = closingBrace(i + 1);
+      const end = closingBrace(text, i + 1);
       const expression = end < 0 ? text.slice(i + 2) : text.slice(i + 2, end);
       if (end < 0 || !isReference(expression)) found.push(text.slice(i, end < 0 ? i + 40 : Math.min(end + 1, i + 40)));
       if (end > 0) i = end;

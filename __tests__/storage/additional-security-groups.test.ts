@@ -7,7 +7,7 @@
 import { App } from 'cdktf';
 import { RegionStackProps, RegionStack } from '../../lib/constructs/region-stack';
 import { smallRegion } from '../safety/specs';
-import { describeValidation, terraformAvailability, validateStack } from '../support/terraform';
+import { testTerraformValidate } from '../support/terraform';
 import { cleanUp, resources, SynthesizedStack, synthStacks, tempOutdir } from '../region/support/synth';
 
 afterAll(cleanUp);
@@ -70,9 +70,5 @@ describe('additional security groups', () => {
     expect(build({ zooKeeperOptions: { additionalSecurityGroupIds: five } })).toThrow(/zooKeeperOptions\.additionalSecurityGroupIds: .*expected at most 4/);
   });
 
-  const tf = terraformAvailability();
-  (tf.available ? test : test.skip)(`passes terraform validate${tf.available ? '' : ` (skipped: ${tf.reason})`}`, async () => {
-    const result = await validateStack(after.dir);
-    expect(result.valid ? '' : describeValidation(result)).toBe('');
-  }, 300_000);
+  testTerraformValidate(() => after.dir);
 });

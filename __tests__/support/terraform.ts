@@ -203,3 +203,16 @@ export function describeValidation(v: StackValidation, max = 10): string {
   const lines = v.errors.slice(0, max).map((d) => `  - ${d.address ? d.address + ': ' : ''}${d.summary}${d.detail ? ` (${d.detail.split('\n')[0].slice(0, 200)})` : ''}`);
   return `${v.dir}: ${v.errors.length} error(s)\n${lines.join('\n')}${v.errors.length > max ? `\n  … ${v.errors.length - max} more` : ''}`;
 }
+
+/**
+ * A test that the stack in `dir()` passes `terraform validate`, skipped with the reason when
+ * terraform or its plugin mirror is missing (CI has both). `dir` is read when the test runs, so a
+ * stack synthesized in `beforeAll` works.
+ */
+export function testTerraformValidate(dir: () => string, name = 'passes terraform validate'): void {
+  const tf = terraformAvailability();
+  (tf.available ? test : test.skip)(`${name}${tf.available ? '' : ` (skipped: ${tf.reason})`}`, async () => {
+    const result = await validateStack(dir());
+    expect(result.valid ? '' : describeValidation(result)).toBe('');
+  }, 300_000);
+}

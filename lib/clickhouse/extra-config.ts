@@ -72,6 +72,17 @@ function checkValue(problems: Problems, field: string, value: unknown, depth: nu
   return undefined;
 }
 
+/** Entries by name, so the rendered files do not depend on the order the props were written in. */
+function sortedEntries<V>(record: Readonly<Record<string, V>> | undefined): [string, V][] {
+  return Object.entries(record ?? {}).sort(([a], [b]) => (a < b ? -1 : 1));
+}
+
+/** A name of the user's own: well-formed, and not one the library's files already hold (`owner`, where they do). */
+function ownName(problems: Problems, field: string, name: string, wellFormed: string, owner: string | undefined, taken: string): boolean {
+  return problems.check(NAME.test(name), field, name, `${wellFormed}: letters, digits and _`)
+    && problems.check(owner === undefined, field, name, `${taken} ${owner}`);
+}
+
 /**
  * Checks a cluster's extra config against the library's files of that cluster and renders it.
  * Problems go under `field` (`storageClusterOptions.extraConfig`); nothing is rendered when there are any.
@@ -83,23 +94,19 @@ export function renderExtraConfig(problems: Problems, field: string, extra: Clic
   if (!problems.check(extra !== null && typeof extra === 'object', field, extra, 'serverSettings and profiles')) return [];
   const managed = managedNames(libraryFiles);
   const settings: Record<string, XmlTree[string]> = {};
-  for (const [name, value] of Object.entries(extra.serverSettings ?? {}).sort(([a], [b]) => (a < b ? -1 : 1))) {
+  for (const [name, value] of sortedEntries(extra.serverSettings)) {
     const f = `${field}.serverSettings.${name}`;
-    if (!problems.check(NAME.test(name), f, name, 'a server setting name: letters, digits and _')) continue;
-    const owner = managed.settings.get(name);
-    if (!problems.check(owner === undefined, f, name, `a setting the library does not manage: ${name} is rendered in ${owner}`)) continue;
+    if (!ownName(problems, f, name, 'a server setting name', managed.settings.get(name), `a setting the library does not manage: ${name} is rendered in`)) continue;
     const v = checkValue(problems, f, value, 0);
     if (v !== undefined) settings[name] = v;
   }
   const profiles: Record<string, XmlTree[string]> = {};
-  for (const [name, profile] of Object.entries(extra.profiles ?? {}).sort(([a], [b]) => (a < b ? -1 : 1))) {
+  for (const [name, profile] of sortedEntries(extra.profiles)) {
     const f = `${field}.profiles.${name}`;
-    if (!problems.check(NAME.test(name), f, name, 'a profile name: letters, digits and _')) continue;
-    const owner = managed.profiles.get(name);
-    if (!problems.check(owner === undefined, f, name, `a profile the library does not define: ${name} is defined in ${owner}`)) continue;
+    if (!ownName(problems, f, name, 'a profile name', managed.profiles.get(name), `a profile the library does not define: ${name} is defined in`)) continue;
     if (!problems.check(profile !== null && typeof profile === 'object' && !Array.isArray(profile), f, profile, 'query settings by name')) continue;
     const out: Record<string, XmlTree[string]> = {};
-    for (const [k, v] of Object.entries(profile).sort(([a], [b]) => (a < b ? -1 : 1))) {
+    for (const [k, v] of sortedEntries(profile as Record<string, unknown>)) {
       if (!problems.check(NAME.test(k), `${f}.${k}`, k, 'a setting name: letters, digits and _')) continue;
       if (!problems.check(typeof v !== 'object' || v === null, `${f}.${k}`, v, 'a number, a string or true/false')) continue;
       const value = checkValue(problems, `${f}.${k}`, v, 0);

@@ -7,6 +7,7 @@
  * Terraform expression only when the stack is resolved, so escaping text that still holds markers
  * keeps the references and makes everything around them literal.
  */
+import { closingBrace } from './template-expression';
 
 /**
  * What `escapeTerraformLiteral` rewrites, left to right: a `$` right before a marker (`${TfToken[`,
@@ -61,26 +62,6 @@ function isReference(expression: string, declared: Declared): boolean {
   if (m[1] === 'data.') return declared.data.has(address);
   if (m[1] === 'ephemeral.') return declared.ephemeral.has(address);
   return declared.resources.has(address);
-}
-
-/** The end of a `${…}` expression starting at `open` (the `{`), honouring nested braces and quoted strings. */
-function closingBrace(text: string, open: number): number {
-  let depth = 0;
-  let quoted = false;
-  for (let i = open; i < text.length; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '\\') i++;
-      else if (c === '"') quoted = false;
-    } else if (c === '"') {
-      quoted = true;
-    } else if (c === '{') {
-      depth++;
-    } else if (c === '}' && --depth === 0) {
-      return i;
-    }
-  }
-  return -1;
 }
 
 /** Template sequences of one string that are neither escaped nor references of the configuration. */
