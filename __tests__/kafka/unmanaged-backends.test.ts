@@ -18,20 +18,25 @@ const CLUSTER_ARN = 'arn:aws:kafka:us-east-1:123456789012:cluster/shared-ingest/
 const SCRAM_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:kafka-clickhouse-AbCdEf';
 const BROKERS = 'b-1.kafka.example.com:9096,b-2.kafka.example.com:9096';
 
-/** The small region with its MSK backend an existing cluster and its WarpStream backend an external SCRAM Kafka. */
-function unmanagedRegion(overrides: { external?: Partial<Parameters<typeof KafkaBackendOptions.external>[0]> } = {}): RegionStackProps {
+/** The small region with its second backend (WarpStream's) declared external with `auth`, and `options` for both backends. */
+function externalKafkaRegion(auth: KafkaAuth, options: RegionStackProps['kafkaBackendOptions']): RegionStackProps {
   const small = smallRegion();
   return {
     ...small,
     kafkaBackends: [
       small.kafkaBackends![0],
-      { name: 'warpstream_ingestion', kind: KafkaBackendKind.EXTERNAL, auth: KafkaAuth.SASL_SCRAM, topics: small.kafkaBackends![1].topics },
+      { name: 'warpstream_ingestion', kind: KafkaBackendKind.EXTERNAL, auth, topics: small.kafkaBackends![1].topics },
     ],
-    kafkaBackendOptions: {
-      msk_cluster: KafkaBackendOptions.existingMsk({ clusterArn: CLUSTER_ARN, brokerSecurityGroupId: 'sg-0a1b2c3d4e5f60718' }),
-      warpstream_ingestion: KafkaBackendOptions.external({ bootstrapBrokers: BROKERS, scramCredentialsSecretArn: SCRAM_ARN, ...overrides.external }),
-    },
+    kafkaBackendOptions: options,
   };
+}
+
+/** The small region with its MSK backend an existing cluster and its WarpStream backend an external SCRAM Kafka. */
+function unmanagedRegion(overrides: { external?: Partial<Parameters<typeof KafkaBackendOptions.external>[0]> } = {}): RegionStackProps {
+  return externalKafkaRegion(KafkaAuth.SASL_SCRAM, {
+    msk_cluster: KafkaBackendOptions.existingMsk({ clusterArn: CLUSTER_ARN, brokerSecurityGroupId: 'sg-0a1b2c3d4e5f60718' }),
+    warpstream_ingestion: KafkaBackendOptions.external({ bootstrapBrokers: BROKERS, scramCredentialsSecretArn: SCRAM_ARN, ...overrides.external }),
+  });
 }
 
 type Block = Record<string, unknown>;
@@ -111,18 +116,10 @@ describe('options of an unmanaged backend', () => {
   });
 
   test('bad input: one error naming every problem, before anything is written', () => {
-    const small = smallRegion();
-    const spec: RegionStackProps = {
-      ...small,
-      kafkaBackends: [
-        small.kafkaBackends![0],
-        { name: 'warpstream_ingestion', kind: KafkaBackendKind.EXTERNAL, auth: KafkaAuth.SASL_SCRAM, topics: small.kafkaBackends![1].topics },
-      ],
-      kafkaBackendOptions: {
-        msk_cluster: KafkaBackendOptions.existingMsk({ clusterArn: 'arn:aws:kafka:us-east-1:123:cluster/x', brokerSecurityGroupId: 'sg-nope' }),
-        warpstream_ingestion: KafkaBackendOptions.external({ bootstrapBrokers: 'no port here' }),
-      },
-    };
+    const spec = externalKafkaRegion(KafkaAuth.SASL_SCRAM, {
+      msk_cluster: KafkaBackendOptions.existingMsk({ clusterArn: 'arn:aws:kafka:us-east-1:123:cluster/x', brokerSecurityGroupId: 'sg-nope' }),
+      warpstream_ingestion: KafkaBackendOptions.external({ bootstrapBrokers: 'no port here' }),
+    });
     const outdir = tempOutdir();
     let message = '';
     try {
@@ -142,18 +139,10 @@ describe('options of an unmanaged backend', () => {
   });
 
   test('a kind and a factory that do not match, and SASL/IAM on an external Kafka, are refused by field', () => {
-    const small = smallRegion();
-    const spec: RegionStackProps = {
-      ...small,
-      kafkaBackends: [
-        small.kafkaBackends![0],
-        { name: 'warpstream_ingestion', kind: KafkaBackendKind.EXTERNAL, auth: KafkaAuth.SASL_IAM, topics: small.kafkaBackends![1].topics },
-      ],
-      kafkaBackendOptions: {
-        msk_cluster: KafkaBackendOptions.external({ bootstrapBrokers: BROKERS }),
-        warpstream_ingestion: KafkaBackendOptions.external({ bootstrapBrokers: BROKERS }),
-      },
-    };
+    const spec = externalKafkaRegion(KafkaAuth.SASL_IAM, {
+      msk_cluster: KafkaBackendOptions.external({ bootstrapBrokers: BROKERS }),
+      warpstream_ingestion: KafkaBackendOptions.external({ bootstrapBrokers: BROKERS }),
+    });
     expect(() => new RegionStack(new App({ outdir: tempOutdir() }), 'bad', spec)).toThrow(
       /kafkaBackends\[1\]\.auth: got "sasl-iam"; expected plaintext, tls or sasl-scram[\s\S]*kafkaBackendOptions\.msk_cluster: got "external"; expected options for a msk backend \(KafkaBackendOptions\.msk\(\.\.\.\) or \.existingMsk\(\.\.\.\)\)/,
     );
