@@ -28,7 +28,7 @@ function classOf(type: string, kind: 'resource' | 'data' | 'provider'): ElementC
 type Referable = TerraformElement & { interpolationForAttribute(attribute: string): unknown };
 
 // A plain reference `${aws_instance.host.private_ip}` / `${data.aws_x.y.list[0].attr}` (not an escaped `$${`).
-const REFERENCE = /(?<!\$)\$\{((data\.)?[a-z0-9_]+\.[A-Za-z0-9_-]+)\.([a-z0-9_]+(?:\.[a-z0-9_]+|\[[0-9]+\])*)\}/g;
+const REFERENCE = /(?<!\$)\$\{((?:data\.)?[a-z0-9_]+\.[A-Za-z0-9_-]+)\.([a-z0-9_]+(?:\.[a-z0-9_]+|\[[0-9]+\])*)\}/g;
 
 /**
  * With BENCH_REFERENCES=1 every plain reference in a string becomes a cdktf token of the referenced
@@ -41,7 +41,7 @@ const WITH_REFERENCES = process.env.BENCH_REFERENCES === '1';
 function withTokens(value: unknown, elements: ReadonlyMap<string, Referable>): unknown {
   if (typeof value === 'string') {
     if (!value.includes('${')) return value;
-    return value.replace(REFERENCE, (whole: string, address: string, _data: string, attribute: string) => {
+    return value.replace(REFERENCE, (whole: string, address: string, attribute: string) => {
       const element = elements.get(address);
       return element ? Token.asString(element.interpolationForAttribute(attribute)) : whole;
     });
