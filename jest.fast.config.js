@@ -25,7 +25,7 @@ const ENGINE_IMPORT = /from '[^']*(support\/engine|support\/terraform|support\/z
  * snapshots, artifacts on disk).
  */
 const ENGINE_SUITES = [
-  'dr/consumers-off', 'dr/disk-sizes', 'kafka/topics-job', 'migrations/region-lock-synth', 'observability/artifacts',
+  'bench/floors', 'dr/consumers-off', 'dr/disk-sizes', 'kafka/topics-job', 'migrations/region-lock-synth', 'observability/artifacts',
   'observability/observability-construct', 'observability/rules', 'observability/zookeeper-exporter', 'package/hygiene',
   'policy/default-stacks', 'region/access', 'region/clickhouse-config', 'region/examples', 'region/stacks', 'safety/fuzz',
   'safety/plan-stability', 'schema/property', 'storage/prepare-disks', 'testing/snapshot', 'zookeeper/zoo-cfg',

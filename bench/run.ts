@@ -11,6 +11,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { assertSameBlocks } from './same-blocks';
 
 const ROOT = path.resolve(__dirname, '..');
 const RUNS = Math.max(1, Number(process.env.BENCH_RUNS ?? 5));
@@ -104,20 +105,6 @@ function runOnce(script: string, env: Record<string, string>, mode: Mode): Run {
   return { wallMs, cpuMs, maxRssMb: kb / 1024 };
 }
 
-/** Throws unless two output folders hold the same stacks with equal provider, resource and data blocks (`//` metadata aside). */
-function assertSameBlocks(appOut: string, floorOut: string): void {
-  const blocks = (dir: string, stack: string): string => {
-    const json = JSON.parse(fs.readFileSync(path.join(dir, 'stacks', stack, 'cdk.tf.json'), 'utf8')) as Record<string, unknown>;
-    return JSON.stringify(['provider', 'resource', 'data'].map((k) => json[k] ?? {}), (key, value: unknown) => (key === '//' ? undefined : value));
-  };
-  const stacks = fs.readdirSync(path.join(appOut, 'stacks')).sort();
-  const floorStacks = fs.readdirSync(path.join(floorOut, 'stacks')).sort();
-  if (stacks.join() !== floorStacks.join()) throw new Error(`floor ${floorOut} has stacks ${floorStacks.join(', ')}, not ${stacks.join(', ')}`);
-  for (const stack of stacks) {
-    if (blocks(appOut, stack) !== blocks(floorOut, stack)) throw new Error(`floor ${floorOut}: stack ${stack} differs from ${appOut} in its provider, resource or data blocks`);
-  }
-}
-
 /** Resources, data sources and artifact files of a synthesized output folder. */
 function census(outdir: string): { resources: number; artifacts: number } {
   let resources = 0;
@@ -179,6 +166,19 @@ function timeNpmTest(): Run | undefined {
   return { wallMs, cpuMs: NaN, maxRssMb: NaN };
 }
 
+/** How many attributes (c'')'s plan passes as typed config, and how many it keeps as overrides. */
+interface TypedPlan { readonly file: string; readonly typed: number; readonly overridden: number }
+
+/** Writes the plan of (c''), bench/scenarios/typed-plan.ts, from a synthesized output (not timed: preparation). */
+function writeTypedPlan(source: string, file: string): TypedPlan {
+  const child = spawnSync(process.execPath, [...SYNTH.nodeArgs, 'bench/scenarios/typed-plan.ts'], {
+    cwd: ROOT, env: { ...process.env, BENCH_SOURCE: source, BENCH_PLAN: file }, encoding: 'utf8',
+  });
+  const counts = /typed (\d+) attributes, (\d+) kept as overrides/.exec(child.stdout);
+  if (child.status !== 0 || !counts) throw new Error(`typed-plan failed (${child.status}):\n${child.stdout}${child.stderr}`);
+  return { file, typed: Number(counts[1]), overridden: Number(counts[2]) };
+}
+
 /** The transpile cache of `npm run synth` for one cold run, apart from the warm one. */
 const COLD_CACHE_ENV = 'TS_REGISTER_CACHE';
 
@@ -200,10 +200,13 @@ function main(): void {
     runOnce(SYNTH.entry, { CDKTF_OUTDIR: at('warm-out') }, 'readme');
     runOnce('bench/scenarios/floor.ts', { BENCH_SOURCE: at('warm-out'), BENCH_OUTDIR: at('warm-floor') }, 'readme');
     runOnce('bench/scenarios/scaled.ts', { BENCH_FACTOR: '1', BENCH_OUTDIR: at('warm-scaled') }, 'readme');
+    const typedPlan = writeTypedPlan(at('warm-out'), at('typed-plan.json'));
+    runOnce('bench/scenarios/typed-floor.ts', { BENCH_PLAN: typedPlan.file, BENCH_OUTDIR: at('warm-typed') }, 'readme');
     const results = runAll([
       sc('a', '(a) us + eu, `npm run synth`', SYNTH.entry, {}, 'readme'),
       sc('c', '(c) floor for (a)', 'bench/scenarios/floor.ts', { BENCH_SOURCE: at('a') }, 'readme'),
       sc('c-refs', "(c') floor for (a), references as tokens", 'bench/scenarios/floor.ts', { BENCH_SOURCE: at('a'), BENCH_REFERENCES: '1' }, 'readme'),
+      sc('c-typed', "(c'') floor for (a), written as a hand-written app", 'bench/scenarios/typed-floor.ts', { BENCH_PLAN: typedPlan.file }, 'readme'),
       sc('b', '(b) 10× region', 'bench/scenarios/scaled.ts', { BENCH_FACTOR: '10' }, 'readme'),
       sc('d', '(d) floor for (b)', 'bench/scenarios/floor.ts', { BENCH_SOURCE: at('b') }, 'readme'),
       sc('a-js', '(a) us + eu, compiled', SYNTH.entry, {}, 'compiled'),
@@ -211,12 +214,12 @@ function main(): void {
       ...[1, 2, 5].map((f) => sc(`s${f}`, `scaled ${f}×`, 'bench/scenarios/scaled.ts', { BENCH_FACTOR: String(f) }, 'readme', Math.min(RUNS, 3))),
     ]);
     const r = (id: string): Result => results.get(id)!;
-    const [a, b, c, d, aJs, cJs, cRefs] = ['a', 'b', 'c', 'd', 'a-js', 'c-js', 'c-refs'].map(r);
+    const [a, b, c, d, aJs, cJs, cRefs, cTyped] = ['a', 'b', 'c', 'd', 'a-js', 'c-js', 'c-refs', 'c-typed'].map(r);
     // A floor is only a floor if it synthesizes what it stands for: the same blocks, attribute for attribute.
-    for (const [app, floor] of [['a', 'c'], ['a', 'c-refs'], ['b', 'd']]) assertSameBlocks(at(app), at(floor));
+    for (const [app, floor] of [['a', 'c'], ['a', 'c-refs'], ['a', 'c-typed'], ['b', 'd']]) assertSameBlocks(at(app), at(floor));
     const series = [1, 2, 5].map((f) => r(`s${f}`));
     const npmTest = timeNpmTest();
-    const report = render({ a, b, c, d, aJs, cJs, cRefs, cold, loadAtStart }, [...series, { ...b, label: 'scaled 10×' }], npmTest);
+    const report = render({ a, b, c, d, aJs, cJs, cRefs, cTyped, typedPlan, cold, loadAtStart }, [...series, { ...b, label: 'scaled 10×' }], npmTest);
     process.stdout.write(report);
     if (!args.has('--no-write')) fs.writeFileSync(path.join(ROOT, 'BENCHMARKS.md'), report);
   } finally {
@@ -228,6 +231,8 @@ function main(): void {
 interface Results {
   readonly a: Result; readonly b: Result; readonly c: Result; readonly d: Result; readonly aJs: Result; readonly cJs: Result;
   readonly cRefs: Result;
+  readonly cTyped: Result;
+  readonly typedPlan: TypedPlan;
   readonly cold: Run;
   readonly loadAtStart: readonly number[];
 }
@@ -257,7 +262,7 @@ function render(r: Results, series: readonly Result[], npmTest: Run | undefined)
     '',
     '| scenario | resources + data sources | artifact files | wall (median) | CPU user+sys (median) | peak RSS (median) | wall per run (s) |',
     '|---|---:|---:|---:|---:|---:|---|',
-    row(r.a), row(r.c), row(r.cRefs), row(r.b), row(r.d), row(r.aJs), row(r.cJs),
+    row(r.a), row(r.c), row(r.cRefs), row(r.cTyped), row(r.b), row(r.d), row(r.aJs), row(r.cJs),
     `| (a) once with an empty transpile cache (as after editing every source; \`npm ci\` fills the cache, so its first synth is warm) | | | ${s(r.cold.wallMs)} | ${s(r.cold.cpuMs)} | ${mb(r.cold.maxRssMb)} | |`,
     '',
     '(a) is `stacks/main.ts` itself, the app `npm run synth` and `cdktf synth` run: both regions with their region locks and disk-size locks.',
@@ -266,6 +271,10 @@ function render(r: Results, series: readonly Result[], npmTest: Run | undefined)
     'The bench checks that their `provider`, `resource` and `data` blocks equal those of (a) and (b). The floors set each attribute',
     'as the resolved text, `${…}` references included; (c\') turns every plain reference into a token of the element it names,',
     'as an app that passes `instance.privateIp` does (tokens capture stack traces and are resolved at synth).',
+    '(c\'\') is (a)\'s resources written as a hand-written cdktf app: each element built from its typed constructor config',
+    '(camelCase structs, `dependsOn` with the elements, references as tokens), each after the elements it names. The config is',
+    `prepared before the runs (\`bench/scenarios/typed-plan.ts\`): ${r.typedPlan.typed} attributes typed, ${r.typedPlan.overridden} kept as overrides`,
+    '(an attribute is typed only if an element built with it alone synthesizes it unchanged).',
     '',
     '## Ratios and targets',
     '',
@@ -274,6 +283,7 @@ function render(r: Results, series: readonly Result[], npmTest: Run | undefined)
     `| (a)/(c) wall, as \`npm run synth\` runs | ${x(wall)} | ≤ 1.5× | ${ok(wall <= 1.5)} |`,
     `| (a)/(c) CPU, as \`npm run synth\` runs | ${x(r.a.cpuMs / r.c.cpuMs)} | (reported) | |`,
     `| (a)/(c') wall, against the floor with references as tokens | ${x(r.a.wallMs / r.cRefs.wallMs)} | (reported) | |`,
+    `| (a)/(c'') wall, against the floor written as a hand-written app | ${x(r.a.wallMs / r.cTyped.wallMs)} | (reported) | |`,
     `| (a) peak RSS, as \`npm run synth\` runs | ${mb(r.a.maxRssMb)} | ≤ 200 MB | ${ok(r.a.maxRssMb <= 200)} |`,
     `| (c) peak RSS, the floor | ${mb(r.c.maxRssMb)} | (reported) | |`,
     `| (a)/(c) wall, compiled | ${x(r.aJs.wallMs / r.cJs.wallMs)} | (reported) | |`,

@@ -5,53 +5,11 @@
 // with BENCH_REFERENCES=1, (c'), references become tokens as in a hand-written app.
 import * as fs from 'fs';
 import * as path from 'path';
-import { App, TerraformElement, TerraformStack, Token } from 'cdktf';
+import { App, TerraformElement, TerraformStack } from 'cdktf';
+import { classOf, Referable, StackJson, withTokens } from './elements';
 
-type Blocks = Record<string, Record<string, Record<string, unknown>>>;
-type ElementClass = (new (scope: TerraformStack, id: string, config: object) => TerraformElement) & { tfResourceType?: string };
-
-const PROVIDER_PREFIXES = ['aws', 'kubernetes', 'helm'];
-
-/** `aws_s3_bucket_policy` → the class exported by `@cdktf/provider-aws/lib/s3-bucket-policy`. */
-function classOf(type: string, kind: 'resource' | 'data' | 'provider'): ElementClass {
-  const provider = kind === 'provider' ? type : PROVIDER_PREFIXES.find((p) => type.startsWith(`${p}_`));
-  if (!provider) throw new Error(`no prebuilt provider for ${type}`);
-  const rest = type.slice(provider.length + 1).replace(/_/g, '-');
-  const module = kind === 'provider' ? 'provider' : kind === 'data' ? `data-${provider}-${rest}` : rest;
-  const exports = require(`@cdktf/provider-${provider}/lib/${module}`) as Record<string, ElementClass>;
-  const found = Object.values(exports).find((c) => typeof c === 'function' && c.tfResourceType === type);
-  if (!found) throw new Error(`no class for ${type} in @cdktf/provider-${provider}/lib/${module}`);
-  return found;
-}
-
-/** What an attribute reference is resolved from (`interpolationForAttribute` of resources and data sources). */
-type Referable = TerraformElement & { interpolationForAttribute(attribute: string): unknown };
-
-// A plain reference `${aws_instance.host.private_ip}` / `${data.aws_x.y.list[0].attr}` (not an escaped `$${`).
-const REFERENCE = /(?<!\$)\$\{((?:data\.)?[a-z0-9_]+\.[A-Za-z0-9_-]+)\.([a-z0-9_]+(?:\.[a-z0-9_]+|\[[0-9]+\])*)\}/g;
-
-/**
- * With BENCH_REFERENCES=1 every plain reference in a string becomes a cdktf token of the referenced
- * element, as in an app that passes `instance.privateIp`: tokens capture stack traces and are
- * resolved at synth, which the literal `${…}` strings of the plain floor skip. References inside
- * function calls stay literal (an app would build them with `Fn`, more tokens still).
- */
+/** BENCH_REFERENCES=1: plain references become tokens of the elements they name (elements.ts). */
 const WITH_REFERENCES = process.env.BENCH_REFERENCES === '1';
-
-function withTokens(value: unknown, elements: ReadonlyMap<string, Referable>): unknown {
-  if (typeof value === 'string') {
-    if (!value.includes('${')) return value;
-    return value.replace(REFERENCE, (whole: string, address: string, attribute: string) => {
-      const element = elements.get(address);
-      return element ? Token.asString(element.interpolationForAttribute(attribute)) : whole;
-    });
-  }
-  if (Array.isArray(value)) return value.map((v) => withTokens(v, elements));
-  if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withTokens(v, elements)]));
-  }
-  return value;
-}
 
 function copy(element: TerraformElement, config: Record<string, unknown>, elements?: ReadonlyMap<string, Referable>): void {
   for (const [key, value] of Object.entries(config)) if (key !== '//') element.addOverride(key, elements ? withTokens(value, elements) : value);
@@ -60,9 +18,7 @@ function copy(element: TerraformElement, config: Record<string, unknown>, elemen
 const source = process.env.BENCH_SOURCE!;
 const app = new App({ outdir: process.env.BENCH_OUTDIR });
 for (const name of fs.readdirSync(path.join(source, 'stacks')).sort()) {
-  const json = JSON.parse(fs.readFileSync(path.join(source, 'stacks', name, 'cdk.tf.json'), 'utf8')) as {
-    provider?: Record<string, Record<string, unknown>[]>; resource?: Blocks; data?: Blocks;
-  };
+  const json = JSON.parse(fs.readFileSync(path.join(source, 'stacks', name, 'cdk.tf.json'), 'utf8')) as StackJson;
   const stack = new TerraformStack(app, name);
   for (const [type, configs] of Object.entries(json.provider ?? {})) {
     const Provider = classOf(type, 'provider');

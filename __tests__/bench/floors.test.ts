@@ -1,0 +1,59 @@
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { assertSameBlocks } from '../../bench/same-blocks';
+import { tempDir } from '../support/temp-dir';
+
+/**
+ * `npm run bench` compares the app's synth with bare cdktf apps of the same resources. A floor is only
+ * a floor if it synthesizes the same `provider`, `resource` and `data` blocks as the app: each floor
+ * runs here as the bench runs it (real node processes through the TypeScript hook), and the blocks are
+ * compared, so a floor that drops or changes an attribute fails CI and not only a bench run.
+ */
+
+const root = path.join(__dirname, '..', '..');
+const node = (script: string, env: Record<string, string>): string =>
+  execFileSync(process.execPath, ['-r', './scripts/ts-register.js', script], { cwd: root, env: { ...process.env, ...env }, encoding: 'utf8' });
+
+let app: string;
+beforeAll(() => {
+  app = tempDir('floors-app-');
+  node('stacks/main.ts', { CDKTF_OUTDIR: app });
+}, 120_000);
+
+test.each([
+  ['(c) attributes as overrides', {}],
+  ["(c') references as tokens", { BENCH_REFERENCES: '1' }],
+])('floor %s synthesizes the blocks of the app', (_name, env) => {
+  const out = tempDir('floors-c-');
+  node('bench/scenarios/floor.ts', { BENCH_SOURCE: app, BENCH_OUTDIR: out, ...env });
+  expect(() => assertSameBlocks(app, out)).not.toThrow();
+}, 120_000);
+
+test("floor (c''), written as a hand-written app, types every attribute and synthesizes the blocks of the app", () => {
+  const plan = path.join(tempDir('floors-plan-'), 'plan.json');
+  const summary = node('bench/scenarios/typed-plan.ts', { BENCH_SOURCE: app, BENCH_PLAN: plan });
+  const [, typed, overridden] = /typed (\d+) attributes, (\d+) kept as overrides/.exec(summary)!.map(Number);
+  expect(typed).toBeGreaterThan(3000);
+  expect(overridden).toBe(0);
+  // The config is typed: camelCase structs, dependsOn as elements, no snake_case key left at the top.
+  const parsed = JSON.parse(fs.readFileSync(plan, 'utf8')) as { stacks: { elements: { type: string; config: Record<string, unknown>; dependsOn?: string[] }[] }[] };
+  const instance = parsed.stacks[0].elements.find((e) => e.type === 'aws_instance')!;
+  expect(instance.config).toHaveProperty('metadataOptions.httpTokens', 'required');
+  expect(instance.dependsOn?.length).toBeGreaterThan(0);
+  expect(parsed.stacks.flatMap((s) => s.elements).filter((e) => Object.keys(e.config).some((k) => k.includes('_')))).toEqual([]);
+  const out = tempDir('floors-typed-');
+  node('bench/scenarios/typed-floor.ts', { BENCH_PLAN: plan, BENCH_OUTDIR: out });
+  expect(() => assertSameBlocks(app, out)).not.toThrow();
+}, 120_000);
+
+test('the comparison fails when a floor differs from the app', () => {
+  const out = tempDir('floors-changed-');
+  fs.cpSync(app, out, { recursive: true });
+  const file = path.join(out, 'stacks', 'us', 'cdk.tf.json');
+  const json = JSON.parse(fs.readFileSync(file, 'utf8')) as { resource: Record<string, Record<string, Record<string, unknown>>> };
+  const [first] = Object.values(json.resource.aws_instance);
+  first.instance_type = 'm5.large';
+  fs.writeFileSync(file, JSON.stringify(json));
+  expect(() => assertSameBlocks(app, out)).toThrow(/stack us differs/);
+});
