@@ -403,6 +403,23 @@ describe('determinism and escaping', () => {
     expect(clickhouseXml({ macros: { replica: hostile } })).toContain('&lt;/replica&gt;');
   });
 
+  test('values reach ClickHouse literally: entity-like text in elements and attributes is escaped, not decoded', () => {
+    const values = ['&amp;', '&#65;', '&lt;b&gt;', 'a & b', `'single' "double"`, ']]>', 'x -- y', '${not.terraform}'];
+    for (const value of values) {
+      const root = parseClickHouseXml(clickhouseXml({ macros: { replica: value, shard: { '@from_env': value } } }));
+      expect(textAt(root, 'macros', 'replica')).toBe(value);
+      expect(at(root, 'macros', 'shard').getAttribute('from_env')).toBe(value);
+    }
+  });
+
+  test('the writer keeps an attribute of "true" as a value, puts a comment first, and refuses a name that is not XML', () => {
+    const text = clickhouseXml({ startup_scripts: { '@replace': 'true', throw_on_error: 'true' } }, ' rendered here ');
+    expect(text).toBe('<?xml version="1.0"?>\n<clickhouse>\n  <!-- rendered here -->\n' +
+      '  <startup_scripts replace="true">\n    <throw_on_error>true</throw_on_error>\n  </startup_scripts>\n</clickhouse>\n');
+    expect(() => clickhouseXml({ 'not a name': 'x' })).toThrow(/not an XML element or attribute name: "not a name"/);
+    expect(() => clickhouseXml({ macros: { '@a b': 'x' } })).toThrow(/not an XML element or attribute name/);
+  });
+
   test('names that reach tags are identifiers: the model rejects a role that could not be one', () => {
     expect(() => buildTopology({ ...ISSUE_SPEC, ingestionTiers: [{ role: NodeRole.of('a><b'), nodes: 1 }], streams: [] })).toThrow(TopologyValidationError);
   });

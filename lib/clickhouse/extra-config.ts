@@ -3,7 +3,6 @@
  * into files of their own (`config.d/zz_extra_settings.xml`, `users.d/zz_extra_profiles.xml`, last
  * in load order), refused where they would override what the library manages. Pure: no cdktf.
  */
-import { convert } from 'xmlbuilder2';
 import { Problems } from '../model/validation';
 import { RenderedFile } from '../render/file';
 import { clickhouseXml, XmlTree } from './xml';
@@ -38,6 +37,8 @@ const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** Top-level names each of the library's files defines: server settings (config.d) and profiles (users.d). */
 function managedNames(files: readonly RenderedFile[]): { settings: Map<string, string>; profiles: Map<string, string> } {
+  // Loaded here, not at the top: only a cluster with extra config reads the library's files back.
+  const { convert } = require('xmlbuilder2') as typeof import('xmlbuilder2');
   const settings = new Map<string, string>();
   const profiles = new Map<string, string>();
   for (const f of files) {

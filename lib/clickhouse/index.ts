@@ -3,7 +3,7 @@
  * remote_servers, macros, ZooKeeper, named collections, the ingestion profile, Kafka consumer
  * threads, system log retention, listen addresses, the storage tiers, and on storage hosts the
  * `default` user's networks and the replicas' interserver credentials. Pure: no cdktf, XML
- * built with xmlbuilder2. docs/clickhouse-config.md explains each file.
+ * written by fast-xml-builder (./xml.ts). docs/clickhouse-config.md explains each file.
  */
 import { renderOffsetPolicyConfig } from '../dr/offsets';
 import { Host, Topology } from '../model';

@@ -1,7 +1,7 @@
 /**
  * Per-topology caches for pure renderers. A region's construct tree and its artifacts render the
  * same files from the same topology several times (the StorageCluster, each ingestion tier, the
- * artifacts folder, the policy pack's scan); xmlbuilder2 costs about half a millisecond a file, so
+ * artifacts folder, the policy pack's scan), so
  * the second and later calls return the first result instead. Keyed weakly by the topology object:
  * a topology is built once by `buildTopology` and never changed afterwards, and the cache goes
  * away with it.

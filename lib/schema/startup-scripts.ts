@@ -3,7 +3,7 @@
  * node comes back with an empty disk, so it recreates its Kafka table, view and writable table on
  * every boot; every statement is IF NOT EXISTS, so a node that kept its disk runs them harmlessly.
  */
-import { create } from 'xmlbuilder2';
+import { clickhouseXml } from '../clickhouse/xml';
 import { NodeRole } from '../model/node-role';
 import { Topology } from '../model/topology';
 import { RenderedFile } from '../render/file';
@@ -30,22 +30,19 @@ export function renderStartupScripts(topology: Topology, role: NodeRole | string
   // stop an ingestion pod that must consume, and consuming needs no role.
   const statements = statementsForRole(topology, value, options).filter((s) => s.kind !== SchemaObjectKind.ACCESS_ROLE);
   const throwOnError = options.throwOnError ?? value !== NodeRole.DATA.value;
-  const root = create({ version: '1.0' }).ele('clickhouse');
-  root.com(` Schema of role ${value}, run in order on every boot (rendered by cdktf-clickhouse-ingest). `);
-  const scripts = root.ele('startup_scripts');
-  scripts.ele('throw_on_error').txt(String(throwOnError));
   // Pending schema migrations first (lib/migrations): a node that kept its disk catches up, then IF NOT EXISTS fills in the rest.
-  for (const b of statements.length > 0 ? topology.bootScripts?.[value] ?? [] : []) {
-    const script = scripts.ele('scripts');
-    script.ele('query').txt(b.query);
-    if (b.condition !== undefined) script.ele('condition').txt(b.condition);
-  }
-  for (const s of statements) scripts.ele('scripts').ele('query').txt(s.sql);
-  return { path: STARTUP_SCRIPTS_PATH, content: root.end({ prettyPrint: true }) + '\n' };
+  const boot = (statements.length > 0 ? topology.bootScripts?.[value] ?? [] : [])
+    .map((b) => (b.condition === undefined ? { query: b.query } : { query: b.query, condition: b.condition }));
+  const content = clickhouseXml({
+    startup_scripts: { throw_on_error: String(throwOnError), scripts: [...boot, ...statements.map((s) => ({ query: s.sql }))] },
+  }, ` Schema of role ${value}, run in order on every boot (rendered by cdktf-clickhouse-ingest). `);
+  return { path: STARTUP_SCRIPTS_PATH, content };
 }
 
 /** The queries of a rendered startup-scripts file, in order (for runners and tests that execute them). */
 export function startupScriptQueries(file: RenderedFile): string[] {
+  // Loaded here, not at the top: a synth renders these files and never reads them back.
+  const { create } = require('xmlbuilder2') as typeof import('xmlbuilder2');
   const doc = create(file.content).toObject() as { clickhouse?: { startup_scripts?: { scripts?: unknown } } };
   const scripts = doc.clickhouse?.startup_scripts?.scripts;
   const list = scripts === undefined ? [] : Array.isArray(scripts) ? scripts : [scripts];

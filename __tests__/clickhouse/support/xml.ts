@@ -1,6 +1,6 @@
-import { create } from 'xmlbuilder2';
+import { DOMParser } from '@xmldom/xmldom';
 
-/** The part of xmlbuilder2's DOM element the tests read. */
+/** The part of a DOM element the tests read. */
 export interface XmlElement {
   readonly nodeType: number;
   readonly tagName: string;
@@ -10,18 +10,25 @@ export interface XmlElement {
   hasAttribute(name: string): boolean;
 }
 
-/** Parses a rendered file and returns its `<clickhouse>` root; throws on malformed XML. */
+/**
+ * Parses a rendered file with @xmldom/xmldom, a parser of its own (not the library's writer), and
+ * returns its `<clickhouse>` root; throws on malformed XML. It keeps whitespace-only text (a value
+ * of ' ' reads back as ' ') and decodes each character reference once, as ClickHouse's parser does
+ * (xmlbuilder2's reader decodes `&amp;#65;` twice, to `A`).
+ */
 export function parseClickHouseXml(content: string): XmlElement {
-  // Keep whitespace-only text: a value of ' ' must read back as ' ', not as nothing.
-  const root = (create({ skipWhitespaceOnlyText: false }, content).node as unknown as { documentElement: XmlElement }).documentElement;
+  const parser = new DOMParser({
+    onError: (level, message) => {
+      if (level !== 'warning') throw new Error(`malformed XML: ${message}`);
+    },
+  });
+  const root = parser.parseFromString(content, 'text/xml').documentElement as unknown as XmlElement | null;
+  if (root === null) throw new Error('malformed XML: no root element');
   if (root.tagName !== 'clickhouse') throw new Error(`root is <${root.tagName}>, not <clickhouse>`);
   return root;
 }
 
-/**
- * Element children of `el`, in document order. (`Element.children` of xmlbuilder2's DOM lists
- * every descendant, so this reads `childNodes`.)
- */
+/** Element children of `el`, in document order. */
 export function elements(el: XmlElement): XmlElement[] {
   return Array.from(el.childNodes).filter((n) => n.nodeType === 1);
 }
