@@ -118,7 +118,10 @@ function plan(source: string): Plan {
   return { stacks, typedAttributes, overriddenAttributes };
 }
 
-const result = plan(process.env.BENCH_SOURCE!);
-fs.writeFileSync(process.env.BENCH_PLAN!, JSON.stringify(result));
-fs.rmSync(probeDir, { recursive: true, force: true });
-process.stdout.write(`typed ${result.typedAttributes} attributes, ${result.overriddenAttributes} kept as overrides\n`);
+try {
+  const result = plan(process.env.BENCH_SOURCE!);
+  fs.writeFileSync(process.env.BENCH_PLAN!, JSON.stringify(result));
+  process.stdout.write(`typed ${result.typedAttributes} attributes, ${result.overriddenAttributes} kept as overrides\n`);
+} finally {
+  fs.rmSync(probeDir, { recursive: true, force: true });
+}
