@@ -93,6 +93,14 @@ describe('extra server settings and profiles per cluster', () => {
     expect(message).toContain('ingestionTierOptions.small.extraConfig.profiles.ok.nested');
   });
 
+  test('a value with a character XML does not allow is refused by field (ClickHouse would refuse the whole file)', () => {
+    const problems = new Problems();
+    const files = renderExtraConfig(problems, 'extraConfig', { serverSettings: { max_x: 'a\u0001b', ok_setting: 'fine & <plain>' }, profiles: { p: { s: 'lone \ud800' } } }, []);
+    expect(files).toEqual([]);
+    expect(problems.all.map((p) => p.field)).toEqual(['extraConfig.serverSettings.max_x', 'extraConfig.profiles.p.s']);
+    expect(problems.all[0].expected).toMatch(/control character XML does not allow/);
+  });
+
   test('the collision check reads the library\'s rendered files, so a profile the library adds is protected without a list', () => {
     const topology = buildTopology(smallRegion());
     const group = nodeGroups(topology).find((g) => g.kind === 'ingestion')!;

@@ -10,7 +10,7 @@ import {
   requiredEnvironment, resolveOptions, scramCredentialEnv, storageDirectories, SYSTEM_LOG_TABLES, zookeeperRootZnodes,
   DEFAULT_USER_FILE, INTERSERVER_CREDENTIALS_FILE, INTERSERVER_HTTP_PASSWORD_ENV, INTERSERVER_HTTP_USER_ENV,
 } from '../../lib/clickhouse';
-import { clickhouseXml } from '../../lib/clickhouse/xml';
+import { clickhouseXml, XmlTree } from '../../lib/clickhouse/xml';
 import { buildTopology, INTERSERVER_SECRET_ENV, NodeRole, TopologyValidationError } from '../../lib/model';
 import { RenderedFile } from '../../lib/render/file';
 import { US_TOPOLOGY } from '../../stacks/us';
@@ -418,6 +418,22 @@ describe('determinism and escaping', () => {
       '  <startup_scripts replace="true">\n    <throw_on_error>true</throw_on_error>\n  </startup_scripts>\n</clickhouse>\n');
     expect(() => clickhouseXml({ 'not a name': 'x' })).toThrow(/not an XML element or attribute name: "not a name"/);
     expect(() => clickhouseXml({ macros: { '@a b': 'x' } })).toThrow(/not an XML element or attribute name/);
+  });
+
+  test('the writer refuses trees it would not write as elements, attributes and text, and characters XML does not allow', () => {
+    const refused: [XmlTree, RegExp][] = [
+      [{ a: { '#text': 'x' } }, /clickhouse\.a\.#text: not an element or attribute name/],
+      [{ a: { '?pi': 'x' } }, /clickhouse\.a\.\?pi: not an element or attribute name/],
+      [{ a: { '!x': 'x' } }, /not an element or attribute name/],
+      [{ a: { '@x': ['1', '2'] } }, /clickhouse\.a\.@x: an attribute holds a string or a number/],
+      [{ a: { '@x': { b: '1' } } }, /an attribute holds a string or a number/],
+      [{ a: [['1', '2']] }, /clickhouse\.a: a list inside a list/],
+      [{ a: [null as unknown as string, '1'] }, /clickhouse\.a: no value \(null\)/],
+      [{ a: { b: undefined as unknown as string } }, /clickhouse\.a\.b: no value \(undefined\)/],
+      [{ a: 'bell \u0007' }, /<a> holds a character XML does not allow/],
+      [{ a: { '@x': 'lone \ud800' } }, /attribute x holds a character XML does not allow/],
+    ];
+    for (const [tree, message] of refused) expect(() => clickhouseXml(tree)).toThrow(message);
   });
 
   test('names that reach tags are identifiers: the model rejects a role that could not be one', () => {

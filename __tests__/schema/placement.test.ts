@@ -200,6 +200,16 @@ describe('migration files and startup scripts', () => {
     expect(view).toContain("arrayConcat(_headers.value, ['clickhouse'])");
   });
 
+  test('the startup script reads back the SQL exactly: `<`, `>` and `&` in a transform included', () => {
+    const transform = "if(1 < 2 AND 'a & b' != 'c' AND arrayExists(x -> x > 0, [1]), now64(), now64())";
+    const stream = { ...TALK_GROUPS, sourceColumns: TALK_GROUPS.columns.filter((c) => c.name !== 'created_at'), transforms: { created_at: transform } };
+    const t = buildTopology({ ...TALK_TOPOLOGY, streams: [stream] });
+    const role = stream.legs[0].roles[0];
+    const queries = startupScriptQueries(renderStartupScripts(t, role));
+    expect(queries).toEqual(objects(statementsForRole(t, role)).map((s) => s.sql));
+    expect(queries.filter((q) => q.includes(transform))).not.toEqual([]);
+  });
+
   test('adding a stream only adds files: every existing file keeps its name and content', () => {
     const without = buildTopology({ ...RICH_TOPOLOGY, streams: (RICH_TOPOLOGY.streams ?? []).filter((s) => s !== HEATMAPS) });
     const before = new Map(migrationFiles(without).map((f) => [f.path, f.content]));

@@ -5,7 +5,7 @@
  */
 import { Problems } from '../model/validation';
 import { RenderedFile } from '../render/file';
-import { clickhouseXml, XmlTree } from './xml';
+import { clickhouseXml, NOT_XML_CHARACTER, XmlTree } from './xml';
 
 /** A setting's value: a scalar, or nested elements (`merge_tree: { max_parts_in_total: 200000 }`). */
 export type ExtraSettingValue = string | number | boolean | { readonly [name: string]: ExtraSettingValue };
@@ -59,7 +59,10 @@ function managedNames(files: readonly RenderedFile[]): { settings: Map<string, s
 function checkValue(problems: Problems, field: string, value: unknown, depth: number): XmlTree[string] | undefined {
   if (typeof value === 'number') return problems.check(Number.isFinite(value), field, value, 'a finite number') ? value : undefined;
   if (typeof value === 'boolean') return value ? 1 : 0;
-  if (typeof value === 'string') return problems.check(!/[\0]/.test(value) && value.length <= 4096, field, value, 'a string (at most 4096 characters)') ? value : undefined;
+  if (typeof value === 'string') {
+    return problems.check(!NOT_XML_CHARACTER.test(value) && value.length <= 4096, field, value,
+      'a string of at most 4096 characters, none of them a control character XML does not allow') ? value : undefined;
+  }
   if (value !== null && typeof value === 'object' && !Array.isArray(value) && depth < 8) {
     const out: Record<string, XmlTree[string]> = {};
     for (const [k, v] of Object.entries(value)) {

@@ -1,3 +1,4 @@
+import type { Element as XmlElement } from '@xmldom/xmldom';
 import XMLBuilder from 'fast-xml-builder';
 
 /**
@@ -11,16 +12,23 @@ export type XmlNode = string | number | XmlTree | readonly XmlNode[];
 /** A comment in a file's root element; the writer breaks up any `--` in it. */
 const COMMENT = '#comment';
 
+/** Characters XML 1.0 does not allow in a document at all, escaped or not (ClickHouse's parser refuses the file). */
+export const NOT_XML_CHARACTER = /[\u{0}-\u{8}\u{B}\u{C}\u{E}-\u{1F}\u{FFFE}\u{FFFF}]|\p{Cs}/u;
+
 // `&`, `<` and `>` in text, and also `"` in attribute values (the writer adds that one itself):
 // every character stays itself when ClickHouse reads the file back.
-const escapeMarkup = (_name: string, value: unknown): string => String(value).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+function escapeMarkup(what: string, value: unknown): string {
+  const text = String(value);
+  if (NOT_XML_CHARACTER.test(text)) throw new Error(`${what} holds a character XML does not allow: ${JSON.stringify(text)}`);
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
 
 /**
  * fast-xml-builder writes the tree as text in one pass. A DOM builder (xmlbuilder2, before) took
- * about 0.6 ms a file against 0.1 ms, and 60 ms to load against 3 ms; a synth writes 130 files. Its own entity
- * handling is off so the escaping above is the only one: it would also turn every quote of the
- * SQL in startup_scripts.xml into `&apos;`. An element name that is not an XML name is an error,
- * never a malformed file.
+ * about 0.6 ms a file against 0.1 ms, and 60 ms to load against 3 ms; a synth writes 134 files.
+ * Its own entity handling is off so the escaping above is the only one: it would also turn every
+ * quote of the SQL in startup_scripts.xml into `&apos;`. A name that is not an XML name is an error, never a
+ * malformed file (as are a bad character and a bad tree, below).
  */
 const writer = new XMLBuilder({
   attributeNamePrefix: '@',
@@ -32,8 +40,8 @@ const writer = new XMLBuilder({
   // An attribute whose value is "true" keeps its value: `replace="true"`, not a bare `replace`.
   suppressBooleanAttributes: false,
   processEntities: false,
-  tagValueProcessor: escapeMarkup,
-  attributeValueProcessor: escapeMarkup,
+  tagValueProcessor: (name, value) => escapeMarkup(`<${name}>`, value),
+  attributeValueProcessor: (name, value) => escapeMarkup(`attribute ${name}`, value),
   sanitizeName: (name) => {
     throw new Error(`not an XML element or attribute name: ${JSON.stringify(name)}`);
   },
@@ -44,8 +52,52 @@ const writer = new XMLBuilder({
  * with `comment`, a comment first inside `<clickhouse>`.
  */
 export function clickhouseXml(sections: XmlTree, comment?: string): string {
+  checkTree(sections, 'clickhouse');
   const clickhouse = comment === undefined ? sections : { [COMMENT]: comment, ...sections };
   return writer.build({ '?xml': { '@version': '1.0' }, clickhouse });
+}
+
+/**
+ * Refuses what the writer would turn into something else than elements, attributes and text: keys it
+ * reads as text, comments or processing instructions (`#…`, `?…`, `!…`), an attribute that is not a
+ * scalar, a list inside a list, and holes (`null`, `undefined`) that a cast let through.
+ */
+function checkTree(tree: XmlTree, path: string): void {
+  for (const [key, node] of Object.entries(tree)) {
+    const at = `${path}.${key}`;
+    if (/^[#?!]/.test(key)) throw new Error(`${at}: not an element or attribute name`);
+    if (key.startsWith('@')) {
+      if (typeof node !== 'string' && typeof node !== 'number') throw new Error(`${at}: an attribute holds a string or a number, not ${JSON.stringify(node)}`);
+      continue;
+    }
+    for (const item of Array.isArray(node) ? node as readonly XmlNode[] : [node]) {
+      if (Array.isArray(item)) throw new Error(`${at}: a list inside a list`);
+      if (item === null || item === undefined) throw new Error(`${at}: no value (${String(item)})`);
+      if (typeof item === 'object') checkTree(item as XmlTree, at);
+    }
+  }
+}
+
+/**
+ * The root element of an XML file, parsed with @xmldom/xmldom (loaded on first use: a synth writes
+ * these files and never reads them back). Each character reference is decoded once, as ClickHouse
+ * decodes it; malformed XML throws.
+ */
+export function readXml(content: string): XmlElement {
+  const { DOMParser } = require('@xmldom/xmldom') as typeof import('@xmldom/xmldom');
+  const parser = new DOMParser({
+    onError: (level, message) => {
+      if (level !== 'warning') throw new Error(`malformed XML: ${message}`);
+    },
+  });
+  const root = parser.parseFromString(content, 'text/xml').documentElement;
+  if (root === null) throw new Error('malformed XML: no root element');
+  return root;
+}
+
+/** The element children of `element` named `name`, in document order. */
+export function childElements(element: XmlElement, name: string): XmlElement[] {
+  return Array.from(element.childNodes).filter((n): n is XmlElement => n.nodeType === 1 && (n as XmlElement).tagName === name);
 }
 
 /** An element whose value ClickHouse reads from an environment variable when it loads the config. */

@@ -1,11 +1,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { convert } from 'xmlbuilder2';
 import { nodeGroups, renderHostMacros, renderNodeGroupConfig, ClickHouseConfigOptions, STORAGE_GROUP_NAME } from '../clickhouse';
 import { Problems, Topology } from '../model';
 import { RenderedFile } from '../render/file';
 import { renderTopologyJson } from '../render/topology-json';
-import { migrationFiles, renderStartupScripts } from '../schema';
+import { migrationFiles, renderStartupScripts, startupScripts } from '../schema';
 
 /** The parts of `topology.json` the rehearsal reads (see `renderTopologyJson`). */
 export interface TopologyDocument {
@@ -194,10 +193,7 @@ export function startupStatements(bundle: RehearsalBundle, role: string): {
   const p = `clickhouse/${groupOfRole(bundle, role)}/config.d/startup_scripts.xml`;
   const content = bundle.files.get(p);
   if (content === undefined) return undefined;
-  const doc = convert(content, { format: 'object' }) as { clickhouse?: { startup_scripts?: { scripts?: unknown } } };
-  const raw = doc.clickhouse?.startup_scripts?.scripts;
-  const list = (raw === undefined ? [] : Array.isArray(raw) ? raw : [raw]) as { query?: unknown; condition?: unknown }[];
-  const scripts = list.map((s) => ({ query: String(s.query ?? ''), ...(s.condition !== undefined ? { condition: String(s.condition) } : {}) }));
+  const scripts = startupScripts({ path: p, content });
   return { path: p, queries: scripts.map((s) => s.query), scripts };
 }
 

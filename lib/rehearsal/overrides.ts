@@ -5,7 +5,7 @@
  * ingestion engine the storage tables it carries as its outbox are non-replicated twins, while
  * storage engines keep their Replicated engines on a local ZooKeeper.
  */
-import { convert, create } from 'xmlbuilder2';
+import { clickhouseXml, XmlTree } from '../clickhouse/xml';
 import { renderStorageConfiguration } from '../clickhouse/storage';
 import { RenderedFile } from '../render/file';
 
@@ -40,7 +40,7 @@ export const REHEARSAL_PROFILE = {
 type XmlObject = { [name: string]: unknown };
 
 function xml(root: XmlObject): string {
-  return create({ version: '1.0' }, { clickhouse: root }).end({ prettyPrint: true }) + '\n';
+  return clickhouseXml(root as XmlTree);
 }
 
 /** The engine's main config: paths, a quiet log to a file, and the users file beside it. */
@@ -67,6 +67,8 @@ export function usersXml(): string {
 }
 
 function parse(content: string): XmlObject {
+  // Loaded here, not at the top: the package root imports the rehearsal, and a synth never reads XML.
+  const { convert } = require('xmlbuilder2') as typeof import('xmlbuilder2');
   return convert(content, { format: 'object' }) as unknown as XmlObject;
 }
 

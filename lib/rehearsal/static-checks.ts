@@ -5,7 +5,6 @@
  * statements every role runs, are compared with `topology.json` (the model as rendered). Every
  * problem names the file and what differs.
  */
-import { convert } from 'xmlbuilder2';
 import { LEDGER_DATABASE, LEDGER_STATEMENTS, LEDGER_TABLE } from '../migrations/runner';
 import { isAccessRoleStatement } from '../schema/access-roles';
 import { groupOfRole, LegDocument, RehearsalBundle, roleStatements, startupStatements, StreamDocument, TopologyDocument } from './bundle';
@@ -15,6 +14,8 @@ type XmlObject = { [name: string]: unknown };
 const LEDGER = `${LEDGER_DATABASE}.${LEDGER_TABLE}`;
 
 function parse(content: string): XmlObject {
+  // Loaded here, not at the top: the package root imports the rehearsal, and a synth never reads XML.
+  const { convert } = require('xmlbuilder2') as typeof import('xmlbuilder2');
   return (convert(content, { format: 'object' }) as unknown as XmlObject).clickhouse as XmlObject ?? {};
 }
 

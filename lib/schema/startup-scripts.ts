@@ -3,7 +3,7 @@
  * node comes back with an empty disk, so it recreates its Kafka table, view and writable table on
  * every boot; every statement is IF NOT EXISTS, so a node that kept its disk runs them harmlessly.
  */
-import { clickhouseXml } from '../clickhouse/xml';
+import { childElements, clickhouseXml, readXml } from '../clickhouse/xml';
 import { NodeRole } from '../model/node-role';
 import { Topology } from '../model/topology';
 import { RenderedFile } from '../render/file';
@@ -39,12 +39,17 @@ export function renderStartupScripts(topology: Topology, role: NodeRole | string
   return { path: STARTUP_SCRIPTS_PATH, content };
 }
 
+/** Each script of a rendered startup-scripts file, in order: its query and, for a pending migration step, its condition. */
+export function startupScripts(file: RenderedFile): { readonly query: string; readonly condition?: string }[] {
+  const root = readXml(file.content);
+  return childElements(root, 'startup_scripts').flatMap((s) => childElements(s, 'scripts')).map((script) => {
+    const [query] = childElements(script, 'query');
+    const [condition] = childElements(script, 'condition');
+    return { query: query?.textContent ?? '', ...(condition !== undefined ? { condition: condition.textContent ?? '' } : {}) };
+  });
+}
+
 /** The queries of a rendered startup-scripts file, in order (for runners and tests that execute them). */
 export function startupScriptQueries(file: RenderedFile): string[] {
-  // Loaded here, not at the top: a synth renders these files and never reads them back.
-  const { create } = require('xmlbuilder2') as typeof import('xmlbuilder2');
-  const doc = create(file.content).toObject() as { clickhouse?: { startup_scripts?: { scripts?: unknown } } };
-  const scripts = doc.clickhouse?.startup_scripts?.scripts;
-  const list = scripts === undefined ? [] : Array.isArray(scripts) ? scripts : [scripts];
-  return list.map((s) => String((s as { query: unknown }).query));
+  return startupScripts(file).map((s) => s.query);
 }
