@@ -23,6 +23,11 @@ export function classOf(type: string, kind: 'resource' | 'data' | 'provider'): E
   return found;
 }
 
+/** An element's address in references and `depends_on`: `aws_instance.x`, `data.aws_ami.y`. */
+export function addressOf(kind: 'resource' | 'data', type: string, id: string): string {
+  return `${kind === 'data' ? 'data.' : ''}${type}.${id}`;
+}
+
 /** What an attribute reference is resolved from (`interpolationForAttribute` of resources and data sources). */
 export type Referable = TerraformElement & { interpolationForAttribute(attribute: string): unknown };
 

@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { App, TerraformElement, TerraformStack } from 'cdktf';
-import { classOf, Referable, StackJson, withTokens } from './elements';
+import { addressOf, classOf, Referable, StackJson, withTokens } from './elements';
 
 /** BENCH_REFERENCES=1: plain references become tokens of the elements they name (elements.ts). */
 const WITH_REFERENCES = process.env.BENCH_REFERENCES === '1';
@@ -34,7 +34,7 @@ for (const name of fs.readdirSync(path.join(source, 'stacks')).sort()) {
         const element = new Element(stack, `${type}__${id}`, {});
         // The element's own id in the output: cdk.tf.json keys by friendlyUniqueId, which overrideLogicalId keeps.
         element.overrideLogicalId(id);
-        elements.set(`${kind === 'data' ? 'data.' : ''}${type}.${id}`, element as unknown as Referable);
+        elements.set(addressOf(kind, type, id), element as unknown as Referable);
         created.push([element, config]);
       }
     }

@@ -5,7 +5,7 @@
 // builds and synthesizes. Attributes the plan could not type stay overrides, as in (c).
 import * as fs from 'fs';
 import { App, TerraformStack } from 'cdktf';
-import { classOf, Referable, withTokens } from './elements';
+import { addressOf, classOf, Referable, withTokens } from './elements';
 import type { Plan } from './typed-plan';
 
 const plan = JSON.parse(fs.readFileSync(process.env.BENCH_PLAN!, 'utf8')) as Plan;
@@ -23,7 +23,7 @@ for (const planned of plan.stacks) {
     const element = new (classOf(e.type, e.kind))(stack, `${e.type}__${e.id}`, { ...config, dependsOn });
     element.overrideLogicalId(e.id);
     for (const [key, value] of Object.entries(e.overrides)) element.addOverride(key, e.references ? withTokens(value, elements) : value);
-    elements.set(`${e.kind === 'data' ? 'data.' : ''}${e.type}.${e.id}`, element as unknown as Referable);
+    elements.set(addressOf(e.kind, e.type, e.id), element as unknown as Referable);
   }
 }
 app.synth();

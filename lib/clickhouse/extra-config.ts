@@ -5,7 +5,7 @@
  */
 import { Problems } from '../model/validation';
 import { RenderedFile } from '../render/file';
-import { clickhouseXml, NOT_XML_CHARACTER, XmlTree } from './xml';
+import { clickhouseXml, NOT_XML_CHARACTER, readXmlObject, XmlTree } from './xml';
 
 /** A setting's value: a scalar, or nested elements (`merge_tree: { max_parts_in_total: 200000 }`). */
 export type ExtraSettingValue = string | number | boolean | { readonly [name: string]: ExtraSettingValue };
@@ -37,13 +37,11 @@ const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** Top-level names each of the library's files defines: server settings (config.d) and profiles (users.d). */
 function managedNames(files: readonly RenderedFile[]): { settings: Map<string, string>; profiles: Map<string, string> } {
-  // Loaded here, not at the top: only a cluster with extra config reads the library's files back.
-  const { convert } = require('xmlbuilder2') as typeof import('xmlbuilder2');
   const settings = new Map<string, string>();
   const profiles = new Map<string, string>();
   for (const f of files) {
     if (!f.path.endsWith('.xml')) continue;
-    const root = (convert(f.content, { format: 'object' }) as { clickhouse?: Record<string, unknown> }).clickhouse ?? {};
+    const root = (readXmlObject(f.content).clickhouse ?? {}) as Record<string, unknown>;
     if (f.path.startsWith('users.d/')) {
       const p = root.profiles;
       if (p !== null && typeof p === 'object') for (const name of Object.keys(p)) if (!name.startsWith('@')) profiles.set(name, f.path);

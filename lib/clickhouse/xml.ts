@@ -27,8 +27,8 @@ function escapeMarkup(what: string, value: unknown): string {
  * fast-xml-builder writes the tree as text in one pass. A DOM builder (xmlbuilder2, before) took
  * about 0.6 ms a file against 0.1 ms, and 60 ms to load against 3 ms; a synth writes 134 files.
  * Its own entity handling is off so the escaping above is the only one: it would also turn every
- * quote of the SQL in startup_scripts.xml into `&apos;`. A name that is not an XML name is an error, never a
- * malformed file (as are a bad character and a bad tree, below).
+ * quote of the SQL in startup_scripts.xml into `&apos;`. A name that is not an XML name is an
+ * error, never a malformed file (as are a bad character and a bad tree, below).
  */
 const writer = new XMLBuilder({
   attributeNamePrefix: '@',
@@ -93,6 +93,19 @@ export function readXml(content: string): XmlElement {
   const root = parser.parseFromString(content, 'text/xml').documentElement;
   if (root === null) throw new Error('malformed XML: no root element');
   return root;
+}
+
+/** A parsed file in xmlbuilder2's object form: element names as keys, `@name` attributes, repeated elements as lists. */
+export type XmlObject = { [name: string]: unknown };
+
+/**
+ * A file in xmlbuilder2's object form, for readers that walk a whole config (the library's own
+ * names, the rehearsal's overrides). xmlbuilder2 is loaded on first use, for the same reason as
+ * `readXml`. Its object form decodes entities in text more than once: read text through `readXml`.
+ */
+export function readXmlObject(content: string): XmlObject {
+  const { convert } = require('xmlbuilder2') as typeof import('xmlbuilder2');
+  return convert(content, { format: 'object' }) as unknown as XmlObject;
 }
 
 /** The element children of `element` named `name`, in document order. */

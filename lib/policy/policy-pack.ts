@@ -160,10 +160,10 @@ export class PolicyPack implements IAspect {
       dataPorts: this.options.dataPorts,
       statefulResourceTypes: this.options.statefulResourceTypes,
     });
-    const byPath = new Map(this.stack.node.findAll().map((c) => [c.node.path, c]));
+    const targetOf = this.targets();
     const run: NonNullable<PolicyPack['lastRun']> = { violations: [], suppressed: [] };
     for (const v of found) {
-      const target = (v.constructPath && byPath.get(v.constructPath)) || this.stack;
+      const target = targetOf(v);
       const reason = this.suppressionReason(target, v.ruleId);
       if (reason !== undefined) {
         run.suppressed.push({ ...v, reason });
@@ -250,14 +250,20 @@ export class PolicyPack implements IAspect {
   /** The error a violation raises at the write: cdktf's own wording for a failed validation or an error annotation. */
   private failure(violations: readonly PolicyViolation[], skipValidation: boolean): Error {
     if (skipValidation) {
-      const byPath = new Map(this.stack.node.findAll().map((c) => [c.node.path, c]));
-      const lines = violations.map((v) => `[${((v.constructPath && byPath.get(v.constructPath)) || this.stack).node.path}] ${policyMessage(v)}`);
+      const targetOf = this.targets();
+      const lines = violations.map((v) => `[${targetOf(v).node.path}] ${policyMessage(v)}`);
       return new Error(`Encountered Annotations with level "ERROR":\n${lines.join('\n')}\n\n` +
         'Either fix the issues above, or set the environment variable CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS to ignore these annotations.\n');
     }
     const lines = this.errorsOf(violations).map((m) => `[${this.stack.node.path}] ${m}`);
     return new Error(`Validation failed with the following errors:\n  ${lines.join('\n  ')}\n\n` +
       "If you wish to ignore these validations, pass 'skipValidation: true' to your App configuration.\n");
+  }
+
+  /** The construct a violation is about: the one at its construct path, else the stack. */
+  private targets(): (v: PolicyViolation) => IConstruct {
+    const byPath = new Map(this.stack.node.findAll().map((c) => [c.node.path, c]));
+    return (v) => (v.constructPath && byPath.get(v.constructPath)) || this.stack;
   }
 
   /** The last run, or a fresh one when a synth has started (Aspects ran) since. */

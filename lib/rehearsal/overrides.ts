@@ -5,7 +5,7 @@
  * ingestion engine the storage tables it carries as its outbox are non-replicated twins, while
  * storage engines keep their Replicated engines on a local ZooKeeper.
  */
-import { clickhouseXml, XmlTree } from '../clickhouse/xml';
+import { clickhouseXml, readXmlObject, XmlObject, XmlTree } from '../clickhouse/xml';
 import { renderStorageConfiguration } from '../clickhouse/storage';
 import { RenderedFile } from '../render/file';
 
@@ -37,8 +37,6 @@ export const REHEARSAL_PROFILE = {
   stream_flush_interval_ms: 500,
 } as const;
 
-type XmlObject = { [name: string]: unknown };
-
 function xml(root: XmlObject): string {
   return clickhouseXml(root as XmlTree);
 }
@@ -66,12 +64,6 @@ export function usersXml(): string {
   });
 }
 
-function parse(content: string): XmlObject {
-  // Loaded here, not at the top: the package root imports the rehearsal, and a synth never reads XML.
-  const { convert } = require('xmlbuilder2') as typeof import('xmlbuilder2');
-  return convert(content, { format: 'object' }) as unknown as XmlObject;
-}
-
 function asArray(v: unknown): unknown[] {
   if (v === undefined) return [];
   return Array.isArray(v) ? v : [v];
@@ -89,7 +81,7 @@ export function fromEnvVariables(files: readonly RenderedFile[]): string[] {
       }
     }
   };
-  for (const f of files) if (f.path.endsWith('.xml')) walk(parse(f.content));
+  for (const f of files) if (f.path.endsWith('.xml')) walk(readXmlObject(f.content));
   return [...names].sort();
 }
 
@@ -98,7 +90,7 @@ export function renderedClusters(files: readonly RenderedFile[]): Map<string, nu
   const clusters = new Map<string, number>();
   for (const f of files) {
     if (!f.path.endsWith('.xml')) continue;
-    const root = parse(f.content).clickhouse as XmlObject | undefined;
+    const root = readXmlObject(f.content).clickhouse as XmlObject | undefined;
     const servers = root?.remote_servers as XmlObject | undefined;
     if (servers === undefined || typeof servers !== 'object') continue;
     for (const [name, cluster] of Object.entries(servers)) {
@@ -117,7 +109,7 @@ export function renderedNamedCollections(files: readonly RenderedFile[]): Map<st
   const collections = new Map<string, XmlObject>();
   for (const f of files) {
     if (!f.path.endsWith('.xml')) continue;
-    const root = parse(f.content).clickhouse as XmlObject | undefined;
+    const root = readXmlObject(f.content).clickhouse as XmlObject | undefined;
     const named = root?.named_collections as XmlObject | undefined;
     if (named === undefined || typeof named !== 'object') continue;
     for (const [name, keys] of Object.entries(named)) {
@@ -149,7 +141,7 @@ export function renderedDisks(files: readonly RenderedFile[]): Map<string, XmlOb
   const disks = new Map<string, XmlObject>();
   for (const f of files) {
     if (!f.path.endsWith('.xml')) continue;
-    const root = parse(f.content).clickhouse as XmlObject | undefined;
+    const root = readXmlObject(f.content).clickhouse as XmlObject | undefined;
     const found = (root?.storage_configuration as XmlObject | undefined)?.disks as XmlObject | undefined;
     if (found === undefined || typeof found !== 'object') continue;
     for (const [name, disk] of Object.entries(found)) if (!name.startsWith('@') && disk !== null && typeof disk === 'object') disks.set(name, disk as XmlObject);
@@ -227,7 +219,7 @@ export function rehearsalOverrides(files: readonly RenderedFile[], storage?: Sto
 export function renderedZooKeeperRoot(files: readonly RenderedFile[]): string | undefined {
   for (const f of files) {
     if (!f.path.endsWith('.xml')) continue;
-    const zk = (parse(f.content).clickhouse as XmlObject | undefined)?.zookeeper as XmlObject | undefined;
+    const zk = (readXmlObject(f.content).clickhouse as XmlObject | undefined)?.zookeeper as XmlObject | undefined;
     if (zk !== undefined && typeof zk === 'object' && typeof zk.root === 'string') return zk.root;
   }
   return undefined;

@@ -5,18 +5,15 @@
  * statements every role runs, are compared with `topology.json` (the model as rendered). Every
  * problem names the file and what differs.
  */
+import { readXmlObject, XmlObject } from '../clickhouse/xml';
 import { LEDGER_DATABASE, LEDGER_STATEMENTS, LEDGER_TABLE } from '../migrations/runner';
 import { isAccessRoleStatement } from '../schema/access-roles';
 import { groupOfRole, LegDocument, RehearsalBundle, roleStatements, startupStatements, StreamDocument, TopologyDocument } from './bundle';
 
-type XmlObject = { [name: string]: unknown };
-
 const LEDGER = `${LEDGER_DATABASE}.${LEDGER_TABLE}`;
 
 function parse(content: string): XmlObject {
-  // Loaded here, not at the top: the package root imports the rehearsal, and a synth never reads XML.
-  const { convert } = require('xmlbuilder2') as typeof import('xmlbuilder2');
-  return (convert(content, { format: 'object' }) as unknown as XmlObject).clickhouse as XmlObject ?? {};
+  return readXmlObject(content).clickhouse as XmlObject ?? {};
 }
 
 function asArray(v: unknown): unknown[] {
