@@ -13,6 +13,7 @@ import {
   ClickHouseConfigOptions, ConsumedLeg, consumedLegs, NodeGroup, nodeGroups, renderNodeGroupConfig, renderStorageHostConfig,
   requiredEnvironment, SYSTEM_LOGS_FILE, TIERED_STORAGE_POLICY,
 } from '../../lib/clickhouse';
+import { clickhouseXml } from '../../lib/clickhouse/xml';
 import { KafkaAuth } from '../../lib/model';
 import { ConfigFile, TestEngine } from '../support/engine';
 import { hasKcat, MockKafka } from './support/mock-kafka';
@@ -321,6 +322,18 @@ describe.each(TIERS)('$name nodes in ClickHouse', (tier) => {
 });
 
 if (!hasKcat) console.warn('kcat is not installed (Debian package `kcat`): the end-to-end Kafka read in engine.test.ts is skipped');
+
+test('text in a rendered file reaches ClickHouse literally: XML-special and entity-like values', async () => {
+  const values = ['&amp;', '&#65;', '<b> & "q"', "it's ]]>"];
+  const literal = { path: 'config.d/zz_literal.xml', content: clickhouseXml({ macros: Object.fromEntries(values.map((v, i) => [`literal_${i}`, v])) }) };
+  const g = group('ingestion-small');
+  const engine = await TestEngine.open([...renderNodeGroupConfig(topology, g), literal], fakeEnvironment(g));
+  try {
+    for (const [i, v] of values.entries()) expect(await engine.value(`SELECT getMacro('literal_${i}')`)).toBe(v);
+  } finally {
+    await engine.kill();
+  }
+}, 120_000);
 
 test('a config ClickHouse rejects fails to open', async () => {
   const broken = renderNodeGroupConfig(topology, group('ingestion-small')).map((f) => (f.path === 'config.d/zookeeper.xml' ? { ...f, content: f.content.replace('</zookeeper>', '') } : f));
