@@ -165,7 +165,7 @@ export function renderObservabilityArtifacts(topology: Topology, alerts: readonl
     { path: `${OBSERVABILITY_DIR}/${RULE_FILE}`, content: renderRuleFile(alerts) },
     { path: `${OBSERVABILITY_DIR}/alerts.test.yaml`, content: renderRuleTests(alerts, RULE_FILE) },
     { path: `${OBSERVABILITY_DIR}/dashboard.json`, content: JSON.stringify(renderDashboard(topology), null, 2) + '\n' },
-    { path: `${OBSERVABILITY_DIR}/prometheus.yaml`, content: stringify(prometheusConfig({ topology, scrapeInterval: '30s', ...targets, ruleFile: RULE_FILE }), { lineWidth: 0, aliasDuplicateObjects: false }) },
+    { path: `${OBSERVABILITY_DIR}/prometheus.yaml`, content: stringify(prometheusConfig({ topology, scrapeInterval: '30s', ...targets, ruleFile: RULE_FILE }), { lineWidth: 0, aliasDuplicateObjects: false, directives: false }) },
     ...tableExporterFiles(topology.database).map((f) => hostFile('storage', f)),
     ...(zooCfg !== undefined ? zooKeeperExporterFiles({ clientPort: zooCfg.clientPort, dataDir: zooCfg.dataDir, dataLogDir: zooCfg.dataLogDir }) : [])
       .map((f) => hostFile('zookeeper', f)),

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { TerraformResourceLifecycle, TerraformStack } from 'cdktf';
+import { dependable, TerraformResourceLifecycle, TerraformStack } from 'cdktf';
 import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
 import { DataAwsSsmParameter } from '@cdktf/provider-aws/lib/data-aws-ssm-parameter';
 import { EbsVolume } from '@cdktf/provider-aws/lib/ebs-volume';
@@ -499,6 +499,10 @@ export class StorageCluster extends Construct {
     const bucketDomainName = this.bucket.bucketRegionalDomainName;
     const instanceProfileName = this.instanceProfile.name;
     const backupBucketName = this.backupBucket?.bucket.bucket;
+    // Boot reads these through the instance role: the secret values, the shared config and the role's access.
+    // One `dependable` token per element, shared by the hosts: the constructor's `dependsOn` would
+    // make a token, and capture a full stack trace, for every element of every host's list.
+    const bootPrerequisites = [...bootSecretVersions, ...Object.values(sharedObjects), rolePolicy, this.sessionManagerPolicy].map((r) => dependable(r));
     const resources: StorageHostResources[] = [];
     for (const host of topology.storage.hosts) {
       const zone = host.availabilityZone!;
@@ -560,8 +564,6 @@ export class StorageCluster extends Construct {
         disableApiTermination: !allowDestroy,
         // Stopping an instance empties its NVMe hot tier: only on purpose, never as a side effect.
         disableApiStop: !allowDestroy,
-        // Boot reads these through the instance role: the secret values, the shared config and the role's access.
-        dependsOn: [...bootSecretVersions, ...Object.values(sharedObjects), rolePolicy, this.sessionManagerPolicy],
         lifecycle: {
           ...protect,
           // A new image is rolled out host by host, not by replacing every host in one apply. cloud-init
@@ -571,6 +573,7 @@ export class StorageCluster extends Construct {
         },
         tags: { ...tags(host.name), 'clickhouse-ingest:shard': String(host.shard), 'clickhouse-ingest:replica': String(host.replica) },
       });
+      instance.dependsOn = [...bootPrerequisites];
       const attachment = new VolumeAttachment(this, `${host.name}-data-attachment`, {
         deviceName: DATA_VOLUME_DEVICE, volumeId: dataVolume.id, instanceId: instance.id,
         // Unmounting is the host's business: Terraform never yanks a mounted data volume. A protected

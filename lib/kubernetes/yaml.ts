@@ -16,7 +16,8 @@ export function toHelmValuesYaml(values: unknown): string {
       }
     },
   });
-  return doc.toString({ lineWidth: 0, blockQuote: 'literal' });
+  // No %YAML/%TAG lines in Helm values; `directives: false` spares yaml a walk of the whole document to decide.
+  return doc.toString({ lineWidth: 0, blockQuote: 'literal', directives: false });
 }
 
 /** @deprecated the stack escapes every string once (`LiteralText`); kept for callers of the old name. */

@@ -17,7 +17,8 @@ export function ruleFile(alerts: readonly AlertDefinition[]): RuleFile {
   return { groups: [...groups.entries()].map(([name, rules]) => ({ name, rules })) };
 }
 
-const YAML_OPTIONS = { lineWidth: 0, aliasDuplicateObjects: false } as const;
+// `directives: false`: these documents carry no %YAML/%TAG lines, and yaml would walk each whole document to decide.
+const YAML_OPTIONS = { lineWidth: 0, aliasDuplicateObjects: false, directives: false } as const;
 
 export function renderRuleFile(alerts: readonly AlertDefinition[]): string {
   return stringify(ruleFile(alerts), YAML_OPTIONS);

@@ -60,5 +60,5 @@ export function renderAnsibleInventory(topology: Topology, options: AnsibleInven
     },
   };
   const header = '# Rendered by cdktf-clickhouse-ingest from the region topology. Do not edit: change the region description.\n';
-  return { path: ANSIBLE_INVENTORY_PATH, content: header + stringify(inventory, { lineWidth: 0 }) };
+  return { path: ANSIBLE_INVENTORY_PATH, content: header + stringify(inventory, { lineWidth: 0, directives: false }) };
 }
