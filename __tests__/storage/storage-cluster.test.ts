@@ -182,6 +182,22 @@ describe('StorageCluster, 10 shards × 3 replicas', () => {
     expect(read.resources).toContain(`\${aws_secretsmanager_secret.${migratorId}.arn}`);
   });
 
+  test('every host waits for all its boot reads, each named by its bare address (depends_on takes no ${…})', () => {
+    const addresses = (type: string, keep: (id: string) => boolean = () => true): string[] =>
+      Object.keys((r as Record<string, Record<string, unknown>>)[type] ?? {}).filter(keep).map((id) => `${type}.${id}`);
+    const bootReads = [
+      ...addresses('aws_secretsmanager_secret_version'),
+      ...addresses('aws_s3_object', (id) => id.includes('_shared-')),
+      ...addresses('aws_iam_role_policy', (id) => id.includes('role-policy')),
+      ...addresses('aws_iam_role_policy_attachment', (id) => id.includes('session-manager')),
+    ].sort();
+    expect(bootReads.filter((a) => a.startsWith('aws_s3_object.')).length).toBeGreaterThan(5);
+    expect(bootReads.filter((a) => a.startsWith('aws_iam_')).length).toBe(2);
+    for (const instance of Object.values(r.aws_instance)) {
+      expect([...(instance.depends_on as string[])].sort()).toEqual(bootReads);
+    }
+  });
+
   test('every script in the user data parses with bash', () => {
     const first = parse(Object.values(r.aws_instance)[0].user_data as string);
     const scripts = first.write_files.filter((f: { content: string }) => f.content.startsWith('#!/bin/bash'));
