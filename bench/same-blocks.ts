@@ -2,17 +2,23 @@
 import * as fs from 'fs';
 import * as path from 'path';
 
-/** Throws unless two output folders hold the same stacks with equal provider, resource and data blocks (`//` metadata aside). */
+/** Every block of a stack a floor must reproduce: all of `cdk.tf.json` but cdktf's `//` metadata. */
+export const COMPARED_BLOCKS = ['terraform', 'provider', 'resource', 'data', 'ephemeral', 'variable', 'output'] as const;
+
+/** Throws unless two output folders hold the same stacks with equal blocks (COMPARED_BLOCKS; `//` metadata aside), naming the first that differs. */
 export function assertSameBlocks(appOut: string, floorOut: string): void {
-  const blocks = (dir: string, stack: string): string => {
-    const json = JSON.parse(fs.readFileSync(path.join(dir, 'stacks', stack, 'cdk.tf.json'), 'utf8')) as Record<string, unknown>;
-    return JSON.stringify(['provider', 'resource', 'data'].map((k) => json[k] ?? {}), (key, value: unknown) => (key === '//' ? undefined : value));
-  };
+  const read = (dir: string, stack: string): Record<string, unknown> =>
+    JSON.parse(fs.readFileSync(path.join(dir, 'stacks', stack, 'cdk.tf.json'), 'utf8')) as Record<string, unknown>;
+  const text = (value: unknown): string => JSON.stringify(value ?? {}, (key, v: unknown) => (key === '//' ? undefined : v));
   const stacks = fs.readdirSync(path.join(appOut, 'stacks')).sort();
   const floorStacks = fs.readdirSync(path.join(floorOut, 'stacks')).sort();
   if (stacks.join() !== floorStacks.join()) throw new Error(`floor ${floorOut} has stacks ${floorStacks.join(', ')}, not ${stacks.join(', ')}`);
   for (const stack of stacks) {
-    if (blocks(appOut, stack) !== blocks(floorOut, stack)) throw new Error(`floor ${floorOut}: stack ${stack} differs from ${appOut} in its provider, resource or data blocks`);
+    const [app, floor] = [read(appOut, stack), read(floorOut, stack)];
+    const unknown = Object.keys(app).filter((k) => k !== '//' && !(COMPARED_BLOCKS as readonly string[]).includes(k));
+    if (unknown.length > 0) throw new Error(`stack ${stack} of ${appOut} has blocks no floor reproduces: ${unknown.join(', ')}`);
+    const differs = COMPARED_BLOCKS.find((k) => text(app[k]) !== text(floor[k]));
+    if (differs) throw new Error(`floor ${floorOut}: stack ${stack} differs from ${appOut} in its ${differs} block`);
   }
 }
 

@@ -1,12 +1,21 @@
-// What the floors share: the prebuilt provider class of a Terraform type, and plain references.
-import { TerraformElement, TerraformStack, Token } from 'cdktf';
+// What the floors share: the prebuilt provider class of a Terraform type, ephemeral resources,
+// the stack's other blocks, and plain references.
+import { dependable, ITerraformDependable, LocalBackend, ref, S3Backend, TerraformElement, TerraformOutput, TerraformStack, TerraformVariable, Token } from 'cdktf';
+import { Construct } from 'constructs';
 
 export type Blocks = Record<string, Record<string, Record<string, unknown>>>;
 export interface StackJson {
+  readonly terraform?: { readonly backend?: Record<string, Record<string, unknown>>; readonly required_version?: string };
   readonly provider?: Record<string, Record<string, unknown>[]>;
   readonly resource?: Blocks;
   readonly data?: Blocks;
+  readonly ephemeral?: Blocks;
+  readonly variable?: Record<string, Record<string, unknown>>;
+  readonly output?: Record<string, Record<string, unknown>>;
 }
+
+/** The kinds of element a floor builds one by one (each can be referenced or depended on). */
+export type ElementKind = 'resource' | 'data' | 'ephemeral';
 export type ElementClass = (new (scope: TerraformStack, id: string, config: object) => TerraformElement) & { tfResourceType?: string };
 
 const PROVIDER_PREFIXES = ['aws', 'kubernetes', 'helm'];
@@ -23,16 +32,67 @@ export function classOf(type: string, kind: 'resource' | 'data' | 'provider'): E
   return found;
 }
 
-/** An element's address in references and `depends_on`: `aws_instance.x`, `data.aws_ami.y`. */
-export function addressOf(kind: 'resource' | 'data', type: string, id: string): string {
-  return `${kind === 'data' ? 'data.' : ''}${type}.${id}`;
+/** An element's address in references and `depends_on`: `aws_instance.x`, `data.aws_ami.y`, `ephemeral.aws_z.w`. */
+export function addressOf(kind: ElementKind, type: string, id: string): string {
+  return `${kind === 'resource' ? '' : `${kind}.`}${type}.${id}`;
+}
+
+/**
+ * An ephemeral resource as a hand-written app on cdktf 0.21 writes one (cdktf predates them and the
+ * prebuilt providers have no class): the block as given, `depends_on` from the elements.
+ */
+export class EphemeralBlock extends TerraformElement {
+  constructor(scope: Construct, id: string, private readonly type: string, private readonly config: Record<string, unknown>,
+    private readonly dependsOn: readonly ITerraformDependable[] = []) {
+    super(scope, id, `ephemeral.${type}`);
+  }
+
+  public interpolationForAttribute(attribute: string): unknown {
+    return ref(`ephemeral.${this.type}.${this.friendlyUniqueId}.${attribute}`, this.cdktfStack);
+  }
+
+  public toTerraform(): Record<string, unknown> {
+    const dependsOn = this.dependsOn.length > 0 ? { depends_on: this.dependsOn.map((d) => dependable(d)) } : {};
+    return { ephemeral: { [this.type]: { [this.friendlyUniqueId]: { ...this.config, ...dependsOn } } } };
+  }
+}
+
+const camelKey = (key: string): string => key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+
+/**
+ * The stack's `terraform` block (its backend and required Terraform version), its variables and its
+ * outputs, as an app writes them: `LocalBackend`/`S3Backend`, `TerraformVariable`, `TerraformOutput`
+ * with static ids. `value` turns an output's value into what the app passes (tokens, or the text).
+ */
+export function addStackBlocks(stack: TerraformStack, json: StackJson, value: (v: unknown) => unknown = (v) => v): void {
+  for (const [kind, config] of Object.entries(json.terraform?.backend ?? {})) {
+    const props = Object.fromEntries(Object.entries(config).map(([k, v]) => [camelKey(k), v]));
+    if (kind === 'local') new LocalBackend(stack, props);
+    else if (kind === 's3') new S3Backend(stack, props as unknown as ConstructorParameters<typeof S3Backend>[1]);
+    else throw new Error(`no floor for backend ${kind}`);
+  }
+  if (json.terraform?.required_version !== undefined) stack.addOverride('terraform.required_version', json.terraform.required_version);
+  for (const [id, v] of Object.entries(json.variable ?? {})) {
+    const validation = (v.validation as { condition: string; error_message: string }[] | undefined)
+      ?.map((x) => ({ condition: x.condition, errorMessage: x.error_message }));
+    new TerraformVariable(stack, id, {
+      type: v.type as string | undefined, description: v.description as string | undefined, default: v.default,
+      sensitive: v.sensitive as boolean | undefined, nullable: v.nullable as boolean | undefined, validation,
+    });
+  }
+  for (const [id, o] of Object.entries(json.output ?? {})) {
+    new TerraformOutput(stack, id, {
+      staticId: true, value: value(o.value), description: o.description as string | undefined, sensitive: o.sensitive as boolean | undefined,
+    });
+  }
 }
 
 /** What an attribute reference is resolved from (`interpolationForAttribute` of resources and data sources). */
 export type Referable = TerraformElement & { interpolationForAttribute(attribute: string): unknown };
 
-// A plain reference `${aws_instance.host.private_ip}` / `${data.aws_x.y.list[0].attr}` (not an escaped `$${`).
-export const REFERENCE = /(?<!\$)\$\{((?:data\.)?[a-z0-9_]+\.[A-Za-z0-9_-]+)\.([a-z0-9_]+(?:\.[a-z0-9_]+|\[[0-9]+\])*)\}/g;
+// A plain reference `${aws_instance.host.private_ip}` / `${data.aws_x.y.list[0].attr}` /
+// `${ephemeral.aws_x.y.attr}` (not an escaped `$${`).
+export const REFERENCE = /(?<!\$)\$\{((?:data\.|ephemeral\.)?[a-z0-9_]+\.[A-Za-z0-9_-]+)\.([a-z0-9_]+(?:\.[a-z0-9_]+|\[[0-9]+\])*)\}/g;
 
 /**
  * Every plain reference in a string becomes a cdktf token of the referenced element, as in an app

@@ -1,12 +1,13 @@
-// (c) The floor: a bare cdktf app that creates the same providers, resources and data sources as a
-// synthesized output (BENCH_SOURCE, a cdktf.out folder), with the same attributes, from the
-// prebuilt providers by deep import. No model, no renderers, no artifacts, no policy pack. Each
-// element keeps its logical id, so the output's blocks equal the source's (bench/run.ts checks);
-// with BENCH_REFERENCES=1, (c'), references become tokens as in a hand-written app.
+// (c) The floor: a bare cdktf app that creates the same providers, resources, data sources and
+// ephemeral resources as a synthesized output (BENCH_SOURCE, a cdktf.out folder), with the same
+// attributes, from the prebuilt providers by deep import, and the same backend, variables and
+// outputs. No model, no renderers, no artifacts, no policy pack. Each element keeps its logical id,
+// so the output's blocks equal the source's (bench/run.ts checks); with BENCH_REFERENCES=1, (c'),
+// references become tokens as in a hand-written app.
 import * as fs from 'fs';
 import * as path from 'path';
 import { App, TerraformElement, TerraformStack } from 'cdktf';
-import { addressOf, classOf, Referable, StackJson, withTokens } from './elements';
+import { addressOf, addStackBlocks, classOf, EphemeralBlock, Referable, StackJson, withTokens } from './elements';
 
 /** BENCH_REFERENCES=1: plain references become tokens of the elements they name (elements.ts). */
 const WITH_REFERENCES = process.env.BENCH_REFERENCES === '1';
@@ -39,6 +40,17 @@ for (const name of fs.readdirSync(path.join(source, 'stacks')).sort()) {
       }
     }
   }
+  // Ephemeral resources have no provider class to override: each is built with its block as it is
+  // (`depends_on` included), before the attributes that may name them.
+  for (const [type, byName] of Object.entries(json.ephemeral ?? {})) {
+    for (const [id, config] of Object.entries(byName)) {
+      const block = WITH_REFERENCES ? (withTokens(config, elements) as Record<string, unknown>) : config;
+      const element = new EphemeralBlock(stack, `${type}__${id}`, type, block);
+      element.overrideLogicalId(id);
+      elements.set(addressOf('ephemeral', type, id), element);
+    }
+  }
   for (const [element, config] of created) copy(element, config, WITH_REFERENCES ? elements : undefined);
+  addStackBlocks(stack, json, WITH_REFERENCES ? (v) => withTokens(v, elements) : undefined);
 }
 app.synth();

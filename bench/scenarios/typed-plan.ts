@@ -1,6 +1,8 @@
 // Prepares (c''), the floor written as a hand-written cdktf app: from a synthesized output
 // (BENCH_SOURCE), the typed constructor config of every provider, resource and data source, in an
-// order where each element comes after the elements it references or depends on. Writes BENCH_PLAN.
+// order where each element comes after the elements it references or depends on. Ephemeral
+// resources, which no prebuilt class covers, keep their block as it is; the backend, variables and
+// outputs are kept as they are for the floor to build. Writes BENCH_PLAN.
 //
 // A provider class takes camelCase config and maps it back to Terraform's snake_case at synth, but a
 // map attribute (tags, labels, Helm values) keeps its keys. Which is which is not in the JSON, so every
@@ -11,13 +13,13 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App, DefaultTokenResolver, StringConcat, TerraformStack, Tokenization } from 'cdktf';
-import { addressOf, classOf, ElementClass, REFERENCE, StackJson } from './elements';
+import { addressOf, classOf, ElementClass, ElementKind, REFERENCE, StackJson } from './elements';
 
 export interface PlannedElement {
-  readonly kind: 'resource' | 'data';
+  readonly kind: ElementKind;
   readonly type: string;
   readonly id: string;
-  /** Constructor config, camelCase, references still as `${…}` text. */
+  /** Constructor config, camelCase (an ephemeral resource's block as it is), references still as `${…}` text. */
   readonly config: Record<string, unknown>;
   /** Attributes that did not come back equal as typed config. */
   readonly overrides: Record<string, unknown>;
@@ -28,7 +30,13 @@ export interface PlannedElement {
 }
 export interface PlannedProvider { readonly type: string; readonly config: Record<string, unknown>; readonly overrides: Record<string, unknown> }
 export interface Plan {
-  readonly stacks: readonly { readonly name: string; readonly providers: readonly PlannedProvider[]; readonly elements: readonly PlannedElement[] }[];
+  readonly stacks: readonly {
+    readonly name: string;
+    readonly providers: readonly PlannedProvider[];
+    readonly elements: readonly PlannedElement[];
+    /** The `terraform` block, variables and outputs, as synthesized. */
+    readonly blocks: Pick<StackJson, 'terraform' | 'variable' | 'output'>;
+  }[];
 }
 
 const SNAKE_KEY = /^[a-z][a-z0-9]*(?:_[a-z0-9]+)+$/;
@@ -82,8 +90,8 @@ function plan(source: string): Plan {
     const json = JSON.parse(fs.readFileSync(path.join(source, 'stacks', name, 'cdk.tf.json'), 'utf8')) as StackJson;
     const providers = Object.entries(json.provider ?? {}).flatMap(([type, configs]) =>
       configs.map((c) => ({ type, ...split(classOf(type, 'provider'), 'provider', type, c) })));
-    const byAddress = new Map<string, { kind: 'resource' | 'data'; type: string; id: string; json: Record<string, unknown> }>();
-    for (const [kind, blocks] of [['resource', json.resource], ['data', json.data]] as const) {
+    const byAddress = new Map<string, { kind: ElementKind; type: string; id: string; json: Record<string, unknown> }>();
+    for (const [kind, blocks] of [['resource', json.resource], ['data', json.data], ['ephemeral', json.ephemeral]] as const) {
       for (const [type, byName] of Object.entries(blocks ?? {})) {
         for (const [id, c] of Object.entries(byName)) byAddress.set(addressOf(kind, type, id), { kind, type, id, json: c });
       }
@@ -103,18 +111,21 @@ function plan(source: string): Plan {
         if (!byAddress.has(next)) throw new Error(`${address} depends on ${next}, which is not in the stack`);
         visit(next);
       }
-      ordered.push({ kind: e.kind, type: e.type, id: e.id, ...split(classOf(e.type, e.kind), e.kind, e.type, e.json), dependsOn, references: referenced.length > 0 });
+      const { depends_on: _dependsOn, ...block } = e.json;
+      const parts = e.kind === 'ephemeral' ? { config: block, overrides: {} } : split(classOf(e.type, e.kind), e.kind, e.type, e.json);
+      ordered.push({ kind: e.kind, type: e.type, id: e.id, ...parts, dependsOn, references: referenced.length > 0 });
       state.set(address, 'done');
     };
     for (const address of byAddress.keys()) visit(address);
-    return { name, providers, elements: ordered };
+    return { name, providers, elements: ordered, blocks: { terraform: json.terraform, variable: json.variable, output: json.output } };
   });
   return { stacks };
 }
 
 /** How many attributes the plan passes as typed config, and how many it keeps as overrides. */
 function counts(p: Plan): { typed: number; overridden: number } {
-  const parts = p.stacks.flatMap((s) => [...s.providers, ...s.elements]);
+  // Ephemeral resources are not counted: their blocks have no class to type them.
+  const parts = p.stacks.flatMap((s) => [...s.providers, ...s.elements.filter((e) => e.kind !== 'ephemeral')]);
   const sum = (of: (x: PlannedProvider) => object): number => parts.reduce((n, x) => n + Object.keys(of(x)).length, 0);
   return { typed: sum((x) => x.config), overridden: sum((x) => x.overrides) };
 }
