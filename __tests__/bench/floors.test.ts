@@ -1,6 +1,7 @@
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import type { StackJson } from '../../bench/scenarios/elements';
 import { assertSameBlocks } from '../../bench/same-blocks';
 import { tempDir } from '../support/temp-dir';
 
@@ -51,10 +52,12 @@ test("floor (c''), written as a hand-written app, types every attribute and synt
   expect(() => assertSameBlocks(app, out)).not.toThrow();
 }, 120_000);
 
-type Blocks = Record<string, Record<string, Record<string, unknown>>>;
-interface Json { resource: Blocks; ephemeral: Blocks; output: Record<string, Record<string, unknown>>; variable?: unknown; terraform: Record<string, unknown> }
+type Blocks = NonNullable<StackJson['resource']>;
+interface Json { provider: Record<string, Record<string, unknown>[]>; resource: Blocks; data: Blocks; ephemeral: Blocks; output: Record<string, Record<string, unknown>>; variable?: unknown; terraform: Record<string, unknown>; locals?: unknown }
 test.each<[string, (json: Json) => void]>([
+  ['provider', (json) => { json.provider.aws[0].region = 'eu-west-1'; }],
   ['resource', (json) => { Object.values(json.resource.aws_instance)[0].instance_type = 'm5.large'; }],
+  ['data', (json) => { delete Object.values(json.data)[0][Object.keys(Object.values(json.data)[0])[0]]; }],
   ['ephemeral', (json) => { Object.values(json.ephemeral.aws_secretsmanager_random_password)[0].password_length = 12; }],
   ['output', (json) => { Object.values(json.output)[0].description = 'changed'; }],
   ['variable', (json) => { delete json.variable; }],
@@ -67,4 +70,15 @@ test.each<[string, (json: Json) => void]>([
   change(json);
   fs.writeFileSync(file, JSON.stringify(json));
   expect(() => assertSameBlocks(app, out)).toThrow(new RegExp(`stack us differs .* in its ${block} block`));
+});
+
+test('the comparison refuses a block it does not cover, in the app or the floor', () => {
+  const out = tempDir('floors-extra-');
+  fs.cpSync(app, out, { recursive: true });
+  const file = path.join(out, 'stacks', 'us', 'cdk.tf.json');
+  const json = JSON.parse(fs.readFileSync(file, 'utf8')) as Json;
+  json.locals = { extra: 1 };
+  fs.writeFileSync(file, JSON.stringify(json));
+  expect(() => assertSameBlocks(app, out)).toThrow(/blocks the comparison does not cover.*locals/);
+  expect(() => assertSameBlocks(out, app)).toThrow(/blocks the comparison does not cover.*locals/);
 });

@@ -183,19 +183,25 @@ describe('StorageCluster, 10 shards × 3 replicas', () => {
   });
 
   test('every host waits for all its boot reads, each named by its bare address (depends_on takes no ${…})', () => {
-    const addresses = (type: string, keep: (id: string) => boolean = () => true): string[] =>
-      Object.keys((r as Record<string, Record<string, unknown>>)[type] ?? {}).filter(keep).map((id) => `${type}.${id}`);
+    const cluster = ten.cluster;
+    const address = (e: { terraformResourceType: string; friendlyUniqueId: string }): string => `${e.terraformResourceType}.${e.friendlyUniqueId}`;
     const bootReads = [
-      ...addresses('aws_secretsmanager_secret_version'),
-      ...addresses('aws_s3_object', (id) => id.includes('_shared-')),
-      ...addresses('aws_iam_role_policy', (id) => id.includes('role-policy')),
-      ...addresses('aws_iam_role_policy_attachment', (id) => id.includes('session-manager')),
+      // Every secret version of this stack is one a host fetches at boot (cluster, interserver HTTP, migrator).
+      ...Object.keys(r.aws_secretsmanager_secret_version).map((id) => `aws_secretsmanager_secret_version.${id}`),
+      ...Object.values(cluster.sharedConfigObjects).map(address),
+      // The host role's access policy (the backup writer's policy is for the backup timer, not for boot).
+      ...Object.entries(r.aws_iam_role_policy).filter(([, p]) => p.name === 'clickhouse-storage').map(([id]) => `aws_iam_role_policy.${id}`),
+      address(cluster.sessionManagerPolicy),
     ].sort();
-    expect(bootReads.filter((a) => a.startsWith('aws_s3_object.')).length).toBeGreaterThan(5);
-    expect(bootReads.filter((a) => a.startsWith('aws_iam_')).length).toBe(2);
+    expect(Object.keys(r.aws_secretsmanager_secret_version)).toHaveLength(3);
+    expect(Object.keys(cluster.sharedConfigObjects).length).toBeGreaterThan(5);
+    expect(bootReads.filter((x) => x.startsWith('aws_iam_role_policy.'))).toHaveLength(1);
     for (const instance of Object.values(r.aws_instance)) {
       expect([...(instance.depends_on as string[])].sort()).toEqual(bootReads);
     }
+    // Each host has a list of its own: an Aspect that adds to one host's dependsOn changes only that host.
+    const lists = Object.values(cluster.instances).map((i) => i.dependsOn);
+    expect(new Set(lists).size).toBe(lists.length);
   });
 
   test('every script in the user data parses with bash', () => {

@@ -62,9 +62,9 @@ const camelKey = (key: string): string => key.replace(/_([a-z0-9])/g, (_, c: str
 /**
  * The stack's `terraform` block (its backend and required Terraform version), its variables and its
  * outputs, as an app writes them: `LocalBackend`/`S3Backend`, `TerraformVariable`, `TerraformOutput`
- * with static ids. `value` turns an output's value into what the app passes (tokens, or the text).
+ * with static ids. `outputValue` turns an output's value into what the app passes (tokens, or the text).
  */
-export function addStackBlocks(stack: TerraformStack, json: StackJson, value: (v: unknown) => unknown = (v) => v): void {
+export function addStackBlocks(stack: TerraformStack, json: StackJson, outputValue: (v: unknown) => unknown = (v) => v): void {
   for (const [kind, config] of Object.entries(json.terraform?.backend ?? {})) {
     const props = Object.fromEntries(Object.entries(config).map(([k, v]) => [camelKey(k), v]));
     if (kind === 'local') new LocalBackend(stack, props);
@@ -82,7 +82,7 @@ export function addStackBlocks(stack: TerraformStack, json: StackJson, value: (v
   }
   for (const [id, o] of Object.entries(json.output ?? {})) {
     new TerraformOutput(stack, id, {
-      staticId: true, value: value(o.value), description: o.description as string | undefined, sensitive: o.sensitive as boolean | undefined,
+      staticId: true, value: outputValue(o.value), description: o.description as string | undefined, sensitive: o.sensitive as boolean | undefined,
     });
   }
 }

@@ -573,6 +573,7 @@ export class StorageCluster extends Construct {
         },
         tags: { ...tags(host.name), 'clickhouse-ingest:shard': String(host.shard), 'clickhouse-ingest:replica': String(host.replica) },
       });
+      // A list of its own per host (the tokens are shared): a change to one host's dependsOn stays on that host.
       instance.dependsOn = [...bootPrerequisites];
       const attachment = new VolumeAttachment(this, `${host.name}-data-attachment`, {
         deviceName: DATA_VOLUME_DEVICE, volumeId: dataVolume.id, instanceId: instance.id,
