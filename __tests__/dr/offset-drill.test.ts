@@ -76,16 +76,26 @@ if (missing.length > 0) console.warn(`Skipping the restore-offset drill: Debian 
   // a consumer group's first join on a machine shared with other engines can take far longer.
   const LANDING_LIMIT_MS = 90_000;
 
+  /** Waits until the data table holds `want` rows; if it never does, fails with what the engine's Kafka consumers were doing. */
+  async function expectLanded(e: TestEngine, want: number, step: string): Promise<void> {
+    const got = await waitFor(() => count(e), want, LANDING_LIMIT_MS);
+    if (got === want) return;
+    const consumers = await e.rows(`SELECT table, assignments.partition_id AS partitions, assignments.current_offset AS offsets,
+        exceptions.text AS exceptions, num_rebalance_assignments AS assignments, num_rebalance_revocations AS revocations,
+        num_messages_read AS read, last_poll_time, is_currently_used FROM system.kafka_consumers`).catch((err: unknown) => String(err));
+    throw new Error(`${step}: ${got} of ${want} rows after ${LANDING_LIMIT_MS / 1000} s; the engine's Kafka consumers: ${JSON.stringify(consumers)}`);
+  }
+
   test('events before and after a backup: restore at the backup time, reset offsets, replay; nothing missing, nothing twice', async () => {
     engine = await openRegion(29101);
     await deploy(engine, true);
     kafka.produce(leg.topic.name, events('before', 0, 200));
-    expect(await waitFor(() => count(engine!), 200, LANDING_LIMIT_MS)).toBe(200);
+    await expectLanded(engine, 200, 'events before the backup');
     const backupTime = Date.now();
     await engine.exec(backupStatement(topology.database, [stream.dataTable], BackupDestination.disk('backups', 'drill/shard-01/full/')));
     await new Promise((r) => setTimeout(r, 5));
     kafka.produce(leg.topic.name, events('after', 200, 150));
-    expect(await waitFor(() => count(engine!), 350, LANDING_LIMIT_MS)).toBe(350);
+    await expectLanded(engine, 350, 'events after the backup');
 
     // Disaster: the group has committed past every event, and the storage is lost. (chdb cannot
     // start Kafka consumers again in a second session of one process, so the region is rebuilt
@@ -101,7 +111,7 @@ if (missing.length > 0) console.warn(`Skipping the restore-offset drill: Debian 
     const committed = resetOffsetsToDatetime(kafka.bootstrap, leg.consumerGroup, leg.topic.name, backupTime);
     expect(committed.split(' ')).toHaveLength(leg.topic.partitions);
     await deploy(engine, true);
-    expect(await waitFor(() => count(engine!), 350, LANDING_LIMIT_MS)).toBe(350);
+    await expectLanded(engine, 350, `replay from the reset offsets (${committed})`);
     // Nothing more arrives: a reset to the beginning would have replayed the 200 restored events.
     await new Promise((r) => setTimeout(r, 1500));
     const [result] = await engine.rows<{ rows: number; ids: number; after: number }>(

@@ -81,7 +81,11 @@ export function drillNodeConfig(topology: Topology, tcpPort: number, backupDir: 
     collection.ele('kafka_broker_list').txt(bootstrap);
     // A lost region's consumers stay in the group until their session expires: keep that short
     // here (ClickHouse applies it per collection; the global <kafka> value does not reach the group).
-    collection.ele('kafka').ele('session_timeout_ms').txt('6000');
+    // The drill rebuilds the region in one process, where a dropped table's consumer may outlive
+    // the table and still count in the group without polling; a new member's join waits on such a
+    // member for up to its rebalance timeout (max.poll.interval.ms, 5 minutes by default). 10 s
+    // here: with a member that had stopped polling, the new consumers' rows landed in 6 s, not 11.
+    collection.ele('kafka').ele('session_timeout_ms').txt('6000').up().ele('max_poll_interval_ms').txt('10000');
   }
   root.ele('storage_configuration').ele('disks').ele('backups').ele('type').txt('local').up().ele('path').txt(`${backupDir}/`);
   root.ele('backups').ele('allowed_disk').txt('backups').up().ele('allowed_path').txt(`${backupDir}/`);
