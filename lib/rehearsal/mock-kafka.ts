@@ -169,7 +169,16 @@ export class MockKafkaCluster {
     });
   }
 
+  /**
+   * Longest a helper command may take: above `flush`'s own 60 s wait for a broker that is down, so
+   * it only ends a helper that stopped answering (nothing in a rehearsal then waits without a clock).
+   */
+  public static readonly COMMAND_LIMIT_MS = 120_000;
+
   private stopped = false;
+  /** Why the helper process ended on its own (exit code or signal, and the end of its stderr), once it has. */
+  private ended?: string;
+  private stderrTail = '';
 
   private buffered: string;
   private readonly waiting: ((lines: string[] | Error) => void)[] = [];
@@ -182,8 +191,12 @@ export class MockKafkaCluster {
       this.buffered += d.toString();
       this.drain();
     });
-    proc.once('exit', () => {
-      for (const w of this.waiting.splice(0)) w(new Error('the mock Kafka helper has ended'));
+    proc.stderr!.on('data', (d: Buffer) => {
+      this.stderrTail = (this.stderrTail + d.toString()).slice(-2000);
+    });
+    proc.once('exit', (code, signal) => {
+      this.ended = `the mock Kafka helper ended (${signal ?? `exit code ${code}`})${this.stderrTail ? `: ${this.stderrTail}` : ''}`;
+      for (const w of this.waiting.splice(0)) w(new Error(this.ended));
     });
   }
 
@@ -204,11 +217,26 @@ export class MockKafkaCluster {
     }
   }
 
-  /** One helper command; answers arrive in order, so commands are sent one at a time. */
+  /**
+   * One helper command; answers arrive in order, so commands are sent one at a time. A helper that
+   * has ended, or that does not answer within COMMAND_LIMIT_MS, fails the command (and every later
+   * one) instead of leaving it waiting for an answer that cannot come.
+   */
   private command(line: string): Promise<string[]> {
     const run = this.commandChain.then(() => new Promise<string[]>((resolve, reject) => {
+      if (this.ended !== undefined) return reject(new Error(this.ended));
       if (this.stopped) return reject(new Error('the mock Kafka cluster is stopped'));
-      this.waiting.push((r) => (r instanceof Error ? reject(r) : resolve(r)));
+      const what = line.split(' ', 1)[0];
+      const timer = setTimeout(() => {
+        this.ended = `the mock Kafka helper did not answer "${what}" within ${MockKafkaCluster.COMMAND_LIMIT_MS / 1000} s${this.stderrTail ? `: ${this.stderrTail}` : ''}`;
+        reject(new Error(this.ended));
+        this.stop();
+      }, MockKafkaCluster.COMMAND_LIMIT_MS);
+      this.waiting.push((r) => {
+        clearTimeout(timer);
+        if (r instanceof Error) reject(r);
+        else resolve(r);
+      });
       this.proc.stdin!.write(line + '\n');
     }));
     this.commandChain = run.catch(() => undefined);
