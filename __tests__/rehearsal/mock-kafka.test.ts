@@ -1,6 +1,18 @@
-import { execFileSync } from 'child_process';
+import * as fs from 'fs';
 import { MockKafkaCluster } from '../../lib/rehearsal/mock-kafka';
 import { withKcat } from './support';
+
+/** This process's children running the mock helper, from /proc (`<pid> (<comm>) <state> <ppid> …`). */
+function helperPids(): number[] {
+  return fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d)).filter((d) => {
+    try {
+      const stat = /^\d+ \((.*)\) \S+ (\d+) /.exec(fs.readFileSync(`/proc/${d}/stat`, 'utf8'));
+      return stat !== null && stat[1] === 'mock-cluster' && Number(stat[2]) === process.pid;
+    } catch {
+      return false; // ended while being read
+    }
+  }).map(Number);
+}
 
 /**
  * The mock Kafka helper is a child process that answers one command at a time. Once it is gone, a
@@ -12,7 +24,7 @@ withKcat('a command to a helper that has ended fails at once, naming how it ende
   try {
     await mock.createTopic('alive', 1);
     // The helper dies on its own, as a crash would end it (not through stop()).
-    const pid = execFileSync('pgrep', ['-P', String(process.pid), '-f', 'mock-cluster'], { encoding: 'utf8' }).trim().split('\n').map(Number);
+    const pid = helperPids();
     expect(pid).toHaveLength(1);
     process.kill(pid[0], 'SIGKILL');
     await new Promise((r) => setTimeout(r, 200));

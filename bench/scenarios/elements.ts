@@ -1,7 +1,7 @@
 // What the floors share: the prebuilt provider class of a Terraform type, ephemeral resources,
 // the stack's other blocks, and plain references.
-import { dependable, ITerraformDependable, LocalBackend, ref, S3Backend, TerraformElement, TerraformOutput, TerraformStack, TerraformVariable, Token } from 'cdktf';
-import { Construct } from 'constructs';
+import { LocalBackend, S3Backend, TerraformElement, TerraformOutput, TerraformStack, TerraformVariable, Token } from 'cdktf';
+import { EphemeralResource } from '../../lib/constructs/ephemeral-resource';
 
 export type Blocks = Record<string, Record<string, Record<string, unknown>>>;
 export interface StackJson {
@@ -38,26 +38,19 @@ export function addressOf(kind: ElementKind, type: string, id: string): string {
 }
 
 /**
- * An ephemeral resource as a hand-written app on cdktf 0.21 writes one (cdktf predates them and the
- * prebuilt providers have no class): the block as given, `depends_on` from the elements.
+ * An ephemeral resource in a floor: cdktf 0.21 predates them and the prebuilt providers have no
+ * class, so an app writes a generic element, which the library's own is (it imports only cdktf).
+ * Referable, as the floors' references need.
  */
-export class EphemeralBlock extends TerraformElement {
-  constructor(scope: Construct, id: string, private readonly type: string, private readonly config: Record<string, unknown>,
-    private readonly dependsOn: readonly ITerraformDependable[] = []) {
-    super(scope, id, `ephemeral.${type}`);
-  }
-
+export class EphemeralBlock extends EphemeralResource {
   public interpolationForAttribute(attribute: string): unknown {
-    return ref(`ephemeral.${this.type}.${this.friendlyUniqueId}.${attribute}`, this.cdktfStack);
-  }
-
-  public toTerraform(): Record<string, unknown> {
-    const dependsOn = this.dependsOn.length > 0 ? { depends_on: this.dependsOn.map((d) => dependable(d)) } : {};
-    return { ephemeral: { [this.type]: { [this.friendlyUniqueId]: { ...this.config, ...dependsOn } } } };
+    return this.getString(attribute);
   }
 }
 
-const camelKey = (key: string): string => key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+const SNAKE_KEY = /^[a-z][a-z0-9]*(?:_[a-z0-9]+)+$/;
+/** A Terraform snake_case key as its camelCase config name (`use_lockfile` → `useLockfile`); other keys (map keys mostly) stay. */
+export const camel = (key: string): string => (SNAKE_KEY.test(key) ? key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase()) : key);
 
 /**
  * The stack's `terraform` block (its backend and required Terraform version), its variables and its
@@ -66,7 +59,7 @@ const camelKey = (key: string): string => key.replace(/_([a-z0-9])/g, (_, c: str
  */
 export function addStackBlocks(stack: TerraformStack, json: StackJson, outputValue: (v: unknown) => unknown = (v) => v): void {
   for (const [kind, config] of Object.entries(json.terraform?.backend ?? {})) {
-    const props = Object.fromEntries(Object.entries(config).map(([k, v]) => [camelKey(k), v]));
+    const props = Object.fromEntries(Object.entries(config).map(([k, v]) => [camel(k), v]));
     if (kind === 'local') new LocalBackend(stack, props);
     else if (kind === 's3') new S3Backend(stack, props as unknown as ConstructorParameters<typeof S3Backend>[1]);
     else throw new Error(`no floor for backend ${kind}`);

@@ -45,7 +45,7 @@ for (const name of fs.readdirSync(path.join(source, 'stacks')).sort()) {
   for (const [type, byName] of Object.entries(json.ephemeral ?? {})) {
     for (const [id, config] of Object.entries(byName)) {
       const block = WITH_REFERENCES ? (withTokens(config, elements) as Record<string, unknown>) : config;
-      const element = new EphemeralBlock(stack, `${type}__${id}`, type, block);
+      const element = new EphemeralBlock(stack, `${type}__${id}`, { type, config: block });
       element.overrideLogicalId(id);
       elements.set(addressOf('ephemeral', type, id), element);
     }

@@ -22,7 +22,7 @@ for (const planned of plan.stacks) {
     const config = e.references ? (withTokens(e.config, elements) as Record<string, unknown>) : e.config;
     const dependsOn = e.dependsOn?.map((address) => elements.get(address)!);
     const element = e.kind === 'ephemeral'
-      ? new EphemeralBlock(stack, `${e.type}__${e.id}`, e.type, config, dependsOn)
+      ? new EphemeralBlock(stack, `${e.type}__${e.id}`, { type: e.type, config, dependsOn })
       : new (classOf(e.type, e.kind))(stack, `${e.type}__${e.id}`, { ...config, dependsOn });
     element.overrideLogicalId(e.id);
     for (const [key, value] of Object.entries(e.overrides)) element.addOverride(key, e.references ? withTokens(value, elements) : value);

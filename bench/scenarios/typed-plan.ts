@@ -13,7 +13,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App, DefaultTokenResolver, StringConcat, TerraformStack, Tokenization } from 'cdktf';
-import { addressOf, classOf, ElementClass, ElementKind, REFERENCE, StackJson } from './elements';
+import { addressOf, camel, classOf, ElementClass, ElementKind, REFERENCE, StackJson } from './elements';
 
 export interface PlannedElement {
   readonly kind: ElementKind;
@@ -39,8 +39,6 @@ export interface Plan {
   }[];
 }
 
-const SNAKE_KEY = /^[a-z][a-z0-9]*(?:_[a-z0-9]+)+$/;
-const camel = (key: string): string => (SNAKE_KEY.test(key) ? key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase()) : key);
 
 /** Nested blocks become camelCase structs; keys that are not snake_case (map keys mostly) stay. */
 function typed(value: unknown): unknown {
@@ -85,6 +83,12 @@ function split(Element: ElementClass, kind: 'provider' | 'resource' | 'data', ty
   return { config, overrides };
 }
 
+/** A block without its `depends_on`, which the plan keeps as addresses (`dependsOn`). */
+function withoutDependsOn(block: Record<string, unknown>): Record<string, unknown> {
+  const { depends_on: _addresses, ...rest } = block;
+  return rest;
+}
+
 function plan(source: string): Plan {
   const stacks = fs.readdirSync(path.join(source, 'stacks')).sort().map((name) => {
     const json = JSON.parse(fs.readFileSync(path.join(source, 'stacks', name, 'cdk.tf.json'), 'utf8')) as StackJson;
@@ -111,8 +115,7 @@ function plan(source: string): Plan {
         if (!byAddress.has(next)) throw new Error(`${address} depends on ${next}, which is not in the stack`);
         visit(next);
       }
-      const { depends_on: _dependsOn, ...block } = e.json;
-      const parts = e.kind === 'ephemeral' ? { config: block, overrides: {} } : split(classOf(e.type, e.kind), e.kind, e.type, e.json);
+      const parts = e.kind === 'ephemeral' ? { config: withoutDependsOn(e.json), overrides: {} } : split(classOf(e.type, e.kind), e.kind, e.type, e.json);
       ordered.push({ kind: e.kind, type: e.type, id: e.id, ...parts, dependsOn, references: referenced.length > 0 });
       state.set(address, 'done');
     };

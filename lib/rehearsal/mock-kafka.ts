@@ -195,6 +195,8 @@ export class MockKafkaCluster {
       this.stderrTail = (this.stderrTail + d.toString()).slice(-2000);
     });
     proc.once('exit', (code, signal) => {
+      // After stop() the end was asked for, and later commands say so; otherwise they say how it ended.
+      if (this.stopped) return;
       this.ended = `the mock Kafka helper ended (${signal ?? `exit code ${code}`})${this.stderrTail ? `: ${this.stderrTail}` : ''}`;
       for (const w of this.waiting.splice(0)) w(new Error(this.ended));
     });
