@@ -15,12 +15,26 @@ const COMMENT = '#comment';
 /** Characters XML 1.0 does not allow in a document at all, escaped or not (ClickHouse's parser refuses the file). */
 export const NOT_XML_CHARACTER = /[\u{0}-\u{8}\u{B}\u{C}\u{E}-\u{1F}\u{FFFE}\u{FFFF}]|\p{Cs}/u;
 
-// `&`, `<` and `>` in text, and also `"` in attribute values (the writer adds that one itself):
-// every character stays itself when ClickHouse reads the file back.
-function escapeMarkup(what: string, value: unknown): string {
+/**
+ * Characters a parser changes when they are written literally, so they are written as character
+ * references. In text: CR (every XML parser turns it, and CRLF, into LF; ClickHouse's too), and NEL,
+ * LINE SEPARATOR and PARAGRAPH SEPARATOR, which ClickHouse keeps but @xmldom/xmldom, the library's
+ * reader, turns into LF (the first two are XML 1.1 line ends). In an attribute value also tab and LF,
+ * which every parser turns into a space.
+ */
+const CHANGED_IN_TEXT = /[\r\u0085\u2028\u2029]/g;
+const CHANGED_IN_ATTRIBUTE = /[\t\n\r\u0085\u2028\u2029]/g;
+
+function characterReference(char: string): string {
+  return `&#x${char.codePointAt(0)!.toString(16).toUpperCase()};`;
+}
+
+// `&`, `<` and `>`, and also `"` in attribute values (the writer adds that one itself), and the
+// characters above: every character stays itself when ClickHouse, or the library, reads the file back.
+function escapeMarkup(what: string, value: unknown, changedByParser: RegExp): string {
   const text = String(value);
   if (NOT_XML_CHARACTER.test(text)) throw new Error(`${what} holds a character XML does not allow: ${JSON.stringify(text)}`);
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(changedByParser, characterReference);
 }
 
 /**
@@ -40,8 +54,8 @@ const writer = new XMLBuilder({
   // An attribute whose value is "true" keeps its value: `replace="true"`, not a bare `replace`.
   suppressBooleanAttributes: false,
   processEntities: false,
-  tagValueProcessor: (name, value) => escapeMarkup(`<${name}>`, value),
-  attributeValueProcessor: (name, value) => escapeMarkup(`attribute ${name}`, value),
+  tagValueProcessor: (name, value) => escapeMarkup(`<${name}>`, value, CHANGED_IN_TEXT),
+  attributeValueProcessor: (name, value) => escapeMarkup(`attribute ${name}`, value, CHANGED_IN_ATTRIBUTE),
   sanitizeName: (name) => {
     throw new Error(`not an XML element or attribute name: ${JSON.stringify(name)}`);
   },
