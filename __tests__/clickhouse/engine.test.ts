@@ -332,7 +332,7 @@ test('text in a rendered file reaches ClickHouse literally: XML-special, entity-
   const g = group('ingestion-small');
   const engine = await TestEngine.open([...renderNodeGroupConfig(topology, g), literal], fakeEnvironment(g));
   try {
-    const read = [];
+    const read: string[] = [];
     for (const i of values.keys()) read.push(await engine.value(`SELECT getMacro('literal_${i}')`));
     expect(read).toEqual(values);
   } finally {
