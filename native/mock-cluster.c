@@ -15,6 +15,10 @@
  *
  * Each answer ends with a line "ok" or "error MESSAGE". The first line printed is
  * "bootstrap HOST:PORT,...". Built with gcc at test or rehearse time (see mock-kafka.ts).
+ *
+ * stderr carries the mock coordinator's consumer-group events (state changes, elections, members
+ * dropped or leaving), one "group: ..." line each, so that when the helper dies (the mock asserts
+ * on states a real broker handles) the end of stderr says what the groups were doing.
  */
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
@@ -125,6 +129,23 @@ static void offsets(const char *group, const char *topic) {
   answer(err);
 }
 
+/* The mock's debug lines that describe consumer groups; per-request and per-offset lines are dropped. */
+static int group_event(const char *line) {
+  static const char *const kept[] = {"changing state", "is rebalancing", "session timed out", "is leaving group"};
+  for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++)
+    if (strstr(line, kept[i]) != NULL) return 1;
+  return 0;
+}
+
+static void on_log(const rd_kafka_t *rk, int level, const char *fac, const char *line) {
+  (void)rk;
+  (void)level;
+  (void)fac;
+  if (!group_event(line)) return;
+  const char *text = strstr(line, "]: ");
+  fprintf(stderr, "group: %s\n", text != NULL ? text + 3 : line);
+}
+
 int main(int argc, char **argv) {
   /* A client that goes away mid-response (a rehearsal kills engines as pods die) must not end the
      brokers with it: a write to a closed socket fails with EPIPE instead of raising SIGPIPE. */
@@ -132,7 +153,10 @@ int main(int argc, char **argv) {
   int brokers = argc > 1 ? atoi(argv[1]) : 3;
   char errstr[512];
   rd_kafka_conf_t *conf = rd_kafka_conf_new();
-  rd_kafka_conf_set(conf, "log_level", "0", errstr, sizeof errstr);
+  /* The mock cluster logs through this handle: its debug lines, filtered by on_log. */
+  rd_kafka_conf_set(conf, "debug", "mock", errstr, sizeof errstr);
+  rd_kafka_conf_set(conf, "log_level", "7", errstr, sizeof errstr);
+  rd_kafka_conf_set_log_cb(conf, on_log);
   rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
   if (rk == NULL) {
     fprintf(stderr, "rd_kafka_new: %s\n", errstr);

@@ -1,18 +1,7 @@
-import * as fs from 'fs';
 import { MockKafkaCluster } from '../../lib/rehearsal/mock-kafka';
-import { withKcat } from './support';
-
-/** This process's children running the mock helper, from /proc (`<pid> (<comm>) <state> <ppid> …`). */
-function helperPids(): number[] {
-  return fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d)).filter((d) => {
-    try {
-      const stat = /^\d+ \((.*)\) \S+ (\d+) /.exec(fs.readFileSync(`/proc/${d}/stat`, 'utf8'));
-      return stat !== null && stat[1] === 'mock-cluster' && Number(stat[2]) === process.pid;
-    } catch {
-      return false; // ended while being read
-    }
-  }).map(Number);
-}
+import { crashMockCoordinator, helperPids, withKcat } from './support';
+import { execFile } from 'child_process';
+import { promisify } from 'util';
 
 /**
  * The mock Kafka helper is a child process that answers one command at a time. Once it is gone, a
@@ -32,6 +21,37 @@ withKcat('a command to a helper that has ended fails at once, naming how it ende
     await expect(mock.createTopic('after', 1)).rejects.toThrow(/the mock Kafka helper ended \(SIGKILL\)/);
     await expect(mock.produce('after', [{ payload: '{}' }])).rejects.toThrow(/the mock Kafka helper ended \(SIGKILL\)/);
     expect(Date.now() - started).toBeLessThan(5_000);
+  } finally {
+    mock.stop();
+  }
+}, 60_000);
+
+/**
+ * librdkafka's mock coordinator aborts on some group states a real broker handles. When it does,
+ * the helper's failure must say so in the mock's own words and show what the groups were doing
+ * (the helper writes their events to stderr), because the run it ends is about the stand-in.
+ */
+withKcat('a helper the mock coordinator ends names the assertion and the groups\' last events', async () => {
+  const mock = await MockKafkaCluster.start({ brokers: 1 });
+  try {
+    await mock.createTopic('watched', 2);
+    await mock.produce('watched', [{ payload: '{}', partition: 0 }, { payload: '{}', partition: 1 }]);
+    // A member of group "watchers" joins (kcat's balanced consumer), reads both partitions to their end and leaves.
+    await promisify(execFile)('kcat', ['-b', mock.bootstrapServers, '-G', 'watchers', '-e', '-q', 'watched'], { timeout: 30_000 });
+    expect(mock.failure).toBeUndefined();
+    await crashMockCoordinator(mock.bootstrapServers);
+    const deadline = Date.now() + 5_000;
+    while (mock.failure === undefined && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const failure = mock.failure ?? '';
+    expect(failure).toMatch(/^the mock Kafka helper ended \(SIGABRT\): .*rd_kafka_mock_cgrp_member_add: Assertion `!member->resp' failed\./);
+    const events = failure.split('\n  its last consumer-group events:\n')[1]?.split('\n').map((l) => l.trim()) ?? [];
+    expect(events.length).toBeGreaterThan(2);
+    expect(events.length).toBeLessThanOrEqual(8);
+    expect(events.some((e) => /^Mock consumer group watchers with 1 member\(s\) changing state Empty -> Joining/.test(e))).toBe(true);
+    expect(events.some((e) => /^Member \S+ is leaving group watchers$/.test(e))).toBe(true);
+    // The crash's own group, last: the member the second request named was waiting to join.
+    expect(events[events.length - 1]).toMatch(/^Mock consumer group stand-in-crash with 1 member\(s\) changing state Empty -> Joining: member join$/);
+    await expect(mock.createTopic('after', 1)).rejects.toThrow(/the mock Kafka helper ended \(SIGABRT\)/);
   } finally {
     mock.stop();
   }

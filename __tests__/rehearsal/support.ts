@@ -1,3 +1,5 @@
+import * as fs from 'fs';
+import * as net from 'net';
 import { buildTopology, TopologySpec } from '../../lib/model';
 import { bundleFromTopology, RehearsalBundle } from '../../lib/rehearsal/bundle';
 import { zooKeeperProblem } from '../../lib/rehearsal/local-zookeeper';
@@ -48,4 +50,61 @@ export function limited<T>(limit: number, tasks: Record<string, () => Promise<T>
     out[name].catch(() => undefined);
   }
   return out;
+}
+
+/** This process's children running the mock Kafka helper, from /proc (`<pid> (<comm>) <state> <ppid> …`). */
+export function helperPids(): number[] {
+  return fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d)).filter((d) => {
+    try {
+      const stat = /^\d+ \((.*)\) \S+ (\d+) /.exec(fs.readFileSync(`/proc/${d}/stat`, 'utf8'));
+      return stat !== null && stat[1] === 'mock-cluster' && Number(stat[2]) === process.pid;
+    } catch {
+      return false; // ended while being read
+    }
+  }).map(Number);
+}
+
+/** A Kafka protocol string (int16 length, then the bytes). */
+function kafkaString(s: string): Buffer {
+  const bytes = Buffer.from(s);
+  const length = Buffer.alloc(2);
+  length.writeInt16BE(bytes.length);
+  return Buffer.concat([length, bytes]);
+}
+
+function int(bytes: 2 | 4, n: number): Buffer {
+  const b = Buffer.alloc(bytes);
+  if (bytes === 2) b.writeInt16BE(n);
+  else b.writeInt32BE(n);
+  return b;
+}
+
+/**
+ * Crashes librdkafka's mock coordinator the way CI saw it crash (rdkafka_mock_cgrp.c: assertion
+ * `!member->resp`): two JoinGroup requests (v0, written by hand: no client sends a member id it
+ * was not given) under one member id, the second while the first still waits for the group to
+ * form. Sent to every broker of the cluster; the ones not coordinating the group refuse at once.
+ */
+export async function crashMockCoordinator(bootstrapServers: string): Promise<void> {
+  const body = Buffer.concat([int(2, 11), int(2, 0), int(4, 1), kafkaString('crash-test'), // JoinGroup v0, correlation 1, client id
+    kafkaString('stand-in-crash'), int(4, 6000), kafkaString('one-member-id'), kafkaString('consumer'),
+    int(4, 1), kafkaString('range'), int(4, 0)]); // one protocol, empty metadata
+  const request = Buffer.concat([int(4, body.length), body]);
+  const sockets: net.Socket[] = [];
+  const send = (host: string, port: number): Promise<void> => new Promise((resolve) => {
+    const socket = net.connect(port, host, () => socket.write(request, () => resolve()));
+    socket.on('error', () => resolve()); // the coordinator's end closes it
+    sockets.push(socket);
+  });
+  try {
+    for (const server of bootstrapServers.split(',')) {
+      const [host, port] = [server.slice(0, server.lastIndexOf(':')), Number(server.slice(server.lastIndexOf(':') + 1))];
+      await send(host, port);
+      await new Promise((r) => setTimeout(r, 100));
+      await send(host, port);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  } finally {
+    for (const s of sockets) s.destroy();
+  }
 }

@@ -179,6 +179,31 @@ export class MockKafkaCluster {
   /** Why the helper process ended on its own (exit code or signal, and the end of its stderr), once it has. */
   private ended?: string;
   private stderrTail = '';
+  /** Whether stderrTail starts mid-line (older output was dropped). */
+  private stderrCut = false;
+
+  /**
+   * Why this stand-in broker failed, once it has: the helper ended on its own (librdkafka's mock
+   * coordinator aborts on some group states a real broker handles) or stopped answering. Undefined
+   * while it works, and when `stop()` ended it.
+   */
+  public get failure(): string | undefined {
+    return this.ended;
+  }
+
+  /** How the helper ended: its own error lines first, then the consumer-group events just before. */
+  private endedBecause(how: string): string {
+    const lines = this.stderrTail.split('\n').slice(this.stderrCut ? 1 : 0).filter((l) => l.trim() !== '');
+    const errors = lines.filter((l) => !l.startsWith('group: '));
+    const groups = lines.filter((l) => l.startsWith('group: ')).slice(-MockKafkaCluster.GROUP_EVENTS_SHOWN);
+    return `${how}${errors.length > 0 ? `: ${errors.join(' ')}` : ''}` +
+      (groups.length > 0 ? `\n  its last consumer-group events:\n${groups.map((l) => `    ${l.slice(7)}`).join('\n')}` : '');
+  }
+
+  /** Characters of the helper's stderr kept for a failure message. */
+  private static readonly STDERR_KEPT = 6000;
+  /** Consumer-group events a failure message repeats from the helper's stderr. */
+  private static readonly GROUP_EVENTS_SHOWN = 8;
 
   private buffered: string;
   private readonly waiting: ((lines: string[] | Error) => void)[] = [];
@@ -192,12 +217,15 @@ export class MockKafkaCluster {
       this.drain();
     });
     proc.stderr!.on('data', (d: Buffer) => {
-      this.stderrTail = (this.stderrTail + d.toString()).slice(-2000);
+      const tail = this.stderrTail + d.toString();
+      this.stderrCut ||= tail.length > MockKafkaCluster.STDERR_KEPT;
+      this.stderrTail = tail.slice(-MockKafkaCluster.STDERR_KEPT);
     });
-    proc.once('exit', (code, signal) => {
+    // 'close', not 'exit': by then stderr has been read to its end (the assertion is its last line).
+    proc.once('close', (code, signal) => {
       // After stop() the end was asked for, and later commands say so; otherwise they say how it ended.
       if (this.stopped) return;
-      this.ended = `the mock Kafka helper ended (${signal ?? `exit code ${code}`})${this.stderrTail ? `: ${this.stderrTail}` : ''}`;
+      this.ended = this.endedBecause(`the mock Kafka helper ended (${signal ?? `exit code ${code}`})`);
       for (const w of this.waiting.splice(0)) w(new Error(this.ended));
     });
   }
@@ -230,7 +258,7 @@ export class MockKafkaCluster {
       if (this.stopped) return reject(new Error('the mock Kafka cluster is stopped'));
       const what = line.split(' ', 1)[0];
       const timer = setTimeout(() => {
-        this.ended = `the mock Kafka helper did not answer "${what}" within ${MockKafkaCluster.COMMAND_LIMIT_MS / 1000} s${this.stderrTail ? `: ${this.stderrTail}` : ''}`;
+        this.ended = this.endedBecause(`the mock Kafka helper did not answer "${what}" within ${MockKafkaCluster.COMMAND_LIMIT_MS / 1000} s`);
         reject(new Error(this.ended));
         this.stop();
       }, MockKafkaCluster.COMMAND_LIMIT_MS);

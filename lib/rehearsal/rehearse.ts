@@ -2,7 +2,7 @@ import { LegDocument, RehearsalBundle, RehearsalError, StreamDocument, withStrea
 import { EngineProcess } from './engine-process';
 import { compareRows, normalizeProduced } from './compare';
 import { ColumnType } from './sample-events';
-import { firstLine, RehearsalSession, RoleEngine, topicKey, TopicRef, GROUP_SETTLE_TIMEOUT_MS } from './session';
+import { discardedRunNote, firstLine, RehearsalSession, RoleEngine, topicKey, TopicRef, GROUP_SETTLE_TIMEOUT_MS } from './session';
 import { LANDED_DATABASE, TableReplication } from './storage-half';
 
 /** One leg of a stream in the report. */
@@ -198,12 +198,8 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
   const started = Date.now();
   const progress = options.onProgress ?? (() => undefined);
   const bundle = options.stream !== undefined ? withStreams(options.bundle, [options.stream]) : options.bundle;
-  const session = await RehearsalSession.start(bundle, { workDir: options.workDir, onProgress: progress });
-  try {
-    return await runRehearsal(session, options, started);
-  } finally {
-    await session.close();
-  }
+  const run = await RehearsalSession.run(bundle, { workDir: options.workDir, onProgress: progress }, (session) => runRehearsal(session, options, started));
+  return run.discarded === undefined ? run.value : { ...run.value, notes: [...run.value.notes, discardedRunNote(run.discarded)] };
 }
 
 /** The rehearsal on an open session, for callers that keep it open to inspect its engines afterwards. */
@@ -304,7 +300,10 @@ export async function runRehearsal(session: RehearsalSession, options: Omit<Rehe
       progress(`  ${((Date.now() - produceStart) / 1000).toFixed(1)} s: ` +
         topology.streams.map((s) => `${s.name} ${Math.min(landed.get(s.name)?.rows ?? 0, streamExpected.get(s.name) ?? 0)}/${streamExpected.get(s.name) ?? 0}${landedAt.has(s.name) ? ' ✓' : ''}`).join(', '));
     }
-    if (waiting.length === 0 || Date.now() > deadline) break;
+    // A stand-in broker that failed delivers nothing more: the streams still waiting say so.
+    const standIn = session.standInFailure();
+    if (standIn !== undefined) for (const w of waiting) broken.set(w.name, standIn);
+    if (waiting.length === 0 || standIn !== undefined || Date.now() > deadline) break;
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
 
