@@ -1,7 +1,7 @@
-import { MockKafkaCluster } from '../../lib/rehearsal/mock-kafka';
-import { crashMockCoordinator, helperPids, withKcat } from './support';
 import { execFile } from 'child_process';
 import { promisify } from 'util';
+import { MockKafkaCluster } from '../../lib/rehearsal/mock-kafka';
+import { crashMockCoordinator, helperPids, withKcat } from './support';
 
 /**
  * The mock Kafka helper is a child process that answers one command at a time. Once it is gone, a
@@ -46,7 +46,6 @@ withKcat('a helper the mock coordinator ends names the assertion and the groups\
     expect(failure).toMatch(/^the mock Kafka helper ended \(SIGABRT\): .*rd_kafka_mock_cgrp_member_add: Assertion `!member->resp' failed\./);
     const events = failure.split('\n  its last consumer-group events:\n')[1]?.split('\n').map((l) => l.trim()) ?? [];
     expect(events.length).toBeGreaterThan(2);
-    expect(events.length).toBeLessThanOrEqual(8);
     expect(events.some((e) => /^Mock consumer group watchers with 1 member\(s\) changing state Empty -> Joining/.test(e))).toBe(true);
     expect(events.some((e) => /^Member \S+ is leaving group watchers$/.test(e))).toBe(true);
     // The crash's own group, last: the member the second request named was waiting to join.

@@ -1,6 +1,7 @@
 import { DEV_REGION } from '../../examples/dev-region/region';
 import { formatReport, rehearse } from '../../lib/rehearsal/rehearse';
-import { RehearsalSession } from '../../lib/rehearsal/session';
+import { runDrill } from '../../lib/rehearsal/drills';
+import { RehearsalSession, standInNotes } from '../../lib/rehearsal/session';
 import { bundleOf, crashMockCoordinator, withKcat } from './support';
 
 /**
@@ -24,18 +25,23 @@ const CRASH = /^backend warpstream_dev: the mock Kafka helper ended \(SIGABRT\):
 describe('a run whose stand-in broker fails', () => {
   withKcat('is discarded and run once more on a fresh session, saying why', async () => {
     const sessions: RehearsalSession[] = [];
+    let secondSessionFailure: string | undefined = 'not read';
     const run = await RehearsalSession.run(dev, {}, async (session) => {
       sessions.push(session);
       if (sessions.length === 1) await crashStandIns(session);
+      else secondSessionFailure = session.standInFailure();
       return `run ${sessions.length}`;
     });
     expect(run.value).toBe('run 2');
     expect(run.discarded).toMatch(CRASH);
-    expect(sessions[1]).not.toBe(sessions[0]);
-    expect(sessions[1].standInFailure()).toBeUndefined();
+    expect(run.failed).toBeUndefined();
+    expect(secondSessionFailure).toBeUndefined();
+    const notes = standInNotes(run);
+    expect(notes).toHaveLength(1);
+    expect(notes[0].startsWith(`${DISCARDED}backend warpstream_dev: the mock Kafka helper ended (SIGABRT)`)).toBe(true);
   }, 60_000);
 
-  withKcat('is run twice at most: a second failure is the result', async () => {
+  withKcat('is run twice at most: a second failure fails the run', async () => {
     let runs = 0;
     const run = await RehearsalSession.run(dev, {}, async (session) => {
       runs++;
@@ -44,6 +50,8 @@ describe('a run whose stand-in broker fails', () => {
     });
     expect([runs, run.value]).toEqual([2, 2]);
     expect(run.discarded).toMatch(CRASH);
+    expect(run.failed).toMatch(CRASH);
+    expect(standInNotes(run)[1]).toMatch(/^failed: the second run's stand-in broker failed too: backend warpstream_dev: /);
   }, 60_000);
 
   withKcat('is run again when it threw after the failure; a body that throws on a working broker is not', async () => {
@@ -64,46 +72,62 @@ describe('a run whose stand-in broker fails', () => {
     expect(healthyRuns).toBe(1);
   }, 60_000);
 
-  // The whole rehearsal, the path CI took: the broker dies while the engines start.
-  const crashWhenEnginesStart = (runsToCrash: number, progress: string[]) => {
-    let crashes = 0;
-    return (line: string): void => {
-      progress.push(line);
-      if (/: starting \d+ ingestion engine/.test(line) && crashes++ < runsToCrash) {
-        // The mock brokers of this file's only session are the helpers this process runs.
-        void Promise.all(currentBrokers().map((b) => crashMockCoordinator(b)));
-      }
-    };
-  };
-  let brokers: string[] = [];
-  const currentBrokers = (): string[] => brokers;
-  const watch = <T>(run: () => Promise<T>): Promise<T> => {
+  withKcat('a wait on the session gives up once its broker failed, long before its limit', async () => {
+    await RehearsalSession.run(dev, {}, async (session) => {
+      expect(await session.waitUntil(50, async () => false)).toBe(false);
+      await crashStandIns(session);
+      const started = Date.now();
+      expect(await session.waitUntil(600_000, async () => false)).toBe(false);
+      expect(Date.now() - started).toBeLessThan(30_000);
+    });
+  }, 60_000);
+
+  withKcat('a drill whose checks pass on a broker that failed in both runs fails, saying so', async () => {
+    const report = await runDrill('checks that pass', dev, {}, async (session, details) => {
+      details.push('checked');
+      await crashStandIns(session);
+      return true;
+    });
+    expect(report.ok).toBe(false);
+    expect(report.details[0]).toBe('checked');
+    expect(report.details.slice(1).map((d) => d.split(':')[0])).toEqual(['first run discarded (this report is of a second run on fresh stand-ins)', 'failed']);
+  }, 60_000);
+
+  /** Runs `body` with the first `failing` sessions it starts crashed as soon as they are up (their brokers only). */
+  async function withFailingSessions<T>(failing: number, body: () => Promise<T>): Promise<T> {
     const start = RehearsalSession.start.bind(RehearsalSession);
+    let started = 0;
     const spy = jest.spyOn(RehearsalSession, 'start').mockImplementation(async (...args) => {
       const session = await start(...args);
-      brokers = [...session.mocks.values()].map((m) => m.bootstrapServers);
+      if (++started <= failing) await crashStandIns(session);
       return session;
     });
-    return run().finally(() => spy.mockRestore());
-  };
+    try {
+      return await body();
+    } finally {
+      spy.mockRestore();
+    }
+  }
 
   withKcat('rehearse: a broker that dies once leaves the report of the second run, with a note', async () => {
     const progress: string[] = [];
-    const report = await watch(() => rehearse({ bundle: dev, storage: false, timeoutMs: 60_000, onProgress: crashWhenEnginesStart(1, progress) }));
+    const report = await withFailingSessions(1, () => rehearse({ bundle: dev, storage: false, timeoutMs: 60_000, onProgress: (l) => progress.push(l) }));
     if (!report.ok) throw new Error(formatReport(report));
     expect(progress.filter((l) => l.includes('a stand-in broker failed'))).toHaveLength(1);
-    const note = report.notes.find((n) => n.startsWith(DISCARDED));
-    expect(note?.slice(DISCARDED.length)).toMatch(CRASH);
+    const notes = report.notes.filter((n) => n.startsWith(DISCARDED));
+    expect(notes).toHaveLength(1);
+    expect(notes[0].slice(DISCARDED.length)).toMatch(CRASH);
   }, 180_000);
 
-  // A limit the test never reaches: finishing at all shows the rehearsal stopped waiting once the broker was gone.
-  const WAIT_LIMIT_MS = 600_000;
   withKcat('rehearse: a broker that dies in both runs fails the rehearsal, naming the broker, without waiting out its limit', async () => {
     const progress: string[] = [];
-    const report = await watch(() => rehearse({ bundle: dev, storage: false, timeoutMs: WAIT_LIMIT_MS, onProgress: crashWhenEnginesStart(2, progress) }));
+    const report = await withFailingSessions(2, () => rehearse({ bundle: dev, storage: false, timeoutMs: 600_000, onProgress: (l) => progress.push(l) }));
     expect(report.ok).toBe(false);
     expect(progress.filter((l) => l.includes('a stand-in broker failed'))).toHaveLength(1);
     expect(report.streams.map((s) => s.problem)).toEqual([expect.stringMatching(/the mock Kafka helper ended \(SIGABRT\)/)]);
     expect(report.notes.filter((n) => n.startsWith(DISCARDED))).toHaveLength(1);
-  }, WAIT_LIMIT_MS);
+    expect(report.notes.filter((n) => n.startsWith('failed: the second run\'s stand-in broker failed too: '))).toHaveLength(1);
+    // Far below the 600 s the wait was allowed: it stopped once the broker was gone.
+    expect(report.seconds).toBeLessThan(120);
+  }, 240_000);
 });

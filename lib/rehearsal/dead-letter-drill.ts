@@ -7,8 +7,7 @@
 import type { StreamDocument } from './bundle';
 import type { DrillOptions, DrillReport } from './drill-report';
 import { sampleEvents } from './sample-events';
-import { waitUntil } from './wait';
-import { discardedRunNote, RehearsalSession, GROUP_SETTLE_TIMEOUT_MS } from './session';
+import { RehearsalSession, standInNotes, GROUP_SETTLE_TIMEOUT_MS } from './session';
 
 /** The message the drill sends that no JSONEachRow parser accepts. */
 export const MALFORMED_MESSAGE = '{"this is": not json';
@@ -27,7 +26,7 @@ export async function deadLetterDrill(bundle: RehearsalSession['bundle'], option
   if (stream === undefined || stream.engine === null) return report(true, [], 'no stream with a data table');
   const folds = stream.engine.folds;
   const run = await RehearsalSession.run(bundle, { onProgress: options.onProgress }, (session) => deadLetters(session, stream, folds, options));
-  return report(run.value.ok, run.discarded === undefined ? run.value.details : [...run.value.details, discardedRunNote(run.discarded)]);
+  return report(run.value.ok && run.failed === undefined, [...run.value.details, ...standInNotes(run)]);
 }
 
 /** One run of the drill on a fresh session: whether it passed, and what happened. */
@@ -47,7 +46,7 @@ async function deadLetters(session: RehearsalSession, stream: StreamDocument, fo
     await session.mock(leg.backend).produce(leg.topic, lines.map((payload, n) => ({ payload, key: `dead-letter-${n}`, partition: 0 })));
     details.push(`${batch} good events and 1 malformed message produced to ${leg.backend}/${leg.topic} partition 0 (the malformed one at offset ${batch / 2})`);
     const count = (sql: string): Promise<number> => node.engine.count(sql);
-    const landed = await waitUntil(timeoutMs, async () => (await count(`SELECT count() FROM ${db}.${table}`)) >= 1
+    const landed = await session.waitUntil(timeoutMs, async () => (await count(`SELECT count() FROM ${db}.${table}`)) >= 1
       && (await session.rowsIn(stream.dataTable, [node], folds)) >= batch);
     const rows = await node.engine.rows<{ _topic: string; _partition: string; _offset: string; _error: string; _raw_message: string }>(
       `SELECT _topic, _partition, _offset, _error, _raw_message FROM ${db}.${table} FINAL ORDER BY _offset`);

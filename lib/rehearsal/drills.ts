@@ -3,12 +3,11 @@ import * as path from 'path';
 import { LegDocument, RehearsalBundle, StreamDocument } from './bundle';
 import { deadLetterDrill } from './dead-letter-drill';
 import { sampleEvents } from './sample-events';
-import { discardedRunNote, GROUP_SETTLE_TIMEOUT_MS, RehearsalSession, RoleEngine } from './session';
+import { GROUP_SETTLE_TIMEOUT_MS, standInNotes, RehearsalSession, RoleEngine } from './session';
 import type { DrillOptions, DrillReport } from './drill-report';
 
 export type { DrillOptions, DrillReport } from './drill-report';
 
-import { waitUntil } from './wait';
 
 /**
  * Runs one drill in its own session (mock clusters, no engines yet): `body` starts what it needs
@@ -31,9 +30,9 @@ export async function runDrill(name: string, bundle: RehearsalBundle, options: D
     }
   });
   const { outcome } = run.value;
-  const details = run.discarded === undefined ? run.value.details : [...run.value.details, discardedRunNote(run.discarded)];
+  const details = [...run.value.details, ...standInNotes(run)];
   if (typeof outcome === 'string') return { name, ok: true, skipped: outcome, details, seconds: (Date.now() - started) / 1000 };
-  return { name, ok: outcome, details, seconds: (Date.now() - started) / 1000 };
+  return { name, ok: outcome && run.failed === undefined, details, seconds: (Date.now() - started) / 1000 };
 }
 
 function pick(bundle: RehearsalBundle, options: DrillOptions, fits: (s: StreamDocument) => boolean): StreamDocument | undefined {
@@ -60,7 +59,7 @@ export function podReplacementDrill(bundle: RehearsalBundle, options: DrillOptio
     await session.waitForAssignments([first], GROUP_SETTLE_TIMEOUT_MS);
     details.push(`${role} node A consumes ${leg.topic} on ${leg.backend} with group ${leg.consumerGroup} into ${db}.${stream.dataTable} (${engine.family})`);
     await session.produceFor(stream, leg, first.engine, batch, 0);
-    const someLanded = await waitUntil(timeoutMs, async () => (await session.rowsIn(stream.dataTable, [first])) > 0);
+    const someLanded = await session.waitUntil(timeoutMs, async () => (await session.rowsIn(stream.dataTable, [first])) > 0);
     if (!someLanded) {
       details.push(`nothing landed from node A within ${timeoutMs / 1000} s`);
       return false;
@@ -77,7 +76,7 @@ export function podReplacementDrill(bundle: RehearsalBundle, options: DrillOptio
         await new Promise((r) => setTimeout(r, 300));
       }
     })();
-    await waitUntil(timeoutMs, async () => sent >= second.length || (await session.rowsIn(stream.dataTable, [first])) > batch);
+    await session.waitUntil(timeoutMs, async () => sent >= second.length || (await session.rowsIn(stream.dataTable, [first])) > batch);
     const landedBefore = await session.rowsIn(stream.dataTable, [first]);
     await first.engine.kill();
     session.forget(first);
@@ -94,7 +93,7 @@ export function podReplacementDrill(bundle: RehearsalBundle, options: DrillOptio
     details.push(`node B started on an empty ingestion disk: ${successor.ownedObjects.length} objects recreated (${successor.ownedObjects.join(', ')})`);
     const expected = 2 * batch;
     const count = async (final: boolean): Promise<number> => session.rowsIn(stream.dataTable, [successor], final);
-    const all = await waitUntil(timeoutMs, async () => (await count(engine.folds)) >= expected);
+    const all = await session.waitUntil(timeoutMs, async () => (await count(engine.folds)) >= expected);
     const raw = await count(false);
     const final = engine.folds ? await count(true) : raw;
     details.push(`node B resumed group ${leg.consumerGroup} after ${((Date.now() - startedB) / 1000).toFixed(1)} s: ${raw} rows${engine.folds ? `, ${final} with FINAL` : ''}, for ${expected} events`);
@@ -143,7 +142,7 @@ export function backendMigrationDrill(bundle: RehearsalBundle, options: DrillOpt
     for (const [i, leg] of stream.legs.entries()) await session.produceFor(stream, leg, engineOf(leg).engine, batch, i * batch);
     const both = batch * stream.legs.length;
     details.push(`legs ${stream.legs.map((l) => `${l.backend}/${l.topic}`).join(' and ')} live at once into ${db}.${stream.dataTable}; ${both} events produced`);
-    const landed = await waitUntil(timeoutMs, async () => (await session.rowsIn(stream.dataTable, engines)) >= both);
+    const landed = await session.waitUntil(timeoutMs, async () => (await session.rowsIn(stream.dataTable, engines)) >= both);
     const afterBoth = await session.rowsIn(stream.dataTable, engines);
     details.push(`${afterBoth}/${both} landed in ${db}.${stream.dataTable} from both backends`);
     if (!landed || afterBoth !== both) return false;
@@ -158,7 +157,7 @@ export function backendMigrationDrill(bundle: RehearsalBundle, options: DrillOpt
     details.push(`leg ${old.backend} removed: ${old.materializedView}, ${old.kafkaTable}, ${old.writableTable} dropped`);
     for (const [i, leg] of stream.legs.entries()) await session.produceFor(stream, leg, engineOf(leg).engine, batch, later + i * batch, leg === old ? oldEvents : undefined);
     const want = afterBoth + batch * kept.length;
-    const keptLanded = await waitUntil(timeoutMs, async () => (await session.rowsIn(stream.dataTable, engines)) >= want);
+    const keptLanded = await session.waitUntil(timeoutMs, async () => (await session.rowsIn(stream.dataTable, engines)) >= want);
     // A removed leg must not deliver anything: give it a flush interval to prove it.
     await new Promise((r) => setTimeout(r, 1500));
     const final = await session.rowsIn(stream.dataTable, engines);
@@ -193,7 +192,7 @@ export function shuffleHogDrill(bundle: RehearsalBundle, options: DrillOptions =
     details.push(`${produced} events produced to ${stream.legs.map((l) => `${l.backend}/${l.topic}`).join(', ')}`);
     const mock = session.mock(sink.backend);
     const distinct = async (): Promise<number> => new Set((await mock.consumeAll(sink.topic).catch(() => [])).map((m) => m.payload)).size;
-    const arrived = await waitUntil(timeoutMs, async () => (await distinct()) >= produced);
+    const arrived = await session.waitUntil(timeoutMs, async () => (await distinct()) >= produced);
     const messages = await mock.consumeAll(sink.topic).catch(() => []);
     const payloads = new Set(messages.map((m) => m.payload)).size;
     const partitionsByKey = new Map<string, Set<number>>();

@@ -7,11 +7,11 @@ import { StreamDocument } from './bundle';
 import { DrillOptions, DrillReport, registerDrill, runDrill } from './drills';
 import { RehearsalBundle } from './bundle';
 import { sampleEvents } from './sample-events';
-import { waitUntil } from './wait';
 import { RehearsalSession, RoleEngine, GROUP_SETTLE_TIMEOUT_MS } from './session';
 
 /** Replicas and brokers go down on purpose here: a query that fails meanwhile means "not yet". */
-const untilHolds = (timeoutMs: number, check: () => Promise<boolean>): Promise<boolean> => waitUntil(timeoutMs, check, { retryErrors: true });
+const untilHolds = (session: RehearsalSession, timeoutMs: number, check: () => Promise<boolean>): Promise<boolean> =>
+  session.waitUntil(timeoutMs, check, { retryErrors: true });
 
 function pick(bundle: RehearsalBundle, options: DrillOptions, fits: (s: StreamDocument) => boolean): StreamDocument | undefined {
   return bundle.topology.streams.find((s) => (options.stream === undefined || s.name === options.stream) && fits(s));
@@ -46,7 +46,7 @@ export function brokerOutageDrill(bundle: RehearsalBundle, options: DrillOptions
     const mock = session.mock(leg.backend);
     details.push(`${engines.length} ${leg.roles[0]} engine${engines.length === 1 ? '' : 's'} consume${engines.length === 1 ? 's' : ''} ${leg.backend}/${leg.topic} (${session.declaredPartitions(leg)} partitions, ${mock.brokers} brokers) into ${storage.engines.length} storage engines`);
     await session.produceFor(stream, leg, engines[0].engine, batch, 0);
-    if (!(await untilHolds(timeoutMs, async () => (await storage.rows(stream.dataTable)) >= batch))) {
+    if (!(await untilHolds(session, timeoutMs, async () => (await storage.rows(stream.dataTable)) >= batch))) {
       details.push(`the first ${batch} events did not land within ${timeoutMs / 1000} s`);
       return false;
     }
@@ -63,7 +63,7 @@ export function brokerOutageDrill(bundle: RehearsalBundle, options: DrillOptions
     details.push(`broker 1 down for ${((Date.now() - downAt) / 1000).toFixed(1)} s: ${whileDown} of the second ${batch} events landed meanwhile`);
     await second;
     const total = 2 * batch;
-    const landed = await untilHolds(timeoutMs, async () => (await storage.rows(stream.dataTable)) >= total);
+    const landed = await untilHolds(session, timeoutMs, async () => (await storage.rows(stream.dataTable)) >= total);
     await new Promise((r) => setTimeout(r, 1000));
     await session.forwardNow();
     const rows = await storage.rows(stream.dataTable);
@@ -105,7 +105,7 @@ export function storageReplicaDrill(bundle: RehearsalBundle, options: DrillOptio
     const storage = session.storage!;
     const batch = Math.max(options.events ?? 10, session.declaredPartitions(leg));
     await session.produceFor(stream, leg, engines[0].engine, batch, 0);
-    if (!(await untilHolds(timeoutMs, async () => (await storage.rows(stream.dataTable)) >= batch))) {
+    if (!(await untilHolds(session, timeoutMs, async () => (await storage.rows(stream.dataTable)) >= batch))) {
       details.push(`the first ${batch} events did not land within ${timeoutMs / 1000} s`);
       return false;
     }
@@ -121,7 +121,7 @@ export function storageReplicaDrill(bundle: RehearsalBundle, options: DrillOptio
     const readOnly = ordered.find((e) => e.shard === first)!;
     const lostHost = [...ordered].reverse().find((e) => e.shard === last && e !== readOnly)!;
     readOnly.link.disconnect();
-    const expired = await untilHolds(30_000, () => storage.readOnly(readOnly));
+    const expired = await untilHolds(session, 30_000, () => storage.readOnly(readOnly));
     details.push(`${readOnly.host}: ZooKeeper connection cut, ${expired ? 'session expired (read-only)' : 'session did not expire within 30 s'}`);
     if (!expired) return false;
     const lostRows = await byHost(lostHost.host);
@@ -130,7 +130,7 @@ export function storageReplicaDrill(bundle: RehearsalBundle, options: DrillOptio
     const readOnlyBefore = await byHost(readOnly.host);
     await session.produceFor(stream, leg, engines[0].engine, batch, batch);
     const want = 2 * batch - lostRows;
-    const landed = await untilHolds(timeoutMs, async () => (await storage.rows(stream.dataTable)) >= want);
+    const landed = await untilHolds(session, timeoutMs, async () => (await storage.rows(stream.dataTable)) >= want);
     await new Promise((r) => setTimeout(r, 1000));
     await session.forwardNow();
     const rows = await storage.rows(stream.dataTable);
@@ -141,7 +141,7 @@ export function storageReplicaDrill(bundle: RehearsalBundle, options: DrillOptio
       return false;
     }
     readOnly.link.reconnect();
-    const back = await untilHolds(30_000, async () => !(await storage.readOnly(readOnly)));
+    const back = await untilHolds(session, 30_000, async () => !(await storage.readOnly(readOnly)));
     details.push(`${readOnly.host}: reconnected, ${back ? 'writable again' : 'still read-only after 30 s'}`);
     if (!back) return false;
 
@@ -150,7 +150,7 @@ export function storageReplicaDrill(bundle: RehearsalBundle, options: DrillOptio
     for (const e of rest) await e.engine.kill();
     const before = await storage.rows(stream.dataTable);
     await session.produceFor(stream, leg, engines[0].engine, batch, 2 * batch);
-    await untilHolds(15_000, async () => storage.held.size > 0 && (await storage.rows(stream.dataTable)) > before);
+    await untilHolds(session, 15_000, async () => storage.held.size > 0 && (await storage.rows(stream.dataTable)) > before);
     await new Promise((r) => setTimeout(r, 1500));
     const reasons = [...new Set([...storage.held.values()])];
     const third = (await storage.rows(stream.dataTable)) - before;
@@ -162,7 +162,7 @@ export function storageReplicaDrill(bundle: RehearsalBundle, options: DrillOptio
     // A replica comes back on its own disk: the held events land, once.
     const revived = rest[0];
     await storage.startHost(revived.host, revived.engine.dir);
-    const after = await untilHolds(timeoutMs, async () => storage.held.size === 0);
+    const after = await untilHolds(session, timeoutMs, async () => storage.held.size === 0);
     await new Promise((r) => setTimeout(r, 1000));
     await session.forwardNow();
     const final = await storage.rows(stream.dataTable);

@@ -150,15 +150,17 @@ export class MockKafkaCluster {
         proc.kill('SIGKILL');
         reject(err);
       };
-      proc.stderr!.on('data', (d: Buffer) => {
+      const onLog = (d: Buffer): void => {
         if (log.length < 100_000) log += d.toString();
-      });
+      };
+      proc.stderr!.on('data', onLog);
       const onData = (chunk: Buffer): void => {
         out += chunk.toString();
         const m = /^bootstrap (\S+)\n/.exec(out);
         if (m !== null) {
           clearTimeout(timer);
           proc.stdout!.off('data', onData);
+          proc.stderr!.off('data', onLog);
           proc.removeAllListeners('exit');
           resolve(new MockKafkaCluster(proc, m[1], brokers, out.slice(m[0].length)));
         }
@@ -188,7 +190,11 @@ export class MockKafkaCluster {
    * while it works, and when `stop()` ended it.
    */
   public get failure(): string | undefined {
-    return this.ended;
+    if (this.ended !== undefined || this.stopped) return this.ended;
+    // Ended, and its pipes not read to their end yet ('close' fills in stderr's last lines).
+    const { exitCode, signalCode } = this.proc;
+    if (exitCode !== null || signalCode !== null) return `the mock Kafka helper ended (${signalCode ?? `exit code ${exitCode}`})`;
+    return undefined;
   }
 
   /** How the helper ended: its own error lines first, then the consumer-group events just before. */
@@ -212,6 +218,8 @@ export class MockKafkaCluster {
 
   private constructor(private readonly proc: ChildProcess, public readonly bootstrapServers: string, public readonly brokers: number, rest: string) {
     this.buffered = rest;
+    // A command written after the helper ended fails with EPIPE here; 'close' below says how it ended.
+    proc.stdin!.on('error', () => undefined);
     proc.stdout!.on('data', (d: Buffer) => {
       this.buffered += d.toString();
       this.drain();

@@ -2,7 +2,7 @@ import { LegDocument, RehearsalBundle, RehearsalError, StreamDocument, withStrea
 import { EngineProcess } from './engine-process';
 import { compareRows, normalizeProduced } from './compare';
 import { ColumnType } from './sample-events';
-import { discardedRunNote, firstLine, RehearsalSession, RoleEngine, topicKey, TopicRef, GROUP_SETTLE_TIMEOUT_MS } from './session';
+import { firstLine, standInNotes, RehearsalSession, RoleEngine, topicKey, TopicRef, GROUP_SETTLE_TIMEOUT_MS } from './session';
 import { LANDED_DATABASE, TableReplication } from './storage-half';
 
 /** One leg of a stream in the report. */
@@ -82,7 +82,11 @@ export interface RehearseOptions {
   readonly timeoutMs?: number;
   /** Progress lines while waiting. @default none */
   readonly onProgress?: (line: string) => void;
-  /** Folder for the engines' disks. @default a temporary folder, removed afterwards */
+  /**
+   * Folder for the engines' disks; a second run (its first one's stand-in broker failed) uses
+   * `<workDir>/run-2`.
+   * @default a temporary folder, removed afterwards
+   */
   readonly workDir?: string;
   /**
    * Only this stream (its legs, engines and topics); the others are left out of the report.
@@ -199,7 +203,8 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
   const progress = options.onProgress ?? (() => undefined);
   const bundle = options.stream !== undefined ? withStreams(options.bundle, [options.stream]) : options.bundle;
   const run = await RehearsalSession.run(bundle, { workDir: options.workDir, onProgress: progress }, (session) => runRehearsal(session, options, started));
-  return run.discarded === undefined ? run.value : { ...run.value, notes: [...run.value.notes, discardedRunNote(run.discarded)] };
+  const notes = standInNotes(run);
+  return notes.length === 0 ? run.value : { ...run.value, ok: run.value.ok && run.failed === undefined, notes: [...run.value.notes, ...notes] };
 }
 
 /** The rehearsal on an open session, for callers that keep it open to inspect its engines afterwards. */

@@ -22,11 +22,10 @@ import { SchemaObjectKind } from '../schema/statements';
 import { evolveRegion } from '../migrations/evolve';
 import { bundleFromTopology, LegDocument, nodeConfigFiles, StreamDocument } from './bundle';
 import { DrillOptions, DrillReport } from './drills';
-import { waitUntil } from './wait';
 import { EngineProcess } from './engine-process';
 import { fromEnvVariables, nonReplicatedTwin, rehearsalOverrides, rehearsalProfile, rehearsalStorage } from './overrides';
 import { ColumnType, sampleEvents } from './sample-events';
-import { discardedRunNote, RehearsalSession, GROUP_SETTLE_TIMEOUT_MS } from './session';
+import { RehearsalSession, standInNotes, GROUP_SETTLE_TIMEOUT_MS } from './session';
 
 export interface SchemaEvolutionDrillInput {
   /** The region as deployed. */
@@ -85,9 +84,10 @@ async function lagOf(session: RehearsalSession, leg: LegDocument): Promise<numbe
 
 export async function schemaEvolutionDrill(input: SchemaEvolutionDrillInput, options: DrillOptions = {}): Promise<DrillReport> {
   const started = Date.now();
+  let runStarted = started;
   const lines: string[] = [];
-  // Each line with the seconds since the drill began: the timeline of a deploy under load.
-  const details = { push: (line: string): void => void lines.push(`[${((Date.now() - started) / 1000).toFixed(1)} s] ${line}`) };
+  // Each line with the seconds since the run began: the timeline of a deploy under load.
+  const details = { push: (line: string): void => void lines.push(`[${((Date.now() - runStarted) / 1000).toFixed(1)} s] ${line}`) };
   const name = 'schema evolution';
   const timeoutMs = options.timeoutMs ?? 90_000;
   const evolution = evolveRegion({ topology: input.before, stack: 'rehearsal', stateKey: 'rehearsal' });
@@ -109,10 +109,10 @@ export async function schemaEvolutionDrill(input: SchemaEvolutionDrillInput, opt
   }
   const newColumn = widened.columns.find((c) => !streams1.find((o) => o.name === widened.name)!.columns.some((oc) => oc.name === c.name))!;
   const role = retired.leg.roles[0];
-  const linesBefore = lines.length;
   const run = await RehearsalSession.run(v1Bundle, { onProgress: options.onProgress }, async (session): Promise<DrillReport> => {
     // A second run (the first one's stand-in broker failed) starts its timeline afresh.
-    lines.length = linesBefore;
+    lines.length = 0;
+    runStarted = Date.now();
     let b: EngineProcess | undefined;
     let flow: Flow | undefined;
     try {
@@ -169,14 +169,14 @@ export async function schemaEvolutionDrill(input: SchemaEvolutionDrillInput, opt
       flow = new Flow(session, 100, live);
       const rows = async (engine: EngineProcess, table: string, final = false): Promise<number> =>
         engine.count(`SELECT count() FROM ${db}.${table}${final ? ' FINAL' : ''}`);
-      await waitUntil(timeoutMs, async () => (await rows(a.engine, widened.dataTable)) >= 10);
+      await session.waitUntil(timeoutMs, async () => (await rows(a.engine, widened.dataTable)) >= 10);
 
       // Drain the leg to retire: its producers stop, and everything they sent lands first.
       phase = 'drained';
       // One more round of the flow, so an event generated for the leg just before is on the topic.
       await new Promise((r) => setTimeout(r, 1000));
       const retiredBefore = flow!.produced.get(retired.leg.kafkaTable) ?? 0;
-      const drained = await waitUntil(timeoutMs, async () => (await lagOf(session, retired.leg)) === 0);
+      const drained = await session.waitUntil(timeoutMs, async () => (await lagOf(session, retired.leg)) === 0);
       details.push(`leg ${retired.leg.kafkaTable} drained: ${retiredBefore} events produced to ${retired.leg.backend}/${retired.leg.topic}, ${drained ? 'all' : 'NOT all'} committed`);
 
       // The deploy: the storage Job, the pod rolled to v2's config on its kept disk, the finishing Job.
@@ -237,7 +237,7 @@ export async function schemaEvolutionDrill(input: SchemaEvolutionDrillInput, opt
       const expected = (s: StreamDocument): number => s.legs.reduce((n, l) => n + (flow!.produced.get(l.kafkaTable) ?? 0), 0);
       const wantWidened = expected(streams1.find((s) => s.name === widened.name)!);
       const wantAdded = expected(added);
-      const settled = await waitUntil(timeoutMs, async () => (await rows(b!, widened.dataTable, true)) >= wantWidened && (await rows(b!, added.dataTable, true)) >= wantAdded);
+      const settled = await session.waitUntil(timeoutMs, async () => (await rows(b!, widened.dataTable, true)) >= wantWidened && (await rows(b!, added.dataTable, true)) >= wantAdded);
       if (settled) details.push('every produced event landed');
       else {
         // Where the rest is: on the topic (the group's lag) or in a Distributed table's queue.
@@ -286,7 +286,7 @@ export async function schemaEvolutionDrill(input: SchemaEvolutionDrillInput, opt
       await b?.kill();
     }
   });
-  if (run.discarded !== undefined) lines.push(discardedRunNote(run.discarded));
-  return run.value;
+  lines.push(...standInNotes(run));
+  return { ...run.value, ok: run.value.ok && run.failed === undefined };
 }
 

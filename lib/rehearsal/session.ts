@@ -9,6 +9,7 @@ import { kcatAvailable, mockHelperProblem, MockKafkaCluster } from './mock-kafka
 import { StorageHalf } from './storage-half';
 import { fromEnvVariables, nonReplicatedTwin, rehearsalOverrides, rehearsalProfile, rehearsalStorage, capKafkaSettings, REHEARSAL_KAFKA_CAPS } from './overrides';
 import { ColumnType, sampleEvents } from './sample-events';
+import { waitUntil, WaitOptions } from './wait';
 
 /** A topic on a backend. */
 export interface TopicRef {
@@ -56,16 +57,27 @@ export function createdObject(statement: string): string | undefined {
  */
 const MAX_RUNS = 2;
 
-/** What `RehearsalSession.run` returns: the body's result and, when it ran twice, why the first run was discarded. */
+/**
+ * What `RehearsalSession.run` returns: the body's result, why a first run was discarded, and how
+ * the returned run's own stand-in failed, if it did (its result then says nothing about the region).
+ */
 export interface SessionRun<T> {
   readonly value: T;
   /** How the first run's stand-in broker failed, when that run was discarded. */
   readonly discarded?: string;
+  /** How the returned run's stand-in broker failed, when it did: the run fails. */
+  readonly failed?: string;
 }
 
-/** The note a report carries for a discarded first run. */
-export function discardedRunNote(failure: string): string {
-  return `first run discarded (this report is of a second run on fresh stand-ins): its stand-in broker failed: ${failure}`;
+/**
+ * What a run's report adds to its notes or details: why a first run was discarded, and that the
+ * returned run's stand-in failed too. Empty for a run whose broker never failed.
+ */
+export function standInNotes(run: SessionRun<unknown>): string[] {
+  return [
+    ...(run.discarded !== undefined ? [`first run discarded (this report is of a second run on fresh stand-ins): its stand-in broker failed: ${run.discarded}`] : []),
+    ...(run.failed !== undefined ? [`failed: the second run's stand-in broker failed too: ${run.failed}`] : []),
+  ];
 }
 
 export interface SessionOptions {
@@ -114,7 +126,7 @@ export class RehearsalSession {
    * Runs `body` on a fresh session and closes it. When a stand-in broker failed during the run
    * (see `standInFailure`), the run says nothing about the region: it is discarded and `body` runs
    * once more on another fresh session, and the result says why the first was discarded. A second
-   * failure is returned (or thrown) as it is, so a broker that keeps failing fails the run.
+   * failure is returned as `failed` (or the body's error is thrown), and callers fail the run.
    */
   public static async run<T>(bundle: RehearsalBundle, options: SessionOptions, body: (session: RehearsalSession) => Promise<T>): Promise<SessionRun<T>> {
     let discarded: string | undefined;
@@ -136,7 +148,7 @@ export class RehearsalSession {
         continue;
       }
       if ('error' in outcome) throw outcome.error;
-      return { value: outcome.value, discarded };
+      return { value: outcome.value, discarded, failed: failure };
     }
   }
 
@@ -377,7 +389,6 @@ export class RehearsalSession {
     return n;
   }
 
-  /** Ends every engine and mock cluster and removes the work folder it created. */
   /**
    * Why a stand-in broker of this session failed, once one has: librdkafka's mock coordinator
    * aborts on some consumer-group states (two members under one member id, for one), which a real
@@ -390,6 +401,12 @@ export class RehearsalSession {
     return undefined;
   }
 
+  /** `waitUntil` that also gives up once a stand-in broker failed: what the check waits for cannot come. */
+  public waitUntil(timeoutMs: number, check: () => Promise<boolean>, options: WaitOptions = {}): Promise<boolean> {
+    return waitUntil(timeoutMs, check, { ...options, giveUpWhen: () => this.standInFailure() !== undefined });
+  }
+
+  /** Ends every engine and mock cluster and removes the work folder it created. */
   public async close(): Promise<void> {
     if (this.forwarding) {
       this.forwarding.stop = true;

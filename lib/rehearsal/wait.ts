@@ -7,14 +7,20 @@ export interface WaitOptions {
    * @default false
    */
   readonly retryErrors?: boolean;
+  /**
+   * Ends the wait early (false) once this holds: nothing the check waits for can come any more
+   * (a stand-in broker that failed).
+   * @default never
+   */
+  readonly giveUpWhen?: () => boolean;
 }
 
-/** Polls `check` every 250 ms until it holds (true) or `timeoutMs` passed (false). */
+/** Polls `check` every 250 ms until it holds (true), or `timeoutMs` passed or `giveUpWhen` holds (false). */
 export async function waitUntil(timeoutMs: number, check: () => Promise<boolean>, options: WaitOptions = {}): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await (options.retryErrors ? check().catch(() => false) : check())) return true;
-    if (Date.now() > deadline) return false;
+    if (Date.now() > deadline || options.giveUpWhen?.() === true) return false;
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
 }
