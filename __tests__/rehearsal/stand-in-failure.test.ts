@@ -1,7 +1,9 @@
+import * as path from 'path';
 import { DEV_REGION } from '../../examples/dev-region/region';
 import { formatReport, rehearse } from '../../lib/rehearsal/rehearse';
 import { runDrill } from '../../lib/rehearsal/drills';
 import { RehearsalSession, standInNotes } from '../../lib/rehearsal/session';
+import { tempDir } from '../support/temp';
 import { bundleOf, crashMockCoordinator, withKcat } from './support';
 
 /**
@@ -26,7 +28,8 @@ describe('a run whose stand-in broker fails', () => {
   withKcat('is discarded and run once more on a fresh session, saying why', async () => {
     const sessions: RehearsalSession[] = [];
     let secondSessionFailure: string | undefined = 'not read';
-    const run = await RehearsalSession.run(dev, {}, async (session) => {
+    const workDir = tempDir('stand-in-failure-');
+    const run = await RehearsalSession.run(dev, { workDir }, async (session) => {
       sessions.push(session);
       if (sessions.length === 1) await crashStandIns(session);
       else secondSessionFailure = session.standInFailure();
@@ -36,6 +39,8 @@ describe('a run whose stand-in broker fails', () => {
     expect(run.discarded).toMatch(CRASH);
     expect(run.failed).toBeUndefined();
     expect(secondSessionFailure).toBeUndefined();
+    // On a caller's folder, the second run has a folder of its own: the first one's disks stay as they were.
+    expect(sessions.map((x) => x.dir)).toEqual([workDir, path.join(workDir, 'run-2')]);
     const notes = standInNotes(run);
     expect(notes).toHaveLength(1);
     expect(notes[0].startsWith(`${DISCARDED}backend warpstream_dev: the mock Kafka helper ended (SIGABRT)`)).toBe(true);

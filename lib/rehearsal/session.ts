@@ -103,6 +103,7 @@ export class RehearsalSession {
     if (helper !== undefined) throw new RehearsalError(helper);
     const ownsDir = options.workDir === undefined;
     const dir = options.workDir ?? fs.mkdtempSync(path.join(os.tmpdir(), `rehearsal-${bundle.topology.name}-`));
+    fs.mkdirSync(dir, { recursive: true });
     const session = new RehearsalSession(bundle, dir, ownsDir, options.onProgress ?? (() => undefined));
     try {
       const used = new Set<string>();
