@@ -1,6 +1,7 @@
 import { execFile } from 'child_process';
 import { promisify } from 'util';
 import { MockKafkaCluster } from '../../lib/rehearsal/mock-kafka';
+import { waitUntil } from '../../lib/rehearsal/wait';
 import { crashMockCoordinator, helperPids, withKcat } from './support';
 
 /**
@@ -40,8 +41,7 @@ withKcat('a helper the mock coordinator ends names the assertion and the groups\
     await promisify(execFile)('kcat', ['-b', mock.bootstrapServers, '-G', 'watchers', '-e', '-q', 'watched'], { timeout: 30_000 });
     expect(mock.failure).toBeUndefined();
     await crashMockCoordinator(mock.bootstrapServers);
-    const deadline = Date.now() + 5_000;
-    while (mock.failure === undefined && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await waitUntil(5_000, async () => mock.failure !== undefined);
     const failure = mock.failure ?? '';
     expect(failure).toMatch(/^the mock Kafka helper ended \(SIGABRT\): .*rd_kafka_mock_cgrp_member_add: Assertion `!member->resp' failed\./);
     const events = failure.split('\n  its last consumer-group events:\n')[1]?.split('\n').map((l) => l.trim()) ?? [];

@@ -3,6 +3,7 @@ import { DEV_REGION } from '../../examples/dev-region/region';
 import { formatReport, rehearse } from '../../lib/rehearsal/rehearse';
 import { runDrill } from '../../lib/rehearsal/drills';
 import { RehearsalSession, standInNotes } from '../../lib/rehearsal/session';
+import { waitUntil } from '../../lib/rehearsal/wait';
 import { tempDir } from '../support/temp';
 import { bundleOf, crashMockCoordinator, withKcat } from './support';
 
@@ -17,8 +18,7 @@ const dev = bundleOf(DEV_REGION);
 /** Crashes every mock broker of a session and waits until the session sees it. */
 async function crashStandIns(session: RehearsalSession): Promise<void> {
   for (const mock of session.mocks.values()) await crashMockCoordinator(mock.bootstrapServers);
-  const deadline = Date.now() + 10_000;
-  while (session.standInFailure() === undefined && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  await waitUntil(10_000, async () => session.standInFailure() !== undefined);
 }
 
 const DISCARDED = 'first run discarded (this report is of a second run on fresh stand-ins): its stand-in broker failed: ';

@@ -25,7 +25,8 @@ import { DrillOptions, DrillReport } from './drills';
 import { EngineProcess } from './engine-process';
 import { fromEnvVariables, nonReplicatedTwin, rehearsalOverrides, rehearsalProfile, rehearsalStorage } from './overrides';
 import { ColumnType, sampleEvents } from './sample-events';
-import { RehearsalSession, standInNotes, GROUP_SETTLE_TIMEOUT_MS } from './session';
+import { runDrill } from './run-drill';
+import { RehearsalSession, GROUP_SETTLE_TIMEOUT_MS } from './session';
 
 export interface SchemaEvolutionDrillInput {
   /** The region as deployed. */
@@ -83,11 +84,6 @@ async function lagOf(session: RehearsalSession, leg: LegDocument): Promise<numbe
 }
 
 export async function schemaEvolutionDrill(input: SchemaEvolutionDrillInput, options: DrillOptions = {}): Promise<DrillReport> {
-  const started = Date.now();
-  let runStarted = started;
-  const lines: string[] = [];
-  // Each line with the seconds since the run began: the timeline of a deploy under load.
-  const details = { push: (line: string): void => void lines.push(`[${((Date.now() - runStarted) / 1000).toFixed(1)} s] ${line}`) };
   const name = 'schema evolution';
   const timeoutMs = options.timeoutMs ?? 90_000;
   const evolution = evolveRegion({ topology: input.before, stack: 'rehearsal', stateKey: 'rehearsal' });
@@ -105,14 +101,14 @@ export async function schemaEvolutionDrill(input: SchemaEvolutionDrillInput, opt
   const retired = streams1.flatMap((s) => s.legs.map((l) => ({ stream: s, leg: l })))
     .find(({ leg }) => !streams2.some((s) => s.legs.some((l) => l.kafkaTable === leg.kafkaTable)));
   if (widened === undefined || added === undefined || retired === undefined) {
-    return { name, ok: true, skipped: 'the two specs do not add a column, add a stream and retire a leg', details: lines, seconds: 0 };
+    return { name, ok: true, skipped: 'the two specs do not add a column, add a stream and retire a leg', details: [], seconds: 0 };
   }
   const newColumn = widened.columns.find((c) => !streams1.find((o) => o.name === widened.name)!.columns.some((oc) => oc.name === c.name))!;
   const role = retired.leg.roles[0];
-  const run = await RehearsalSession.run(v1Bundle, { onProgress: options.onProgress }, async (session): Promise<DrillReport> => {
-    // A second run (the first one's stand-in broker failed) starts its timeline afresh.
-    lines.length = 0;
-    runStarted = Date.now();
+  return runDrill(name, v1Bundle, options, async (session, lines) => {
+    // Each line with the seconds since the run began: the timeline of a deploy under load.
+    const runStarted = Date.now();
+    const details = { push: (line: string): void => void lines.push(`[${((Date.now() - runStarted) / 1000).toFixed(1)} s] ${line}`) };
     let b: EngineProcess | undefined;
     let flow: Flow | undefined;
     try {
@@ -277,16 +273,14 @@ export async function schemaEvolutionDrill(input: SchemaEvolutionDrillInput, opt
       const ok = settled && drained && counts.widenedFinal === wantWidened && counts.addedFinal === wantAdded && withColumn === withValue && withValue > 0
         && (counts.lateLag === undefined || counts.lateLag === late.length) && again.applied.length === 0 && afterBoot === before
         && v2Events > 0 && wantAdded > 0 && readHasColumn && deadLetters === 0;
-      return { name, ok, details: lines, seconds: (Date.now() - started) / 1000 };
+      return ok;
     } catch (e) {
       details.push(`error: ${e instanceof Error ? e.message : String(e)}`);
-      return { name, ok: false, details: lines, seconds: (Date.now() - started) / 1000 };
+      return false;
     } finally {
       await flow?.stop().catch(() => undefined);
       await b?.kill();
     }
   });
-  lines.push(...standInNotes(run));
-  return { ...run.value, ok: run.value.ok && run.failed === undefined };
 }
 
